@@ -1,0 +1,3 @@
+from olga_loyalty.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The rules, in pure Python: no peewee, no textual, no I/O."""

@@ -1,0 +1,307 @@
+"""Customer fields: validation with readable messages, phones, emails, search keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+
+from olga_loyalty.domain.errors import InvalidInput
+
+NAME_MAX = 80
+NOTES_MAX = 2000
+SALUTATIONS = ("Frau", "Herr")
+#: Words people type for a salutation, mapped to the stored value ("" = none).
+_SALUTATION_WORDS = {
+    "": "",
+    "none": "",
+    "keine": "",
+    "-": "",
+    "frau": "Frau",
+    "fr.": "Frau",
+    "ms": "Frau",
+    "mrs": "Frau",
+    "herr": "Herr",
+    "hr.": "Herr",
+    "mr": "Herr",
+}
+_GERMAN_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _has_control_chars(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in text)
+
+
+def clean_name(value: str | None, *, field: str, label: str) -> str:
+    """Trim and check a first or last name: required, 1–80 characters, printable."""
+    text = " ".join((value or "").split())
+    if not text:
+        raise InvalidInput("Please enter the {label}.", field=field, label=label)
+    if len(text) > NAME_MAX:
+        raise InvalidInput(
+            "The {label} is too long ({length} characters; at most {maximum}).",
+            field=field,
+            label=label,
+            length=len(text),
+            maximum=NAME_MAX,
+        )
+    if _has_control_chars(text):
+        raise InvalidInput(
+            "The {label} contains characters that cannot be printed.", field=field, label=label
+        )
+    if not any(ch.isalpha() for ch in text):
+        raise InvalidInput("The {label} must contain letters.", field=field, label=label)
+    return text
+
+
+def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phone") -> str:
+    """Any way of writing a phone number → E.164 (`+4915112345678`), or a clear refusal."""
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput("Please enter a phone number.", field=field)
+    if len(text) > 40 or _has_control_chars(text) or re.search(r"[^0-9+()\-./ ]", text):
+        raise InvalidInput(
+            "'{text}' is not a phone number: use only digits, spaces and + ( ) - / .",
+            field=field,
+            text=_show(text),
+        )
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException as exc:
+        if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
+            raise InvalidInput(
+                "The phone number {text} has an unknown country code.", field=field, text=_show(text)
+            ) from None
+        if exc.error_type in (
+            NumberParseException.TOO_SHORT_NSN,
+            NumberParseException.TOO_SHORT_AFTER_IDD,
+        ):
+            raise InvalidInput(
+                "The phone number {text} is too short.", field=field, text=_show(text)
+            ) from None
+        if exc.error_type == NumberParseException.TOO_LONG:
+            raise InvalidInput(
+                "The phone number {text} is too long.", field=field, text=_show(text)
+            ) from None
+        raise InvalidInput(
+            "'{text}' is not a phone number.", field=field, text=_show(text)
+        ) from None
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason in (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
+        raise InvalidInput(
+            "The phone number {text} is too short: please add the area code or mobile prefix.",
+            field=field,
+            text=_show(text),
+        )
+    if reason == ValidationResult.TOO_LONG:
+        raise InvalidInput("The phone number {text} is too long.", field=field, text=_show(text))
+    if reason == ValidationResult.INVALID_COUNTRY_CODE:
+        raise InvalidInput(
+            "The phone number {text} has an unknown country code.", field=field, text=_show(text)
+        )
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(
+            "The phone number {text} does not exist in the numbering plan "
+            "(check the area code or mobile prefix).",
+            field=field,
+            text=_show(text),
+        )
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def phone_for_display(e164: str, region: str = "DE") -> str:
+    """The readable form: national for the shop's own country, international otherwise."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone_search_key(e164: str) -> str:
+    """The national digits reversed, so that "ends with 5678" is an indexed prefix search."""
+    try:
+        number = phonenumbers.parse(e164, None)
+        digits = str(number.national_number)
+    except NumberParseException:
+        digits = re.sub(r"\D", "", e164)
+    return digits[::-1]
+
+
+def normalize_email(value: str | None, *, field: str = "email") -> str:
+    """Syntax check without network; domain lowercased. Empty means no email."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if len(text) > 254 or _has_control_chars(text):
+        raise InvalidInput("'{text}' is not an email address.", field=field, text=_show(text))
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidInput(
+            "'{text}' is not an email address: {reason}",
+            field=field,
+            text=_show(text),
+            reason=str(exc),
+        ) from None
+    return result.normalized
+
+
+def normalize_salutation(value: str | None, *, field: str = "salutation") -> str:
+    key = (value or "").strip().lower()
+    if key not in _SALUTATION_WORDS:
+        raise InvalidInput(
+            "The salutation must be Frau, Herr or empty, not '{text}'.",
+            field=field,
+            text=_show(value or ""),
+        )
+    return _SALUTATION_WORDS[key]
+
+
+def parse_birthday(value: str | date | None, today: date, *, field: str = "birthday") -> date | None:
+    """A real past date, age 0–120. Accepts 1980-12-24 and 24.12.1980."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        born = value
+    else:
+        text = value.strip()
+        if not text:
+            return None
+        born = _parse_date(text)
+        if born is None:
+            raise InvalidInput(
+                "'{text}' is not a date. Type the birthday like 1980-12-24 or 24.12.1980.",
+                field=field,
+                text=_show(text),
+            )
+    if born > today:
+        raise InvalidInput("The birthday cannot be in the future.", field=field)
+    if today.year - born.year > 120:
+        raise InvalidInput("The birthday is more than 120 years ago.", field=field)
+    return born
+
+
+def _parse_date(text: str) -> date | None:
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text) or None
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
+        if not match:
+            return None
+        day, month, year = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def clean_notes(value: str | None, *, field: str = "notes") -> str:
+    text = (value or "").strip()
+    if len(text) > NOTES_MAX:
+        raise InvalidInput(
+            "The notes are too long ({length} characters; at most {maximum}).",
+            field=field,
+            length=len(text),
+            maximum=NOTES_MAX,
+        )
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
+        raise InvalidInput("The notes contain characters that cannot be printed.", field=field)
+    return text
+
+
+def fold(text: str) -> str:
+    """Case- and accent-folded: `Müller` → `muller`, `Björn` → `bjorn`, `Straße` → `strasse`."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
+def fold_german(text: str) -> str:
+    """The German transliteration: `Müller` → `mueller`; other accents stripped as in fold."""
+    composed = unicodedata.normalize("NFC", text.casefold()).translate(_GERMAN_FOLDS)
+    return fold(composed)
+
+
+def name_keys(name: str) -> tuple[str, str]:
+    """Both search forms of a name, stored at write time and indexed."""
+    return fold(name), fold_german(name)
+
+
+def query_forms(text: str) -> set[str]:
+    """The forms of a typed query that are compared with the stored keys."""
+    return {form for form in (fold(text), fold_german(text)) if form}
+
+
+@dataclass(frozen=True)
+class CustomerInput:
+    """The fields of a customer as typed, before validation."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    salutation: str | None = None
+    birthday: str | date | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerFields:
+    """The fields of a customer after validation, ready to store."""
+
+    first_name: str
+    last_name: str
+    phone: str
+    email: str
+    salutation: str
+    birthday: date | None
+    notes: str
+
+
+def validate_customer(data: CustomerInput, *, region: str, today: date) -> CustomerFields:
+    """Check every field; the first problem found (in form order) is raised."""
+    fields, errors = validate_customer_all(data, region=region, today=today)
+    if errors:
+        raise next(iter(errors.values()))
+    assert fields is not None
+    return fields
+
+
+def validate_customer_all(
+    data: CustomerInput, *, region: str, today: date
+) -> tuple[CustomerFields | None, dict[str, InvalidInput]]:
+    """Every field's problem at once, for a form that marks each wrong field."""
+    checks = {
+        "first_name": lambda: clean_name(data.first_name, field="first_name", label="first name"),
+        "last_name": lambda: clean_name(data.last_name, field="last_name", label="last name"),
+        "phone": lambda: normalize_phone(data.phone, region),
+        "email": lambda: normalize_email(data.email),
+        "salutation": lambda: normalize_salutation(data.salutation),
+        "birthday": lambda: parse_birthday(data.birthday, today),
+        "notes": lambda: clean_notes(data.notes),
+    }
+    values: dict[str, object] = {}
+    errors: dict[str, InvalidInput] = {}
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except InvalidInput as exc:
+            errors[name] = exc
+    if errors:
+        return None, errors
+    return CustomerFields(**values), {}  # type: ignore[arg-type]
+
+
+def _show(text: str, limit: int = 40) -> str:
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"

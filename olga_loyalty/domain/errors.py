@@ -1,0 +1,48 @@
+"""One exception family. Every message is a sentence a shop owner understands.
+
+A message is an English template with named parameters; the UI and the command line
+translate the template through the message catalogue before filling it in, so the
+same error reads in German or English.
+"""
+
+from __future__ import annotations
+
+
+class LoyaltyError(Exception):
+    """Base of every error the product reports to a person."""
+
+    exit_code = 1
+
+    def __init__(self, template: str, *, field: str | None = None, **params: object) -> None:
+        self.template = template
+        self.field = field
+        self.params = params
+        super().__init__(self.render())
+
+    def render(self, translate=None) -> str:
+        template = translate(self.template) if translate else self.template
+        return template.format(**self.params)
+
+
+class InvalidInput(LoyaltyError):
+    """What was typed cannot be accepted (exit code 2). `field` names the form field."""
+
+    exit_code = 2
+
+
+class Refused(LoyaltyError):
+    """The input is well-formed but the action is not allowed (exit code 1)."""
+
+    exit_code = 1
+
+
+class NotFound(Refused):
+    """No such customer, purchase or file."""
+
+
+class DatabaseBusy(Refused):
+    """Another till kept the database locked for longer than we wait."""
+
+
+class StorageError(Refused):
+    """The database file cannot be opened or written."""

@@ -1,0 +1,685 @@
+"""Registering, editing, finding and showing customers; consent records; erasure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from peewee import IntegrityError, fn
+
+from olga_loyalty.domain.customers import (
+    CustomerFields,
+    CustomerInput,
+    clean_name,
+    clean_notes,
+    name_keys,
+    normalize_email,
+    normalize_phone,
+    normalize_salutation,
+    parse_birthday,
+    phone_search_key,
+    query_forms,
+    validate_customer,
+)
+from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
+from olga_loyalty.domain.money import ZERO, from_cents
+from olga_loyalty.domain.points import Tier, expiring_within, expiry_date
+from olga_loyalty.services import ledger
+from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_consent_text
+from olga_loyalty.storage.db import write_action
+from olga_loyalty.storage.models import (
+    Consent,
+    Customer,
+    CustomerChange,
+    LedgerEntry,
+    Purchase,
+    Refund,
+)
+
+SEARCH_LIMIT = 50
+_ID_REF = re.compile(r"#?(\d{1,9})")
+_PHONE_CHARS = re.compile(r"[0-9+()\-./ ]+")
+
+
+# -- looking customers up ------------------------------------------------------------
+
+
+def resolve(shop: Shop, ref: str | int) -> Customer:
+    """A customer by id (`42`, `#42`) or by phone in any format. Erased ones are not found."""
+    text = str(ref).strip()
+    match = _ID_REF.fullmatch(text)
+    if match:
+        customer = Customer.get_or_none(Customer.id == int(match.group(1)))
+    else:
+        if not _PHONE_CHARS.fullmatch(text):
+            raise InvalidInput(
+                "'{ref}' is neither a customer number nor a phone number.",
+                field="customer",
+                ref=text[:40],
+            )
+        phone = normalize_phone(text, shop.region, field="customer")
+        customer = Customer.get_or_none(Customer.phone == phone)
+    if customer is None or customer.erased_at is not None:
+        raise NotFound("No customer found for '{ref}'.", field="customer", ref=text[:40])
+    return customer
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: int
+    first_name: str
+    last_name: str
+    phone: str
+    email: str
+    tier: str
+    balance: int
+    balance_value: Decimal
+    soonest_expiry: date | None
+    match: str  # phone, phone_end, email, surname, first_name
+
+
+def _prefix(column, text: str):
+    # A range on the indexed key: the same index scan on SQLite and PostgreSQL.
+    return (column >= text) & (column < text + "\uffff")
+
+
+def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
+    """One search box for everything (SPEC §5), ranked: exact phone, phone ending,
+    surname prefix, first-name prefix. Every hit carries balance and tier."""
+    text = " ".join((query or "").split())[:100]
+    if not text:
+        return []
+    ranked: dict[int, tuple[int, str]] = {}
+    active = Customer.erased_at.is_null()
+
+    def collect(condition, rank: int, match: str, order) -> None:
+        if len(ranked) >= limit and all(r <= rank for r, _ in ranked.values()):
+            return
+        rows = Customer.select(Customer.id).where(condition & active).order_by(*order).limit(limit)
+        for row in rows.tuples():
+            cid = row[0]
+            if cid not in ranked or ranked[cid][0] > rank:
+                ranked[cid] = (rank, match)
+
+    if "@" in text:
+        collect(_prefix(Customer.email_key, text.lower()), 1, "email", [Customer.email_key])
+    elif _PHONE_CHARS.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 3:
+        try:
+            phone = normalize_phone(text, shop.region)
+            collect(Customer.phone == phone, 0, "phone", [Customer.id])
+        except InvalidInput:
+            pass
+        digits = re.sub(r"\D", "", text)
+        if len(digits) >= 4:
+            collect(_prefix(Customer.phone_rev, digits[::-1]), 1, "phone_end", [Customer.phone_rev])
+    else:
+        forms = query_forms(text)
+        for form in forms:
+            for column in (Customer.last_key, Customer.last_key_de):
+                collect(_prefix(column, form), 2, "surname", [column, Customer.first_key])
+        words = text.split(" ")
+        if len(words) >= 2:
+            head, rest = " ".join(words[:1]), " ".join(words[1:])
+            tail, front = " ".join(words[-1:]), " ".join(words[:-1])
+            for first, last in ((head, rest), (front, tail), (rest, head)):
+                for f_form in query_forms(first):
+                    for l_form in query_forms(last):
+                        for f_col, l_col in (
+                            (Customer.first_key, Customer.last_key),
+                            (Customer.first_key_de, Customer.last_key_de),
+                        ):
+                            collect(
+                                _prefix(l_col, l_form) & _prefix(f_col, f_form),
+                                2,
+                                "surname",
+                                [l_col],
+                            )
+        else:
+            for form in forms:
+                for column in (Customer.first_key, Customer.first_key_de):
+                    collect(_prefix(column, form), 3, "first_name", [column, Customer.last_key])
+    if not ranked:
+        return []
+    rows = {
+        c.id: c
+        for c in Customer.select(
+            Customer.id,
+            Customer.first_name,
+            Customer.last_name,
+            Customer.phone,
+            Customer.email,
+            Customer.last_key,
+            Customer.first_key,
+        ).where(Customer.id.in_(list(ranked)))
+    }
+    order = sorted(
+        rows, key=lambda cid: (ranked[cid][0], rows[cid].last_key, rows[cid].first_key, cid)
+    )[:limit]
+    today, now = shop.today(), shop.now()
+    points = ledger.balances(order, today)
+    tier_of = ledger.tiers(order, now, shop.programme)
+    hits = []
+    for cid in order:
+        c = rows[cid]
+        bal, soonest = points.get(cid, (0, None))
+        hits.append(
+            SearchHit(
+                id=cid,
+                first_name=c.first_name,
+                last_name=c.last_name,
+                phone=c.phone or "",
+                email=c.email or "",
+                tier=tier_of[cid].name,
+                balance=bal,
+                balance_value=shop.programme.value_of(bal),
+                soonest_expiry=soonest,
+                match=ranked[cid][1],
+            )
+        )
+    return hits
+
+
+def latest_served(shop: Shop, limit: int = 10) -> list[SearchHit]:
+    """The customers with the most recent purchases (the search screen's empty state)."""
+    ids: list[int] = []
+    query = (
+        Purchase.select(Purchase.customer_id)
+        .join(Customer)
+        .where(Customer.erased_at.is_null())
+        .order_by(Purchase.created_at.desc())
+        .limit(limit * 5)
+        .tuples()
+    )
+    for (cid,) in query:
+        if cid not in ids:
+            ids.append(cid)
+        if len(ids) == limit:
+            break
+    return _hits_for(shop, ids, "recent")
+
+
+def _hits_for(shop: Shop, ids: list[int], match: str) -> list[SearchHit]:
+    if not ids:
+        return []
+    rows = {c.id: c for c in Customer.select().where(Customer.id.in_(ids))}
+    points = ledger.balances(ids, shop.today())
+    tier_of = ledger.tiers(ids, shop.now(), shop.programme)
+    hits = []
+    for cid in ids:
+        c = rows[cid]
+        bal, soonest = points.get(cid, (0, None))
+        hits.append(
+            SearchHit(
+                cid, c.first_name, c.last_name, c.phone or "", c.email or "", tier_of[cid].name,
+                bal, shop.programme.value_of(bal), soonest, match,
+            )
+        )
+    return hits
+
+
+# -- the customer card -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    purpose: str
+    active: bool
+    given_at: datetime | None
+    method: str | None
+    text_version: int | None
+    withdrawn_at: datetime | None
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    when: datetime
+    kind: str  # purchase, refund, or a ledger kind
+    points: int
+    amount: Decimal | None
+    purchase_id: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    customer: Customer
+    tier: Tier
+    next_tier: tuple[Tier, Decimal] | None
+    balance: int
+    balance_value: Decimal
+    expiring: list[tuple[int, date]]
+    visits: int
+    total_spent: Decimal
+    last_visit: datetime | None
+    consents: dict[str, ConsentState]
+    history: list[HistoryRow] = field(default_factory=list)
+    referred_by_name: str = ""
+
+
+def card(shop: Shop, ref: str | int, history_limit: int = 20) -> CustomerCard:
+    customer = resolve(shop, ref)
+    today, now, programme = shop.today(), shop.now(), shop.programme
+    lots = ledger.open_lots(customer.id, today)
+    bal = sum(lot.remaining for lot in lots)
+    spent = ledger.spent_in_window(customer.id, now + timedelta(microseconds=1), programme)
+    visits, paid_cents, last_visit = (
+        Purchase.select(
+            fn.COUNT(Purchase.id), fn.SUM(Purchase.paid).coerce(False), fn.MAX(Purchase.created_at)
+        )
+        .where(Purchase.customer == customer.id)
+        .tuples()
+        .get()
+    )
+    refunded = (
+        Refund.select(fn.SUM(Refund.paid_back).coerce(False))
+        .where(Refund.customer == customer.id)
+        .scalar()
+    )
+    if last_visit is not None:  # MAX() comes back raw (text on SQLite)
+        last_visit = Purchase.created_at.python_value(last_visit)
+    referred_by_name = ""
+    if customer.referred_by_id:
+        ref_customer = Customer.get_or_none(Customer.id == customer.referred_by_id)
+        if ref_customer is not None:
+            referred_by_name = f"{ref_customer.first_name} {ref_customer.last_name}"
+    return CustomerCard(
+        customer=customer,
+        tier=programme.tier_for(spent),
+        next_tier=programme.next_tier(spent),
+        balance=bal,
+        balance_value=programme.value_of(bal),
+        expiring=expiring_within(lots, today, 30),
+        visits=int(visits or 0),
+        total_spent=from_cents(int(paid_cents or 0)) - from_cents(int(refunded or 0)),
+        last_visit=last_visit,
+        consents=consent_states(customer.id),
+        history=history(customer.id, history_limit),
+        referred_by_name=referred_by_name,
+    )
+
+
+def consent_states(customer_id: int) -> dict[str, ConsentState]:
+    records = list(
+        Consent.select().where(Consent.customer == customer_id).order_by(Consent.given_at, Consent.id)
+    )
+    states = {}
+    for purpose in PURPOSES:
+        mine = [r for r in records if r.purpose == purpose]
+        active = next((r for r in reversed(mine) if r.withdrawn_at is None), None)
+        last = mine[-1] if mine else None
+        shown = active or last
+        states[purpose] = ConsentState(
+            purpose=purpose,
+            active=active is not None,
+            given_at=shown.given_at if shown else None,
+            method=shown.method if shown else None,
+            text_version=shown.text_version if shown else None,
+            withdrawn_at=None if active or not last else last.withdrawn_at,
+        )
+    return states
+
+
+def consent_records(customer_id: int) -> list[Consent]:
+    return list(
+        Consent.select()
+        .where(Consent.customer == customer_id)
+        .order_by(Consent.given_at.desc(), Consent.id.desc())
+    )
+
+
+def history(customer_id: int, limit: int = 20, offset: int = 0) -> list[HistoryRow]:
+    """Purchases, refunds and every ledger entry, newest first."""
+    rows: list[HistoryRow] = []
+    window = limit + offset
+    for p in (
+        Purchase.select()
+        .where(Purchase.customer == customer_id)
+        .order_by(Purchase.created_at.desc(), Purchase.id.desc())
+        .limit(window)
+    ):
+        rows.append(HistoryRow(p.created_at, "purchase", 0, p.amount, p.id, f"#{p.id}"))
+    for r in (
+        Refund.select()
+        .where(Refund.customer == customer_id)
+        .order_by(Refund.created_at.desc(), Refund.id.desc())
+        .limit(window)
+    ):
+        rows.append(
+            HistoryRow(r.created_at, "refund_money", 0, -r.cash_refund, r.purchase_id, f"#{r.purchase_id}")
+        )
+    for e in (
+        LedgerEntry.select()
+        .where(LedgerEntry.customer == customer_id)
+        .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+        .limit(window)
+    ):
+        rows.append(HistoryRow(e.created_at, e.kind, e.points, None, e.purchase_id, e.reason))
+    order = {"purchase": 0, "refund_money": 0}
+    rows.sort(key=lambda r: (r.when, -order.get(r.kind, 1)), reverse=True)
+    return rows[offset : offset + limit]
+
+
+# -- registration and edits ----------------------------------------------------------
+
+
+def _check_unique(phone: str | None, email: str | None, exclude_id: int | None = None) -> None:
+    if phone:
+        other = Customer.get_or_none(Customer.phone == phone)
+        if other is not None and other.id != exclude_id:
+            raise InvalidInput(
+                "The phone number {phone} is already registered to {name} (#{id}).",
+                field="phone",
+                phone=phone,
+                name=f"{other.first_name} {other.last_name}",
+                id=other.id,
+            )
+    if email:
+        other = Customer.get_or_none(Customer.email_key == email.lower())
+        if other is not None and other.id != exclude_id:
+            raise InvalidInput(
+                "The email {email} is already registered to {name} (#{id}).",
+                field="email",
+                email=email,
+                name=f"{other.first_name} {other.last_name}",
+                id=other.id,
+            )
+
+
+def _search_columns(values: CustomerFields) -> dict:
+    first, first_de = name_keys(values.first_name)
+    last, last_de = name_keys(values.last_name)
+    return {
+        "first_key": first[:100],
+        "first_key_de": first_de[:100],
+        "last_key": last[:100],
+        "last_key_de": last_de[:100],
+        "phone_rev": phone_search_key(values.phone),
+        "email_key": values.email.lower() or None,
+        "birthday_md": values.birthday.month * 100 + values.birthday.day if values.birthday else None,
+    }
+
+
+def _clean_staff(staff: str | None) -> str:
+    return " ".join((staff or "").split())[:80]
+
+
+@dataclass(frozen=True)
+class Registration:
+    customer: Customer
+    welcome_points: int
+    welcome_expires_on: date | None
+
+
+@write_action
+def register(
+    shop: Shop,
+    data: CustomerInput,
+    *,
+    consents: set[str],
+    method: str = "paper_signed",
+    staff: str = "",
+    referred_by: str | None = None,
+    language: str | None = None,
+    source: str = "",
+) -> Registration:
+    """A new customer with consent records and the welcome bonus, in one transaction."""
+    values = validate_customer(data, region=shop.region, today=shop.today())
+    unknown = set(consents) - set(PURPOSES)
+    if unknown:
+        raise InvalidInput("Unknown consent purpose '{purpose}'.", purpose=sorted(unknown)[0])
+    if "data_processing" not in consents:
+        raise InvalidInput(
+            "Registration needs the customer's consent to data processing for the bonus programme.",
+            field="consent_data",
+        )
+    if method not in CONSENT_METHODS:
+        raise InvalidInput(
+            "The consent method must be paper_signed, verbal or digital.", field="consent_method"
+        )
+    referrer = None
+    if referred_by:
+        try:
+            referrer = resolve(shop, referred_by)
+        except (NotFound, InvalidInput):
+            raise InvalidInput(
+                "The referring customer '{ref}' was not found.",
+                field="referred_by",
+                ref=str(referred_by)[:40],
+            ) from None
+    _check_unique(values.phone, values.email)
+    staff = _clean_staff(staff)
+    now, today, programme = shop.now(), shop.today(), shop.programme
+    try:
+        customer = Customer.create(
+            first_name=values.first_name,
+            last_name=values.last_name,
+            salutation=values.salutation,
+            phone=values.phone,
+            email=values.email or None,
+            birthday=values.birthday,
+            notes=values.notes,
+            language=language or shop.settings.language,
+            referred_by=referrer.id if referrer else None,
+            registered_at=now,
+            registered_by=staff,
+            **_search_columns(values),
+        )
+    except IntegrityError:  # another till registered the same phone a moment ago
+        _check_unique(values.phone, values.email)
+        raise
+    for purpose in PURPOSES:
+        if purpose in consents:
+            _give(customer.id, purpose, method, staff, now, source)
+    welcome = programme.welcome_points if programme.earning_open(today) else 0
+    expires = None
+    if welcome > 0:
+        expires = expiry_date(today, programme.welcome_validity_days)
+        ledger.award(
+            customer.id, "welcome", welcome, today=today, expires_on=expires, now=now, staff=staff,
+            reason="welcome bonus",
+        )
+    return Registration(customer, welcome, expires)
+
+
+EDITABLE = ("first_name", "last_name", "phone", "email", "salutation", "birthday", "notes")
+
+
+@write_action
+def edit(shop: Shop, ref: str | int, changes: CustomerInput, *, staff: str = "") -> list[str]:
+    """Change the given fields (None = unchanged); each change is kept in the history."""
+    customer = resolve(shop, ref)
+    checks = {
+        "first_name": lambda v: clean_name(v, field="first_name", label="first name"),
+        "last_name": lambda v: clean_name(v, field="last_name", label="last name"),
+        "phone": lambda v: normalize_phone(v, shop.region),
+        "email": lambda v: normalize_email(v),
+        "salutation": lambda v: normalize_salutation(v),
+        "birthday": lambda v: parse_birthday(v, shop.today()),
+        "notes": lambda v: clean_notes(v),
+    }
+    new_values = {}
+    for f in fields(changes):
+        raw = getattr(changes, f.name)
+        if raw is not None:
+            new_values[f.name] = checks[f.name](raw)
+    current = {name: getattr(customer, name) for name in EDITABLE}
+    current["email"] = current["email"] or ""
+    merged = {**current, **new_values}
+    changed = [name for name in EDITABLE if merged[name] != current[name]]
+    if not changed:
+        return []
+    _check_unique(
+        merged["phone"] if "phone" in changed else None,
+        merged["email"] if "email" in changed else None,
+        exclude_id=customer.id,
+    )
+    now, staff = shop.now(), _clean_staff(staff)
+    for name in changed:
+        CustomerChange.create(
+            customer=customer.id,
+            field=name,
+            old_value=_as_text(current[name]),
+            new_value=_as_text(merged[name]),
+            changed_at=now,
+            changed_by=staff,
+        )
+    update = {name: merged[name] for name in changed}
+    if "email" in update:
+        update["email"] = update["email"] or None
+    update.update(_search_columns(CustomerFields(**merged)))
+    Customer.update(**update).where(Customer.id == customer.id).execute()
+    return changed
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def change_history(customer_id: int) -> list[CustomerChange]:
+    return list(
+        CustomerChange.select()
+        .where(CustomerChange.customer == customer_id)
+        .order_by(CustomerChange.changed_at.desc(), CustomerChange.id.desc())
+    )
+
+
+# -- consent -------------------------------------------------------------------------
+
+
+def _give(customer_id: int, purpose: str, method: str, staff: str, now: datetime, source: str):
+    text = current_consent_text(purpose)
+    return Consent.create(
+        customer=customer_id,
+        purpose=purpose,
+        given_at=now,
+        method=method,
+        text=text.id,
+        text_version=text.version,
+        recorded_by=staff,
+        source=source,
+    )
+
+
+def _check_purpose_and_method(purpose: str, method: str) -> None:
+    if purpose not in PURPOSES:
+        raise InvalidInput(
+            "The consent purpose must be data_processing, email or sms, not '{purpose}'.",
+            field="purpose",
+            purpose=purpose[:30],
+        )
+    if method not in CONSENT_METHODS:
+        raise InvalidInput(
+            "The consent method must be paper_signed, verbal or digital.", field="consent_method"
+        )
+
+
+@write_action
+def give_consent(
+    shop: Shop, ref: str | int, purpose: str, *, method: str = "paper_signed", staff: str = ""
+) -> Consent:
+    _check_purpose_and_method(purpose, method)
+    customer = resolve(shop, ref)
+    if consent_states(customer.id)[purpose].active:
+        raise Refused("This consent ({purpose}) is already given.", purpose=purpose)
+    return _give(customer.id, purpose, method, _clean_staff(staff), shop.now(), "")
+
+
+@write_action
+def withdraw_consent(
+    shop: Shop,
+    ref: str | int,
+    purpose: str,
+    *,
+    method: str = "verbal",
+    staff: str = "",
+    source: str = "",
+    erase_confirmed: bool = False,
+) -> Consent:
+    """Withdrawal adds withdrawn_at to the active record; data processing leads to erasure."""
+    _check_purpose_and_method(purpose, method)
+    customer = resolve(shop, ref)
+    active = (
+        Consent.select()
+        .where(
+            (Consent.customer == customer.id)
+            & (Consent.purpose == purpose)
+            & Consent.withdrawn_at.is_null()
+        )
+        .order_by(Consent.id.desc())
+        .first()
+    )
+    if active is None:
+        raise Refused("There is no active consent ({purpose}) to withdraw.", purpose=purpose)
+    if purpose == "data_processing" and not erase_confirmed:
+        raise Refused(
+            "Withdrawing consent to data processing erases the customer for good; "
+            "confirm the erasure to go on."
+        )
+    now = shop.now()
+    Consent.update(
+        withdrawn_at=now,
+        withdrawn_method=method,
+        withdrawn_by=_clean_staff(staff),
+        withdrawn_source=source[:200],
+    ).where(Consent.id == active.id).execute()
+    if purpose == "data_processing":
+        _erase(shop, customer, staff)
+    return Consent.get_by_id(active.id)
+
+
+# -- erasure (GDPR Art. 17) ----------------------------------------------------------
+
+
+@write_action
+def erase(shop: Shop, ref: str | int, *, staff: str = "") -> int:
+    """Replace personal data for good; amounts stay for the books. Returns the customer id."""
+    customer = resolve(shop, ref)
+    _erase(shop, customer, staff)
+    return customer.id
+
+
+def _erase(shop: Shop, customer: Customer, staff: str) -> None:
+    now, today = shop.now(), shop.today()
+    open_points = ledger.balance(customer.id, today)
+    if open_points:
+        ledger.take(
+            customer.id, open_points, "forfeit", today=today, now=now, staff=_clean_staff(staff),
+            reason="erasure",
+        )
+    label = f"Erased #{customer.id}"
+    Customer.update(
+        first_name=label,
+        last_name="",
+        salutation="",
+        phone=None,
+        email=None,
+        email_key=None,
+        birthday=None,
+        birthday_md=None,
+        notes="",
+        first_key="",
+        first_key_de="",
+        last_key="",
+        last_key_de="",
+        phone_rev="",
+        erased_at=now,
+    ).where(Customer.id == customer.id).execute()
+    CustomerChange.update(old_value="", new_value="").where(
+        CustomerChange.customer == customer.id
+    ).execute()
+    Consent.update(source="", withdrawn_source="").where(Consent.customer == customer.id).execute()
+
+
+def is_erased(customer: Customer) -> bool:
+    return customer.erased_at is not None
+
+
+def total_customers() -> int:
+    return Customer.select().where(Customer.erased_at.is_null()).count()
+

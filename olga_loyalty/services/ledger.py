@@ -1,0 +1,230 @@
+"""Points on the database: lots, the append-only ledger, balances, tiers.
+
+Every function here runs inside the caller's transaction. The balance is read from the
+open lots (an index range), never by summing the customer's whole history, and a lot
+past its expiry date never counts, whether or not the daily run has written its entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from peewee import JOIN, fn
+
+from olga_loyalty.domain.errors import Refused
+from olga_loyalty.domain.money import ZERO, from_cents
+from olga_loyalty.domain.points import OpenLot, Programme, Tier, take_fifo
+from olga_loyalty.storage.db import is_sqlite
+from olga_loyalty.storage.models import Customer, LedgerEntry, Lot, Purchase, Refund
+
+
+def lock_customer(customer_id: int) -> None:
+    """Serialise writes for one customer. SQLite's BEGIN IMMEDIATE already does; PostgreSQL
+    needs a row lock so two tills cannot spend the same points."""
+    if not is_sqlite():
+        list(Customer.select(Customer.id).where(Customer.id == customer_id).for_update())
+
+
+def open_lots(customer_id: int, today: date) -> list[OpenLot]:
+    query = (
+        Lot.select(Lot.id, Lot.remaining, Lot.expires_on)
+        .where((Lot.customer == customer_id) & (Lot.remaining > 0) & (Lot.expires_on >= today))
+        .order_by(Lot.expires_on, Lot.id)
+    )
+    return [OpenLot(lot.id, lot.remaining, lot.expires_on) for lot in query]
+
+
+def balance(customer_id: int, today: date) -> int:
+    value = (
+        Lot.select(fn.SUM(Lot.remaining))
+        .where((Lot.customer == customer_id) & (Lot.remaining > 0) & (Lot.expires_on >= today))
+        .scalar()
+    )
+    return int(value or 0)
+
+
+def balances(customer_ids: Iterable[int], today: date) -> dict[int, tuple[int, date | None]]:
+    """Balance and soonest expiry of many customers in one indexed query."""
+    ids = list(customer_ids)
+    if not ids:
+        return {}
+    query = (
+        Lot.select(Lot.customer_id, fn.SUM(Lot.remaining), fn.MIN(Lot.expires_on))
+        .where((Lot.customer.in_(ids)) & (Lot.remaining > 0) & (Lot.expires_on >= today))
+        .group_by(Lot.customer_id)
+        .tuples()
+    )
+    result: dict[int, tuple[int, date | None]] = {}
+    for customer_id, points, soonest in query:
+        if isinstance(soonest, str):
+            soonest = date.fromisoformat(soonest)
+        result[customer_id] = (int(points or 0), soonest)
+    return result
+
+
+def spent_between(customer_ids: list[int], start: datetime, end: datetime) -> dict[int, Decimal]:
+    """What each customer paid for purchases in [start, end), less what was refunded before end."""
+    if not customer_ids:
+        return {}
+    paid = (
+        Purchase.select(Purchase.customer_id, fn.SUM(Purchase.paid).coerce(False))
+        .where(
+            Purchase.customer.in_(customer_ids)
+            & (Purchase.created_at >= start)
+            & (Purchase.created_at < end)
+        )
+        .group_by(Purchase.customer_id)
+        .tuples()
+    )
+    totals = {cid: from_cents(int(c or 0)) for cid, c in paid}
+    if totals:
+        refunded = (
+            Refund.select(Refund.customer_id, fn.SUM(Refund.paid_back).coerce(False))
+            .join(Purchase, on=(Refund.purchase == Purchase.id))
+            .where(
+                Refund.customer.in_(list(totals))
+                & (Purchase.created_at >= start)
+                & (Purchase.created_at < end)
+                & (Refund.created_at < end)
+            )
+            .group_by(Refund.customer_id)
+            .tuples()
+        )
+        for cid, c in refunded:
+            totals[cid] -= from_cents(int(c or 0))
+    return totals
+
+
+def spent_in_window(customer_id: int, moment: datetime, programme: Programme) -> Decimal:
+    """Paid in the tier window before `moment` (a purchase at `moment` not counted)."""
+    start = moment - timedelta(days=programme.tier_window_days)
+    return spent_between([customer_id], start, moment).get(customer_id, ZERO)
+
+
+def tiers(customer_ids: list[int], moment: datetime, programme: Programme) -> dict[int, Tier]:
+    start = moment - timedelta(days=programme.tier_window_days)
+    spent = spent_between(customer_ids, start, moment)
+    return {cid: programme.tier_for(spent.get(cid, ZERO)) for cid in customer_ids}
+
+
+def award(
+    customer_id: int,
+    kind: str,
+    points: int,
+    *,
+    today: date,
+    expires_on: date,
+    now: datetime,
+    staff: str = "",
+    reason: str = "",
+    purchase_id: int | None = None,
+    refund_id: int | None = None,
+) -> Lot:
+    """A new lot and the ledger entry that creates it."""
+    if points <= 0:
+        raise ValueError("an award must be positive")
+    lot = Lot.create(
+        customer=customer_id,
+        kind=kind,
+        points=points,
+        remaining=points,
+        awarded_on=today,
+        expires_on=expires_on,
+        purchase=purchase_id,
+        created_at=now,
+    )
+    LedgerEntry.create(
+        customer=customer_id,
+        kind=kind,
+        points=points,
+        lot=lot.id,
+        purchase=purchase_id,
+        refund=refund_id,
+        created_at=now,
+        staff=staff,
+        reason=reason,
+    )
+    return lot
+
+
+def take(
+    customer_id: int,
+    points: int,
+    kind: str,
+    *,
+    today: date,
+    now: datetime,
+    staff: str = "",
+    reason: str = "",
+    purchase_id: int | None = None,
+    refund_id: int | None = None,
+    prefer_lot_id: int | None = None,
+) -> list[tuple[int, int]]:
+    """Take points from the soonest-expiring lots (a preferred lot first, if active)."""
+    if points <= 0:
+        return []
+    lots = open_lots(customer_id, today)
+    parts: list[tuple[int, int]] = []
+    left = points
+    preferred = next((lot for lot in lots if lot.id == prefer_lot_id), None)
+    if preferred is not None:
+        first = min(preferred.remaining, left)
+        parts.append((preferred.id, first))
+        left -= first
+        lots = [
+            OpenLot(lot.id, lot.remaining - first, lot.expires_on) if lot.id == preferred.id else lot
+            for lot in lots
+        ]
+    parts.extend(take_fifo(lots, left, today))
+    for lot_id, part in parts:
+        changed = (
+            Lot.update(remaining=Lot.remaining - part)
+            .where((Lot.id == lot_id) & (Lot.remaining >= part))
+            .execute()
+        )
+        if changed != 1:  # someone else took these points meanwhile: undo the whole action
+            raise Refused("The points changed while saving; nothing was saved. Please try again.")
+        LedgerEntry.create(
+            customer=customer_id,
+            kind=kind,
+            points=-part,
+            lot=lot_id,
+            purchase=purchase_id,
+            refund=refund_id,
+            created_at=now,
+            staff=staff,
+            reason=reason,
+        )
+    return parts
+
+
+def ledger_total(customer_id: int) -> int:
+    """The sum of every ledger entry: equals the sum of all lot remainders (for checks)."""
+    value = LedgerEntry.select(fn.SUM(LedgerEntry.points)).where(
+        LedgerEntry.customer == customer_id
+    ).scalar()
+    return int(value or 0)
+
+
+def expired_unentered(customer_id: int, today: date) -> int:
+    """Points in lots past expiry whose expiry entry the daily run has not written yet."""
+    value = (
+        Lot.select(fn.SUM(Lot.remaining))
+        .where((Lot.customer == customer_id) & (Lot.remaining > 0) & (Lot.expires_on < today))
+        .scalar()
+    )
+    return int(value or 0)
+
+
+def redeemed_lots_latest_expiry(purchase_id: int) -> date | None:
+    value = (
+        Lot.select(fn.MAX(Lot.expires_on))
+        .join(LedgerEntry, JOIN.INNER, on=(LedgerEntry.lot == Lot.id))
+        .where((LedgerEntry.purchase == purchase_id) & (LedgerEntry.kind == "redeem"))
+        .scalar()
+    )
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return value

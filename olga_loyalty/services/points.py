@@ -1,0 +1,420 @@
+"""Purchases, refunds, adjustments and the daily run: the bonus engine on the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from peewee import fn
+
+from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
+from olga_loyalty.domain.money import ZERO, from_cents, parse_amount
+from olga_loyalty.domain.points import (
+    PurchaseFacts,
+    PurchasePlan,
+    RefundTotals,
+    birthday_bonus_year,
+    birthday_in,
+    expiry_date,
+    plan_purchase,
+    plan_refund,
+    settle_refund,
+)
+from olga_loyalty.services import ledger
+from olga_loyalty.services.customers import _clean_staff, resolve
+from olga_loyalty.services.shop import Shop, read_setting, write_setting
+from olga_loyalty.storage.db import write_action
+from olga_loyalty.storage.models import (
+    BirthdayBonus,
+    Customer,
+    LedgerEntry,
+    Lot,
+    Purchase,
+    Refund,
+)
+
+REASON_MAX = 500
+
+
+# -- purchases -------------------------------------------------------------------------
+
+
+def preview_purchase(shop: Shop, ref: str | int, amount: Decimal, redeem: int = 0) -> PurchasePlan:
+    """What a purchase would do, without writing anything (the form's live preview)."""
+    customer = resolve(shop, ref)
+    now = shop.now()
+    return plan_purchase(
+        amount,
+        redeem,
+        balance=ledger.balance(customer.id, shop.today()),
+        spent_in_window=ledger.spent_in_window(customer.id, now, shop.programme),
+        programme=shop.programme,
+        today=shop.today(),
+    )
+
+
+@dataclass(frozen=True)
+class PurchaseResult:
+    purchase_id: int
+    customer_id: int
+    plan: PurchasePlan
+    balance: int
+    referral_awarded_to: int | None
+
+
+@write_action
+def record_purchase(
+    shop: Shop, ref: str | int, amount: Decimal | str, *, redeem: int = 0, staff: str = ""
+) -> PurchaseResult:
+    """Record a purchase: redeem (soonest-expiring lots first), earn on what was paid,
+    and give the referrer the referral bonus on a first purchase. One transaction."""
+    amount = parse_amount(amount)
+    customer = resolve(shop, ref)
+    ledger.lock_customer(customer.id)
+    now, today, programme = shop.now(), shop.today(), shop.programme
+    staff = _clean_staff(staff)
+    is_first = not Purchase.select().where(Purchase.customer == customer.id).exists()
+    plan = plan_purchase(
+        amount,
+        redeem,
+        balance=ledger.balance(customer.id, today),
+        spent_in_window=ledger.spent_in_window(customer.id, now, programme),
+        programme=programme,
+        today=today,
+    )
+    purchase = Purchase.create(
+        customer=customer.id,
+        created_at=now,
+        amount=plan.amount,
+        redeemed_points=plan.redeemed_points,
+        redeemed_value=plan.redeemed_value,
+        paid=plan.paid,
+        earned_points=plan.earned_points,
+        tier=plan.tier.name,
+        rate=str(plan.tier.rate),
+        staff=staff,
+    )
+    if plan.redeemed_points:
+        ledger.take(
+            customer.id, plan.redeemed_points, "redeem", today=today, now=now, staff=staff,
+            purchase_id=purchase.id,
+        )
+    if plan.earned_points:
+        ledger.award(
+            customer.id, "earn", plan.earned_points, today=today,
+            expires_on=plan.earned_expires_on, now=now, staff=staff, purchase_id=purchase.id,
+        )
+    referral_to = None
+    if is_first and customer.referred_by_id and programme.earning_open(today):
+        referrer = Customer.get_or_none(Customer.id == customer.referred_by_id)
+        if referrer is not None and referrer.erased_at is None and programme.referral_points:
+            ledger.award(
+                referrer.id, "referral", programme.referral_points, today=today,
+                expires_on=expiry_date(today, programme.referral_validity_days), now=now,
+                staff=staff, purchase_id=purchase.id,
+                reason=f"referral of customer #{customer.id}",
+            )
+            referral_to = referrer.id
+    return PurchaseResult(
+        purchase_id=purchase.id,
+        customer_id=customer.id,
+        plan=plan,
+        balance=ledger.balance(customer.id, today),
+        referral_awarded_to=referral_to,
+    )
+
+
+# -- refunds -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    refund_id: int
+    purchase_id: int
+    customer_id: int
+    amount: Decimal
+    paid_back: Decimal
+    cash_refund: Decimal
+    points_taken_back: int
+    points_restored: int
+    shortfall_points: int
+    shortfall_value: Decimal
+    balance: int
+
+
+def refund_totals(purchase_id: int) -> RefundTotals:
+    row = (
+        Refund.select(
+            fn.SUM(Refund.amount).coerce(False),
+            fn.SUM(Refund.paid_back).coerce(False),
+            fn.SUM(Refund.take_back_due),
+            fn.SUM(Refund.restored),
+        )
+        .where(Refund.purchase == purchase_id)
+        .tuples()
+        .get()
+    )
+    amount, paid, due, restored = row
+    return RefundTotals(
+        amount=from_cents(int(amount or 0)),
+        paid=from_cents(int(paid or 0)),
+        take_back_due=int(due or 0),
+        restored=int(restored or 0),
+    )
+
+
+def find_purchase(purchase_id: int | str) -> Purchase:
+    text = str(purchase_id).strip().lstrip("#")
+    if not text.isdigit() or len(text) > 12:
+        raise InvalidInput(
+            "'{ref}' is not a purchase number.", field="purchase", ref=str(purchase_id)[:40]
+        )
+    purchase = Purchase.get_or_none(Purchase.id == int(text))
+    if purchase is None:
+        raise NotFound("There is no purchase #{id}.", field="purchase", id=text)
+    return purchase
+
+
+def refundable_amount(purchase: Purchase) -> Decimal:
+    return purchase.amount - refund_totals(purchase.id).amount
+
+
+@write_action
+def refund(
+    shop: Shop, purchase_id: int | str, amount: Decimal | str | None = None, *, staff: str = ""
+) -> RefundResult:
+    """Refund a purchase in whole (no amount) or in part (an amount of the purchase price).
+
+    Earned points come back in proportion (floor); redeemed points return as a new lot.
+    If the points to take back are already spent, the balance stays at zero and the
+    shortfall's money value is kept back from the cash refund.
+    """
+    purchase = find_purchase(purchase_id)
+    customer = Customer.get_by_id(purchase.customer_id)
+    if customer.erased_at is not None:
+        raise Refused("This purchase belongs to an erased customer; it cannot be refunded.")
+    ledger.lock_customer(customer.id)
+    before = refund_totals(purchase.id)
+    left = purchase.amount - before.amount
+    if left <= 0:
+        raise Refused("This purchase has already been refunded in full.")
+    value = left if amount is None else parse_amount(amount)
+    plan = plan_refund(
+        PurchaseFacts(purchase.amount, purchase.paid, purchase.redeemed_points, purchase.earned_points),
+        before,
+        value,
+    )
+    now, today, programme = shop.now(), shop.today(), shop.programme
+    staff = _clean_staff(staff)
+    available = ledger.balance(customer.id, today) + plan.restore
+    outcome = settle_refund(plan, available, programme)
+    record = Refund.create(
+        purchase=purchase.id,
+        customer=customer.id,
+        created_at=now,
+        amount=plan.amount,
+        paid_back=plan.paid_back,
+        take_back_due=plan.take_back,
+        taken_back=outcome.taken_back,
+        restored=plan.restore,
+        shortfall_points=outcome.shortfall_points,
+        shortfall_value=outcome.shortfall_value,
+        cash_refund=outcome.cash_refund,
+        staff=staff,
+    )
+    if plan.restore:
+        latest = ledger.redeemed_lots_latest_expiry(purchase.id)
+        floor_date = expiry_date(today, programme.restore_min_validity_days)
+        ledger.award(
+            customer.id, "restore", plan.restore, today=today,
+            expires_on=max(floor_date, latest) if latest else floor_date, now=now, staff=staff,
+            purchase_id=purchase.id, refund_id=record.id, reason=f"refund of purchase #{purchase.id}",
+        )
+    if outcome.taken_back:
+        earn_lot = (
+            Lot.select(Lot.id)
+            .where((Lot.purchase == purchase.id) & (Lot.kind == "earn"))
+            .scalar()
+        )
+        ledger.take(
+            customer.id, outcome.taken_back, "refund", today=today, now=now, staff=staff,
+            purchase_id=purchase.id, refund_id=record.id, prefer_lot_id=earn_lot,
+            reason=f"refund of purchase #{purchase.id}",
+        )
+    return RefundResult(
+        refund_id=record.id,
+        purchase_id=purchase.id,
+        customer_id=customer.id,
+        amount=plan.amount,
+        paid_back=plan.paid_back,
+        cash_refund=outcome.cash_refund,
+        points_taken_back=outcome.taken_back,
+        points_restored=plan.restore,
+        shortfall_points=outcome.shortfall_points,
+        shortfall_value=outcome.shortfall_value,
+        balance=ledger.balance(customer.id, today),
+    )
+
+
+# -- adjustments -------------------------------------------------------------------------
+
+
+def clean_reason(reason: str | None) -> str:
+    text = " ".join((reason or "").split())
+    if not text:
+        raise InvalidInput("An adjustment needs a reason.", field="reason")
+    if len(text) > REASON_MAX:
+        raise InvalidInput(
+            "The reason is too long (at most {maximum} characters).", field="reason",
+            maximum=REASON_MAX,
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class AdjustResult:
+    customer_id: int
+    points: int
+    balance: int
+    expires_on: date | None
+
+
+@write_action
+def adjust(
+    shop: Shop, ref: str | int, points: int, *, reason: str, staff: str = "",
+    valid_days: int | None = None,
+) -> AdjustResult:
+    """A manual correction: + adds a lot, − takes from the soonest-expiring lots."""
+    reason = clean_reason(reason)
+    if points == 0:
+        raise InvalidInput("An adjustment of 0 points changes nothing.", field="points")
+    customer = resolve(shop, ref)
+    ledger.lock_customer(customer.id)
+    now, today, programme = shop.now(), shop.today(), shop.programme
+    staff = _clean_staff(staff)
+    expires = None
+    if points > 0:
+        days = valid_days or programme.adjust_validity_days
+        if not (1 <= days <= 3650):
+            raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
+        expires = expiry_date(today, days)
+        ledger.award(
+            customer.id, "adjust", points, today=today, expires_on=expires, now=now, staff=staff,
+            reason=reason,
+        )
+    else:
+        available = ledger.balance(customer.id, today)
+        if -points > available:
+            raise Refused(
+                "Cannot take {points} points: the balance is {balance}.",
+                field="points", points=-points, balance=available,
+            )
+        ledger.take(customer.id, -points, "adjust", today=today, now=now, staff=staff, reason=reason)
+    return AdjustResult(customer.id, points, ledger.balance(customer.id, today), expires)
+
+
+# -- the daily run -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DailyResult:
+    day: date
+    expired_lots: int
+    expired_points: int
+    birthday_bonuses: int
+
+
+EXPIRY_BATCH = 2000
+
+
+@write_action
+def daily(shop: Shop) -> DailyResult:
+    """Expiry entries for lots past their date, and birthday bonuses due. Idempotent:
+    an expired lot has nothing left to expire, and a birthday bonus is once per year."""
+    today, now, programme = shop.today(), shop.now(), shop.programme
+    expired_lots = expired_points = 0
+    while True:
+        batch = list(
+            Lot.select(Lot.id, Lot.customer_id, Lot.remaining)
+            .where((Lot.remaining > 0) & (Lot.expires_on < today))
+            .order_by(Lot.id)
+            .limit(EXPIRY_BATCH)
+            .tuples()
+        )
+        if not batch:
+            break
+        LedgerEntry.insert_many(
+            [
+                {
+                    "customer": cid,
+                    "kind": "expire",
+                    "points": -remaining,
+                    "lot": lot_id,
+                    "created_at": now,
+                    "reason": "expired",
+                }
+                for lot_id, cid, remaining in batch
+            ]
+        ).execute()
+        Lot.update(remaining=0).where(Lot.id.in_([row[0] for row in batch])).execute()
+        expired_lots += len(batch)
+        expired_points += sum(row[2] for row in batch)
+    bonuses = 0
+    if programme.earning_open(today) and programme.birthday_points > 0:
+        bonuses = _birthday_bonuses(shop, today)
+    write_setting("daily_last_run", today.isoformat())
+    return DailyResult(today, expired_lots, expired_points, bonuses)
+
+
+def _birthday_bonuses(shop: Shop, today: date) -> int:
+    programme, now = shop.programme, shop.now()
+    grace = programme.birthday_grace_days
+    month_days = set()
+    for back in range(grace + 1):
+        day = today - timedelta(days=back)
+        month_days.add(day.month * 100 + day.day)
+        if day.month == 2 and day.day == 28:
+            month_days.add(229)  # 29 February is celebrated on the 28th in other years
+    candidates = (
+        Customer.select(Customer.id, Customer.birthday, Customer.registered_at)
+        .where(Customer.birthday_md.in_(sorted(month_days)) & Customer.erased_at.is_null())
+        .order_by(Customer.id)
+    )
+    given = 0
+    for customer in candidates:
+        year = birthday_bonus_year(customer.birthday, today, grace)
+        if year is None:
+            continue
+        if birthday_in(year, customer.birthday) < customer.registered_at.date():
+            continue  # only birthdays that fall on or after the day of registration
+        if BirthdayBonus.select().where(
+            (BirthdayBonus.customer == customer.id) & (BirthdayBonus.year == year)
+        ).exists():
+            continue
+        lot = ledger.award(
+            customer.id, "birthday", programme.birthday_points, today=today,
+            expires_on=expiry_date(today, programme.birthday_validity_days), now=now,
+            reason=f"birthday {year}",
+        )
+        BirthdayBonus.create(customer=customer.id, year=year, lot=lot.id)
+        given += 1
+    return given
+
+
+def daily_due(shop: Shop) -> bool:
+    """Whether today's daily run has not happened yet (the UI runs it at start)."""
+    return read_setting("daily_last_run") != shop.today().isoformat()
+
+
+def purchases_of(customer_id: int, limit: int = 50) -> list[Purchase]:
+    return list(
+        Purchase.select()
+        .where(Purchase.customer == customer_id)
+        .order_by(Purchase.created_at.desc(), Purchase.id.desc())
+        .limit(limit)
+    )
+
+
+def total_refunded(purchase_id: int) -> Decimal:
+    return refund_totals(purchase_id).amount or ZERO

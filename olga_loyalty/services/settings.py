@@ -1,0 +1,110 @@
+"""Reading and changing settings by name (the command line's `settings`, the settings screen)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.domain.money import parse_amount, parse_points
+from olga_loyalty.domain.points import Programme, Tier
+from olga_loyalty.services.shop import Shop, ShopSettings, current_consent_text, PURPOSES
+
+SHOP_KEYS = ("name", "region", "currency", "language")
+INT_KEYS = (
+    "tier_window_days",
+    "purchase_validity_days",
+    "welcome_points",
+    "welcome_validity_days",
+    "birthday_points",
+    "birthday_validity_days",
+    "birthday_grace_days",
+    "referral_points",
+    "referral_validity_days",
+    "min_redeem_points",
+    "restore_min_validity_days",
+    "adjust_validity_days",
+)
+
+
+def all_settings(shop: Shop) -> dict:
+    return {
+        "shop": asdict(shop.settings),
+        "programme": shop.programme.to_dict(),
+        "staff": shop.staff_names(),
+        "consent_texts": {
+            p: {"version": current_consent_text(p).version, "text": current_consent_text(p).text}
+            for p in PURPOSES
+        },
+    }
+
+
+def flat(data: dict, prefix: str = ""):
+    for key, value in data.items():
+        if isinstance(value, dict):
+            yield from flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def parse_tiers(text: str) -> tuple[Tier, ...]:
+    """`Base:0:1,Silver:500:1.5,Gold:1500:2` → tiers (name:threshold:rate)."""
+    tiers = []
+    for part in text.split(","):
+        pieces = [p.strip() for p in part.split(":")]
+        if len(pieces) != 3 or not pieces[0]:
+            raise InvalidInput(
+                "Write tiers as name:threshold:rate separated by commas, "
+                "like Base:0:1,Silver:500:1.5,Gold:1500:2.",
+                field="tiers",
+            )
+        threshold = parse_amount(pieces[1], field="tiers", allow_zero=True)
+        try:
+            rate = Decimal(pieces[2].replace(",", "."))
+        except InvalidOperation:
+            raise InvalidInput("'{rate}' is not an earn rate.", field="tiers", rate=pieces[2][:20]) from None
+        tiers.append(Tier(pieces[0][:40], threshold, rate))
+    return tuple(tiers)
+
+
+def set_value(shop: Shop, key: str, value: str) -> None:
+    """Change one setting; the whole programme is validated before anything is saved."""
+    key = key.strip().removeprefix("shop.").removeprefix("programme.")
+    if key in SHOP_KEYS:
+        shop.save_settings(replace(shop.settings, **{key: value}, setup_done=True))
+        return
+    programme = shop.programme
+    if key in INT_KEYS:
+        new = programme.changed(**{key: parse_points(value, field=key)})
+    elif key == "point_value":
+        new = programme.changed(point_value=parse_amount(value, field=key))
+    elif key == "max_redeem_share":
+        percent = parse_amount(value.rstrip("% "), field=key, allow_zero=True, maximum=Decimal(100))
+        new = programme.changed(max_redeem_share=(percent / 100).quantize(Decimal("0.0001")))
+    elif key == "tiers":
+        new = programme.changed(tiers=parse_tiers(value))
+    elif key == "end_date":
+        new = programme.changed(end_date=_parse_end_date(value))
+    else:
+        known = ", ".join((*SHOP_KEYS, "point_value", "max_redeem_share", "tiers", "end_date", *INT_KEYS))
+        raise InvalidInput("Unknown setting '{key}'. Known: {known}.", field="key", key=key[:40], known=known)
+    shop.save_programme(new)
+
+
+def _parse_end_date(value: str) -> date | None:
+    text = value.strip().lower()
+    if text in ("", "none", "-"):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("'{text}' is not a date like 2027-12-31.", field="end_date", text=value[:20]) from None
+
+
+def save_programme(shop: Shop, programme: Programme) -> Programme:
+    return shop.save_programme(programme)
+
+
+def save_shop(shop: Shop, settings: ShopSettings) -> ShopSettings:
+    return shop.save_settings(settings)

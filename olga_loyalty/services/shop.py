@@ -1,0 +1,184 @@
+"""The open shop: its database, its clock and its settings, passed to every service."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime
+
+import peewee
+
+from olga_loyalty.config import Clock
+from olga_loyalty.domain.errors import InvalidInput, StorageError
+from olga_loyalty.domain.points import Programme
+from olga_loyalty.storage import migrations
+from olga_loyalty.storage.db import close_database, open_database, write_action
+from olga_loyalty.storage.models import ConsentText, Setting
+
+CURRENCIES = ("EUR", "CHF", "GBP", "USD", "PLN", "CZK", "DKK", "SEK", "NOK")
+PURPOSES = ("data_processing", "email", "sms")
+CONSENT_METHODS = ("paper_signed", "verbal", "digital")
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    name: str = ""
+    region: str = "DE"
+    currency: str = "EUR"
+    language: str = "de"
+    setup_done: bool = False
+
+    @property
+    def locale(self) -> str:
+        return f"{self.language}_{self.region}" if self.language == "de" else "en_GB"
+
+
+def validate_shop_settings(settings: ShopSettings) -> ShopSettings:
+    import phonenumbers
+
+    name = " ".join(settings.name.split())
+    if len(name) > 80:
+        raise InvalidInput("The shop name is too long (at most 80 characters).", field="name")
+    region = settings.region.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidInput(
+            "'{region}' is not a country code like DE, AT or CH.", field="region", region=region[:10]
+        )
+    currency = settings.currency.strip().upper()
+    if currency not in CURRENCIES:
+        raise InvalidInput(
+            "The currency must be one of {choices}.", field="currency", choices=", ".join(CURRENCIES)
+        )
+    if settings.language not in ("de", "en"):
+        raise InvalidInput("The language must be de or en.", field="language")
+    return replace(settings, name=name, region=region, currency=currency)
+
+
+class Shop:
+    """Everything a service needs. Settings are cached and re-read after each change."""
+
+    def __init__(self, clock: Clock, location: str = "") -> None:
+        self.clock = clock
+        self.location = location
+        self._programme: Programme | None = None
+        self._settings: ShopSettings | None = None
+
+    # -- time ------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    # -- settings ----------------------------------------------------------------
+    @property
+    def programme(self) -> Programme:
+        if self._programme is None:
+            raw = read_setting("programme")
+            self._programme = Programme.from_dict(raw) if raw else Programme()
+        return self._programme
+
+    @property
+    def settings(self) -> ShopSettings:
+        if self._settings is None:
+            raw = read_setting("shop") or {}
+            known = ShopSettings.__dataclass_fields__
+            self._settings = ShopSettings(**{k: v for k, v in raw.items() if k in known})
+        return self._settings
+
+    @property
+    def region(self) -> str:
+        return self.settings.region
+
+    def save_programme(self, programme: Programme) -> Programme:
+        write_setting("programme", programme.to_dict())
+        self._programme = None
+        return self.programme
+
+    def save_settings(self, settings: ShopSettings) -> ShopSettings:
+        settings = validate_shop_settings(settings)
+        write_setting("shop", asdict(settings))
+        self._settings = None
+        return self.settings
+
+    def staff_names(self) -> list[str]:
+        return list(read_setting("staff") or [])
+
+    def remember_staff(self, name: str) -> None:
+        name = " ".join(name.split())[:80]
+        if name and name not in self.staff_names():
+            write_setting("staff", [*self.staff_names(), name])
+
+    def close(self) -> None:
+        close_database()
+
+
+def read_setting(key: str):
+    row = Setting.get_or_none(Setting.key == key)
+    return json.loads(row.value) if row else None
+
+
+@write_action
+def write_setting(key: str, value) -> None:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    (
+        Setting.insert(key=key, value=text)
+        .on_conflict(conflict_target=[Setting.key], update={Setting.value: text})
+        .execute()
+    )
+
+
+def current_consent_text(purpose: str) -> ConsentText:
+    return (
+        ConsentText.select()
+        .where(ConsentText.purpose == purpose)
+        .order_by(ConsentText.version.desc())
+        .get()
+    )
+
+
+@write_action
+def new_consent_text(shop: Shop, purpose: str, text: str) -> ConsentText:
+    """A changed wording is a new version; old versions stay, for the records that cite them."""
+    if purpose not in PURPOSES:
+        raise InvalidInput("Unknown consent purpose '{purpose}'.", purpose=purpose[:30])
+    text = text.strip()
+    if not text or len(text) > 5000:
+        raise InvalidInput("A consent text must have 1 to 5000 characters.", field="text")
+    current = current_consent_text(purpose)
+    if current.text == text:
+        return current
+    return ConsentText.create(
+        purpose=purpose, version=current.version + 1, text=text, created_at=shop.now()
+    )
+
+
+def open_shop(location: str, clock: Clock, *, migrate: bool = True) -> Shop:
+    """Open the database, bring its schema up to date, and return the shop."""
+    db = open_database(location)
+    try:
+        version = migrations.current_version(db)
+    except peewee.DatabaseError as exc:
+        close_database()
+        raise StorageError(
+            "Cannot read the database {location}: {reason}", location=location, reason=str(exc)
+        ) from None
+    if version > migrations.LATEST:
+        close_database()
+        raise StorageError(
+            "The database {location} was written by a newer version of Olga Loyalty "
+            "(schema {version}); please update the program.",
+            location=location,
+            version=version,
+        )
+    if migrate and version < migrations.LATEST:
+        try:
+            migrations.migrate(clock, db)
+        except peewee.DatabaseError as exc:
+            close_database()
+            raise StorageError(
+                "Cannot prepare the database {location}: {reason}",
+                location=location,
+                reason=str(exc),
+            ) from None
+    return Shop(clock, location)

@@ -1,0 +1,1 @@
+"""Peewee models, the database from a path or URL, migrations."""

@@ -1,0 +1,168 @@
+"""Opening the database from a path or URL, with the settings that keep records safe."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import TypeVar
+
+import peewee
+from playhouse.db_url import connect as connect_url
+
+from olga_loyalty.config import DEFAULT_DB
+from olga_loyalty.domain.errors import DatabaseBusy, StorageError
+from olga_loyalty.storage.models import database
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "synchronous": 2,  # FULL: a committed purchase survives a power cut
+    "secure_delete": 1,  # erased personal data does not linger in free pages
+    "cache_size": -16000,  # 16 MB page cache
+}
+
+#: How long a write waits for another till before the user is told (seconds).
+LOCK_PATIENCE = 8.0
+
+T = TypeVar("T")
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, peewee.SqliteDatabase)
+
+
+def open_database(location: str, *, create_folder: bool | None = None) -> peewee.Database:
+    """Open (and bind the models to) the database at a path or URL."""
+    if "://" in location and not location.startswith("sqlite"):
+        try:
+            db = connect_url(location)
+        except Exception as exc:  # unknown scheme, missing driver
+            raise StorageError(
+                "Cannot open the database {location}: {reason}",
+                location=_redact(location),
+                reason=str(exc),
+            ) from None
+    else:
+        path = Path(location[len("sqlite:///"):] if location.startswith("sqlite:///") else location)
+        db = _open_sqlite(path, create_folder)
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+        if isinstance(db, peewee.SqliteDatabase):
+            db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+    except peewee.DatabaseError as exc:
+        db.close()
+        raise StorageError(
+            "Cannot open the database {location}: {reason}",
+            location=_redact(location),
+            reason=_reason(exc),
+        ) from None
+    return db
+
+
+def _open_sqlite(path: Path, create_folder: bool | None) -> peewee.SqliteDatabase:
+    folder = path.parent
+    if not folder.exists():
+        if create_folder or (create_folder is None and path == DEFAULT_DB):
+            folder.mkdir(parents=True, exist_ok=True)
+        else:
+            raise StorageError(
+                "The folder {folder} for the database does not exist.", folder=str(folder)
+            )
+    if path.exists() and not path.is_file():
+        raise StorageError("{path} is not a database file.", path=str(path))
+    is_new = not path.exists()
+    db = peewee.SqliteDatabase(
+        str(path),
+        pragmas=SQLITE_PRAGMAS,
+        timeout=LOCK_PATIENCE,
+        lock_type="IMMEDIATE",  # take the write lock at BEGIN: no deadlocks between tills
+        check_same_thread=False,
+    )
+    if is_new:
+        try:
+            path.touch(mode=0o600)
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            raise StorageError(
+                "Cannot create the database file {path}: {reason}",
+                path=str(path),
+                reason=exc.strerror or str(exc),
+            ) from None
+    return db
+
+
+def close_database() -> None:
+    if database.obj is not None and not database.obj.is_closed():
+        database.obj.close()
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text or "could not serialize" in text or "deadlock" in text
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return "the file is not an Olga Loyalty database or is damaged"
+    if "readonly" in text or "read-only" in text:
+        return "the file is read-only"
+    if "disk" in text and "full" in text:
+        return "the disk is full"
+    if "unable to open" in text:
+        return "the file cannot be opened"
+    return text
+
+
+def write_action(func: Callable[..., T]) -> Callable[..., T]:
+    """One business action = one transaction, retried while another till holds the lock."""
+
+    @wraps(func)
+    def run(*args, **kwargs) -> T:
+        delay = 0.05
+        deadline = time.monotonic() + LOCK_PATIENCE
+        while True:
+            try:
+                with database.atomic():
+                    return func(*args, **kwargs)
+            except (peewee.OperationalError, sqlite3.OperationalError) as exc:
+                if not _is_lock_error(exc):
+                    raise StorageError(
+                        "The database could not be written: {reason}", reason=_reason(exc)
+                    ) from None
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(
+                        "The database is busy (another till is saving). Nothing was saved; "
+                        "please try again in a moment."
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+            except peewee.DatabaseError as exc:
+                if _is_lock_error(exc):
+                    raise DatabaseBusy(
+                        "The database is busy (another till is saving). Nothing was saved; "
+                        "please try again in a moment."
+                    ) from None
+                if isinstance(exc, peewee.IntegrityError):
+                    raise
+                raise StorageError(
+                    "The database could not be written: {reason}", reason=_reason(exc)
+                ) from None
+
+    return run
+
+
+def _redact(location: str) -> str:
+    """Never print a password from a URL."""
+    if "@" in location and "://" in location:
+        scheme, rest = location.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return location

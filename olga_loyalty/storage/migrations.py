@@ -1,0 +1,84 @@
+"""The schema version table and an ordered migration runner.
+
+Each migration is a function of the database, run once, in order, inside one
+transaction together with the row that records it. Migration 1 creates the schema.
+A later migration must spell out its own changes (playhouse.migrate or SQL) and never
+call `create_tables` on today's models, so that an old database upgrades exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import peewee
+
+from olga_loyalty.config import Clock
+from olga_loyalty.storage.models import SCHEMA_V1, SchemaVersion, database
+
+DEFAULT_CONSENT_TEXTS = {
+    "data_processing": (
+        "Ich willige ein, dass die Boutique meine Angaben (Name, Telefonnummer, E-Mail, "
+        "Geburtstag, Einkäufe und Bonuspunkte) zur Durchführung des Bonusprogramms speichert "
+        "und verarbeitet. Die Einwilligung kann ich jederzeit mit Wirkung für die Zukunft "
+        "widerrufen; meine Daten werden dann gelöscht. (Art. 6 Abs. 1 lit. a DSGVO)"
+    ),
+    "email": (
+        "Ich möchte Angebote, Neuheiten und Einladungen der Boutique per E-Mail erhalten. "
+        "Die Einwilligung kann ich jederzeit widerrufen, z. B. über den Abmeldelink."
+    ),
+    "sms": (
+        "Ich möchte Angebote, Neuheiten und Einladungen der Boutique per SMS oder Messenger "
+        "erhalten. Die Einwilligung kann ich jederzeit widerrufen."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[peewee.Database, Clock], None]
+
+
+def _create_schema(db: peewee.Database, clock: Clock) -> None:
+    from olga_loyalty.storage.models import ConsentText
+
+    db.create_tables(SCHEMA_V1)
+    now = clock.now()
+    for purpose, text in DEFAULT_CONSENT_TEXTS.items():
+        ConsentText.create(purpose=purpose, version=1, text=text, created_at=now)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "create schema", _create_schema),
+]
+
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version(db: peewee.Database | None = None) -> int:
+    db = db or database.obj
+    if not db.table_exists("schema_version"):
+        return 0
+    value = SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).scalar()
+    return int(value or 0)
+
+
+def pending(db: peewee.Database | None = None) -> list[Migration]:
+    version = current_version(db)
+    return [m for m in MIGRATIONS if m.version > version]
+
+
+def migrate(clock: Clock, db: peewee.Database | None = None) -> list[Migration]:
+    """Apply every pending migration, each in its own transaction. Returns what ran."""
+    db = db or database.obj
+    ran = []
+    for migration in pending(db):
+        with db.atomic():
+            migration.apply(db, clock)
+            SchemaVersion.create(
+                version=migration.version, name=migration.name, applied_at=clock.now()
+            )
+        ran.append(migration)
+    return ran

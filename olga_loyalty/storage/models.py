@@ -1,0 +1,218 @@
+"""The tables. Money is whole cents, times are UTC, the ledger is append-only.
+
+Search keys are stored at write time and indexed, so a look-up at the till is always
+an index range scan, never a table scan:
+- `last_key`/`first_key`: case- and accent-folded (`Müller` → `muller`),
+- `last_key_de`/`first_key_de`: German transliteration (`Müller` → `mueller`),
+- `phone_rev`: the national digits reversed ("ends with 5678" = prefix `8765`).
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    SQL,
+    AutoField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SmallIntegerField,
+    TextField,
+)
+
+from olga_loyalty.storage.fields import MoneyField, UtcDateTimeField
+
+database = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField(primary_key=True)
+    name = CharField(max_length=200)
+    applied_at = UtcDateTimeField()
+
+
+class Setting(BaseModel):
+    key = CharField(max_length=100, primary_key=True)
+    value = TextField()  # JSON
+
+
+class ConsentText(BaseModel):
+    """The wording a customer agreed to. Never edited: a change is a new version."""
+
+    id = AutoField()
+    purpose = CharField(max_length=30)  # data_processing, email, sms
+    version = IntegerField()
+    text = TextField()
+    created_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("purpose", "version"), True),)
+
+
+class Customer(BaseModel):
+    id = AutoField()
+    first_name = CharField(max_length=100)
+    last_name = CharField(max_length=100)
+    salutation = CharField(max_length=10, default="")
+    phone = CharField(max_length=20, null=True, unique=True)  # E.164; NULL once erased
+    email = CharField(max_length=254, null=True)
+    email_key = CharField(max_length=254, null=True, unique=True)  # lower-cased, for uniqueness
+    birthday = DateField(null=True)
+    birthday_md = SmallIntegerField(null=True, index=True)  # month*100 + day, for the daily run
+    notes = TextField(default="")
+    language = CharField(max_length=5, default="de")
+    referred_by = ForeignKeyField("self", null=True, backref="referrals", on_delete="SET NULL")
+    registered_at = UtcDateTimeField()
+    registered_by = CharField(max_length=80, default="")
+    erased_at = UtcDateTimeField(null=True)
+    first_key = CharField(max_length=100, default="", index=True)
+    first_key_de = CharField(max_length=100, default="", index=True)
+    last_key = CharField(max_length=100, default="", index=True)
+    last_key_de = CharField(max_length=100, default="", index=True)
+    phone_rev = CharField(max_length=20, default="", index=True)
+
+
+class Consent(BaseModel):
+    """One consent given; withdrawal fills withdrawn_* and nothing else is ever changed."""
+
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="consents", on_delete="CASCADE")
+    purpose = CharField(max_length=30)
+    given_at = UtcDateTimeField()
+    method = CharField(max_length=20)
+    text = ForeignKeyField(ConsentText, backref="consents")
+    text_version = IntegerField()
+    recorded_by = CharField(max_length=80, default="")
+    source = CharField(max_length=200, default="")
+    withdrawn_at = UtcDateTimeField(null=True)
+    withdrawn_method = CharField(max_length=20, null=True)
+    withdrawn_by = CharField(max_length=80, null=True)
+    withdrawn_source = CharField(max_length=200, null=True)
+
+    class Meta:
+        indexes = ((("customer", "purpose"), False),)
+
+
+class CustomerChange(BaseModel):
+    """The edit history: who changed which field when, old → new."""
+
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="changes", on_delete="CASCADE")
+    field = CharField(max_length=40)
+    old_value = TextField(default="")
+    new_value = TextField(default="")
+    changed_at = UtcDateTimeField()
+    changed_by = CharField(max_length=80, default="")
+
+
+class Purchase(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="purchases")
+    created_at = UtcDateTimeField()
+    amount = MoneyField()
+    redeemed_points = IntegerField(default=0)
+    redeemed_value = MoneyField(default=0)
+    paid = MoneyField()
+    earned_points = IntegerField(default=0)
+    tier = CharField(max_length=40)
+    rate = CharField(max_length=12)
+    staff = CharField(max_length=80, default="")
+
+    class Meta:
+        indexes = ((("customer", "created_at"), False), (("created_at",), False))
+
+
+class Refund(BaseModel):
+    id = AutoField()
+    purchase = ForeignKeyField(Purchase, backref="refunds")
+    customer = ForeignKeyField(Customer, backref="refunds")
+    created_at = UtcDateTimeField()
+    amount = MoneyField()
+    paid_back = MoneyField()  # the share of what was paid, before the shortfall is kept back
+    take_back_due = IntegerField(default=0)
+    taken_back = IntegerField(default=0)
+    restored = IntegerField(default=0)
+    shortfall_points = IntegerField(default=0)
+    shortfall_value = MoneyField(default=0)
+    cash_refund = MoneyField()
+    staff = CharField(max_length=80, default="")
+
+    class Meta:
+        indexes = ((("customer", "created_at"), False),)
+
+
+class Lot(BaseModel):
+    """An award of points with its own expiry. `remaining` is what the ledger leaves in it."""
+
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="lots")
+    kind = CharField(max_length=20)
+    points = IntegerField()
+    remaining = IntegerField()
+    awarded_on = DateField()
+    expires_on = DateField()
+    purchase = ForeignKeyField(Purchase, null=True, backref="lots")
+    created_at = UtcDateTimeField()
+
+
+class LedgerEntry(BaseModel):
+    """Append-only: every change of points, signed, with the lot it touches."""
+
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="ledger")
+    kind = CharField(max_length=20)
+    points = IntegerField()
+    lot = ForeignKeyField(Lot, null=True, backref="entries")
+    purchase = ForeignKeyField(Purchase, null=True, backref="ledger")
+    refund = ForeignKeyField(Refund, null=True, backref="ledger")
+    created_at = UtcDateTimeField()
+    staff = CharField(max_length=80, default="")
+    reason = TextField(default="")
+
+    class Meta:
+        table_name = "ledger_entry"
+        indexes = ((("customer", "created_at"), False),)
+
+
+class BirthdayBonus(BaseModel):
+    """One birthday bonus per customer and year: the daily run's idempotence key."""
+
+    customer = ForeignKeyField(Customer, backref="birthday_bonuses")
+    year = IntegerField()
+    lot = ForeignKeyField(Lot)
+
+    class Meta:
+        primary_key = False
+        indexes = ((("customer", "year"), True),)
+
+
+def _partial_indexes() -> None:
+    # Only lots with points left matter for balances and the daily expiry run.
+    Lot.add_index(Lot.index(Lot.customer, Lot.expires_on, name="lot_open_by_customer").where(
+        SQL("remaining > 0")))
+    Lot.add_index(Lot.index(Lot.expires_on, name="lot_open_by_expiry").where(SQL("remaining > 0")))
+
+
+_partial_indexes()
+
+SCHEMA_V1 = [
+    SchemaVersion,
+    Setting,
+    ConsentText,
+    Customer,
+    Consent,
+    CustomerChange,
+    Purchase,
+    Refund,
+    Lot,
+    LedgerEntry,
+    BirthdayBonus,
+]
