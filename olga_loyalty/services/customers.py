@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from peewee import IntegrityError, fn
@@ -263,7 +263,7 @@ def card(shop: Shop, ref: str | int, history_limit: int = 20) -> CustomerCard:
     today, now, programme = shop.today(), shop.now(), shop.programme
     lots = ledger.open_lots(customer.id, today)
     bal = sum(lot.remaining for lot in lots)
-    spent = ledger.spent_in_window(customer.id, now + timedelta(microseconds=1), programme)
+    spent = ledger.spent_in_window(customer.id, now, programme)
     visits, paid_cents, last_visit = (
         Purchase.select(
             fn.COUNT(Purchase.id), fn.SUM(Purchase.paid).coerce(False), fn.MAX(Purchase.created_at)

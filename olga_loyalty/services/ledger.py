@@ -65,15 +65,17 @@ def balances(customer_ids: Iterable[int], today: date) -> dict[int, tuple[int, d
 
 
 def spent_between(customer_ids: list[int], start: datetime, end: datetime) -> dict[int, Decimal]:
-    """What each customer paid for purchases in [start, end), less what was refunded before end."""
+    """What each customer paid for purchases in (start, end], less what was refunded by end.
+
+    A new purchase is not written yet when its tier is worked out, so it never counts itself."""
     if not customer_ids:
         return {}
     paid = (
         Purchase.select(Purchase.customer_id, fn.SUM(Purchase.paid).coerce(False))
         .where(
             Purchase.customer.in_(customer_ids)
-            & (Purchase.created_at >= start)
-            & (Purchase.created_at < end)
+            & (Purchase.created_at > start)
+            & (Purchase.created_at <= end)
         )
         .group_by(Purchase.customer_id)
         .tuples()
@@ -85,9 +87,9 @@ def spent_between(customer_ids: list[int], start: datetime, end: datetime) -> di
             .join(Purchase, on=(Refund.purchase == Purchase.id))
             .where(
                 Refund.customer.in_(list(totals))
-                & (Purchase.created_at >= start)
-                & (Purchase.created_at < end)
-                & (Refund.created_at < end)
+                & (Purchase.created_at > start)
+                & (Purchase.created_at <= end)
+                & (Refund.created_at <= end)
             )
             .group_by(Refund.customer_id)
             .tuples()
@@ -98,7 +100,7 @@ def spent_between(customer_ids: list[int], start: datetime, end: datetime) -> di
 
 
 def spent_in_window(customer_id: int, moment: datetime, programme: Programme) -> Decimal:
-    """Paid in the tier window before `moment` (a purchase at `moment` not counted)."""
+    """Paid in the tier window that ends at `moment`: the tier of a purchase made then."""
     start = moment - timedelta(days=programme.tier_window_days)
     return spent_between([customer_id], start, moment).get(customer_id, ZERO)
 

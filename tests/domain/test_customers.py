@@ -1,0 +1,126 @@
+from datetime import date
+
+import pytest
+
+from olga_loyalty.domain.customers import (
+    CustomerInput,
+    fold,
+    fold_german,
+    name_keys,
+    normalize_email,
+    normalize_phone,
+    normalize_salutation,
+    parse_birthday,
+    phone_for_display,
+    phone_search_key,
+    query_forms,
+    validate_customer_all,
+)
+from olga_loyalty.domain.errors import InvalidInput
+
+TODAY = date(2026, 1, 10)
+
+
+@pytest.mark.parametrize(
+    "text", ["0151 1234 5678", "+49 151 12345678", "0049151-12345678", "(0151) 12345678"]
+)
+def test_one_number_written_four_ways(text):
+    assert normalize_phone(text, "DE") == "+4915112345678"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Please enter a phone number."),
+        ("12", "The phone number 12 is too short: please add the area code or mobile prefix."),
+        ("abc", "'abc' is not a phone number: use only digits, spaces and + ( ) - / ."),
+        ("+999 123", "The phone number +999 123 has an unknown country code."),
+        ("01511234567890123", "The phone number 01511234567890123 is too long."),
+        (
+            "0151 123",
+            "The phone number 0151 123 does not exist in the numbering plan "
+            "(check the area code or mobile prefix).",
+        ),
+    ],
+)
+def test_bad_phones_say_why(text, message):
+    with pytest.raises(InvalidInput) as caught:
+        normalize_phone(text, "DE")
+    assert str(caught.value) == message
+    assert caught.value.field == "phone"
+
+
+def test_phone_region_decides_national_numbers():
+    assert normalize_phone("0664 1234567", "AT") == "+436641234567"
+    assert phone_for_display("+4915112345678", "DE") == "01511 2345678"
+    assert phone_for_display("+436641234567", "DE") == "+43 664 1234567"
+
+
+def test_phone_search_key_is_reversed_national_digits():
+    assert phone_search_key("+4915112345678") == "87654321151"
+
+
+def test_email_domain_lowercased_and_checked():
+    assert normalize_email(" Anna.Muster@Example.COM ") == "Anna.Muster@example.com"
+    assert normalize_email("") == ""
+    with pytest.raises(InvalidInput, match="is not an email address"):
+        normalize_email("anna@")
+    with pytest.raises(InvalidInput, match="is not an email address"):
+        normalize_email("anna at example.com")
+
+
+def test_folding_both_forms():
+    assert name_keys("Müller") == ("muller", "mueller")
+    assert fold("Björn") == "bjorn"
+    assert fold_german("Straße") == "strasse"
+    assert fold("ÇELİK") == "celik"
+    assert query_forms("MÜL") == {"mul", "muel"}
+    assert query_forms("mueller") == {"mueller"}
+
+
+def test_salutation_words():
+    assert normalize_salutation("frau") == "Frau"
+    assert normalize_salutation("Mr") == "Herr"
+    assert normalize_salutation("") == ""
+    with pytest.raises(InvalidInput, match="Frau, Herr or empty"):
+        normalize_salutation("Dr.")
+
+
+def test_birthday_rules():
+    assert parse_birthday("1980-12-24", TODAY) == date(1980, 12, 24)
+    assert parse_birthday("24.12.1980", TODAY) == date(1980, 12, 24)
+    assert parse_birthday("", TODAY) is None
+    with pytest.raises(InvalidInput, match="cannot be in the future"):
+        parse_birthday("2026-01-11", TODAY)
+    with pytest.raises(InvalidInput, match="more than 120 years ago"):
+        parse_birthday("1900-01-01", TODAY)
+    with pytest.raises(InvalidInput, match="is not a date"):
+        parse_birthday("1980-02-30", TODAY)
+
+
+def test_every_wrong_field_is_reported_at_once():
+    fields, errors = validate_customer_all(
+        CustomerInput(first_name="  ", last_name="x" * 81, phone="12", email="nope", notes="ok"),
+        region="DE",
+        today=TODAY,
+    )
+    assert fields is None
+    assert sorted(errors) == ["email", "first_name", "last_name", "phone"]
+    assert str(errors["first_name"]) == "Please enter the first name."
+    assert str(errors["last_name"]) == "The last name is too long (81 characters; at most 80)."
+
+
+def test_names_are_trimmed_and_control_characters_refused():
+    fields, errors = validate_customer_all(
+        CustomerInput(first_name="  Anna   Lena ", last_name="Müller", phone="0151 12345678"),
+        region="DE",
+        today=TODAY,
+    )
+    assert errors == {}
+    assert fields.first_name == "Anna Lena"
+    _, errors = validate_customer_all(
+        CustomerInput(first_name="An\x00na", last_name="M", phone="0151 12345678"),
+        region="DE",
+        today=TODAY,
+    )
+    assert str(errors["first_name"]) == "The first name contains characters that cannot be printed."
