@@ -153,7 +153,7 @@ def emit_json(data) -> None:
 def _int_arg(text: str, field: str, lo: int, hi: int) -> int:
     value = parse_points(text, field=field)
     if not lo <= value <= hi:
-        raise InvalidInput("{field} must be between {lo} and {hi}.", field=field, lo=lo, hi=hi)
+        raise InvalidInput("{name} must be between {lo} and {hi}.", field=field, name=field, lo=lo, hi=hi)
     return value
 
 

@@ -1,0 +1,67 @@
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from olga_loyalty.domain.errors import StorageError
+from olga_loyalty.services.shop import open_shop
+from olga_loyalty.storage import migrations
+from olga_loyalty.storage.db import close_database
+from olga_loyalty.storage.models import ConsentText, SchemaVersion, database
+
+
+def pragma(name):
+    return database.execute_sql(f"PRAGMA {name}").fetchone()[0]
+
+
+def test_sqlite_is_opened_safely(shop, db_path):
+    assert pragma("journal_mode") == "wal"
+    assert pragma("foreign_keys") == 1
+    assert pragma("synchronous") == 2  # FULL
+    assert pragma("busy_timeout") == 5000
+    assert pragma("secure_delete") == 1
+    assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o600
+
+
+def test_first_migration_creates_the_schema_and_consent_texts(shop):
+    assert migrations.current_version() == migrations.LATEST == 1
+    assert [(v.version, v.name) for v in SchemaVersion.select()] == [(1, "create schema")]
+    assert sorted(t.purpose for t in ConsentText.select()) == ["data_processing", "email", "sms"]
+    assert migrations.migrate(shop.clock) == []  # nothing pending: the runner is idempotent
+
+
+def test_a_newer_database_is_refused(shop, db_path, clock):
+    SchemaVersion.create(version=99, name="future", applied_at=clock.now())
+    close_database()
+    with pytest.raises(StorageError, match="written by a newer version of Olga Loyalty"):
+        open_shop(str(db_path), clock)
+
+
+def test_sqlite_url_and_plain_path_open_the_same_file(tmp_path, clock):
+    open_shop(f"sqlite:///{tmp_path / 'u.db'}", clock)
+    close_database()
+    assert (tmp_path / "u.db").exists()
+
+
+def test_domain_storage_and_services_never_import_the_ui():
+    modules = [
+        "olga_loyalty.domain.money", "olga_loyalty.domain.points", "olga_loyalty.domain.customers",
+        "olga_loyalty.storage.db", "olga_loyalty.services.customers", "olga_loyalty.services.points",
+        "olga_loyalty.services.demo", "olga_loyalty.cli",
+    ]
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "bad = [m for m in ('textual', 'openpyxl') if m in sys.modules]\n"
+        + "assert not bad, bad\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    domain_only = (
+        "import sys\nimport olga_loyalty.domain.points, olga_loyalty.domain.customers\n"
+        "assert 'peewee' not in sys.modules and 'textual' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", domain_only], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
