@@ -38,13 +38,17 @@ def build_parser() -> Parser:
         description="Olga Loyalty: customers, consent and bonus points for a small shop. "
         "Without a command it starts the terminal UI.",
     )
-    parser.add_argument("--db", help="database path or URL (env OLGA_LOYALTY_DB; default data/loyalty.db)")
+    parser.add_argument(
+        "--db", help="database path or URL (env OLGA_LOYALTY_DB; default data/loyalty.db)"
+    )
     parser.add_argument("--lang", choices=["de", "en"], help="language of messages")
     parser.add_argument("--version", action="version", version=f"olga-loyalty {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     customer = sub.add_parser("customer", help="register or edit a customer")
-    csub = customer.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
+    csub = customer.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=Parser, required=True
+    )
     add = csub.add_parser("add", help="register a customer (needs --consent-data)")
     add.add_argument("--first-name", required=True)
     add.add_argument("--last-name", required=True)
@@ -54,11 +58,17 @@ def build_parser() -> Parser:
     add.add_argument("--birthday", help="YYYY-MM-DD")
     add.add_argument("--notes")
     add.add_argument("--referred-by", metavar="PHONE_OR_ID")
-    add.add_argument("--consent-data", action="store_true", help="consent to data processing (required)")
+    add.add_argument(
+        "--consent-data", action="store_true", help="consent to data processing (required)"
+    )
     add.add_argument("--consent-email", action="store_true", help="consent to newsletters by email")
     add.add_argument("--consent-sms", action="store_true", help="consent to SMS and messengers")
-    add.add_argument("--consent-method", default="paper_signed", choices=["paper_signed", "verbal", "digital"])
-    add.add_argument("--language", choices=["de", "en"], help="the customer's language for newsletters")
+    add.add_argument(
+        "--consent-method", default="paper_signed", choices=["paper_signed", "verbal", "digital"]
+    )
+    add.add_argument(
+        "--language", choices=["de", "en"], help="the customer's language for newsletters"
+    )
     add.add_argument("--staff", default="")
     add.add_argument("--json", action="store_true")
     edit = csub.add_parser("edit", help="change a customer's fields (kept in the change history)")
@@ -82,7 +92,11 @@ def build_parser() -> Parser:
     consent.add_argument("purpose", choices=["data_processing", "email", "sms"])
     consent.add_argument("--method", choices=["paper_signed", "verbal", "digital"])
     consent.add_argument("--staff", default="")
-    consent.add_argument("--yes", action="store_true", help="confirm that withdrawing data_processing erases the customer")
+    consent.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm that withdrawing data_processing erases the customer",
+    )
     consent.add_argument("--json", action="store_true")
 
     purchase = sub.add_parser("purchase", help="record a purchase, optionally redeeming points")
@@ -94,7 +108,12 @@ def build_parser() -> Parser:
 
     refund = sub.add_parser("refund", help="refund a purchase, whole or in part")
     refund.add_argument("purchase", metavar="PURCHASE_ID")
-    refund.add_argument("amount", metavar="AMOUNT", nargs="?", help="part of the purchase amount; default all that is left")
+    refund.add_argument(
+        "amount",
+        metavar="AMOUNT",
+        nargs="?",
+        help="part of the purchase amount; default all that is left",
+    )
     refund.add_argument("--staff", default="")
     refund.add_argument("--json", action="store_true")
 
@@ -112,11 +131,15 @@ def build_parser() -> Parser:
     erase.add_argument("--staff", default="")
     erase.add_argument("--json", action="store_true")
 
-    daily = sub.add_parser("daily", help="write expiry entries and give birthday bonuses (idempotent)")
+    daily = sub.add_parser(
+        "daily", help="write expiry entries and give birthday bonuses (idempotent)"
+    )
     daily.add_argument("--json", action="store_true")
 
     settings = sub.add_parser("settings", help="show or change the shop and programme settings")
-    ssub = settings.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
+    ssub = settings.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=Parser, required=True
+    )
     sshow = ssub.add_parser("show", help="print all settings")
     sshow.add_argument("--json", action="store_true")
     sset = ssub.add_parser("set", help="change one setting, e.g. 'point_value 0.10'")
@@ -126,7 +149,9 @@ def build_parser() -> Parser:
     stext.add_argument("purpose", choices=["data_processing", "email", "sms"])
     stext.add_argument("text", metavar="TEXT")
 
-    demo = sub.add_parser("demo", help="fill the database with made-up customers and two years of purchases")
+    demo = sub.add_parser(
+        "demo", help="fill the database with made-up customers and two years of purchases"
+    )
     demo.add_argument("--customers", default="1000", metavar="N")
     demo.add_argument("--seed", default="1", metavar="SEED")
     demo.add_argument("--json", action="store_true")
@@ -153,7 +178,9 @@ def emit_json(data) -> None:
 def _int_arg(text: str, field: str, lo: int, hi: int) -> int:
     value = parse_points(text, field=field)
     if not lo <= value <= hi:
-        raise InvalidInput("{name} must be between {lo} and {hi}.", field=field, name=field, lo=lo, hi=hi)
+        raise InvalidInput(
+            "{name} must be between {lo} and {hi}.", field=field, name=field, lo=lo, hi=hi
+        )
     return value
 
 
@@ -171,8 +198,13 @@ def cmd_customer_add(shop, args, _) -> int:
     result = customers.register(
         shop,
         CustomerInput(
-            first_name=args.first_name, last_name=args.last_name, phone=args.phone,
-            email=args.email, salutation=args.salutation, birthday=args.birthday, notes=args.notes,
+            first_name=args.first_name,
+            last_name=args.last_name,
+            phone=args.phone,
+            email=args.email,
+            salutation=args.salutation,
+            birthday=args.birthday,
+            notes=args.notes,
         ),
         consents=consents,
         method=args.consent_method,
@@ -184,18 +216,36 @@ def cmd_customer_add(shop, args, _) -> int:
         shop.remember_staff(args.staff)
     c = result.customer
     if args.json:
-        emit_json({
-            "id": c.id, "first_name": c.first_name, "last_name": c.last_name, "phone": c.phone,
-            "email": c.email or "", "welcome_points": result.welcome_points,
-            "welcome_expires_on": result.welcome_expires_on, "consents": sorted(consents),
-        })
+        emit_json(
+            {
+                "id": c.id,
+                "first_name": c.first_name,
+                "last_name": c.last_name,
+                "phone": c.phone,
+                "email": c.email or "",
+                "welcome_points": result.welcome_points,
+                "welcome_expires_on": result.welcome_expires_on,
+                "consents": sorted(consents),
+            }
+        )
     else:
         _ = args.t
-        print(_("Registered {name} as customer #{id} ({phone}).", name=f"{c.first_name} {c.last_name}",
-                id=c.id, phone=phone_for_display(c.phone, shop.region)))
+        print(
+            _(
+                "Registered {name} as customer #{id} ({phone}).",
+                name=f"{c.first_name} {c.last_name}",
+                id=c.id,
+                phone=phone_for_display(c.phone, shop.region),
+            )
+        )
         if result.welcome_points:
-            print(_("Welcome bonus: {points} points, valid until {date}.", points=result.welcome_points,
-                    date=args.t.date(result.welcome_expires_on)))
+            print(
+                _(
+                    "Welcome bonus: {points} points, valid until {date}.",
+                    points=result.welcome_points,
+                    date=args.t.date(result.welcome_expires_on),
+                )
+            )
     return 0
 
 
@@ -203,17 +253,27 @@ def cmd_customer_edit(shop, args, _) -> int:
     from olga_loyalty.services import customers
 
     changed = customers.edit(
-        shop, args.customer,
+        shop,
+        args.customer,
         CustomerInput(
-            first_name=args.first_name, last_name=args.last_name, phone=args.phone, email=args.email,
-            salutation=args.salutation, birthday=args.birthday, notes=args.notes,
+            first_name=args.first_name,
+            last_name=args.last_name,
+            phone=args.phone,
+            email=args.email,
+            salutation=args.salutation,
+            birthday=args.birthday,
+            notes=args.notes,
         ),
         staff=args.staff,
     )
     if args.json:
         emit_json({"changed": changed})
     else:
-        print(args.t("Changed: {fields}.", fields=", ".join(changed)) if changed else args.t("Nothing changed."))
+        print(
+            args.t("Changed: {fields}.", fields=", ".join(changed))
+            if changed
+            else args.t("Nothing changed.")
+        )
     return 0
 
 
@@ -222,12 +282,23 @@ def cmd_find(shop, args, _) -> int:
 
     hits = customers.find(shop, args.query)
     if args.json:
-        emit_json([
-            {"id": h.id, "first_name": h.first_name, "last_name": h.last_name, "phone": h.phone,
-             "email": h.email, "tier": h.tier, "balance": h.balance, "balance_value": h.balance_value,
-             "soonest_expiry": h.soonest_expiry, "match": h.match}
-            for h in hits
-        ])
+        emit_json(
+            [
+                {
+                    "id": h.id,
+                    "first_name": h.first_name,
+                    "last_name": h.last_name,
+                    "phone": h.phone,
+                    "email": h.email,
+                    "tier": h.tier,
+                    "balance": h.balance,
+                    "balance_value": h.balance_value,
+                    "soonest_expiry": h.soonest_expiry,
+                    "match": h.match,
+                }
+                for h in hits
+            ]
+        )
         return 0
     t = args.t
     if not hits:
@@ -236,8 +307,10 @@ def cmd_find(shop, args, _) -> int:
     for h in hits:
         expiry = t("expires {date}", date=t.date(h.soonest_expiry)) if h.soonest_expiry else ""
         name = f"{h.first_name} {h.last_name}"
-        print(f"#{h.id:<7} {name:<30} {phone_for_display(h.phone, shop.region):<18} "
-              f"{h.tier:<8} {h.balance:>7} P  {t.money(h.balance_value):>12}  {expiry}")
+        print(
+            f"#{h.id:<7} {name:<30} {phone_for_display(h.phone, shop.region):<18} "
+            f"{h.tier:<8} {h.balance:>7} P  {t.money(h.balance_value):>12}  {expiry}"
+        )
     return 0
 
 
@@ -265,13 +338,24 @@ def card_json(shop, card) -> dict:
         "last_visit": card.last_visit,
         "consents": {k: v.active for k, v in card.consents.items()},
         "consent_details": {
-            k: {"active": v.active, "given_at": v.given_at, "method": v.method,
-                "text_version": v.text_version, "withdrawn_at": v.withdrawn_at}
+            k: {
+                "active": v.active,
+                "given_at": v.given_at,
+                "method": v.method,
+                "text_version": v.text_version,
+                "withdrawn_at": v.withdrawn_at,
+            }
             for k, v in card.consents.items()
         },
         "history": [
-            {"when": h.when, "kind": h.kind, "points": h.points, "amount": h.amount,
-             "purchase_id": h.purchase_id, "text": h.text}
+            {
+                "when": h.when,
+                "kind": h.kind,
+                "points": h.points,
+                "amount": h.amount,
+                "purchase_id": h.purchase_id,
+                "text": h.text,
+            }
             for h in card.history
         ],
     }
@@ -286,19 +370,45 @@ def cmd_show(shop, args, _) -> int:
         return 0
     t, c = args.t, card.customer
     print(f"#{c.id}  {c.salutation + ' ' if c.salutation else ''}{c.first_name} {c.last_name}")
-    print(t("Phone: {phone}   Email: {email}", phone=phone_for_display(c.phone, shop.region), email=c.email or "-"))
+    print(
+        t(
+            "Phone: {phone}   Email: {email}",
+            phone=phone_for_display(c.phone, shop.region),
+            email=c.email or "-",
+        )
+    )
     if c.birthday:
         print(t("Birthday: {date}", date=t.date(c.birthday)))
     line = t("Tier: {tier}", tier=card.tier.name)
     if card.next_tier:
-        line += "  " + t("({amount} more to {tier})", amount=t.money(card.next_tier[1]), tier=card.next_tier[0].name)
+        line += "  " + t(
+            "({amount} more to {tier})",
+            amount=t.money(card.next_tier[1]),
+            tier=card.next_tier[0].name,
+        )
     print(line)
-    print(t("Balance: {points} points = {value}", points=t.number(card.balance), value=t.money(card.balance_value)))
+    print(
+        t(
+            "Balance: {points} points = {value}",
+            points=t.number(card.balance),
+            value=t.money(card.balance_value),
+        )
+    )
     for points, day in card.expiring:
-        print("  " + t("{points} points expire on {date}", points=t.number(points), date=t.date(day)))
-    print(t("Visits: {visits}   Spent: {spent}   Last visit: {last}", visits=card.visits,
-            spent=t.money(card.total_spent), last=t.datetime(card.last_visit) or "-"))
-    consents = ", ".join(f"{k}: {t('yes') if v.active else t('no')}" for k, v in card.consents.items())
+        print(
+            "  " + t("{points} points expire on {date}", points=t.number(points), date=t.date(day))
+        )
+    print(
+        t(
+            "Visits: {visits}   Spent: {spent}   Last visit: {last}",
+            visits=card.visits,
+            spent=t.money(card.total_spent),
+            last=t.datetime(card.last_visit) or "-",
+        )
+    )
+    consents = ", ".join(
+        f"{k}: {t('yes') if v.active else t('no')}" for k, v in card.consents.items()
+    )
     print(t("Consents: {list}", list=consents))
     if c.notes:
         print(t("Notes: {notes}", notes=c.notes))
@@ -315,21 +425,48 @@ def cmd_consent(shop, args, _) -> int:
     from olga_loyalty.services import customers
 
     if args.action == "give":
-        record = customers.give_consent(shop, args.customer, args.purpose,
-                                        method=args.method or "paper_signed", staff=args.staff)
+        record = customers.give_consent(
+            shop,
+            args.customer,
+            args.purpose,
+            method=args.method or "paper_signed",
+            staff=args.staff,
+        )
     else:
-        record = customers.withdraw_consent(shop, args.customer, args.purpose,
-                                            method=args.method or "verbal", staff=args.staff,
-                                            erase_confirmed=args.yes)
+        record = customers.withdraw_consent(
+            shop,
+            args.customer,
+            args.purpose,
+            method=args.method or "verbal",
+            staff=args.staff,
+            erase_confirmed=args.yes,
+        )
     if args.json:
-        emit_json({"customer_id": record.customer_id, "purpose": record.purpose,
-                   "given_at": record.given_at, "method": record.method,
-                   "text_version": record.text_version, "withdrawn_at": record.withdrawn_at})
+        emit_json(
+            {
+                "customer_id": record.customer_id,
+                "purpose": record.purpose,
+                "given_at": record.given_at,
+                "method": record.method,
+                "text_version": record.text_version,
+                "withdrawn_at": record.withdrawn_at,
+            }
+        )
     elif args.action == "give":
-        print(args.t("Consent {purpose} recorded (text version {version}).", purpose=args.purpose,
-                     version=record.text_version))
+        print(
+            args.t(
+                "Consent {purpose} recorded (text version {version}).",
+                purpose=args.purpose,
+                version=record.text_version,
+            )
+        )
     elif args.purpose == "data_processing":
-        print(args.t("Consent to data processing withdrawn; customer #{id} was erased.", id=record.customer_id))
+        print(
+            args.t(
+                "Consent to data processing withdrawn; customer #{id} was erased.",
+                id=record.customer_id,
+            )
+        )
     else:
         print(args.t("Consent {purpose} withdrawn.", purpose=args.purpose))
     return 0
@@ -343,22 +480,42 @@ def cmd_purchase(shop, args, _) -> int:
     result = points.record_purchase(shop, args.customer, amount, redeem=redeem, staff=args.staff)
     plan = result.plan
     if args.json:
-        emit_json({
-            "purchase_id": result.purchase_id, "customer_id": result.customer_id,
-            "amount": plan.amount, "redeemed_points": plan.redeemed_points,
-            "redeemed_value": plan.redeemed_value, "paid": plan.paid,
-            "earned_points": plan.earned_points, "earned_expires_on": plan.earned_expires_on,
-            "balance": result.balance, "balance_value": shop.programme.value_of(result.balance),
-            "tier": plan.tier.name, "referral_awarded_to": result.referral_awarded_to,
-        })
+        emit_json(
+            {
+                "purchase_id": result.purchase_id,
+                "customer_id": result.customer_id,
+                "amount": plan.amount,
+                "redeemed_points": plan.redeemed_points,
+                "redeemed_value": plan.redeemed_value,
+                "paid": plan.paid,
+                "earned_points": plan.earned_points,
+                "earned_expires_on": plan.earned_expires_on,
+                "balance": result.balance,
+                "balance_value": shop.programme.value_of(result.balance),
+                "tier": plan.tier.name,
+                "referral_awarded_to": result.referral_awarded_to,
+            }
+        )
         return 0
     t = args.t
     print(t("Purchase #{id}: {amount}", id=result.purchase_id, amount=t.money(plan.amount)))
     if plan.redeemed_points:
-        print(t("Redeemed {points} points = {value}", points=plan.redeemed_points, value=t.money(plan.redeemed_value)))
+        print(
+            t(
+                "Redeemed {points} points = {value}",
+                points=plan.redeemed_points,
+                value=t.money(plan.redeemed_value),
+            )
+        )
     print(t("To pay: {paid}", paid=t.money(plan.paid)))
-    print(t("Earned {points} points ({tier}); balance now {balance} points.", points=plan.earned_points,
-            tier=plan.tier.name, balance=result.balance))
+    print(
+        t(
+            "Earned {points} points ({tier}); balance now {balance} points.",
+            points=plan.earned_points,
+            tier=plan.tier.name,
+            balance=result.balance,
+        )
+    )
     return 0
 
 
@@ -368,24 +525,53 @@ def cmd_refund(shop, args, _) -> int:
     amount = parse_amount(args.amount) if args.amount is not None else None
     result = points.refund(shop, args.purchase, amount, staff=args.staff)
     if args.json:
-        emit_json({
-            "refund_id": result.refund_id, "purchase_id": result.purchase_id,
-            "customer_id": result.customer_id, "amount": result.amount,
-            "paid_back": result.paid_back, "cash_refund": result.cash_refund,
-            "points_taken_back": result.points_taken_back, "points_restored": result.points_restored,
-            "shortfall_points": result.shortfall_points, "shortfall_value": result.shortfall_value,
-            "balance": result.balance,
-        })
+        emit_json(
+            {
+                "refund_id": result.refund_id,
+                "purchase_id": result.purchase_id,
+                "customer_id": result.customer_id,
+                "amount": result.amount,
+                "paid_back": result.paid_back,
+                "cash_refund": result.cash_refund,
+                "points_taken_back": result.points_taken_back,
+                "points_restored": result.points_restored,
+                "shortfall_points": result.shortfall_points,
+                "shortfall_value": result.shortfall_value,
+                "balance": result.balance,
+            }
+        )
         return 0
     t = args.t
-    print(t("Refund of {amount} on purchase #{id}.", amount=t.money(result.amount), id=result.purchase_id))
-    print(t("Points taken back: {taken}; points given back: {restored}.", taken=result.points_taken_back,
-            restored=result.points_restored))
+    print(
+        t(
+            "Refund of {amount} on purchase #{id}.",
+            amount=t.money(result.amount),
+            id=result.purchase_id,
+        )
+    )
+    print(
+        t(
+            "Points taken back: {taken}; points given back: {restored}.",
+            taken=result.points_taken_back,
+            restored=result.points_restored,
+        )
+    )
     if result.shortfall_points:
-        print(t("{points} earned points were already spent: keep back {value} from the cash refund.",
-                points=result.shortfall_points, value=t.money(result.shortfall_value)))
-    print(t("Cash to refund: {cash}. Balance now {balance} points.", cash=t.money(result.cash_refund),
-            balance=result.balance))
+        print(
+            t(
+                "{points} earned points were already spent: "
+                "keep back {value} from the cash refund.",
+                points=result.shortfall_points,
+                value=t.money(result.shortfall_value),
+            )
+        )
+    print(
+        t(
+            "Cash to refund: {cash}. Balance now {balance} points.",
+            cash=t.money(result.cash_refund),
+            balance=result.balance,
+        )
+    )
     return 0
 
 
@@ -394,13 +580,26 @@ def cmd_adjust(shop, args, _) -> int:
 
     amount = parse_points(args.points, allow_negative=True, allow_zero=False)
     days = _int_arg(args.valid_days, "valid_days", 1, 3650) if args.valid_days else None
-    result = points.adjust(shop, args.customer, amount, reason=args.reason, staff=args.staff, valid_days=days)
+    result = points.adjust(
+        shop, args.customer, amount, reason=args.reason, staff=args.staff, valid_days=days
+    )
     if args.json:
-        emit_json({"customer_id": result.customer_id, "points": result.points,
-                   "balance": result.balance, "expires_on": result.expires_on})
+        emit_json(
+            {
+                "customer_id": result.customer_id,
+                "points": result.points,
+                "balance": result.balance,
+                "expires_on": result.expires_on,
+            }
+        )
     else:
-        print(args.t("Adjusted by {points} points; balance now {balance} points.",
-                     points=f"{result.points:+d}", balance=result.balance))
+        print(
+            args.t(
+                "Adjusted by {points} points; balance now {balance} points.",
+                points=f"{result.points:+d}",
+                balance=result.balance,
+            )
+        )
     return 0
 
 
@@ -422,12 +621,25 @@ def cmd_daily(shop, args, _) -> int:
 
     result = points.daily(shop)
     if args.json:
-        emit_json({"day": result.day, "expired_lots": result.expired_lots,
-                   "expired_points": result.expired_points, "birthday_bonuses": result.birthday_bonuses})
+        emit_json(
+            {
+                "day": result.day,
+                "expired_lots": result.expired_lots,
+                "expired_points": result.expired_points,
+                "birthday_bonuses": result.birthday_bonuses,
+            }
+        )
     else:
-        print(args.t("Daily run for {day}: {points} points expired in {lots} lots; {bonuses} birthday bonuses given.",
-                     day=args.t.date(result.day), points=result.expired_points, lots=result.expired_lots,
-                     bonuses=result.birthday_bonuses))
+        print(
+            args.t(
+                "Daily run for {day}: {points} points expired in {lots} lots; "
+                "{bonuses} birthday bonuses given.",
+                day=args.t.date(result.day),
+                points=result.expired_points,
+                lots=result.expired_lots,
+                bonuses=result.birthday_bonuses,
+            )
+        )
     return 0
 
 
@@ -446,7 +658,13 @@ def cmd_settings(shop, args, _) -> int:
         from olga_loyalty.services.shop import new_consent_text
 
         text = new_consent_text(shop, args.purpose, args.text)
-        print(args.t("Consent text {purpose} is now version {version}.", purpose=args.purpose, version=text.version))
+        print(
+            args.t(
+                "Consent text {purpose} is now version {version}.",
+                purpose=args.purpose,
+                version=text.version,
+            )
+        )
         return 0
     settings_service.set_value(shop, args.key, args.value)
     print(args.t("{key} set to {value}.", key=args.key, value=args.value))
@@ -462,8 +680,13 @@ def cmd_demo(shop, args, _) -> int:
     if args.json:
         emit_json(result)
     else:
-        print(args.t("Made {customers} customers, {purchases} purchases and {entries} ledger entries in {seconds} s.",
-                     **{k: result[k] for k in ("customers", "purchases", "entries", "seconds")}))
+        print(
+            args.t(
+                "Made {customers} customers, {purchases} purchases and {entries} ledger entries "
+                "in {seconds} s.",
+                **{k: result[k] for k in ("customers", "purchases", "entries", "seconds")},
+            )
+        )
     return 0
 
 
@@ -507,8 +730,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         shop = open_shop(location, clock)
         try:
             if not args.lang:
-                t = Translator(shop.settings.language if shop.settings.setup_done else language,
-                               shop.settings.currency)
+                t = Translator(
+                    shop.settings.language if shop.settings.setup_done else language,
+                    shop.settings.currency,
+                )
             else:
                 t = Translator(args.lang, shop.settings.currency)
             args.t = t
@@ -527,8 +752,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last line of defence: never a traceback for a user
-        print("error: " + t("an unexpected problem occurred: {problem}", problem=f"{type(exc).__name__}: {exc}"),
-              file=sys.stderr)
+        print(
+            "error: "
+            + t(
+                "an unexpected problem occurred: {problem}", problem=f"{type(exc).__name__}: {exc}"
+            ),
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -539,4 +769,3 @@ def run_ui(location: str, clock, language: str | None) -> int:
         build_parser().print_help()
         return 0
     return run(location, clock, language)
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 import locale
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from olga_loyalty.domain.errors import InvalidInput
@@ -65,11 +65,11 @@ def clock_from_env(env: dict[str, str] | None = None) -> Clock:
 
 def utc_naive(moment: datetime) -> datetime:
     """What is stored: UTC without tzinfo, the same on SQLite and PostgreSQL."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def from_utc_naive(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc).astimezone()
+    return moment.replace(tzinfo=UTC).astimezone()
 
 
 def database_url(cli_value: str | None = None, env: dict[str, str] | None = None) -> str:

@@ -40,6 +40,8 @@ def new_phone() -> str:
     return f"0151 {next(PHONES)}"
 
 
-def register(shop, first="Anna", last="Müller", phone=None, consents=("data_processing",), **fields):
+def register(
+    shop, first="Anna", last="Müller", phone=None, consents=("data_processing",), **fields
+):
     data = CustomerInput(first_name=first, last_name=last, phone=phone or new_phone(), **fields)
     return customers.register(shop, data, consents=set(consents), staff="Olga").customer

@@ -43,38 +43,95 @@ def dump(db) -> list[str]:
 
 
 def test_the_whole_story(run):
-    anna = as_json(run("customer", "add", "--first-name", "Anna", "--last-name", "Müller",
-                       "--phone", "0151 1234 5678", "--email", "anna@example.com",
-                       "--birthday", "1980-12-24", "--consent-data", "--consent-email",
-                       "--consent-method", "verbal", "--staff", "Olga", "--json"))
-    assert anna == {"id": 1, "first_name": "Anna", "last_name": "Müller", "phone": "+4915112345678",
-                    "email": "anna@example.com", "welcome_points": 100,
-                    "welcome_expires_on": "2026-03-11", "consents": ["data_processing", "email"]}
+    anna = as_json(
+        run(
+            "customer",
+            "add",
+            "--first-name",
+            "Anna",
+            "--last-name",
+            "Müller",
+            "--phone",
+            "0151 1234 5678",
+            "--email",
+            "anna@example.com",
+            "--birthday",
+            "1980-12-24",
+            "--consent-data",
+            "--consent-email",
+            "--consent-method",
+            "verbal",
+            "--staff",
+            "Olga",
+            "--json",
+        )
+    )
+    assert anna == {
+        "id": 1,
+        "first_name": "Anna",
+        "last_name": "Müller",
+        "phone": "+4915112345678",
+        "email": "anna@example.com",
+        "welcome_points": 100,
+        "welcome_expires_on": "2026-03-11",
+        "consents": ["data_processing", "email"],
+    }
 
     found = as_json(run("find", "mueller", "--json"))
     assert [(f["id"], f["balance"], f["balance_value"], f["tier"]) for f in found] == [
-        (1, 100, "5.00", "Base")]
+        (1, 100, "5.00", "Base")
+    ]
 
     bought = as_json(run("purchase", "+49 151 12345678", "123,45", "--json"))
-    assert bought == {"purchase_id": 1, "customer_id": 1, "amount": "123.45", "redeemed_points": 0,
-                      "redeemed_value": "0.00", "paid": "123.45", "earned_points": 123,
-                      "earned_expires_on": "2027-01-10", "balance": 223, "balance_value": "11.15",
-                      "tier": "Base", "referral_awarded_to": None}
+    assert bought == {
+        "purchase_id": 1,
+        "customer_id": 1,
+        "amount": "123.45",
+        "redeemed_points": 0,
+        "redeemed_value": "0.00",
+        "paid": "123.45",
+        "earned_points": 123,
+        "earned_expires_on": "2027-01-10",
+        "balance": 223,
+        "balance_value": "11.15",
+        "tier": "Base",
+        "referral_awarded_to": None,
+    }
 
-    redeemed = as_json(run("purchase", "1", "80.00", "--redeem", "200", "--json",
-                           now="2026-02-01T11:00:00+01:00"))
-    assert (redeemed["redeemed_points"], redeemed["redeemed_value"], redeemed["paid"],
-            redeemed["earned_points"], redeemed["balance"]) == (200, "10.00", "70.00", 70, 93)
+    redeemed = as_json(
+        run("purchase", "1", "80.00", "--redeem", "200", "--json", now="2026-02-01T11:00:00+01:00")
+    )
+    assert (
+        redeemed["redeemed_points"],
+        redeemed["redeemed_value"],
+        redeemed["paid"],
+        redeemed["earned_points"],
+        redeemed["balance"],
+    ) == (200, "10.00", "70.00", 70, 93)
 
     refund = as_json(run("refund", "2", "--json", now="2026-02-02T10:00:00+01:00"))
-    assert refund == {"refund_id": 1, "purchase_id": 2, "customer_id": 1, "amount": "80.00",
-                      "paid_back": "70.00", "cash_refund": "70.00", "points_taken_back": 70,
-                      "points_restored": 200, "shortfall_points": 0, "shortfall_value": "0.00",
-                      "balance": 223}
+    assert refund == {
+        "refund_id": 1,
+        "purchase_id": 2,
+        "customer_id": 1,
+        "amount": "80.00",
+        "paid_back": "70.00",
+        "cash_refund": "70.00",
+        "points_taken_back": 70,
+        "points_restored": 200,
+        "shortfall_points": 0,
+        "shortfall_value": "0.00",
+        "balance": 223,
+    }
 
     card = as_json(run("show", "1", "--json", now="2026-02-02T10:00:00+01:00"))
-    assert (card["balance"], card["balance_value"], card["tier"], card["visits"],
-            card["total_spent"]) == (223, "11.15", "Base", 2, "123.45")
+    assert (
+        card["balance"],
+        card["balance_value"],
+        card["tier"],
+        card["visits"],
+        card["total_spent"],
+    ) == (223, "11.15", "Base", 2, "123.45")
     # The 200 redeemed points came back as one lot with the latest date of the lots they
     # came from (the earn lot, 2027-01-10): nothing expires in the next 30 days.
     assert card["expiring"] == []
@@ -85,23 +142,42 @@ def test_the_whole_story(run):
     assert as_json(run("show", "1", "--json", now=late))["balance"] == 0
     daily = as_json(run("daily", "--json", now=late))
     # ... and the birthday of 24 December lies 18 days back: within the 30-day window.
-    assert daily == {"day": "2027-01-11", "expired_lots": 2, "expired_points": 223,
-                     "birthday_bonuses": 1}
+    assert daily == {
+        "day": "2027-01-11",
+        "expired_lots": 2,
+        "expired_points": 223,
+        "birthday_bonuses": 1,
+    }
     again = as_json(run("daily", "--json", now=late))
     assert (again["expired_lots"], again["expired_points"], again["birthday_bonuses"]) == (0, 0, 0)
     card = as_json(run("show", "1", "--json", now=late))
     assert card["balance"] == 200
     assert [(h["kind"], h["points"]) for h in card["history"][:3]] == [
-        ("birthday", 200), ("expire", -200), ("expire", -23)]
+        ("birthday", 200),
+        ("expire", -200),
+        ("expire", -23),
+    ]
 
 
 def test_human_output_is_readable(run):
-    run("customer", "add", "--first-name", "Anna", "--last-name", "Müller", "--phone",
-        "0151 1234 5678", "--consent-data")
+    run(
+        "customer",
+        "add",
+        "--first-name",
+        "Anna",
+        "--last-name",
+        "Müller",
+        "--phone",
+        "0151 1234 5678",
+        "--consent-data",
+    )
     code, out, _ = run("purchase", "1", "50")
     assert code == 0
-    assert out.splitlines() == ["Purchase #1: €50.00", "To pay: €50.00",
-                                "Earned 50 points (Base); balance now 150 points."]
+    assert out.splitlines() == [
+        "Purchase #1: €50.00",
+        "To pay: €50.00",
+        "Earned 50 points (Base); balance now 150 points.",
+    ]
     code, out, _ = run("show", "1", "--lang", "en")
     assert code == 2  # --lang is global: before the command
 
@@ -109,15 +185,65 @@ def test_human_output_is_readable(run):
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
-        (["customer", "add", "--first-name", "X", "--last-name", "Y", "--phone", "12",
-          "--consent-data"], 2, "error: The phone number 12 is too short"),
-        (["customer", "add", "--first-name", "X", "--last-name", "Y", "--phone",
-          "0151 12345678", "--consent-data"], 2,
-         "error: The phone number +4915112345678 is already registered to Anna Müller (#1)."),
-        (["customer", "add", "--first-name", "X", "--last-name", "Y", "--phone",
-          "0151 99999999"], 2, "error: Registration needs the customer's consent"),
-        (["customer", "add", "--first-name", " ", "--last-name", "Y", "--phone",
-          "0151 99999999", "--consent-data"], 2, "error: Please enter the first name."),
+        (
+            [
+                "customer",
+                "add",
+                "--first-name",
+                "X",
+                "--last-name",
+                "Y",
+                "--phone",
+                "12",
+                "--consent-data",
+            ],
+            2,
+            "error: The phone number 12 is too short",
+        ),
+        (
+            [
+                "customer",
+                "add",
+                "--first-name",
+                "X",
+                "--last-name",
+                "Y",
+                "--phone",
+                "0151 12345678",
+                "--consent-data",
+            ],
+            2,
+            "error: The phone number +4915112345678 is already registered to Anna Müller (#1).",
+        ),
+        (
+            [
+                "customer",
+                "add",
+                "--first-name",
+                "X",
+                "--last-name",
+                "Y",
+                "--phone",
+                "0151 99999999",
+            ],
+            2,
+            "error: Registration needs the customer's consent",
+        ),
+        (
+            [
+                "customer",
+                "add",
+                "--first-name",
+                " ",
+                "--last-name",
+                "Y",
+                "--phone",
+                "0151 99999999",
+                "--consent-data",
+            ],
+            2,
+            "error: Please enter the first name.",
+        ),
         (["purchase", "1", "abc"], 2, "error: 'abc' is not an amount of money."),
         (["purchase", "1", "-5"], 2, "error: The amount cannot be negative."),
         (["purchase", "1", "1e9"], 2, "error: '1e9' is not an amount of money."),
@@ -125,12 +251,21 @@ def test_human_output_is_readable(run):
         (["purchase", "1", "12.505"], 2, "error: An amount has at most two decimal places"),
         (["purchase", "42", "10"], 1, "error: No customer found for '42'."),
         (["purchase", "Anna", "10"], 2, "error: 'Anna' is neither a customer number"),
-        (["purchase", "1", "100", "--redeem", "101"], 1,
-         "error: Not enough points: 101 asked, the balance is 100."),
-        (["purchase", "1", "100", "--redeem", "x"], 2,
-         "error: 'x' is not a whole number of points."),
-        (["purchase", "1", "5", "--redeem", "100"], 1,
-         "error: At most 50 points can be redeemed on this purchase (50 % of the amount)."),
+        (
+            ["purchase", "1", "100", "--redeem", "101"],
+            1,
+            "error: Not enough points: 101 asked, the balance is 100.",
+        ),
+        (
+            ["purchase", "1", "100", "--redeem", "x"],
+            2,
+            "error: 'x' is not a whole number of points.",
+        ),
+        (
+            ["purchase", "1", "5", "--redeem", "100"],
+            1,
+            "error: At most 50 points can be redeemed on this purchase (50 % of the amount).",
+        ),
         (["refund", "99"], 1, "error: There is no purchase #99."),
         (["refund", "abc"], 2, "error: 'abc' is not a purchase number."),
         (["adjust", "1", "50", "--reason", ""], 2, "error: An adjustment needs a reason."),
@@ -147,8 +282,17 @@ def test_human_output_is_readable(run):
     ],
 )
 def test_bad_input_exits_with_a_message_and_writes_nothing(run, argv, code, message):
-    run("customer", "add", "--first-name", "Anna", "--last-name", "Müller", "--phone",
-        "0151 12345678", "--consent-data")
+    run(
+        "customer",
+        "add",
+        "--first-name",
+        "Anna",
+        "--last-name",
+        "Müller",
+        "--phone",
+        "0151 12345678",
+        "--consent-data",
+    )
     before = dump(run.db)
     result, out, err = run(*argv)
     assert result == code
@@ -162,8 +306,10 @@ def test_bad_clock_and_unreadable_database(run, tmp_path, monkeypatch):
     monkeypatch.setenv("OLGA_LOYALTY_NOW", "yesterday")
     code, _, err = run("find", "x")
     assert (code, err.strip()) == (
-        2, "error: OLGA_LOYALTY_NOW must be an ISO date or datetime like 2026-01-10 or "
-           "2026-01-10T15:30, not 'yesterday'.")
+        2,
+        "error: OLGA_LOYALTY_NOW must be an ISO date or datetime like 2026-01-10 or "
+        "2026-01-10T15:30, not 'yesterday'.",
+    )
     monkeypatch.setenv("OLGA_LOYALTY_NOW", "2026-01-10")
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not a database" * 100)
@@ -172,13 +318,23 @@ def test_bad_clock_and_unreadable_database(run, tmp_path, monkeypatch):
     assert "not an Olga Loyalty database or is damaged" in err
     code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "find", "x")
     assert (code, err.strip()) == (
-        1, f"error: The folder {tmp_path / 'missing'} for the database does not exist.")
+        1,
+        f"error: The folder {tmp_path / 'missing'} for the database does not exist.",
+    )
 
 
 def test_console_script_runs_in_a_fresh_process(tmp_path):
-    env = {"OLGA_LOYALTY_DB": str(tmp_path / "p.db"), "OLGA_LOYALTY_NOW": "2026-01-10",
-           "OLGA_LOYALTY_LANG": "en", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "olga_loyalty", "purchase", "1", "x"],
-                          env=env, capture_output=True, text=True)
+    env = {
+        "OLGA_LOYALTY_DB": str(tmp_path / "p.db"),
+        "OLGA_LOYALTY_NOW": "2026-01-10",
+        "OLGA_LOYALTY_LANG": "en",
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "olga_loyalty", "purchase", "1", "x"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2
     assert done.stderr == "error: 'x' is not an amount of money. Type it like 12.50 or 12,50.\n"

@@ -75,7 +75,9 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
     except NumberParseException as exc:
         if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
             raise InvalidInput(
-                "The phone number {text} has an unknown country code.", field=field, text=_show(text)
+                "The phone number {text} has an unknown country code.",
+                field=field,
+                text=_show(text),
             ) from None
         if exc.error_type in (
             NumberParseException.TOO_SHORT_NSN,
@@ -167,7 +169,9 @@ def normalize_salutation(value: str | None, *, field: str = "salutation") -> str
     return _SALUTATION_WORDS[key]
 
 
-def parse_birthday(value: str | date | None, today: date, *, field: str = "birthday") -> date | None:
+def parse_birthday(
+    value: str | date | None, today: date, *, field: str = "birthday"
+) -> date | None:
     """A real past date, age 0–120. Accepts 1980-12-24 and 24.12.1980."""
     if value is None or value == "":
         return None

@@ -164,7 +164,9 @@ def validate_programme(programme: Programme) -> None:
         if not (0 <= getattr(programme, name) <= 1_000_000):
             raise InvalidInput("A number of points must be between 0 and 1,000,000.", field=name)
     if not (0 <= programme.birthday_grace_days <= 365):
-        raise InvalidInput("The birthday window must be 0 to 365 days.", field="birthday_grace_days")
+        raise InvalidInput(
+            "The birthday window must be 0 to 365 days.", field="birthday_grace_days"
+        )
 
 
 # -- lots ----------------------------------------------------------------------
@@ -194,7 +196,9 @@ def balance_of(lots: Iterable[OpenLot], today: date) -> int:
 
 def fifo_order(lots: Iterable[OpenLot], today: date) -> list[OpenLot]:
     """The active lots, soonest expiry first (then oldest lot first)."""
-    return sorted((lot for lot in lots if is_active(lot, today)), key=lambda l: (l.expires_on, l.id))
+    return sorted(
+        (lot for lot in lots if is_active(lot, today)), key=lambda lot: (lot.expires_on, lot.id)
+    )
 
 
 def take_fifo(lots: Iterable[OpenLot], points: int, today: date) -> list[tuple[int, int]]:
@@ -419,4 +423,3 @@ def birthday_bonus_year(birthday: date | None, today: date, grace_days: int) -> 
         if day <= today <= day + timedelta(days=grace_days):
             return year
     return None
-

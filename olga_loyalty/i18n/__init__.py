@@ -52,8 +52,9 @@ class Translator:
     def date(self, value: date | None) -> str:
         if value is None:
             return ""
-        return format_date(value, format="medium" if self.language == "en" else "dd.MM.yyyy",
-                           locale=self.locale)
+        return format_date(
+            value, format="medium" if self.language == "en" else "dd.MM.yyyy", locale=self.locale
+        )
 
     def datetime(self, value: datetime | None) -> str:
         if value is None:

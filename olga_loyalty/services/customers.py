@@ -24,7 +24,7 @@ from olga_loyalty.domain.customers import (
     validate_customer,
 )
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
-from olga_loyalty.domain.money import ZERO, from_cents
+from olga_loyalty.domain.money import from_cents
 from olga_loyalty.domain.points import Tier, expiring_within, expiry_date
 from olga_loyalty.services import ledger
 from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_consent_text
@@ -212,8 +212,16 @@ def _hits_for(shop: Shop, ids: list[int], match: str) -> list[SearchHit]:
         bal, soonest = points.get(cid, (0, None))
         hits.append(
             SearchHit(
-                cid, c.first_name, c.last_name, c.phone or "", c.email or "", tier_of[cid].name,
-                bal, shop.programme.value_of(bal), soonest, match,
+                cid,
+                c.first_name,
+                c.last_name,
+                c.phone or "",
+                c.email or "",
+                tier_of[cid].name,
+                bal,
+                shop.programme.value_of(bal),
+                soonest,
+                match,
             )
         )
     return hits
@@ -302,7 +310,9 @@ def card(shop: Shop, ref: str | int, history_limit: int = 20) -> CustomerCard:
 
 def consent_states(customer_id: int) -> dict[str, ConsentState]:
     records = list(
-        Consent.select().where(Consent.customer == customer_id).order_by(Consent.given_at, Consent.id)
+        Consent.select()
+        .where(Consent.customer == customer_id)
+        .order_by(Consent.given_at, Consent.id)
     )
     states = {}
     for purpose in PURPOSES:
@@ -347,7 +357,9 @@ def history(customer_id: int, limit: int = 20, offset: int = 0) -> list[HistoryR
         .limit(window)
     ):
         rows.append(
-            HistoryRow(r.created_at, "refund_money", 0, -r.cash_refund, r.purchase_id, f"#{r.purchase_id}")
+            HistoryRow(
+                r.created_at, "refund_money", 0, -r.cash_refund, r.purchase_id, f"#{r.purchase_id}"
+            )
         )
     for e in (
         LedgerEntry.select()
@@ -397,7 +409,9 @@ def _search_columns(values: CustomerFields) -> dict:
         "last_key_de": last_de[:100],
         "phone_rev": phone_search_key(values.phone),
         "email_key": values.email.lower() or None,
-        "birthday_md": values.birthday.month * 100 + values.birthday.day if values.birthday else None,
+        "birthday_md": values.birthday.month * 100 + values.birthday.day
+        if values.birthday
+        else None,
     }
 
 
@@ -477,7 +491,13 @@ def register(
     if welcome > 0:
         expires = expiry_date(today, programme.welcome_validity_days)
         ledger.award(
-            customer.id, "welcome", welcome, today=today, expires_on=expires, now=now, staff=staff,
+            customer.id,
+            "welcome",
+            welcome,
+            today=today,
+            expires_on=expires,
+            now=now,
+            staff=staff,
             reason="welcome bonus",
         )
     return Registration(customer, welcome, expires)
@@ -649,7 +669,12 @@ def _erase(shop: Shop, customer: Customer, staff: str) -> None:
     open_points = ledger.balance(customer.id, today)
     if open_points:
         ledger.take(
-            customer.id, open_points, "forfeit", today=today, now=now, staff=_clean_staff(staff),
+            customer.id,
+            open_points,
+            "forfeit",
+            today=today,
+            now=now,
+            staff=_clean_staff(staff),
             reason="erasure",
         )
     label = f"Erased #{customer.id}"
@@ -682,4 +707,3 @@ def is_erased(customer: Customer) -> bool:
 
 def total_customers() -> int:
     return Customer.select().where(Customer.erased_at.is_null()).count()
-

@@ -15,7 +15,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from olga_loyalty.domain.customers import name_keys, phone_search_key
@@ -115,7 +115,7 @@ class _Rows:
 
 
 def _ts(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 
 class _Simulation:
@@ -134,15 +134,38 @@ class _Simulation:
         self.ids.entry += 1
         self.entries += 1
         self.rows.entries.append(
-            (self.ids.entry, self.cid, kind, points, lot, purchase, refund, _ts(when), staff, reason)
+            (
+                self.ids.entry,
+                self.cid,
+                kind,
+                points,
+                lot,
+                purchase,
+                refund,
+                _ts(when),
+                staff,
+                reason,
+            )
         )
 
-    def award(self, kind, points, today, expires, when, purchase=None, refund=None, staff="", reason=""):
+    def award(
+        self, kind, points, today, expires, when, purchase=None, refund=None, staff="", reason=""
+    ):
         self.ids.lot += 1
         lot = self.ids.lot
         self.lots[lot] = [points, expires]
         self.rows.lots.append(
-            [lot, self.cid, kind, points, points, today.isoformat(), expires.isoformat(), purchase, _ts(when)]
+            [
+                lot,
+                self.cid,
+                kind,
+                points,
+                points,
+                today.isoformat(),
+                expires.isoformat(),
+                purchase,
+                _ts(when),
+            ]
         )
         self.entry(kind, points, lot, when, purchase, refund, staff, reason)
         return lot
@@ -224,13 +247,28 @@ def _simulate_customer(n, rng, programme, now, today, texts, ids, rows) -> None:
     staff = rng.choice(STAFF)
     fk, fk_de = name_keys(first)
     lk, lk_de = name_keys(last)
-    rows.customers.append((
-        cid, first, last, salutation, phone, email, email.lower() if email else None,
-        birthday.isoformat() if birthday else None,
-        birthday.month * 100 + birthday.day if birthday else None,
-        "Größe 38" if rng.random() < 0.1 else "", "de" if rng.random() < 0.9 else "en",
-        _ts(registered), staff, fk, fk_de, lk, lk_de, phone_search_key(phone),
-    ))
+    rows.customers.append(
+        (
+            cid,
+            first,
+            last,
+            salutation,
+            phone,
+            email,
+            email.lower() if email else None,
+            birthday.isoformat() if birthday else None,
+            birthday.month * 100 + birthday.day if birthday else None,
+            "Größe 38" if rng.random() < 0.1 else "",
+            "de" if rng.random() < 0.9 else "en",
+            _ts(registered),
+            staff,
+            fk,
+            fk_de,
+            lk,
+            lk_de,
+            phone_search_key(phone),
+        )
+    )
     wanted = ["data_processing"]
     if email and rng.random() < 0.6:
         wanted.append("email")
@@ -247,9 +285,15 @@ def _simulate_customer(n, rng, programme, now, today, texts, ids, rows) -> None:
     sim = _Simulation(programme, ids, rows, cid)
     reg_day = registered.date()
     if programme.welcome_points:
-        sim.award("welcome", programme.welcome_points, reg_day,
-                  expiry_date(reg_day, programme.welcome_validity_days), registered, staff=staff,
-                  reason="welcome bonus")
+        sim.award(
+            "welcome",
+            programme.welcome_points,
+            reg_day,
+            expiry_date(reg_day, programme.welcome_validity_days),
+            registered,
+            staff=staff,
+            reason="welcome bonus",
+        )
     # Pareto: most customers come a few times, a few come very often.
     loyalty = min(rng.paretovariate(1.3), 60.0)
     visits = min(int(loyalty * 1.6) if rng.random() < 0.85 else 0, 90)
@@ -258,14 +302,17 @@ def _simulate_customer(n, rng, programme, now, today, texts, ids, rows) -> None:
     for _ in range(visits):
         day = reg_day + timedelta(days=rng.randint(0, days_open))
         moment = datetime.combine(day, datetime.min.time()).astimezone() + timedelta(
-            hours=rng.choice(SHOP_HOURS), minutes=rng.randint(0, 59))
+            hours=rng.choice(SHOP_HOURS), minutes=rng.randint(0, 59)
+        )
         if registered < moment < now:
             events.append((moment, "purchase"))
     if birthday:
         for year in range(reg_day.year, today.year + 1):
             day = birthday_in(year, birthday)
             if reg_day <= day <= today:
-                moment = datetime.combine(day, datetime.min.time()).astimezone() + timedelta(hours=9)
+                moment = datetime.combine(day, datetime.min.time()).astimezone() + timedelta(
+                    hours=9
+                )
                 events.append((moment, f"birthday:{year}"))
     events.sort()
     purchases: list[tuple[int, PurchaseFacts, datetime]] = []
@@ -274,9 +321,14 @@ def _simulate_customer(n, rng, programme, now, today, texts, ids, rows) -> None:
         day = moment.date()
         sim.expire_until(day)
         if kind.startswith("birthday"):
-            lot = sim.award("birthday", programme.birthday_points, day,
-                            expiry_date(day, programme.birthday_validity_days), moment,
-                            reason=f"birthday {kind[9:]}")
+            lot = sim.award(
+                "birthday",
+                programme.birthday_points,
+                day,
+                expiry_date(day, programme.birthday_validity_days),
+                moment,
+                reason=f"birthday {kind[9:]}",
+            )
             rows.birthdays.append((cid, int(kind[9:]), lot))
             continue
         amount = quantize(Decimal(str(min(max(rng.lognormvariate(4.0, 0.6), 5.0), 1500.0))))
@@ -284,19 +336,44 @@ def _simulate_customer(n, rng, programme, now, today, texts, ids, rows) -> None:
         redeem = 0
         if balance >= programme.min_redeem_points and rng.random() < 0.35:
             redeem = max_redeemable(amount, balance, programme)
-        plan = plan_purchase(amount, redeem, balance=balance, spent_in_window=sim.spent(moment),
-                             programme=programme, today=day)
+        plan = plan_purchase(
+            amount,
+            redeem,
+            balance=balance,
+            spent_in_window=sim.spent(moment),
+            programme=programme,
+            today=day,
+        )
         ids.purchase += 1
         pid = ids.purchase
         seller = rng.choice(STAFF)
-        rows.purchases.append((pid, cid, _ts(moment), cents(plan.amount), plan.redeemed_points,
-                               cents(plan.redeemed_value), cents(plan.paid), plan.earned_points,
-                               plan.tier.name, str(plan.tier.rate), seller))
+        rows.purchases.append(
+            (
+                pid,
+                cid,
+                _ts(moment),
+                cents(plan.amount),
+                plan.redeemed_points,
+                cents(plan.redeemed_value),
+                cents(plan.paid),
+                plan.earned_points,
+                plan.tier.name,
+                str(plan.tier.rate),
+                seller,
+            )
+        )
         if redeem:
             sim.take("redeem", redeem, day, moment, purchase=pid, staff=seller)
         if plan.earned_points:
-            sim.award("earn", plan.earned_points, day, plan.earned_expires_on, moment, purchase=pid,
-                      staff=seller)
+            sim.award(
+                "earn",
+                plan.earned_points,
+                day,
+                plan.earned_expires_on,
+                moment,
+                purchase=pid,
+                staff=seller,
+            )
         sim.paid_log.append((moment, plan.paid))
         facts = PurchaseFacts(plan.amount, plan.paid, plan.redeemed_points, plan.earned_points)
         purchases.append((pid, facts, moment))
@@ -321,20 +398,51 @@ def _refund(sim, rng, pid, facts, moment, refunded, programme, rows) -> None:
     outcome = settle_refund(plan, available, programme)
     sim.ids.refund += 1
     rid = sim.ids.refund
-    rows.refunds.append((rid, pid, sim.cid, _ts(moment), cents(plan.amount), cents(plan.paid_back),
-                         plan.take_back, outcome.taken_back, plan.restore, outcome.shortfall_points,
-                         cents(outcome.shortfall_value), cents(outcome.cash_refund), "Olga"))
+    rows.refunds.append(
+        (
+            rid,
+            pid,
+            sim.cid,
+            _ts(moment),
+            cents(plan.amount),
+            cents(plan.paid_back),
+            plan.take_back,
+            outcome.taken_back,
+            plan.restore,
+            outcome.shortfall_points,
+            cents(outcome.shortfall_value),
+            cents(outcome.cash_refund),
+            "Olga",
+        )
+    )
     if plan.restore:
-        sim.award("restore", plan.restore, day, expiry_date(day, programme.restore_min_validity_days),
-                  moment, purchase=pid, refund=rid, reason=f"refund of purchase #{pid}")
+        sim.award(
+            "restore",
+            plan.restore,
+            day,
+            expiry_date(day, programme.restore_min_validity_days),
+            moment,
+            purchase=pid,
+            refund=rid,
+            reason=f"refund of purchase #{pid}",
+        )
     if outcome.taken_back:
-        sim.take("refund", outcome.taken_back, day, moment, purchase=pid, refund=rid,
-                 reason=f"refund of purchase #{pid}")
-    refunded[pid] = RefundTotals(before.amount + plan.amount, before.paid + plan.paid_back,
-                                 before.take_back_due + plan.take_back, before.restored + plan.restore)
+        sim.take(
+            "refund",
+            outcome.taken_back,
+            day,
+            moment,
+            purchase=pid,
+            refund=rid,
+            reason=f"refund of purchase #{pid}",
+        )
+    refunded[pid] = RefundTotals(
+        before.amount + plan.amount,
+        before.paid + plan.paid_back,
+        before.take_back_due + plan.take_back,
+        before.restored + plan.restore,
+    )
     sim.paid_log.append((moment, -plan.paid_back))
-
-
 
 
 def _columns(model, names):
@@ -342,21 +450,112 @@ def _columns(model, names):
 
 
 TABLES = (
-    ("customers", Customer, ["id", "first_name", "last_name", "salutation", "phone", "email",
-                             "email_key", "birthday", "birthday_md", "notes", "language",
-                             "registered_at", "registered_by", "first_key", "first_key_de",
-                             "last_key", "last_key_de", "phone_rev"]),
-    ("consents", Consent, ["id", "customer", "purpose", "given_at", "method", "text",
-                           "text_version", "recorded_by", "source"]),
-    ("purchases", Purchase, ["id", "customer", "created_at", "amount", "redeemed_points",
-                             "redeemed_value", "paid", "earned_points", "tier", "rate", "staff"]),
-    ("refunds", Refund, ["id", "purchase", "customer", "created_at", "amount", "paid_back",
-                         "take_back_due", "taken_back", "restored", "shortfall_points",
-                         "shortfall_value", "cash_refund", "staff"]),
-    ("lots", Lot, ["id", "customer", "kind", "points", "remaining", "awarded_on", "expires_on",
-                   "purchase", "created_at"]),
-    ("entries", LedgerEntry, ["id", "customer", "kind", "points", "lot", "purchase", "refund",
-                              "created_at", "staff", "reason"]),
+    (
+        "customers",
+        Customer,
+        [
+            "id",
+            "first_name",
+            "last_name",
+            "salutation",
+            "phone",
+            "email",
+            "email_key",
+            "birthday",
+            "birthday_md",
+            "notes",
+            "language",
+            "registered_at",
+            "registered_by",
+            "first_key",
+            "first_key_de",
+            "last_key",
+            "last_key_de",
+            "phone_rev",
+        ],
+    ),
+    (
+        "consents",
+        Consent,
+        [
+            "id",
+            "customer",
+            "purpose",
+            "given_at",
+            "method",
+            "text",
+            "text_version",
+            "recorded_by",
+            "source",
+        ],
+    ),
+    (
+        "purchases",
+        Purchase,
+        [
+            "id",
+            "customer",
+            "created_at",
+            "amount",
+            "redeemed_points",
+            "redeemed_value",
+            "paid",
+            "earned_points",
+            "tier",
+            "rate",
+            "staff",
+        ],
+    ),
+    (
+        "refunds",
+        Refund,
+        [
+            "id",
+            "purchase",
+            "customer",
+            "created_at",
+            "amount",
+            "paid_back",
+            "take_back_due",
+            "taken_back",
+            "restored",
+            "shortfall_points",
+            "shortfall_value",
+            "cash_refund",
+            "staff",
+        ],
+    ),
+    (
+        "lots",
+        Lot,
+        [
+            "id",
+            "customer",
+            "kind",
+            "points",
+            "remaining",
+            "awarded_on",
+            "expires_on",
+            "purchase",
+            "created_at",
+        ],
+    ),
+    (
+        "entries",
+        LedgerEntry,
+        [
+            "id",
+            "customer",
+            "kind",
+            "points",
+            "lot",
+            "purchase",
+            "refund",
+            "created_at",
+            "staff",
+            "reason",
+        ],
+    ),
     ("birthdays", BirthdayBonus, ["customer", "year", "lot"]),
 )
 

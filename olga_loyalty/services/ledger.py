@@ -176,7 +176,9 @@ def take(
         parts.append((preferred.id, first))
         left -= first
         lots = [
-            OpenLot(lot.id, lot.remaining - first, lot.expires_on) if lot.id == preferred.id else lot
+            OpenLot(lot.id, lot.remaining - first, lot.expires_on)
+            if lot.id == preferred.id
+            else lot
             for lot in lots
         ]
     parts.extend(take_fifo(lots, left, today))
@@ -204,9 +206,11 @@ def take(
 
 def ledger_total(customer_id: int) -> int:
     """The sum of every ledger entry: equals the sum of all lot remainders (for checks)."""
-    value = LedgerEntry.select(fn.SUM(LedgerEntry.points)).where(
-        LedgerEntry.customer == customer_id
-    ).scalar()
+    value = (
+        LedgerEntry.select(fn.SUM(LedgerEntry.points))
+        .where(LedgerEntry.customer == customer_id)
+        .scalar()
+    )
     return int(value or 0)
 
 

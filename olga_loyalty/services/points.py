@@ -97,22 +97,38 @@ def record_purchase(
     )
     if plan.redeemed_points:
         ledger.take(
-            customer.id, plan.redeemed_points, "redeem", today=today, now=now, staff=staff,
+            customer.id,
+            plan.redeemed_points,
+            "redeem",
+            today=today,
+            now=now,
+            staff=staff,
             purchase_id=purchase.id,
         )
     if plan.earned_points:
         ledger.award(
-            customer.id, "earn", plan.earned_points, today=today,
-            expires_on=plan.earned_expires_on, now=now, staff=staff, purchase_id=purchase.id,
+            customer.id,
+            "earn",
+            plan.earned_points,
+            today=today,
+            expires_on=plan.earned_expires_on,
+            now=now,
+            staff=staff,
+            purchase_id=purchase.id,
         )
     referral_to = None
     if is_first and customer.referred_by_id and programme.earning_open(today):
         referrer = Customer.get_or_none(Customer.id == customer.referred_by_id)
         if referrer is not None and referrer.erased_at is None and programme.referral_points:
             ledger.award(
-                referrer.id, "referral", programme.referral_points, today=today,
-                expires_on=expiry_date(today, programme.referral_validity_days), now=now,
-                staff=staff, purchase_id=purchase.id,
+                referrer.id,
+                "referral",
+                programme.referral_points,
+                today=today,
+                expires_on=expiry_date(today, programme.referral_validity_days),
+                now=now,
+                staff=staff,
+                purchase_id=purchase.id,
                 reason=f"referral of customer #{customer.id}",
             )
             referral_to = referrer.id
@@ -201,7 +217,9 @@ def refund(
         raise Refused("This purchase has already been refunded in full.")
     value = left if amount is None else parse_amount(amount)
     plan = plan_refund(
-        PurchaseFacts(purchase.amount, purchase.paid, purchase.redeemed_points, purchase.earned_points),
+        PurchaseFacts(
+            purchase.amount, purchase.paid, purchase.redeemed_points, purchase.earned_points
+        ),
         before,
         value,
     )
@@ -227,19 +245,31 @@ def refund(
         latest = ledger.redeemed_lots_latest_expiry(purchase.id)
         floor_date = expiry_date(today, programme.restore_min_validity_days)
         ledger.award(
-            customer.id, "restore", plan.restore, today=today,
-            expires_on=max(floor_date, latest) if latest else floor_date, now=now, staff=staff,
-            purchase_id=purchase.id, refund_id=record.id, reason=f"refund of purchase #{purchase.id}",
+            customer.id,
+            "restore",
+            plan.restore,
+            today=today,
+            expires_on=max(floor_date, latest) if latest else floor_date,
+            now=now,
+            staff=staff,
+            purchase_id=purchase.id,
+            refund_id=record.id,
+            reason=f"refund of purchase #{purchase.id}",
         )
     if outcome.taken_back:
         earn_lot = (
-            Lot.select(Lot.id)
-            .where((Lot.purchase == purchase.id) & (Lot.kind == "earn"))
-            .scalar()
+            Lot.select(Lot.id).where((Lot.purchase == purchase.id) & (Lot.kind == "earn")).scalar()
         )
         ledger.take(
-            customer.id, outcome.taken_back, "refund", today=today, now=now, staff=staff,
-            purchase_id=purchase.id, refund_id=record.id, prefer_lot_id=earn_lot,
+            customer.id,
+            outcome.taken_back,
+            "refund",
+            today=today,
+            now=now,
+            staff=staff,
+            purchase_id=purchase.id,
+            refund_id=record.id,
+            prefer_lot_id=earn_lot,
             reason=f"refund of purchase #{purchase.id}",
         )
     return RefundResult(
@@ -266,7 +296,8 @@ def clean_reason(reason: str | None) -> str:
         raise InvalidInput("An adjustment needs a reason.", field="reason")
     if len(text) > REASON_MAX:
         raise InvalidInput(
-            "The reason is too long (at most {maximum} characters).", field="reason",
+            "The reason is too long (at most {maximum} characters).",
+            field="reason",
             maximum=REASON_MAX,
         )
     return text
@@ -282,7 +313,12 @@ class AdjustResult:
 
 @write_action
 def adjust(
-    shop: Shop, ref: str | int, points: int, *, reason: str, staff: str = "",
+    shop: Shop,
+    ref: str | int,
+    points: int,
+    *,
+    reason: str,
+    staff: str = "",
     valid_days: int | None = None,
 ) -> AdjustResult:
     """A manual correction: + adds a lot, − takes from the soonest-expiring lots."""
@@ -300,7 +336,13 @@ def adjust(
             raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
         expires = expiry_date(today, days)
         ledger.award(
-            customer.id, "adjust", points, today=today, expires_on=expires, now=now, staff=staff,
+            customer.id,
+            "adjust",
+            points,
+            today=today,
+            expires_on=expires,
+            now=now,
+            staff=staff,
             reason=reason,
         )
     else:
@@ -308,9 +350,13 @@ def adjust(
         if -points > available:
             raise Refused(
                 "Cannot take {points} points: the balance is {balance}.",
-                field="points", points=-points, balance=available,
+                field="points",
+                points=-points,
+                balance=available,
             )
-        ledger.take(customer.id, -points, "adjust", today=today, now=now, staff=staff, reason=reason)
+        ledger.take(
+            customer.id, -points, "adjust", today=today, now=now, staff=staff, reason=reason
+        )
     return AdjustResult(customer.id, points, ledger.balance(customer.id, today), expires)
 
 
@@ -388,13 +434,19 @@ def _birthday_bonuses(shop: Shop, today: date) -> int:
             continue
         if birthday_in(year, customer.birthday) < customer.registered_at.date():
             continue  # only birthdays that fall on or after the day of registration
-        if BirthdayBonus.select().where(
-            (BirthdayBonus.customer == customer.id) & (BirthdayBonus.year == year)
-        ).exists():
+        if (
+            BirthdayBonus.select()
+            .where((BirthdayBonus.customer == customer.id) & (BirthdayBonus.year == year))
+            .exists()
+        ):
             continue
         lot = ledger.award(
-            customer.id, "birthday", programme.birthday_points, today=today,
-            expires_on=expiry_date(today, programme.birthday_validity_days), now=now,
+            customer.id,
+            "birthday",
+            programme.birthday_points,
+            today=today,
+            expires_on=expiry_date(today, programme.birthday_validity_days),
+            now=now,
             reason=f"birthday {year}",
         )
         BirthdayBonus.create(customer=customer.id, year=year, lot=lot.id)

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.money import parse_amount, parse_points
 from olga_loyalty.domain.points import Programme, Tier
-from olga_loyalty.services.shop import Shop, ShopSettings, current_consent_text, PURPOSES
+from olga_loyalty.services.shop import PURPOSES, Shop, ShopSettings, current_consent_text
 
 SHOP_KEYS = ("name", "region", "currency", "language")
 INT_KEYS = (
@@ -63,7 +63,9 @@ def parse_tiers(text: str) -> tuple[Tier, ...]:
         try:
             rate = Decimal(pieces[2].replace(",", "."))
         except InvalidOperation:
-            raise InvalidInput("'{rate}' is not an earn rate.", field="tiers", rate=pieces[2][:20]) from None
+            raise InvalidInput(
+                "'{rate}' is not an earn rate.", field="tiers", rate=pieces[2][:20]
+            ) from None
         tiers.append(Tier(pieces[0][:40], threshold, rate))
     return tuple(tiers)
 
@@ -87,8 +89,12 @@ def set_value(shop: Shop, key: str, value: str) -> None:
     elif key == "end_date":
         new = programme.changed(end_date=_parse_end_date(value))
     else:
-        known = ", ".join((*SHOP_KEYS, "point_value", "max_redeem_share", "tiers", "end_date", *INT_KEYS))
-        raise InvalidInput("Unknown setting '{key}'. Known: {known}.", field="key", key=key[:40], known=known)
+        known = ", ".join(
+            (*SHOP_KEYS, "point_value", "max_redeem_share", "tiers", "end_date", *INT_KEYS)
+        )
+        raise InvalidInput(
+            "Unknown setting '{key}'. Known: {known}.", field="key", key=key[:40], known=known
+        )
     shop.save_programme(new)
 
 
@@ -99,7 +105,9 @@ def _parse_end_date(value: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput("'{text}' is not a date like 2027-12-31.", field="end_date", text=value[:20]) from None
+        raise InvalidInput(
+            "'{text}' is not a date like 2027-12-31.", field="end_date", text=value[:20]
+        ) from None
 
 
 def save_programme(shop: Shop, programme: Programme) -> Programme:

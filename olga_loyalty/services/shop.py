@@ -42,12 +42,16 @@ def validate_shop_settings(settings: ShopSettings) -> ShopSettings:
     region = settings.region.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidInput(
-            "'{region}' is not a country code like DE, AT or CH.", field="region", region=region[:10]
+            "'{region}' is not a country code like DE, AT or CH.",
+            field="region",
+            region=region[:10],
         )
     currency = settings.currency.strip().upper()
     if currency not in CURRENCIES:
         raise InvalidInput(
-            "The currency must be one of {choices}.", field="currency", choices=", ".join(CURRENCIES)
+            "The currency must be one of {choices}.",
+            field="currency",
+            choices=", ".join(CURRENCIES),
         )
     if settings.language not in ("de", "en"):
         raise InvalidInput("The language must be de or en.", field="language")

@@ -48,7 +48,9 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
                 reason=str(exc),
             ) from None
     else:
-        path = Path(location[len("sqlite:///"):] if location.startswith("sqlite:///") else location)
+        path = Path(
+            location[len("sqlite:///") :] if location.startswith("sqlite:///") else location
+        )
         db = _open_sqlite(path, create_folder)
     database.initialize(db)
     try:

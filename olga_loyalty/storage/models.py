@@ -196,8 +196,11 @@ class BirthdayBonus(BaseModel):
 
 def _partial_indexes() -> None:
     # Only lots with points left matter for balances and the daily expiry run.
-    Lot.add_index(Lot.index(Lot.customer, Lot.expires_on, name="lot_open_by_customer").where(
-        SQL("remaining > 0")))
+    Lot.add_index(
+        Lot.index(Lot.customer, Lot.expires_on, name="lot_open_by_customer").where(
+            SQL("remaining > 0")
+        )
+    )
     Lot.add_index(Lot.index(Lot.expires_on, name="lot_open_by_expiry").where(SQL("remaining > 0")))
 
 

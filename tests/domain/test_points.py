@@ -53,12 +53,19 @@ def test_redemption_cap_is_half_the_amount():
     assert max_redeemable(D("40.00"), 1000, P) == 400
     assert max_redeemable(D("40.00"), 250, P) == 250
     assert max_redeemable(D("40.00"), 99, P) == 0  # below the 100-point minimum
-    plan = plan_purchase(D("40.00"), 400, balance=1000, spent_in_window=D(0), programme=P,
-                         today=date(2026, 1, 10))
+    plan = plan_purchase(
+        D("40.00"), 400, balance=1000, spent_in_window=D(0), programme=P, today=date(2026, 1, 10)
+    )
     assert (plan.redeemed_value, plan.paid, plan.earned_points) == (D("20.00"), D("20.00"), 20)
     with pytest.raises(Refused) as caught:
-        plan_purchase(D("40.00"), 401, balance=1000, spent_in_window=D(0), programme=P,
-                      today=date(2026, 1, 10))
+        plan_purchase(
+            D("40.00"),
+            401,
+            balance=1000,
+            spent_in_window=D(0),
+            programme=P,
+            today=date(2026, 1, 10),
+        )
     assert str(caught.value) == (
         "At most 400 points can be redeemed on this purchase (50 % of the amount)."
     )
@@ -66,16 +73,24 @@ def test_redemption_cap_is_half_the_amount():
 
 def test_redemption_minimum_and_balance():
     with pytest.raises(Refused, match="At least 100 points must be redeemed at a time"):
-        plan_purchase(D("40"), 50, balance=1000, spent_in_window=D(0), programme=P,
-                      today=date(2026, 1, 10))
+        plan_purchase(
+            D("40"), 50, balance=1000, spent_in_window=D(0), programme=P, today=date(2026, 1, 10)
+        )
     with pytest.raises(Refused, match="Not enough points: 300 asked, the balance is 200."):
-        plan_purchase(D("100"), 300, balance=200, spent_in_window=D(0), programme=P,
-                      today=date(2026, 1, 10))
+        plan_purchase(
+            D("100"), 300, balance=200, spent_in_window=D(0), programme=P, today=date(2026, 1, 10)
+        )
 
 
 def test_earn_is_on_the_amount_paid():
-    plan = plan_purchase(D("100.00"), 200, balance=500, spent_in_window=D("600"), programme=P,
-                         today=date(2026, 1, 10))
+    plan = plan_purchase(
+        D("100.00"),
+        200,
+        balance=500,
+        spent_in_window=D("600"),
+        programme=P,
+        today=date(2026, 1, 10),
+    )
     assert plan.paid == D("90.00")
     assert plan.tier.name == "Silver"
     assert plan.earned_points == 135
@@ -84,27 +99,35 @@ def test_earn_is_on_the_amount_paid():
 
 def test_nothing_earned_after_the_end_date():
     programme = P.changed(end_date=date(2026, 1, 9))
-    plan = plan_purchase(D("100.00"), 0, balance=0, spent_in_window=D(0), programme=programme,
-                         today=date(2026, 1, 10))
+    plan = plan_purchase(
+        D("100.00"),
+        0,
+        balance=0,
+        spent_in_window=D(0),
+        programme=programme,
+        today=date(2026, 1, 10),
+    )
     assert plan.earned_points == 0
 
 
 def test_fifo_takes_soonest_expiring_first_and_never_expired():
-    lots = [OpenLot(1, 100, date(2026, 6, 1)), OpenLot(2, 50, date(2026, 3, 1)),
-            OpenLot(3, 70, date(2026, 1, 9))]
+    lots = [
+        OpenLot(1, 100, date(2026, 6, 1)),
+        OpenLot(2, 50, date(2026, 3, 1)),
+        OpenLot(3, 70, date(2026, 1, 9)),
+    ]
     assert take_fifo(lots, 120, date(2026, 1, 10)) == [(2, 50), (1, 70)]
     with pytest.raises(Refused):
         take_fifo(lots, 151, date(2026, 1, 10))
 
 
 def test_refund_in_proportion_and_cumulative():
-    facts = PurchaseFacts(amount=D("100.00"), paid=D("90.00"), redeemed_points=200,
-                          earned_points=135)
+    facts = PurchaseFacts(
+        amount=D("100.00"), paid=D("90.00"), redeemed_points=200, earned_points=135
+    )
     half = plan_refund(facts, RefundTotals(), D("50.00"))
     assert (half.paid_back, half.take_back, half.restore) == (D("45.00"), 67, 100)
-    rest = plan_refund(
-        facts, RefundTotals(D("50.00"), D("45.00"), 67, 100), D("50.00")
-    )
+    rest = plan_refund(facts, RefundTotals(D("50.00"), D("45.00"), 67, 100), D("50.00"))
     assert (rest.paid_back, rest.take_back, rest.restore) == (D("45.00"), 68, 100)
     with pytest.raises(Refused, match="already been refunded in full"):
         plan_refund(facts, RefundTotals(D("100.00"), D("90.00"), 135, 200), D("1.00"))
@@ -112,8 +135,9 @@ def test_refund_in_proportion_and_cumulative():
 
 def test_refund_shortfall_is_kept_back_from_cash():
     # 200 € at Base: 200 points earned, all of them spent since. The refund finds 30 points.
-    facts = PurchaseFacts(amount=D("200.00"), paid=D("200.00"), redeemed_points=0,
-                          earned_points=200)
+    facts = PurchaseFacts(
+        amount=D("200.00"), paid=D("200.00"), redeemed_points=0, earned_points=200
+    )
     plan = plan_refund(facts, RefundTotals(), D("200.00"))
     outcome = settle_refund(plan, available=30, programme=P)
     assert outcome.taken_back == 30

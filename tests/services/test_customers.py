@@ -12,15 +12,29 @@ from tests.conftest import register
 def test_registration_writes_consents_and_welcome_bonus(shop):
     result = customers.register(
         shop,
-        CustomerInput(first_name="Anna", last_name="Müller", phone="0151 1234 5678",
-                      email="Anna@Example.COM", birthday="1980-12-24"),
+        CustomerInput(
+            first_name="Anna",
+            last_name="Müller",
+            phone="0151 1234 5678",
+            email="Anna@Example.COM",
+            birthday="1980-12-24",
+        ),
         consents={"data_processing", "email"},
         method="verbal",
         staff="Olga",
     )
     c = result.customer
-    assert (c.phone, c.email, c.email_key) == ("+4915112345678", "Anna@example.com", "anna@example.com")
-    assert (c.last_key, c.last_key_de, c.phone_rev, c.birthday_md) == ("muller", "mueller", "87654321151", 1224)
+    assert (c.phone, c.email, c.email_key) == (
+        "+4915112345678",
+        "Anna@example.com",
+        "anna@example.com",
+    )
+    assert (c.last_key, c.last_key_de, c.phone_rev, c.birthday_md) == (
+        "muller",
+        "mueller",
+        "87654321151",
+        1224,
+    )
     records = {r.purpose: r for r in Consent.select().where(Consent.customer == c.id)}
     assert sorted(records) == ["data_processing", "email"]
     assert records["email"].method == "verbal"
@@ -41,9 +55,14 @@ def test_duplicate_phone_and_email_name_the_existing_customer(shop):
     register(shop, phone="0151 1234 5678", email="anna@example.com")
     with pytest.raises(InvalidInput) as caught:
         register(shop, "Berta", "Bauer", phone="+49 151 12345678")
-    assert str(caught.value) == "The phone number +4915112345678 is already registered to Anna Müller (#1)."
+    assert (
+        str(caught.value)
+        == "The phone number +4915112345678 is already registered to Anna Müller (#1)."
+    )
     assert caught.value.params["id"] == 1
-    with pytest.raises(InvalidInput, match="The email ANNA@example.com is already registered to Anna Müller"):
+    with pytest.raises(
+        InvalidInput, match="The email ANNA@example.com is already registered to Anna Müller"
+    ):
         register(shop, "Berta", "Bauer", email="ANNA@EXAMPLE.com")
     assert Customer.select().count() == 1
 
@@ -51,12 +70,17 @@ def test_duplicate_phone_and_email_name_the_existing_customer(shop):
 def test_edit_keeps_a_change_history_and_new_search_keys(shop, clock):
     c = register(shop, phone="0151 1234 5678")
     clock.advance(days=1)
-    changed = customers.edit(shop, c.id, CustomerInput(last_name="Schäfer", phone="0151 1111 2222"),
-                             staff="Eva")
+    changed = customers.edit(
+        shop, c.id, CustomerInput(last_name="Schäfer", phone="0151 1111 2222"), staff="Eva"
+    )
     assert changed == ["last_name", "phone"]
-    rows = [(h.field, h.old_value, h.new_value, h.changed_by) for h in customers.change_history(c.id)]
-    assert sorted(rows) == [("last_name", "Müller", "Schäfer", "Eva"),
-                            ("phone", "+4915112345678", "+4915111112222", "Eva")]
+    rows = [
+        (h.field, h.old_value, h.new_value, h.changed_by) for h in customers.change_history(c.id)
+    ]
+    assert sorted(rows) == [
+        ("last_name", "Müller", "Schäfer", "Eva"),
+        ("phone", "+4915112345678", "+4915111112222", "Eva"),
+    ]
     assert [h.id for h in customers.find(shop, "schaefer")] == [c.id]
     assert customers.find(shop, "mueller") == []
     assert customers.edit(shop, c.id, CustomerInput(last_name="Schäfer")) == []
@@ -108,7 +132,12 @@ def test_withdrawing_data_processing_erases(shop):
     customers.withdraw_consent(shop, c.id, "data_processing", erase_confirmed=True)
     erased = Customer.get_by_id(c.id)
     assert (erased.first_name, erased.last_name, erased.phone, erased.email, erased.notes) == (
-        "Erased #1", "", None, None, "")
+        "Erased #1",
+        "",
+        None,
+        None,
+        "",
+    )
     assert erased.last_key == "" and erased.phone_rev == ""
     assert [(h.old_value, h.new_value) for h in customers.change_history(c.id)] == [("", "")]
     forfeit = LedgerEntry.get(LedgerEntry.kind == "forfeit")

@@ -1,6 +1,5 @@
-from peewee import fn
-
 import pytest
+from peewee import fn
 
 from olga_loyalty.domain.customers import normalize_phone
 from olga_loyalty.domain.errors import Refused
@@ -19,8 +18,11 @@ def test_demo_data_keeps_every_rule(shop, filled):
     assert filled["purchases"] == Purchase.select().count() > 600
     assert filled["entries"] == LedgerEntry.select().count()
     today = shop.today()
-    lot_sums = dict(LedgerEntry.select(LedgerEntry.lot, fn.SUM(LedgerEntry.points))
-                    .group_by(LedgerEntry.lot).tuples())
+    lot_sums = dict(
+        LedgerEntry.select(LedgerEntry.lot, fn.SUM(LedgerEntry.points))
+        .group_by(LedgerEntry.lot)
+        .tuples()
+    )
     for lot in Lot.select():
         assert lot_sums[lot.id] == lot.remaining >= 0
         assert lot.remaining == 0 or lot.expires_on >= today  # expiry entries are written
@@ -36,8 +38,15 @@ def test_demo_data_looks_like_a_shop(shop, filled):
     assert any(ch in "".join(names) for ch in "äöüÄÖÜ")
     marketing = Consent.select().where(Consent.purpose == "email").count()
     assert 0 < marketing < 300
-    spend = sorted((p for (p,) in Purchase.select(fn.SUM(Purchase.paid).coerce(False))
-                    .group_by(Purchase.customer).tuples()), reverse=True)
+    spend = sorted(
+        (
+            p
+            for (p,) in Purchase.select(fn.SUM(Purchase.paid).coerce(False))
+            .group_by(Purchase.customer)
+            .tuples()
+        ),
+        reverse=True,
+    )
     top = sum(spend[: max(1, len(spend) // 5)])
     assert top / sum(spend) > 0.45  # a few loyal customers bring much of the revenue
     umlaut = next(c for c in Customer.select() if any(ch in c.last_name for ch in "äöü"))
@@ -46,5 +55,7 @@ def test_demo_data_looks_like_a_shop(shop, filled):
 
 
 def test_demo_never_mixes_with_real_data(shop, filled):
-    with pytest.raises(Refused, match="demo only fills an empty database; this one already has 300"):
+    with pytest.raises(
+        Refused, match="demo only fills an empty database; this one already has 300"
+    ):
         demo.generate(shop, 10)

@@ -25,8 +25,10 @@ def test_purchase_earns_on_paid_amount_and_redeems_fifo(shop, clock):
     assert result.plan.paid == D("105.95")
     assert result.plan.earned_points == 105
     assert result.balance == 100 + 300 - 350 + 105
-    taken = [(e.lot_id, e.points) for e in LedgerEntry.select().where(LedgerEntry.kind == "redeem")
-             .order_by(LedgerEntry.id)]
+    taken = [
+        (e.lot_id, e.points)
+        for e in LedgerEntry.select().where(LedgerEntry.kind == "redeem").order_by(LedgerEntry.id)
+    ]
     adjust_lot = Lot.get(Lot.kind == "adjust").id
     welcome_lot = Lot.get(Lot.kind == "welcome").id
     assert taken == [(adjust_lot, -300), (welcome_lot, -50)]
@@ -99,7 +101,11 @@ def test_welcome_birthday_and_referral_bonuses(shop, clock):
     assert points.daily(shop).birthday_bonuses == 1
     assert points.daily(shop).birthday_bonuses == 0
     lot = Lot.get(Lot.kind == "birthday")
-    assert (lot.points, lot.awarded_on, lot.expires_on) == (200, date(2026, 1, 24), date(2026, 2, 23))
+    assert (lot.points, lot.awarded_on, lot.expires_on) == (
+        200,
+        date(2026, 1, 24),
+        date(2026, 2, 23),
+    )
     clock.advance(days=365)
     assert points.daily(shop).birthday_bonuses == 1  # next year's
     assert sorted(b.year for b in BirthdayBonus.select()) == [2026, 2027]
@@ -120,10 +126,18 @@ def test_refund_in_two_halves_equals_one_whole(shop, clock):
     c = register(shop)
     p = points.record_purchase(shop, c.id, "100.00", redeem=100)  # paid 95, earned 95
     first = points.refund(shop, p.purchase_id, "50,00")
-    assert (first.cash_refund, first.points_taken_back, first.points_restored) == (D("47.50"), 47, 50)
+    assert (first.cash_refund, first.points_taken_back, first.points_restored) == (
+        D("47.50"),
+        47,
+        50,
+    )
     second = points.refund(shop, p.purchase_id)
-    assert (second.amount, second.cash_refund, second.points_taken_back, second.points_restored) == (
-        D("50.00"), D("47.50"), 48, 50)
+    assert (
+        second.amount,
+        second.cash_refund,
+        second.points_taken_back,
+        second.points_restored,
+    ) == (D("50.00"), D("47.50"), 48, 50)
     assert bal(shop, c.id) == 100
     with pytest.raises(Refused, match="already been refunded in full"):
         points.refund(shop, p.purchase_id, "1")
@@ -185,7 +199,11 @@ def test_settings_change_the_rules(shop):
     points.record_purchase(shop, c.id, "300")
     r = points.record_purchase(shop, c.id, "100", redeem=200)
     assert (r.plan.tier.name, r.plan.redeemed_value, r.plan.paid, r.plan.earned_points) == (
-        "Platin", D("20.00"), D("80.00"), 240)
+        "Platin",
+        D("20.00"),
+        D("80.00"),
+        240,
+    )
     with pytest.raises(InvalidInput, match="Unknown setting"):
         settings.set_value(shop, "nonsense", "1")
     with pytest.raises(InvalidInput, match="lowest tier must start at 0"):

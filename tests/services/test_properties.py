@@ -86,7 +86,9 @@ class LedgerMachine(RuleBasedStateMachine):
             raise AssertionError("redeeming more than the balance went through")
         assert LedgerEntry.select().count() == count
 
-    @rule(pick=st.integers(0, 10**6), share=st.sampled_from([None, "part"]), part=st.floats(0.01, 1))
+    @rule(
+        pick=st.integers(0, 10**6), share=st.sampled_from([None, "part"]), part=st.floats(0.01, 1)
+    )
     def refund(self, pick, share, part):
         ids = [p.id for p in Purchase.select(Purchase.id)]
         if not ids:
@@ -102,7 +104,10 @@ class LedgerMachine(RuleBasedStateMachine):
         result = points.refund(self.shop, purchase.id, amount)
         assert result.balance >= 0
         assert result.balance == before + result.points_restored - result.points_taken_back
-        assert result.cash_refund + result.shortfall_value >= result.paid_back or result.cash_refund == 0
+        assert (
+            result.cash_refund + result.shortfall_value >= result.paid_back
+            or result.cash_refund == 0
+        )
 
     @rule(who=st.integers(0, 1), delta=st.integers(-800, 800).filter(bool))
     def adjust(self, who, delta):

@@ -8,7 +8,9 @@ from tests.conftest import register
 @pytest.fixture
 def people(shop):
     return {
-        "muller": register(shop, "Anna", "Müller", phone="0151 1234 5678", email="anna@example.com"),
+        "muller": register(
+            shop, "Anna", "Müller", phone="0151 1234 5678", email="anna@example.com"
+        ),
         "bjorn": register(shop, "Björn", "Lindqvist", phone="0160 9876 1234"),
         "muell": register(shop, "Mülheim", "Zeller", phone="0170 5555 5678"),
         "mueller2": register(shop, "Hans", "Mueller", phone="0171 2222 3333"),
@@ -36,7 +38,9 @@ def test_first_name_accent_insensitive(shop, people):
 def test_phone_exact_then_suffix(shop, people):
     hits = customers.find(shop, "5678")
     assert ids(hits) == [people["muller"].id, people["muell"].id] or ids(hits) == [
-        people["muell"].id, people["muller"].id]
+        people["muell"].id,
+        people["muller"].id,
+    ]
     assert {h.match for h in hits} == {"phone_end"}
     exact = customers.find(shop, "+49 151 12345678")
     assert ids(exact) == [people["muller"].id]
@@ -68,7 +72,9 @@ def test_nothing_for_empty_or_unknown(shop, people):
     assert customers.find(shop, "zzz") == []
 
 
-@pytest.mark.parametrize("column", ["last_key", "last_key_de", "first_key", "phone_rev", "email_key"])
+@pytest.mark.parametrize(
+    "column", ["last_key", "last_key_de", "first_key", "phone_rev", "email_key"]
+)
 def test_lookups_use_an_index_never_a_scan(shop, column):
     sql = f'EXPLAIN QUERY PLAN SELECT id FROM customer WHERE "{column}" >= ? AND "{column}" < ?'
     plan = " ".join(str(row) for row in database.execute_sql(sql, ("mul", "mul\uffff")).fetchall())

@@ -47,9 +47,14 @@ def test_sqlite_url_and_plain_path_open_the_same_file(tmp_path, clock):
 
 def test_domain_storage_and_services_never_import_the_ui():
     modules = [
-        "olga_loyalty.domain.money", "olga_loyalty.domain.points", "olga_loyalty.domain.customers",
-        "olga_loyalty.storage.db", "olga_loyalty.services.customers", "olga_loyalty.services.points",
-        "olga_loyalty.services.demo", "olga_loyalty.cli",
+        "olga_loyalty.domain.money",
+        "olga_loyalty.domain.points",
+        "olga_loyalty.domain.customers",
+        "olga_loyalty.storage.db",
+        "olga_loyalty.services.customers",
+        "olga_loyalty.services.points",
+        "olga_loyalty.services.demo",
+        "olga_loyalty.cli",
     ]
     code = (
         "import sys\n"
