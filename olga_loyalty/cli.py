@@ -171,6 +171,11 @@ def _json_default(value):
     raise TypeError(type(value).__name__)
 
 
+def _printable(text: str, limit: int = 40) -> str:
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def emit_json(data) -> None:
     print(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
 
@@ -302,7 +307,7 @@ def cmd_find(shop, args, _) -> int:
         return 0
     t = args.t
     if not hits:
-        print(t("No customer matches '{query}'.", query=args.query))
+        print(t("No customer matches '{query}'.", query=_printable(args.query)))
         return 0
     for h in hits:
         expiry = t("expires {date}", date=t.date(h.soonest_expiry)) if h.soonest_expiry else ""

@@ -64,7 +64,9 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
     text = (value or "").strip()
     if not text:
         raise InvalidInput("Please enter a phone number.", field=field)
-    if len(text) > 40 or _has_control_chars(text) or re.search(r"[^0-9+()\-./ ]", text):
+    if len(text) > 40:
+        raise InvalidInput("The phone number {text} is too long.", field=field, text=_show(text))
+    if _has_control_chars(text) or re.search(r"[^0-9+()\-./ ]", text):
         raise InvalidInput(
             "'{text}' is not a phone number: use only digits, spaces and + ( ) - / .",
             field=field,
