@@ -338,3 +338,61 @@ def test_console_script_runs_in_a_fresh_process(tmp_path):
     )
     assert done.returncode == 2
     assert done.stderr == "error: 'x' is not an amount of money. Type it like 12.50 or 12,50.\n"
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_text = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(
+        [
+            "12,50",
+            "1e9",
+            "-0",
+            "NaN",
+            "0x10",
+            "'; DROP TABLE customer;--",
+            "\x00",
+            "+49 151 12345678",
+            "#1",
+            "9" * 400,
+            "１２",
+            "12.50.1",
+        ]
+    ),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    command=st.sampled_from(["find", "show", "purchase", "refund", "adjust", "consent"]),
+    first=_text,
+    second=_text,
+)
+def test_no_input_gives_a_traceback(run, command, first, second):
+    run(
+        "customer",
+        "add",
+        "--first-name",
+        "Anna",
+        "--last-name",
+        "Müller",
+        "--phone",
+        "0151 12345678",
+        "--consent-data",
+    )  # the first example registers her; later ones fail
+    argv = {
+        "find": ["find", first],
+        "show": ["show", first],
+        "purchase": ["purchase", first, second],
+        "refund": ["refund", first, second],
+        "adjust": ["adjust", first, second, "--reason", first],
+        "consent": ["consent", "give", first, second],
+    }[command]
+    code, _, err = run(*argv)
+    assert code in (0, 1, 2)
+    assert "Traceback" not in err
+    assert code == 0 or (err.startswith("error: ") and err.count("\n") == 1)
