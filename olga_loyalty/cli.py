@@ -192,6 +192,11 @@ def _int_arg(text: str, field: str, lo: int, hi: int) -> int:
 # -- commands ------------------------------------------------------------------------
 
 
+def _customer_input(args) -> CustomerInput:
+    names = ("first_name", "last_name", "phone", "email", "salutation", "birthday", "notes")
+    return CustomerInput(**{name: getattr(args, name) for name in names})
+
+
 def cmd_customer_add(shop, args, _) -> int:
     from olga_loyalty.services import customers
 
@@ -202,15 +207,7 @@ def cmd_customer_add(shop, args, _) -> int:
         consents.add("sms")
     result = customers.register(
         shop,
-        CustomerInput(
-            first_name=args.first_name,
-            last_name=args.last_name,
-            phone=args.phone,
-            email=args.email,
-            salutation=args.salutation,
-            birthday=args.birthday,
-            notes=args.notes,
-        ),
+        _customer_input(args),
         consents=consents,
         method=args.consent_method,
         staff=args.staff,
@@ -260,15 +257,7 @@ def cmd_customer_edit(shop, args, _) -> int:
     changed = customers.edit(
         shop,
         args.customer,
-        CustomerInput(
-            first_name=args.first_name,
-            last_name=args.last_name,
-            phone=args.phone,
-            email=args.email,
-            salutation=args.salutation,
-            birthday=args.birthday,
-            notes=args.notes,
-        ),
+        _customer_input(args),
         staff=args.staff,
     )
     if args.json:

@@ -31,6 +31,20 @@ def run(tmp_path, monkeypatch, capsys):
     return call
 
 
+def add_anna(run):
+    return run(
+        "customer",
+        "add",
+        "--first-name",
+        "Anna",
+        "--last-name",
+        "Müller",
+        "--phone",
+        "0151 12345678",
+        "--consent-data",
+    )
+
+
 def as_json(result):
     code, out, err = result
     assert code == 0, err
@@ -282,17 +296,7 @@ def test_human_output_is_readable(run):
     ],
 )
 def test_bad_input_exits_with_a_message_and_writes_nothing(run, argv, code, message):
-    run(
-        "customer",
-        "add",
-        "--first-name",
-        "Anna",
-        "--last-name",
-        "Müller",
-        "--phone",
-        "0151 12345678",
-        "--consent-data",
-    )
+    add_anna(run)
     before = dump(run.db)
     result, out, err = run(*argv)
     assert result == code
@@ -373,17 +377,7 @@ _text = st.one_of(
     second=_text,
 )
 def test_no_input_gives_a_traceback(run, command, first, second):
-    run(
-        "customer",
-        "add",
-        "--first-name",
-        "Anna",
-        "--last-name",
-        "Müller",
-        "--phone",
-        "0151 12345678",
-        "--consent-data",
-    )  # the first example registers her; later ones fail
+    add_anna(run)  # the first example registers her; later ones fail
     argv = {
         "find": ["find", first],
         "show": ["show", first],
