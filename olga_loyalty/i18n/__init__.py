@@ -59,5 +59,5 @@ class Translator:
     def datetime(self, value: datetime | None) -> str:
         if value is None:
             return ""
-        pattern = "dd.MM.yyyy HH:mm" if self.language == "de" else "d MMM yyyy HH:mm"
+        pattern = "dd.MM.yyyy HH:mm" if self.language == "de" else "dd/MM/yyyy HH:mm"
         return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=self.locale)

@@ -24,7 +24,7 @@ from olga_loyalty.domain.customers import (
     validate_customer,
 )
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
-from olga_loyalty.domain.money import from_cents
+from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.points import Tier, expiring_within, expiry_date
 from olga_loyalty.services import ledger
 from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_consent_text
@@ -200,6 +200,30 @@ def latest_served(shop: Shop, limit: int = 10) -> list[SearchHit]:
     return _hits_for(shop, ids, "recent")
 
 
+def birthdays_today(shop: Shop, limit: int = 20) -> list[SearchHit]:
+    """Customers whose birthday is today (the search screen's empty state)."""
+    today = shop.today()
+    ids = [
+        cid
+        for (cid,) in Customer.select(Customer.id)
+        .where((Customer.birthday_md == today.month * 100 + today.day) & Customer.erased_at.is_null())
+        .order_by(Customer.last_key, Customer.first_key)
+        .limit(limit)
+        .tuples()
+    ]
+    return _hits_for(shop, ids, "birthday")
+
+
+@dataclass(frozen=True)
+class TodayContext:
+    birthdays: list[SearchHit]
+    recent: list[SearchHit]
+
+
+def today_context(shop: Shop) -> TodayContext:
+    return TodayContext(birthdays_today(shop), latest_served(shop))
+
+
 def _hits_for(shop: Shop, ids: list[int], match: str) -> list[SearchHit]:
     if not ids:
         return []
@@ -264,6 +288,7 @@ class CustomerCard:
     consents: dict[str, ConsentState]
     history: list[HistoryRow] = field(default_factory=list)
     referred_by_name: str = ""
+    spent_in_window: Decimal = ZERO
 
 
 def card(shop: Shop, ref: str | int, history_limit: int = 20) -> CustomerCard:
@@ -305,6 +330,7 @@ def card(shop: Shop, ref: str | int, history_limit: int = 20) -> CustomerCard:
         consents=consent_states(customer.id),
         history=history(customer.id, history_limit),
         referred_by_name=referred_by_name,
+        spent_in_window=spent,
     )
 
 

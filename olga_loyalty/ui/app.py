@@ -1,0 +1,151 @@
+"""The Textual app. `make_app` builds it the same way for the command line and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from olga_loyalty.config import Clock
+from olga_loyalty.i18n import Translator
+from olga_loyalty.services.shop import Shop, open_shop
+from olga_loyalty.ui.base import DbMixin, translate_bindings
+from olga_loyalty.ui.commands import CustomerCommands
+
+
+class LoyaltyApp(DbMixin, App):
+    CSS_PATH = "app.tcss"
+    TITLE = "Olga Loyalty"
+    COMMANDS = App.COMMANDS | {CustomerCommands}
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+n", "register", "New customer", priority=True),
+        Binding("f9", "settings", "Settings"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, shop: Shop, *, language: str | None = None, run_daily: bool = True) -> None:
+        self.shop = shop
+        self.language_override = language
+        self.t = self._translator()
+        self.run_daily = run_daily
+        self.last_daily: date | None = None
+        self.staff = (shop.staff_names() or [""])[-1]
+        super().__init__()
+        translate_bindings(self, self.t)
+
+    def _translator(self) -> Translator:
+        settings = self.shop.settings
+        language = self.language_override or settings.language
+        return Translator(language, settings.currency)
+
+    def on_mount(self) -> None:
+        from olga_loyalty.ui.screens.search import SearchScreen
+
+        self.sub_title = self.shop.settings.name
+        self.push_screen(SearchScreen())
+        if not self.shop.settings.setup_done:
+            from olga_loyalty.ui.screens.setup import SetupScreen
+
+            self.push_screen(SetupScreen())
+        if self.run_daily:
+            self.check_new_day()
+            self.set_interval(60, self.check_new_day)
+
+    # -- the daily run: at start and at each new day while the app runs -------------
+    def check_new_day(self) -> None:
+        from olga_loyalty.services import points
+
+        today = self.shop.today()
+        if self.last_daily != today:
+            self.last_daily = today
+            self.db("daily", points.daily, self.shop)
+
+    def on_daily(self, result) -> None:
+        if result.expired_points or result.birthday_bonuses:
+            self.notify(
+                self.t(
+                    "Daily run: {points} points expired; {bonuses} birthday bonuses given.",
+                    points=result.expired_points,
+                    bonuses=result.birthday_bonuses,
+                )
+            )
+
+    # -- actions available everywhere ------------------------------------------------
+    def action_help(self) -> None:
+        from olga_loyalty.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_register(self, prefill: dict | None = None) -> None:
+        from olga_loyalty.ui.screens.register import RegisterScreen
+
+        if prefill is None:
+            prefill = getattr(self.screen, "register_prefill", dict)()
+        if not isinstance(self.screen, RegisterScreen):
+            self.push_screen(RegisterScreen(prefill))
+
+    def action_settings(self) -> None:
+        from olga_loyalty.ui.screens.settings import SettingsScreen
+
+        if not isinstance(self.screen, SettingsScreen):
+            self.push_screen(SettingsScreen())
+
+    def open_card(self, customer_id: int) -> None:
+        from olga_loyalty.ui.screens.card import CardScreen
+
+        self.push_screen(CardScreen(customer_id))
+
+    def go_home(self) -> None:
+        from olga_loyalty.ui.screens.search import SearchScreen
+
+        while len(self.screen_stack) > 2 or not isinstance(self.screen, SearchScreen):
+            if len(self.screen_stack) <= 1:
+                break
+            self.pop_screen()
+
+    def language_changed(self) -> None:
+        """Settings changed the language or currency: rebuild every screen in it."""
+        from olga_loyalty.ui.screens.search import SearchScreen
+
+        self.t = self._translator()
+        self._bindings = self._merged_bindings.copy()
+        translate_bindings(self, self.t)
+        self.sub_title = self.shop.settings.name
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(SearchScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        t = self.t
+        yield SystemCommand(t("New customer"), t("Register a customer"), self.action_register)
+        yield SystemCommand(t("Search"), t("Back to the search screen"), self.go_home)
+        yield SystemCommand(t("Settings"), t("Shop, programme, consent texts, staff"),
+                            self.action_settings)
+        yield SystemCommand(t("Help"), t("Every key on every screen"), self.action_help)
+        for binding in screen._bindings.key_to_bindings.values():
+            for b in binding:
+                if b.show and b.description and not b.action.startswith("app."):
+                    yield SystemCommand(
+                        b.description, t("On this screen ({key})", key=b.key),
+                        lambda action=b.action: self.run_action(action, screen),
+                    )
+        yield SystemCommand(t("Quit"), t("Close Olga Loyalty"), self.exit)
+
+
+def make_app(location: str, clock: Clock, language: str | None = None, **options) -> LoyaltyApp:
+    shop = open_shop(location, clock)
+    return LoyaltyApp(shop, language=language, **options)
+
+
+def run(location: str, clock: Clock, language: str | None = None) -> int:
+    app = make_app(location, clock, language)
+    try:
+        app.run()
+    finally:
+        app.shop.close()
+    return app.return_code or 0

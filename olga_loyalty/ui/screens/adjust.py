@@ -1,0 +1,99 @@
+"""A manual correction of points, always with a reason."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Label, Static
+
+from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
+from olga_loyalty.domain.money import parse_points
+from olga_loyalty.services import points
+from olga_loyalty.services.customers import CustomerCard
+from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+
+FIELDS = ["points", "reason", "valid_days"]
+
+
+class AdjustScreen(BaseModal):
+    BINDINGS = [
+        Binding("enter", "confirm", "Confirm", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, card: CustomerCard) -> None:
+        super().__init__()
+        self.card = card
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        t, c = self.t, self.card.customer
+        with Vertical(classes="dialog", id="adjust-dialog") as box:
+            box.border_title = t("Adjust points · {name}", name=f"{c.first_name} {c.last_name}")
+            yield Label(t("Points (+50 adds, -50 takes away)"))
+            yield Input(id="points", placeholder="+50", compact=True)
+            yield FieldError(id="points-error")
+            yield Label(t("Reason (required)"))
+            yield Input(id="reason", compact=True)
+            yield FieldError(id="reason-error")
+            yield Label(t("Valid for days (added points)"))
+            yield Input(value=str(self.shop.programme.adjust_validity_days), id="valid_days", compact=True)
+            yield FieldError(id="valid_days-error")
+            yield Static("", id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#points", Input).focus()
+        self.update_preview()
+
+    @on(Input.Changed)
+    def update_preview(self) -> None:
+        t = self.t
+        try:
+            delta = parse_points(self.query_one("#points", Input).value, field="points", allow_negative=True)
+        except LoyaltyError:
+            delta = 0
+        self.query_one("#preview", Static).update(
+            t("Balance {before} → {after} points", before=t.number(self.card.balance),
+              after=t.number(self.card.balance + delta))
+        )
+
+    def action_confirm(self) -> None:
+        if self.saving:
+            return
+        errors: dict[str, LoyaltyError] = {}
+        delta = days = None
+        try:
+            delta = parse_points(self.query_one("#points", Input).value, field="points",
+                                 allow_negative=True, allow_zero=False)
+        except LoyaltyError as error:
+            errors["points"] = error
+        reason = self.query_one("#reason", Input).value
+        if not reason.strip():
+            errors["reason"] = InvalidInput("An adjustment needs a reason.", field="reason")
+        try:
+            days = parse_points(self.query_one("#valid_days", Input).value, field="valid_days")
+            if not 1 <= days <= 3650:
+                raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
+        except LoyaltyError as error:
+            errors["valid_days"] = error
+        show_field_errors(self, errors, FIELDS)
+        if errors:
+            return
+        self.saving = True
+        self.db("saved", points.adjust, self.shop, self.card.customer.id, delta, reason=reason,
+                staff=self.loyalty.staff, valid_days=days)
+
+    def on_saved(self, result: points.AdjustResult) -> None:
+        self.app.notify(self.t("Adjusted by {points} points; balance {balance}.",
+                               points=f"{result.points:+d}", balance=self.t.number(result.balance)))
+        self.dismiss(result)
+
+    def on_saved_error(self, error: LoyaltyError) -> None:
+        self.saving = False
+        show_field_errors(self, {error.field if error.field in FIELDS else "points": error}, FIELDS)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

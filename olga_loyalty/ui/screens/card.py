@@ -1,0 +1,171 @@
+"""The customer card: who she is, her points, and everything that happened."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Static
+
+from olga_loyalty.domain.customers import phone_for_display
+from olga_loyalty.services import customers
+from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.widgets import fit
+
+KIND_LABELS = {
+    "purchase": "Purchase",
+    "refund_money": "Refund",
+    "earn": "Points earned",
+    "welcome": "Welcome bonus",
+    "birthday": "Birthday bonus",
+    "referral": "Referral bonus",
+    "redeem": "Points redeemed",
+    "expire": "Points expired",
+    "refund": "Points taken back",
+    "restore": "Points given back",
+    "adjust": "Adjustment",
+    "forfeit": "Points forfeited",
+    "opening": "Opening balance",
+}
+PURPOSE_LABELS = {"data_processing": "Data", "email": "Email", "sms": "SMS"}
+
+
+class CardScreen(BaseScreen):
+    BINDINGS = [
+        Binding("p", "purchase", "Purchase"),
+        Binding("r", "refund", "Refund"),
+        Binding("a", "adjust", "Adjust"),
+        Binding("e", "edit", "Edit"),
+        Binding("c", "consents", "Consents"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.card: customers.CustomerCard | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="card-top"):
+            yield Static(id="who", classes="panel")
+            yield Static(id="points", classes="panel")
+        yield Static(id="consents")
+        yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        t = self.t
+        self.query_one("#who").border_title = t("Customer")
+        self.query_one("#points").border_title = t("Points")
+        table = self.query_one("#history", DataTable)
+        table.add_column(t("When"), width=16)
+        table.add_column(t("What"), width=18)
+        table.add_column(t("Points"), width=8)
+        table.add_column(t("Amount"), width=12)
+        table.add_column(t("Note"), width=14)
+        self.reload()
+
+    def reload(self) -> None:
+        self.db("card", customers.card, self.shop, self.customer_id, 200)
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.card is not None:
+            self.reload()
+
+    def on_card(self, card: customers.CustomerCard) -> None:
+        self.card = card
+        t, c = self.t, card.customer
+        region = self.shop.region
+        name = f"{c.salutation} {c.first_name} {c.last_name}".strip()
+        who = [f"[b]{name}[/b]  #{c.id}", t("Phone: {phone}", phone=phone_for_display(c.phone or "", region))]
+        if c.email:
+            who.append(t("Email: {email}", email=c.email))
+        if c.birthday:
+            who.append(t("Birthday: {date}", date=t.date(c.birthday)))
+        if c.notes:
+            who.append(t("Notes: {notes}", notes=fit(" ".join(c.notes.split()), 60)))
+        if card.referred_by_name:
+            who.append(t("Referred by {name}", name=card.referred_by_name))
+        self.query_one("#who", Static).update("\n".join(who))
+
+        points = [
+            t("[b]{points} points[/b] = {value}", points=t.number(card.balance), value=t.money(card.balance_value)),
+        ]
+        tier = t("Tier: {tier}", tier=card.tier.name)
+        if card.next_tier:
+            tier += " " + t("({amount} to {tier})", amount=t.money(card.next_tier[1]), tier=card.next_tier[0].name)
+        points.append(tier)
+        if card.expiring:
+            soon = ", ".join(
+                t("{points} on {date}", points=t.number(p), date=t.date(d)) for p, d in card.expiring
+            )
+            points.append(t("Expiring within 30 days: {list}", list=soon))
+        else:
+            points.append(t("Nothing expires within 30 days."))
+        points.append(
+            t("Visits: {visits} · spent {spent}", visits=card.visits, spent=t.money(card.total_spent))
+        )
+        points.append(t("Last visit: {date}", date=t.datetime(card.last_visit) if card.last_visit else "–"))
+        self.query_one("#points", Static).update("\n".join(points))
+
+        parts = []
+        for purpose, state in card.consents.items():
+            label = t(PURPOSE_LABELS[purpose])
+            if state.active:
+                parts.append(f"{label} ✓ {t.date(state.given_at.date())}")
+            elif state.withdrawn_at:
+                parts.append(f"{label} ✗ {t('withdrawn')} {t.date(state.withdrawn_at.date())}")
+            else:
+                parts.append(f"{label} –")
+        self.query_one("#consents", Static).update(t("Consents: ") + "  ·  ".join(parts))
+
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        for row in card.history:
+            table.add_row(
+                t.datetime(row.when),
+                t(KIND_LABELS.get(row.kind, row.kind)),
+                f"{row.points:+d}" if row.points else "",
+                t.money(row.amount) if row.amount is not None else "",
+                fit(row.text, 14),
+            )
+        self.sub_title = f"{c.first_name} {c.last_name}"
+
+    # -- actions -------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _after(self, result) -> None:
+        if result is not None:
+            self.reload()
+
+    def action_purchase(self) -> None:
+        from olga_loyalty.ui.screens.purchase import PurchaseScreen
+
+        if self.card:
+            self.app.push_screen(PurchaseScreen(self.card), self._after)
+
+    def action_refund(self) -> None:
+        from olga_loyalty.ui.screens.refund import RefundScreen
+
+        if self.card:
+            self.app.push_screen(RefundScreen(self.card), self._after)
+
+    def action_adjust(self) -> None:
+        from olga_loyalty.ui.screens.adjust import AdjustScreen
+
+        if self.card:
+            self.app.push_screen(AdjustScreen(self.card), self._after)
+
+    def action_edit(self) -> None:
+        from olga_loyalty.ui.screens.register import EditScreen
+
+        if self.card:
+            self.app.push_screen(EditScreen(self.card.customer), self._after)
+
+    def action_consents(self) -> None:
+        from olga_loyalty.ui.screens.consents import ConsentsScreen
+
+        if self.card:
+            self.app.push_screen(ConsentsScreen(self.card.customer.id), self._after)

@@ -1,0 +1,70 @@
+"""F1: every key on every screen, in the shop's language."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from olga_loyalty.ui.base import BaseScreen
+
+
+def _screens():
+    from olga_loyalty.ui.app import LoyaltyApp
+    from olga_loyalty.ui.screens.adjust import AdjustScreen
+    from olga_loyalty.ui.screens.card import CardScreen
+    from olga_loyalty.ui.screens.consents import ConsentsScreen
+    from olga_loyalty.ui.screens.purchase import PurchaseScreen
+    from olga_loyalty.ui.screens.refund import RefundScreen
+    from olga_loyalty.ui.screens.register import CustomerForm
+    from olga_loyalty.ui.screens.search import SearchScreen
+    from olga_loyalty.ui.screens.settings import SettingsScreen
+
+    return [
+        ("Everywhere", LoyaltyApp, [("ctrl+p", "Command palette: every action, customers by name or phone")]),
+        ("Search", SearchScreen, [("↑ ↓", "Choose a customer")]),
+        ("Customer card", CardScreen, []),
+        ("Purchase", PurchaseScreen, []),
+        ("Refund", RefundScreen, [("↑ ↓", "Choose the purchase")]),
+        ("Adjust points", AdjustScreen, []),
+        ("New customer / Edit customer", CustomerForm, [("tab / enter", "Next field")]),
+        ("Consents", ConsentsScreen, [("↑ ↓", "Choose the consent")]),
+        ("Settings", SettingsScreen, [("← →", "Switch tabs")]),
+    ]
+
+
+KEY_NAMES = {"escape": "Esc", "enter": "Enter", "down": "↓", "up": "↑"}
+
+
+class HelpScreen(BaseScreen):
+    BINDINGS = [Binding("escape", "close", "Back"), Binding("f1", "close", "Back", show=False)]
+
+    def __init__(self, came_from=None) -> None:
+        super().__init__()
+        self.came_from = came_from
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        yield Header(show_clock=False)
+        with VerticalScroll(id="help"):
+            for title, cls, extra in _screens():
+                lines = [f"[b]{t(title)}[/b]"]
+                seen = set()
+                for binding in cls._merged_bindings.key_to_bindings.values() if cls._merged_bindings else []:
+                    for b in binding:
+                        if not b.description or b.description in seen or b.key == "ctrl+q":
+                            continue
+                        seen.add(b.description)
+                        key = KEY_NAMES.get(b.key, b.key)
+                        lines.append(f"  {key:<12} {t(b.description)}")
+                for key, text in extra:
+                    lines.append(f"  {key:<12} {t(text)}")
+                yield Static("\n".join(lines), classes="help-block")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.t("Help")
+
+    def action_close(self) -> None:
+        self.app.pop_screen()

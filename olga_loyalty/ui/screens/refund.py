@@ -1,0 +1,147 @@
+"""Refund one of the customer's purchases, whole or in part, with the points it moves."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from olga_loyalty.domain.errors import LoyaltyError
+from olga_loyalty.domain.money import parse_amount
+from olga_loyalty.domain.points import PurchaseFacts, plan_refund, settle_refund
+from olga_loyalty.services import points
+from olga_loyalty.services.customers import CustomerCard
+from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+
+
+def _purchases_with_totals(customer_id: int):
+    rows = []
+    for purchase in points.purchases_of(customer_id, limit=100):
+        rows.append((purchase, points.refund_totals(purchase.id)))
+    return rows
+
+
+class RefundScreen(BaseModal):
+    BINDINGS = [
+        Binding("enter", "confirm", "Confirm", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, card: CustomerCard) -> None:
+        super().__init__()
+        self.card = card
+        self.rows: list = []
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        t, c = self.t, self.card.customer
+        with Vertical(classes="dialog", id="refund-dialog") as box:
+            box.border_title = t("Refund · {name}", name=f"{c.first_name} {c.last_name}")
+            yield Label(t("Purchase (↑↓ to choose)"))
+            yield DataTable(id="purchases", cursor_type="row", zebra_stripes=True)
+            yield Label(t("Amount to refund (empty = all that is left)"))
+            yield Input(id="amount", placeholder="0,00", compact=True)
+            yield FieldError(id="amount-error")
+            yield Static("", id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        t = self.t
+        table = self.query_one(DataTable)
+        table.add_column("#", width=7)
+        table.add_column(t("Date"), width=16)
+        table.add_column(t("Amount"), width=12)
+        table.add_column(t("Refunded"), width=12)
+        table.add_column(t("Points"), width=7)
+        self.db("purchases", _purchases_with_totals, self.card.customer.id)
+
+    def on_purchases(self, rows) -> None:
+        t = self.t
+        self.rows = rows
+        table = self.query_one(DataTable)
+        for purchase, totals in rows:
+            table.add_row(
+                f"#{purchase.id}", t.datetime(purchase.created_at), t.money(purchase.amount),
+                t.money(totals.amount) if totals.amount else "", f"+{purchase.earned_points}",
+            )
+        if rows:
+            table.focus()
+        else:
+            self.query_one("#preview", Static).update(t("This customer has no purchases."))
+        self.update_preview()
+
+    def selected(self):
+        table = self.query_one(DataTable)
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    @on(DataTable.RowHighlighted)
+    @on(Input.Changed)
+    def update_preview(self) -> None:
+        t = self.t
+        preview = self.query_one("#preview", Static)
+        chosen = self.selected()
+        if chosen is None:
+            return
+        purchase, before = chosen
+        left = purchase.amount - before.amount
+        if left <= 0:
+            preview.update(t("Purchase #{id} has been refunded in full.", id=purchase.id))
+            return
+        text = self.query_one("#amount", Input).value.strip()
+        try:
+            amount = parse_amount(text) if text else left
+            plan = plan_refund(
+                PurchaseFacts(purchase.amount, purchase.paid, purchase.redeemed_points, purchase.earned_points),
+                before, amount,
+            )
+        except LoyaltyError as error:
+            preview.update(f"[b]{error.render(t.gettext)}[/b]")
+            return
+        outcome = settle_refund(plan, self.card.balance + plan.restore, self.shop.programme)
+        lines = [
+            t("Refund {amount} of purchase #{id} (still refundable: {left})",
+              amount=t.money(plan.amount), id=purchase.id, left=t.money(left)),
+            t("Points taken back: {points}", points=outcome.taken_back),
+            t("Points given back: {points}", points=plan.restore),
+        ]
+        if outcome.shortfall_points:
+            lines.append(t("[b]{points} points were already spent: keep back {value}[/b]",
+                           points=outcome.shortfall_points, value=t.money(outcome.shortfall_value)))
+        lines.append(t("[b]Cash to give back: {cash}[/b]", cash=t.money(outcome.cash_refund)))
+        preview.update("\n".join(lines))
+
+    def action_confirm(self) -> None:
+        chosen = self.selected()
+        if chosen is None or self.saving:
+            return
+        text = self.query_one("#amount", Input).value.strip()
+        amount = None
+        if text:
+            try:
+                amount = parse_amount(text)
+            except LoyaltyError as error:
+                show_field_errors(self, {"amount": error}, ["amount"])
+                return
+        self.saving = True
+        self.db("saved", points.refund, self.shop, chosen[0].id, amount, staff=self.loyalty.staff)
+
+    def on_saved(self, result: points.RefundResult) -> None:
+        t = self.t
+        message = t("Refund saved: give back {cash}; balance {balance} points.",
+                    cash=t.money(result.cash_refund), balance=t.number(result.balance))
+        if result.shortfall_points:
+            message += " " + t("{value} kept back for points already spent.",
+                               value=t.money(result.shortfall_value))
+        self.app.notify(message, timeout=10)
+        self.dismiss(result)
+
+    def on_saved_error(self, error: LoyaltyError) -> None:
+        self.saving = False
+        show_field_errors(self, {"amount": error}, ["amount"])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

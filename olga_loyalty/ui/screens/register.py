@@ -1,0 +1,318 @@
+"""Registering a customer (with consents) and editing one: the same form, checked field by field."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+
+from olga_loyalty.domain.customers import (
+    CustomerInput,
+    clean_name,
+    clean_notes,
+    normalize_email,
+    normalize_phone,
+    parse_birthday,
+    phone_for_display,
+)
+from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
+from olga_loyalty.services import customers
+from olga_loyalty.services.shop import PURPOSES, current_consent_text
+from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+
+PERSON_FIELDS = ["first_name", "last_name", "phone", "email", "birthday", "notes"]
+FIELD_LABELS = {
+    "salutation": "Salutation",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "phone": "Phone",
+    "email": "Email",
+    "birthday": "Birthday",
+    "notes": "Notes",
+    "referred_by": "Referred by",
+    "staff": "Staff",
+}
+PLACEHOLDERS = {
+    "phone": "0151 1234 5678",
+    "email": "name@example.com",
+    "birthday": "24.12.1980",
+    "notes": "",
+    "referred_by": "phone or customer number",
+}
+CONSENT_LABELS = {
+    "data_processing": "Data processing for the bonus programme (required)",
+    "email": "Newsletters by email (optional)",
+    "sms": "Offers by SMS or messenger (optional)",
+}
+METHOD_LABELS = {"paper_signed": "Signed on paper", "verbal": "Said at the counter", "digital": "Digitally"}
+
+
+def check_field(name: str, value: str, region: str, today) -> None:
+    """One field's rule, for messages as the person types."""
+    if name == "first_name":
+        clean_name(value, field=name, label="first name")
+    elif name == "last_name":
+        clean_name(value, field=name, label="last name")
+    elif name == "phone":
+        normalize_phone(value, region)
+    elif name == "email":
+        normalize_email(value)
+    elif name == "birthday":
+        parse_birthday(value, today)
+    elif name == "notes":
+        clean_notes(value)
+
+
+class CustomerForm(BaseScreen):
+    """The fields of a customer; registration adds consents, editing saves changes."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    title_text = ""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__()
+        self.values = values
+        self.existing_id: int | None = None
+        self.saving = False
+
+    def field_row(self, name: str) -> ComposeResult:
+        t = self.t
+        with Horizontal(classes="row"):
+            yield Label(t(FIELD_LABELS[name]), classes="field-label")
+            yield Input(
+                value=self.values.get(name, ""),
+                placeholder=t(PLACEHOLDERS.get(name, "")),
+                id=name,
+                compact=True,
+            )
+        yield FieldError(id=f"{name}-error")
+
+    def person_fields(self) -> ComposeResult:
+        t = self.t
+        with Horizontal(classes="row"):
+            yield Label(t("Salutation"), classes="field-label")
+            yield Select(
+                [(t("none"), ""), ("Frau", "Frau"), ("Herr", "Herr")],
+                value=self.values.get("salutation", ""),
+                allow_blank=False,
+                id="salutation",
+                compact=True,
+            )
+        for name in PERSON_FIELDS:
+            yield from self.field_row(name)
+
+    def extra_fields(self) -> ComposeResult:
+        return iter(())
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with VerticalScroll(id="form"):
+            yield from self.person_fields()
+            yield from self.extra_fields()
+            with Horizontal(classes="buttons"):
+                yield Button(self.t("Save (ctrl+s)"), id="save", variant="primary")
+                yield Button("", id="open-existing", classes="hidden")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.t(self.title_text)
+        empty = [n for n in ("first_name", "last_name", "phone") if not self.values.get(n)]
+        self.query_one(f"#{(empty or ['first_name'])[0]}", Input).focus()
+
+    # -- messages as the person types ------------------------------------------------------
+    @on(Input.Changed)
+    def revalidate(self, event: Input.Changed) -> None:
+        name = event.input.id or ""
+        if name not in PERSON_FIELDS:
+            return
+        label = self.query_one(f"#{name}-error", FieldError)
+        if label.has_class("-shown"):  # once a field was marked wrong, clear it as soon as it is right
+            self._check_one(name)
+
+    @on(Input.Blurred)
+    def left_field(self, event: Input.Blurred) -> None:
+        name = event.input.id or ""
+        if name in PERSON_FIELDS and event.input.value.strip():
+            self._check_one(name)
+
+    def _check_one(self, name: str) -> None:
+        try:
+            check_field(name, self.query_one(f"#{name}", Input).value, self.shop.region, self.shop.today())
+        except InvalidInput as error:
+            self.query_one(f"#{name}-error", FieldError).show(error.render(self.t.gettext))
+        else:
+            self.query_one(f"#{name}-error", FieldError).show("")
+
+    @on(Input.Submitted)
+    def next_field(self) -> None:
+        self.focus_next()
+
+    # -- saving ------------------------------------------------------------------------------
+    def form_input(self) -> CustomerInput:
+        value = {name: self.query_one(f"#{name}", Input).value for name in PERSON_FIELDS}
+        salutation = self.query_one("#salutation", Select).value
+        return CustomerInput(salutation=salutation if isinstance(salutation, str) else "", **value)
+
+    def all_fields(self) -> list[str]:
+        return PERSON_FIELDS
+
+    def local_errors(self) -> dict[str, LoyaltyError]:
+        errors: dict[str, LoyaltyError] = {}
+        for name in PERSON_FIELDS:
+            if name in ("email", "birthday", "notes") and not self.query_one(f"#{name}", Input).value.strip():
+                continue
+            try:
+                check_field(name, self.query_one(f"#{name}", Input).value, self.shop.region, self.shop.today())
+            except InvalidInput as error:
+                errors[name] = error
+        return errors
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        errors = self.local_errors()
+        show_field_errors(self, errors, self.all_fields())
+        self._hide_existing()
+        if errors:
+            self.notify(self.t("Please correct the marked fields."), severity="warning")
+            return
+        self.saving = True
+        self.submit()
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+    def on_saved_error(self, error: LoyaltyError) -> None:
+        self.saving = False
+        if error.field in self.all_fields():
+            show_field_errors(self, {error.field: error}, self.all_fields())
+            existing = error.params.get("id")
+            if existing:
+                self.existing_id = int(existing)
+                button = self.query_one("#open-existing", Button)
+                button.label = self.t("Open the card of {name}", name=error.params.get("name", ""))
+                button.remove_class("hidden")
+        else:
+            self.report(error)
+
+    def _hide_existing(self) -> None:
+        self.existing_id = None
+        self.query_one("#open-existing", Button).add_class("hidden")
+
+    @on(Button.Pressed, "#open-existing")
+    def open_existing(self) -> None:
+        if self.existing_id:
+            existing = self.existing_id
+            self.app.pop_screen()
+            self.loyalty.open_card(existing)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _register_and_remember(shop, data, consents, method, staff, referred_by):
+    result = customers.register(
+        shop, data, consents=consents, method=method, staff=staff, referred_by=referred_by or None
+    )
+    if staff:
+        shop.remember_staff(staff)
+    return result
+
+
+class RegisterScreen(CustomerForm):
+    title_text = "New customer"
+
+    def extra_fields(self) -> ComposeResult:
+        t = self.t
+        yield from self.field_row("referred_by")
+        yield Static(t("Consents (read the text to the customer or let her read it):"), classes="section")
+        for purpose in PURPOSES:
+            text = current_consent_text(purpose)
+            yield Checkbox(t(CONSENT_LABELS[purpose]), value=False, id=f"consent_{purpose}", compact=True)
+            yield Static(f"{text.text}  (v{text.version})", classes="consent-text")
+        yield FieldError(id="consent_data-error")
+        with Horizontal(classes="row"):
+            yield Label(t("Consent given"), classes="field-label")
+            yield Select(
+                [(t(label), key) for key, label in METHOD_LABELS.items()],
+                value="paper_signed",
+                allow_blank=False,
+                id="consent_method",
+                compact=True,
+            )
+        with Horizontal(classes="row"):
+            yield Label(t("Staff"), classes="field-label")
+            yield Input(value=self.loyalty.staff, placeholder=t("your name"), id="staff", compact=True)
+
+    def all_fields(self) -> list[str]:
+        return [*PERSON_FIELDS, "referred_by", "consent_data"]
+
+    def local_errors(self) -> dict[str, LoyaltyError]:
+        errors = super().local_errors()
+        if not self.query_one("#consent_data_processing", Checkbox).value:
+            errors["consent_data"] = InvalidInput(
+                "Registration needs the customer's consent to data processing for the bonus programme.",
+                field="consent_data",
+            )
+        return errors
+
+    def submit(self) -> None:
+        consents = {p for p in PURPOSES if self.query_one(f"#consent_{p}", Checkbox).value}
+        method = self.query_one("#consent_method", Select).value
+        staff = " ".join(self.query_one("#staff", Input).value.split())
+        self.loyalty.staff = staff
+        self.db(
+            "saved", _register_and_remember, self.shop, self.form_input(), consents,
+            method if isinstance(method, str) else "paper_signed", staff,
+            self.query_one("#referred_by", Input).value.strip(),
+        )
+
+    def on_saved(self, result: customers.Registration) -> None:
+        t, c = self.t, result.customer
+        message = t("Registered {name} as customer #{id}.", name=f"{c.first_name} {c.last_name}", id=c.id)
+        if result.welcome_points:
+            message += " " + t(
+                "Welcome bonus: {points} points, valid until {date}.",
+                points=result.welcome_points, date=t.date(result.welcome_expires_on),
+            )
+        self.app.notify(message, timeout=10)
+        self.app.pop_screen()
+        self.loyalty.open_card(c.id)
+
+
+class EditScreen(CustomerForm):
+    title_text = "Edit customer"
+
+    def __init__(self, customer) -> None:
+        values = {
+            "salutation": customer.salutation,
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "phone": phone_for_display(customer.phone or "", "ZZ") if customer.phone else "",
+            "email": customer.email or "",
+            "birthday": customer.birthday.isoformat() if customer.birthday else "",
+            "notes": customer.notes,
+        }
+        super().__init__(values)
+        self.customer_id = customer.id
+
+    def submit(self) -> None:
+        self.db(
+            "saved", customers.edit, self.shop, self.customer_id, self.form_input(),
+            staff=self.loyalty.staff,
+        )
+
+    def on_saved(self, changed: list[str]) -> None:
+        t = self.t
+        if changed:
+            fields = ", ".join(t(FIELD_LABELS[name]) for name in changed)
+            self.app.notify(t("Saved: {fields}.", fields=fields))
+        else:
+            self.app.notify(t("Nothing changed."))
+        self.dismiss(changed)

@@ -1,0 +1,190 @@
+"""Settings: the shop, the programme (tiers, validities, bonuses, limits), consent texts, staff."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent, TabPane, TextArea
+
+from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
+from olga_loyalty.domain.money import parse_amount, parse_points
+from olga_loyalty.domain.points import Programme, Tier
+from olga_loyalty.services.shop import PURPOSES, current_consent_text, new_consent_text, write_setting
+from olga_loyalty.storage.models import ConsentText
+from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.screens.consents import PURPOSE_NAMES
+from olga_loyalty.ui.screens.setup import FIELDS as SHOP_FIELDS
+from olga_loyalty.ui.screens.setup import read_shop_form, shop_settings_form
+
+MAX_TIERS = 5
+NUMBER_FIELDS = [
+    ("purchase_validity_days", "Purchase points valid (days)"),
+    ("tier_window_days", "Tier looks back (days)"),
+    ("welcome_points", "Welcome bonus (points)"),
+    ("welcome_validity_days", "Welcome bonus valid (days)"),
+    ("birthday_points", "Birthday bonus (points)"),
+    ("birthday_validity_days", "Birthday bonus valid (days)"),
+    ("birthday_grace_days", "Birthday bonus up to (days after)"),
+    ("referral_points", "Referral bonus (points)"),
+    ("referral_validity_days", "Referral bonus valid (days)"),
+    ("min_redeem_points", "Redeem at least (points)"),
+    ("restore_min_validity_days", "Refunded points valid at least (days)"),
+    ("adjust_validity_days", "Added points valid (days)"),
+]
+PROGRAMME_FIELDS = ["point_value", "max_redeem_share", "tiers", "end_date"] + [n for n, _ in NUMBER_FIELDS]
+
+
+def _consent_versions():
+    return {p: list(ConsentText.select().where(ConsentText.purpose == p).order_by(ConsentText.version))
+            for p in PURPOSES}
+
+
+def _save_texts(shop, texts: dict[str, str]):
+    return {p: new_consent_text(shop, p, text).version for p, text in texts.items()}
+
+
+def _save_staff(names: list[str]) -> list[str]:
+    write_setting("staff", names)
+    return names
+
+
+class SettingsScreen(BaseScreen):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save this tab", priority=True),
+        Binding("escape", "close", "Back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        t, p, shop = self.t, self.shop.programme, self.shop
+        yield Header(show_clock=False)
+        with TabbedContent(id="tabs"):
+            with TabPane(t("Shop"), id="tab-shop"), VerticalScroll():
+                yield from shop_settings_form(t, shop.settings)
+            with TabPane(t("Programme"), id="tab-programme"), VerticalScroll():
+                yield from self._row("point_value", t("Point value ({currency})", currency=shop.settings.currency),
+                                     str(p.point_value))
+                yield from self._row("max_redeem_share", t("Redeem at most (% of amount)"),
+                                     str((p.max_redeem_share * 100).normalize()))
+                yield Static(t("Tiers: name, from (spent in the window), points per currency unit"), classes="section")
+                for i in range(MAX_TIERS):
+                    tier = p.tiers[i] if i < len(p.tiers) else None
+                    with Horizontal(classes="row"):
+                        yield Input(tier.name if tier else "", id=f"tier_name_{i}", compact=True, classes="tier")
+                        yield Input(str(tier.threshold) if tier else "", id=f"tier_from_{i}", compact=True, classes="tier")
+                        yield Input(str(tier.rate) if tier else "", id=f"tier_rate_{i}", compact=True, classes="tier")
+                yield FieldError(id="tiers-error")
+                for name, label in NUMBER_FIELDS:
+                    yield from self._row(name, t(label), str(getattr(p, name)))
+                yield from self._row("end_date", t("Programme ends (YYYY-MM-DD, empty = never)"),
+                                     p.end_date.isoformat() if p.end_date else "")
+            with TabPane(t("Consent texts"), id="tab-texts"), VerticalScroll():
+                for purpose in PURPOSES:
+                    yield Label("", id=f"text-label-{purpose}", classes="section")
+                    yield TextArea(current_consent_text(purpose).text, id=f"text_{purpose}", classes="consent-edit")
+            with TabPane(t("Staff"), id="tab-staff"), VerticalScroll():
+                yield Label(t("Staff names, one per line:"))
+                yield TextArea("\n".join(shop.staff_names()), id="staff", classes="staff-edit")
+        yield Footer()
+
+    def _row(self, name: str, label: str, value: str) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label(label, classes="field-label wide")
+            yield Input(value, id=name, compact=True)
+        yield FieldError(id=f"{name}-error")
+
+    def on_mount(self) -> None:
+        self.sub_title = self.t("Settings")
+        self.db("versions", _consent_versions)
+
+    def on_versions(self, versions) -> None:
+        t = self.t
+        for purpose, rows in versions.items():
+            history = ", ".join(f"v{r.version} {t.date(r.created_at.date())}" for r in rows)
+            self.query_one(f"#text-label-{purpose}", Label).update(
+                t("{purpose}: version {version} (earlier: {history})", purpose=t(PURPOSE_NAMES[purpose]),
+                  version=rows[-1].version, history=history)
+            )
+
+    # -- saving the active tab -----------------------------------------------------------
+    def action_save(self) -> None:
+        active = self.query_one(TabbedContent).active
+        if active == "tab-shop":
+            self.db("shop_saved", self.shop.save_settings, read_shop_form(self, self.shop.settings))
+        elif active == "tab-programme":
+            try:
+                programme = self.read_programme()
+            except InvalidInput as error:
+                show_field_errors(self, {error.field or "tiers": error}, PROGRAMME_FIELDS)
+                return
+            show_field_errors(self, {}, PROGRAMME_FIELDS)
+            self.db("programme_saved", self.shop.save_programme, programme)
+        elif active == "tab-texts":
+            texts = {p: self.query_one(f"#text_{p}", TextArea).text for p in PURPOSES}
+            self.db("texts_saved", _save_texts, self.shop, texts)
+        else:
+            names = [" ".join(n.split())[:80] for n in self.query_one("#staff", TextArea).text.splitlines()]
+            self.db("staff_saved", _save_staff, [n for n in dict.fromkeys(names) if n])
+
+    def value(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value
+
+    def read_programme(self) -> Programme:
+        tiers = []
+        for i in range(MAX_TIERS):
+            name = " ".join(self.value(f"tier_name_{i}").split())
+            if not name:
+                continue
+            threshold = parse_amount(self.value(f"tier_from_{i}") or "0", field="tiers", allow_zero=True,
+                                     maximum=Decimal("10000000"))
+            try:
+                rate = Decimal(self.value(f"tier_rate_{i}").replace(",", ".").strip())
+            except ArithmeticError:
+                raise InvalidInput("'{rate}' is not an earn rate.", field="tiers",
+                                   rate=self.value(f"tier_rate_{i}")[:20]) from None
+            tiers.append(Tier(name[:40], threshold, rate))
+        numbers = {name: parse_points(self.value(name), field=name) for name, _ in NUMBER_FIELDS}
+        share = parse_amount(self.value("max_redeem_share").rstrip("% "), field="max_redeem_share",
+                             allow_zero=True, maximum=Decimal(100))
+        end_text = self.value("end_date").strip()
+        try:
+            end = date.fromisoformat(end_text) if end_text else None
+        except ValueError:
+            raise InvalidInput("'{text}' is not a date like 2027-12-31.", field="end_date", text=end_text[:20]) from None
+        return replace(
+            self.shop.programme,
+            point_value=parse_amount(self.value("point_value"), field="point_value"),
+            max_redeem_share=(share / 100).quantize(Decimal("0.0001")),
+            tiers=tuple(tiers),
+            end_date=end,
+            **numbers,
+        )
+
+    def on_shop_saved(self, settings) -> None:
+        self.app.notify(self.t("Shop settings saved."))
+        self.loyalty.language_changed()
+
+    def on_shop_saved_error(self, error: LoyaltyError) -> None:
+        show_field_errors(self, {error.field or "name": error}, SHOP_FIELDS)
+
+    def on_programme_saved(self, programme) -> None:
+        self.app.notify(self.t("Programme saved."))
+
+    def on_programme_saved_error(self, error: LoyaltyError) -> None:
+        show_field_errors(self, {error.field if error.field in PROGRAMME_FIELDS else "tiers": error},
+                          PROGRAMME_FIELDS)
+
+    def on_texts_saved(self, versions) -> None:
+        self.app.notify(self.t("Consent texts saved."))
+        self.db("versions", _consent_versions)
+
+    def on_staff_saved(self, names) -> None:
+        self.app.notify(self.t("Staff names saved."))
+
+    def action_close(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,85 @@
+"""First start on an empty database: the shop's name, country, currency and language."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+from olga_loyalty.domain.errors import LoyaltyError
+from olga_loyalty.services.shop import CURRENCIES
+from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+
+REGIONS = ["DE", "AT", "CH", "LU", "BE", "NL", "DK", "FR", "IT", "ES", "PL", "CZ", "GB", "IE", "US"]
+FIELDS = ["name", "region", "currency", "language"]
+
+
+def shop_settings_form(t, settings) -> ComposeResult:
+    """The four shop fields, shared by the first start and the settings screen."""
+    with Horizontal(classes="row"):
+        yield Label(t("Shop name"), classes="field-label")
+        yield Input(value=settings.name, id="name", compact=True)
+    yield FieldError(id="name-error")
+    with Horizontal(classes="row"):
+        yield Label(t("Country"), classes="field-label")
+        yield Select([(r, r) for r in REGIONS], value=settings.region if settings.region in REGIONS else "DE",
+                     allow_blank=False, id="region", compact=True)
+    with Horizontal(classes="row"):
+        yield Label(t("Currency"), classes="field-label")
+        yield Select([(c, c) for c in CURRENCIES], value=settings.currency, allow_blank=False,
+                     id="currency", compact=True)
+    with Horizontal(classes="row"):
+        yield Label(t("Language"), classes="field-label")
+        yield Select([("Deutsch", "de"), ("English", "en")], value=settings.language,
+                     allow_blank=False, id="language", compact=True)
+
+
+def read_shop_form(screen, settings):
+    return replace(
+        settings,
+        name=screen.query_one("#name", Input).value,
+        region=str(screen.query_one("#region", Select).value),
+        currency=str(screen.query_one("#currency", Select).value),
+        language=str(screen.query_one("#language", Select).value),
+        setup_done=True,
+    )
+
+
+class SetupScreen(BaseModal):
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True)]
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Vertical(classes="dialog", id="setup-dialog") as box:
+            box.border_title = t("Welcome to Olga Loyalty")
+            yield Static(t("A few details about the shop first. You can change them later in the settings (F9)."))
+            yield from shop_settings_form(t, self.shop.settings)
+            yield Button(t("Start (ctrl+s)"), id="save", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted)
+    def next_field(self) -> None:
+        self.focus_next()
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        if not self.query_one("#name", Input).value.strip():
+            from olga_loyalty.domain.errors import InvalidInput
+
+            show_field_errors(self, {"name": InvalidInput("Please enter the shop's name.", field="name")}, FIELDS)
+            return
+        self.db("saved", self.shop.save_settings, read_shop_form(self, self.shop.settings))
+
+    def on_saved(self, settings) -> None:
+        self.dismiss(True)
+        self.loyalty.language_changed()
+
+    def on_saved_error(self, error: LoyaltyError) -> None:
+        show_field_errors(self, {error.field or "name": error}, FIELDS)
