@@ -52,9 +52,8 @@ class Translator:
     def date(self, value: date | None) -> str:
         if value is None:
             return ""
-        return format_date(
-            value, format="medium" if self.language == "en" else "dd.MM.yyyy", locale=self.locale
-        )
+        pattern = "dd.MM.yyyy" if self.language == "de" else "dd/MM/yyyy"
+        return format_date(value, pattern, locale=self.locale)
 
     def datetime(self, value: datetime | None) -> str:
         if value is None:

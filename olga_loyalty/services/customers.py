@@ -103,7 +103,9 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
             if cid not in ranked or ranked[cid][0] > rank:
                 ranked[cid] = (rank, match)
 
-    if "@" in text:
+    if re.fullmatch(r"#\d{1,9}", text):
+        collect(Customer.id == int(text[1:]), 0, "id", [Customer.id])
+    elif "@" in text:
         collect(_prefix(Customer.email_key, text.lower()), 1, "email", [Customer.email_key])
     elif _PHONE_CHARS.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 3:
         try:

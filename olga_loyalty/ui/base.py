@@ -127,7 +127,7 @@ class FieldError(Label):
     """The message under a form field; empty and hidden while the field is fine."""
 
     DEFAULT_CSS = """
-    FieldError { color: $error; height: auto; display: none; padding: 0 1; }
+    FieldError { color: $error; height: auto; width: 1fr; display: none; padding: 0 1; }
     FieldError.-shown { display: block; }
     """
 

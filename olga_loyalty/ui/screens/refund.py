@@ -25,6 +25,8 @@ def _purchases_with_totals(customer_id: int):
 
 class RefundScreen(BaseModal):
     BINDINGS = [
+        Binding("down", "move(1)", "Next purchase", show=False),
+        Binding("up", "move(-1)", "Previous purchase", show=False),
         Binding("enter", "confirm", "Confirm", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -66,11 +68,15 @@ class RefundScreen(BaseModal):
                 f"#{purchase.id}", t.datetime(purchase.created_at), t.money(purchase.amount),
                 t.money(totals.amount) if totals.amount else "", f"+{purchase.earned_points}",
             )
-        if rows:
-            table.focus()
-        else:
+        self.query_one("#amount", Input).focus()
+        if not rows:
             self.query_one("#preview", Static).update(t("This customer has no purchases."))
         self.update_preview()
+
+    def action_move(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
 
     def selected(self):
         table = self.query_one(DataTable)
