@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime
 
 import pytest
 
 os.environ.setdefault("OLGA_LOYALTY_LANG", "en")
+os.environ["TZ"] = "UTC"  # screens and outputs show local times: make them the same everywhere
+time.tzset()
 
 from olga_loyalty.config import FixedClock  # noqa: E402
 from olga_loyalty.domain.customers import CustomerInput  # noqa: E402

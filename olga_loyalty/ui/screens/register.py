@@ -198,6 +198,7 @@ class CustomerForm(BaseScreen):
                 button = self.query_one("#open-existing", Button)
                 button.label = self.t("Open the card of {name}", name=error.params.get("name", ""))
                 button.remove_class("hidden")
+                button.scroll_visible()
         else:
             self.report(error)
 

@@ -1,0 +1,203 @@
+"""Pilot tests that type and press like a person at the counter."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Label, Static
+
+from olga_loyalty.services import ledger
+from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Purchase
+from olga_loyalty.ui.screens.card import CardScreen
+from olga_loyalty.ui.screens.help import HelpScreen
+from olga_loyalty.ui.screens.purchase import PurchaseScreen
+from olga_loyalty.ui.screens.register import RegisterScreen
+from olga_loyalty.ui.screens.search import SearchScreen
+from tests.ui.conftest import settle
+
+SIZE = (80, 24)
+
+
+def text_of(widget) -> str:
+    return str(widget.render())
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*[ch if ch != " " else "space" for ch in text])
+
+
+async def test_the_counter_story(app_factory, ui_shop):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.focused is app.screen.query_one("#search", Input)
+        await type_text(pilot, "0151 1234 5678")
+        await settle(pilot)
+        assert app.screen.query_one(DataTable).row_count == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        anna = Customer.get(Customer.last_name == "Müller")
+        before = ledger.balance(anna.id, ui_shop.today())
+        # 600 earned in March at Base; in September 200 redeemed and 170 earned at Silver
+        assert "570 points = €28.50" in text_of(app.screen.query_one("#points", Static))
+        assert before == 570
+
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, PurchaseScreen)
+        await type_text(pilot, "80,00")
+        await pilot.press("tab", "f4")  # F4 takes the most allowed: the balance (50 % = 800)
+        await settle(pilot)
+        assert app.screen.query_one("#redeem", Input).value == "570"
+        preview = text_of(app.screen.query_one("#preview", Static))
+        assert "To pay: €51.50" in preview
+        assert "Earned: 77 points (Silver)" in preview
+        assert "New balance: 77 points" in preview
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        assert "77 points = €3.85" in text_of(app.screen.query_one("#points", Static))
+
+    purchase = Purchase.select().order_by(Purchase.id.desc()).get()
+    assert (str(purchase.amount), purchase.redeemed_points, str(purchase.paid)) == (
+        "80.00", 570, "51.50")
+    assert (purchase.earned_points, purchase.tier, purchase.staff) == (77, "Silver", "Olga")
+    today = ui_shop.today()
+    assert ledger.balance(anna.id, today) == 77
+    # the welcome bonus of 2025 expired; its expiry entry waits for the daily run
+    assert ledger.ledger_total(anna.id) - ledger.expired_unentered(anna.id, today) == 77
+
+
+async def test_surname_without_umlaut_and_enter_opens_the_top_result(app_factory):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "mueller")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2
+        await pilot.press("enter")  # the top result: Mueller before Müller (folded: muller)
+        await settle(pilot)
+        assert app.screen.customer_id == Customer.get(Customer.first_name == "Hans").id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press("down", "enter")  # ↓ moves to the next result while typing goes on
+        await settle(pilot)
+        assert app.screen.customer_id == Customer.get(Customer.first_name == "Anna").id
+
+
+async def test_purchase_errors_show_next_to_the_field_and_write_nothing(app_factory):
+    app = app_factory()
+    count = Purchase.select().count()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(Customer.get(Customer.last_name == "Müller").id)
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await type_text(pilot, "12.5.0")
+        await pilot.press("enter")
+        await settle(pilot)
+        error = app.screen.query_one("#amount-error", Label)
+        assert text_of(error) == "'12.5.0' is not an amount of money. Type it like 12.50 or 12,50."
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "40")
+        await pilot.press("tab")
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "500")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert text_of(app.screen.query_one("#redeem-error", Label)) == (
+            "At most 400 points can be redeemed on this purchase (50 % of the amount).")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+    assert Purchase.select().count() == count
+
+
+async def fill_registration(pilot, app, *, phone: str, first="Eva", last="Zwetschke") -> None:
+    screen = app.screen
+    screen.query_one("#first_name", Input).value = first
+    screen.query_one("#last_name", Input).value = last
+    screen.query_one("#phone", Input).value = phone
+    screen.query_one("#email", Input).value = "eva@example.com"
+    screen.query_one("#birthday", Input).value = "01.02.1990"
+    await pilot.pause()
+
+
+async def test_register_with_consents(app_factory, ui_shop):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "Zwetschke")
+        await settle(pilot)
+        assert "No customer matches 'Zwetschke'" in text_of(app.screen.query_one("#status", Label))
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, RegisterScreen)
+        assert app.screen.query_one("#last_name", Input).value == "Zwetschke"
+        assert app.screen.query_one("#staff", Input).value == "Olga"
+        assert not any(box.value for box in app.screen.query("Checkbox"))
+        await fill_registration(pilot, app, phone="0151 5550 1234")
+        app.screen.query_one("#consent_data_processing").value = True
+        app.screen.query_one("#consent_email").value = True
+        app.screen.query_one("#consent_method").value = "digital"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        assert "100 points" in text_of(app.screen.query_one("#points", Static))
+    eva = Customer.get(Customer.last_name == "Zwetschke")
+    assert (eva.phone, eva.email, str(eva.birthday), eva.registered_by) == (
+        "+4915155501234", "eva@example.com", "1990-02-01", "Olga")
+    records = {c.purpose: c for c in Consent.select().where(Consent.customer == eva.id)}
+    assert sorted(records) == ["data_processing", "email"]
+    assert {(c.method, c.text_version, c.recorded_by) for c in records.values()} == {("digital", 1, "Olga")}
+    assert LedgerEntry.get(LedgerEntry.customer == eva.id).kind == "welcome"
+
+
+async def test_bad_and_duplicate_phone_show_messages_and_write_nothing(app_factory):
+    app = app_factory()
+    count = Customer.select().count()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await fill_registration(pilot, app, phone="12")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(app.screen.query_one("#phone-error", Label)) == (
+            "The phone number 12 is too short: please add the area code or mobile prefix.")
+        assert "consent to data processing" in text_of(app.screen.query_one("#consent_data-error", Label))
+        app.screen.query_one("#phone", Input).value = "+49 151 12345678"
+        app.screen.query_one("#consent_data_processing").value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(app.screen.query_one("#phone-error", Label)) == (
+            "The phone number +4915112345678 is already registered to Anna Müller (#1).")
+        button = app.screen.query_one("#open-existing")
+        assert not button.has_class("hidden")
+        button.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen) and app.screen.customer_id == 1
+    assert Customer.select().count() == count
+
+
+async def test_keys_that_work_everywhere(app_factory):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        app.open_card(1)
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, RegisterScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
