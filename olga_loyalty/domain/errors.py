@@ -20,8 +20,10 @@ class LoyaltyError(Exception):
         super().__init__(self.render())
 
     def render(self, translate=None) -> str:
-        template = translate(self.template) if translate else self.template
-        return template.format(**self.params)
+        if translate is None:
+            return self.template.format(**self.params)
+        params = {k: translate(v) if isinstance(v, str) else v for k, v in self.params.items()}
+        return translate(self.template).format(**params)
 
 
 class InvalidInput(LoyaltyError):

@@ -1,0 +1,94 @@
+"""Find every message the program shows, for the catalogue check (`python -m olga_loyalty.i18n.extract`).
+
+A message is a string literal given to the translator (`t(...)`, `gettext(...)`), to one
+of the error classes, as a Binding's description, or as a value of a module-level table
+of labels (names ending in LABELS, NAMES, PLACEHOLDERS, or NUMBER_FIELDS).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import string
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TRANSLATING_CALLS = {"t", "gettext", "_"}
+ERROR_CLASSES = {"InvalidInput", "Refused", "NotFound", "StorageError", "DatabaseBusy", "LoyaltyError"}
+TABLE_SUFFIXES = ("LABELS", "NAMES", "PLACEHOLDERS", "NUMBER_FIELDS")
+SKIP_FILES = {"extract.py"}
+
+
+def _name(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _strings(node: ast.AST):
+    for child in ast.walk(node):
+        if isinstance(child, ast.Constant) and isinstance(child.value, str) and child.value.strip():
+            yield child.value
+
+
+def messages(root: Path = PACKAGE) -> set[str]:
+    found: set[str] = set()
+    for path in sorted(root.rglob("*.py")):
+        if path.name in SKIP_FILES:
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                for kw in node.keywords:  # a label put into a message is translated too
+                    if kw.arg == "label" and isinstance(kw.value, ast.Constant):
+                        found.add(kw.value.value)
+                name = _name(node.func)
+                if name in TRANSLATING_CALLS or name in ERROR_CLASSES:
+                    if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                        found.add(node.args[0].value)
+                elif name == "Binding":
+                    if len(node.args) >= 3 and isinstance(node.args[2], ast.Constant):
+                        found.add(node.args[2].value)
+                    for kw in node.keywords:
+                        if kw.arg == "description" and isinstance(kw.value, ast.Constant):
+                            found.add(kw.value.value)
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = _name(node.targets[0])
+                if target.endswith(TABLE_SUFFIXES):
+                    if isinstance(node.value, ast.Dict):
+                        found.update(s for v in node.value.values for s in _strings(v))
+                    else:
+                        for element in getattr(node.value, "elts", []):
+                            if isinstance(element, ast.Tuple) and len(element.elts) == 2:
+                                found.update(_strings(element.elts[1]))
+            elif isinstance(node, ast.FunctionDef) and node.name == "_screens":
+                for ret in ast.walk(node):
+                    if isinstance(ret, ast.Tuple) and ret.elts and isinstance(ret.elts[0], ast.Constant):
+                        found.add(ret.elts[0].value)
+                        if len(ret.elts) == 2 and isinstance(ret.elts[1], ast.Constant):
+                            found.add(ret.elts[1].value)
+    return {m for m in found if m.strip() and any(ch.isalpha() for ch in m)}
+
+
+def fields_of(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def main() -> int:
+    catalogue_path = Path(__file__).with_name("de.json")
+    catalogue = json.loads(catalogue_path.read_text("utf-8"))
+    missing = sorted(messages() - set(catalogue))
+    if "--update" in sys.argv:
+        for message in missing:
+            catalogue[message] = ""
+        catalogue_path.write_text(json.dumps(catalogue, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    for message in missing:
+        print(message)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
