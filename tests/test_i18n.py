@@ -38,3 +38,7 @@ def test_money_and_dates_per_locale():
     assert en.money(Decimal("1234.50")) == "€1,234.50"
     assert de.date(date(2026, 1, 10)) == "10.01.2026"
     assert en.date(date(2026, 1, 10)) == "10/01/2026"
+
+
+def test_no_stale_translations():
+    assert sorted(set(catalogue()) - messages()) == []

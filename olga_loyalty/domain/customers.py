@@ -150,12 +150,11 @@ def normalize_email(value: str | None, *, field: str = "email") -> str:
         raise InvalidInput("'{text}' is not an email address.", field=field, text=_show(text))
     try:
         result = validate_email(text, check_deliverability=False)
-    except EmailNotValidError as exc:
+    except EmailNotValidError:
         raise InvalidInput(
-            "'{text}' is not an email address: {reason}",
+            "'{text}' is not an email address (like name@example.com).",
             field=field,
             text=_show(text),
-            reason=str(exc),
         ) from None
     return result.normalized
 

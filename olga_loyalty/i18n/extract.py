@@ -15,7 +15,14 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TRANSLATING_CALLS = {"t", "gettext", "_"}
-ERROR_CLASSES = {"InvalidInput", "Refused", "NotFound", "StorageError", "DatabaseBusy", "LoyaltyError"}
+ERROR_CLASSES = {
+    "InvalidInput",
+    "Refused",
+    "NotFound",
+    "StorageError",
+    "DatabaseBusy",
+    "LoyaltyError",
+}
 TABLE_SUFFIXES = ("LABELS", "NAMES", "PLACEHOLDERS", "NUMBER_FIELDS")
 SKIP_FILES = {"extract.py"}
 
@@ -47,7 +54,11 @@ def messages(root: Path = PACKAGE) -> set[str]:
                         found.add(kw.value.value)
                 name = _name(node.func)
                 if name in TRANSLATING_CALLS or name in ERROR_CLASSES:
-                    if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                    if (
+                        node.args
+                        and isinstance(node.args[0], ast.Constant)
+                        and isinstance(node.args[0].value, str)
+                    ):
                         found.add(node.args[0].value)
                 elif name == "Binding":
                     if len(node.args) >= 3 and isinstance(node.args[2], ast.Constant):
@@ -66,7 +77,11 @@ def messages(root: Path = PACKAGE) -> set[str]:
                                 found.update(_strings(element.elts[1]))
             elif isinstance(node, ast.FunctionDef) and node.name == "_screens":
                 for ret in ast.walk(node):
-                    if isinstance(ret, ast.Tuple) and ret.elts and isinstance(ret.elts[0], ast.Constant):
+                    if (
+                        isinstance(ret, ast.Tuple)
+                        and ret.elts
+                        and isinstance(ret.elts[0], ast.Constant)
+                    ):
                         found.add(ret.elts[0].value)
                         if len(ret.elts) == 2 and isinstance(ret.elts[1], ast.Constant):
                             found.add(ret.elts[1].value)
@@ -84,7 +99,9 @@ def main() -> int:
     if "--update" in sys.argv:
         for message in missing:
             catalogue[message] = ""
-        catalogue_path.write_text(json.dumps(catalogue, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        catalogue_path.write_text(
+            json.dumps(catalogue, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        )
     for message in missing:
         print(message)
     return 1 if missing else 0

@@ -208,7 +208,9 @@ def birthdays_today(shop: Shop, limit: int = 20) -> list[SearchHit]:
     ids = [
         cid
         for (cid,) in Customer.select(Customer.id)
-        .where((Customer.birthday_md == today.month * 100 + today.day) & Customer.erased_at.is_null())
+        .where(
+            (Customer.birthday_md == today.month * 100 + today.day) & Customer.erased_at.is_null()
+        )
         .order_by(Customer.last_key, Customer.first_key)
         .limit(limit)
         .tuples()

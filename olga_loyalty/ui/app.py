@@ -124,14 +124,16 @@ class LoyaltyApp(DbMixin, App):
         t = self.t
         yield SystemCommand(t("New customer"), t("Register a customer"), self.action_register)
         yield SystemCommand(t("Search"), t("Back to the search screen"), self.go_home)
-        yield SystemCommand(t("Settings"), t("Shop, programme, consent texts, staff"),
-                            self.action_settings)
+        yield SystemCommand(
+            t("Settings"), t("Shop, programme, consent texts, staff"), self.action_settings
+        )
         yield SystemCommand(t("Help"), t("Every key on every screen"), self.action_help)
         for binding in screen._bindings.key_to_bindings.values():
             for b in binding:
                 if b.show and b.description and not b.action.startswith("app."):
                     yield SystemCommand(
-                        b.description, t("On this screen ({key})", key=b.key),
+                        b.description,
+                        t("On this screen ({key})", key=b.key),
                         lambda action=b.action: self.run_action(action, screen),
                     )
         yield SystemCommand(t("Quit"), t("Close Olga Loyalty"), self.exit)

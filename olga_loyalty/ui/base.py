@@ -154,5 +154,3 @@ def show_field_errors(screen, errors: dict[str, LoyaltyError], fields: list[str]
             screen.query_one(f"#{first}").focus()
         except Exception:
             pass
-
-

@@ -22,18 +22,27 @@ def build_shop(path, *, setup_done: bool = True, language: str = "en"):
     clock = FixedClock(datetime.fromisoformat("2025-11-01T10:00:00+00:00"))
     shop = open_shop(str(path), clock)
     if setup_done:
-        shop.save_settings(replace(shop.settings, name="Boutique Olga", language=language,
-                                   setup_done=True))
+        shop.save_settings(
+            replace(shop.settings, name="Boutique Olga", language=language, setup_done=True)
+        )
         shop.remember_staff("Olga")
 
     def add(first, last, phone, consents, **extra):
         data = CustomerInput(first_name=first, last_name=last, phone=phone, **extra)
-        return customers.register(shop, data, consents=set(consents), method="verbal",
-                                  staff="Olga").customer
+        return customers.register(
+            shop, data, consents=set(consents), method="verbal", staff="Olga"
+        ).customer
 
-    anna = add("Anna", "Müller", "0151 1234 5678", {"data_processing", "email"},
-               email="anna@example.com", birthday="1980-12-24", salutation="Frau",
-               notes="Size 38, likes linen")
+    anna = add(
+        "Anna",
+        "Müller",
+        "0151 1234 5678",
+        {"data_processing", "email"},
+        email="anna@example.com",
+        birthday="1980-12-24",
+        salutation="Frau",
+        notes="Size 38, likes linen",
+    )
     clock.moment = datetime.fromisoformat("2026-03-10T11:30:00+00:00")
     points.record_purchase(shop, anna.id, "600.00", staff="Olga")
     bjorn = add("Björn", "Lindqvist", "0160 9876 1234", {"data_processing", "sms"})
@@ -41,8 +50,14 @@ def build_shop(path, *, setup_done: bool = True, language: str = "en"):
     points.record_purchase(shop, anna.id, "123.45", redeem=200, staff="Eva")
     points.record_purchase(shop, bjorn.id, "80.00", staff="Eva")
     clock.moment = datetime.fromisoformat("2026-11-02T09:00:00+00:00")
-    add("Hans", "Mueller", "0171 2222 3333", {"data_processing"}, birthday="1975-11-23",
-        salutation="Herr")
+    add(
+        "Hans",
+        "Mueller",
+        "0171 2222 3333",
+        {"data_processing"},
+        birthday="1975-11-23",
+        salutation="Herr",
+    )
     clock.moment = NOW
     return shop
 

@@ -60,7 +60,10 @@ async def test_the_counter_story(app_factory, ui_shop):
 
     purchase = Purchase.select().order_by(Purchase.id.desc()).get()
     assert (str(purchase.amount), purchase.redeemed_points, str(purchase.paid)) == (
-        "80.00", 570, "51.50")
+        "80.00",
+        570,
+        "51.50",
+    )
     assert (purchase.earned_points, purchase.tier, purchase.staff) == (77, "Silver", "Olga")
     today = ui_shop.today()
     assert ledger.balance(anna.id, today) == 77
@@ -109,7 +112,8 @@ async def test_purchase_errors_show_next_to_the_field_and_write_nothing(app_fact
         await pilot.press("enter")
         await settle(pilot)
         assert text_of(app.screen.query_one("#redeem-error", Label)) == (
-            "At most 400 points can be redeemed on this purchase (50 % of the amount).")
+            "At most 400 points can be redeemed on this purchase (50 % of the amount)."
+        )
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CardScreen)
@@ -149,10 +153,16 @@ async def test_register_with_consents(app_factory, ui_shop):
         assert "100 points" in text_of(app.screen.query_one("#points", Static))
     eva = Customer.get(Customer.last_name == "Zwetschke")
     assert (eva.phone, eva.email, str(eva.birthday), eva.registered_by) == (
-        "+4915155501234", "eva@example.com", "1990-02-01", "Olga")
+        "+4915155501234",
+        "eva@example.com",
+        "1990-02-01",
+        "Olga",
+    )
     records = {c.purpose: c for c in Consent.select().where(Consent.customer == eva.id)}
     assert sorted(records) == ["data_processing", "email"]
-    assert {(c.method, c.text_version, c.recorded_by) for c in records.values()} == {("digital", 1, "Olga")}
+    assert {(c.method, c.text_version, c.recorded_by) for c in records.values()} == {
+        ("digital", 1, "Olga")
+    }
     assert LedgerEntry.get(LedgerEntry.customer == eva.id).kind == "welcome"
 
 
@@ -167,15 +177,19 @@ async def test_bad_and_duplicate_phone_show_messages_and_write_nothing(app_facto
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert text_of(app.screen.query_one("#phone-error", Label)) == (
-            "The phone number 12 is too short: please add the area code or mobile prefix.")
-        assert "consent to data processing" in text_of(app.screen.query_one("#consent_data-error", Label))
+            "The phone number 12 is too short: please add the area code or mobile prefix."
+        )
+        assert "consent to data processing" in text_of(
+            app.screen.query_one("#consent_data-error", Label)
+        )
         app.screen.query_one("#phone", Input).value = "+49 151 12345678"
         app.screen.query_one("#consent_data_processing").value = True
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert text_of(app.screen.query_one("#phone-error", Label)) == (
-            "The phone number +4915112345678 is already registered to Anna Müller (#1).")
+            "The phone number +4915112345678 is already registered to Anna Müller (#1)."
+        )
         button = app.screen.query_one("#open-existing")
         assert not button.has_class("hidden")
         button.focus()
@@ -201,3 +215,181 @@ async def test_keys_that_work_everywhere(app_factory):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CardScreen)
+
+
+async def test_refund_adjust_and_consents_from_the_card(app_factory, ui_shop):
+    from olga_loyalty.storage.models import Refund
+
+    app = app_factory()
+    anna = Customer.get(Customer.last_name == "Müller")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(anna.id)
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await type_text(pilot, "50")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        refund = Refund.get()
+        assert (refund.purchase_id, str(refund.amount), str(refund.cash_refund)) == (
+            2,
+            "50.00",
+            "45.95",
+        )
+        assert (refund.taken_back, refund.restored) == (68, 81)
+        assert "583 points" in text_of(app.screen.query_one("#points", Static))  # 570 - 68 + 81
+
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "-83")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert (
+            text_of(app.screen.query_one("#reason-error", Label)) == "An adjustment needs a reason."
+        )
+        assert app.focused.id == "reason"  # the first wrong field gets the focus
+        await type_text(pilot, "Double booking")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "500 points" in text_of(app.screen.query_one("#points", Static))
+        entry = LedgerEntry.select().where(LedgerEntry.kind == "adjust").get()
+        assert (entry.reason, entry.staff) == ("Double booking", "Olga")
+
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("down", "down", "g")  # SMS
+        await settle(pilot)
+        await pilot.press("up", "w")  # email
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+    states = {c.purpose: c for c in Consent.select().where(Consent.customer == anna.id)}
+    assert states["sms"].withdrawn_at is None and states["sms"].method == "paper_signed"
+    assert states["email"].withdrawn_at is not None
+
+
+async def test_withdrawing_data_consent_asks_for_the_typed_word_then_erases(app_factory):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(2)
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        await type_text(pilot, "erase it")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert Customer.get_by_id(2).erased_at is None
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "ERASE")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+    erased = Customer.get_by_id(2)
+    assert (erased.first_name, erased.phone) == ("Erased #2", None)
+
+
+async def test_settings_change_the_programme_and_the_language(app_factory, ui_shop):
+    from textual.widgets import TabbedContent
+
+    from olga_loyalty.ui.app import LoyaltyApp
+
+    app = LoyaltyApp(ui_shop, run_daily=False)  # no --lang: the shop's language rules
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one(TabbedContent).active = "tab-programme"
+        await settle(pilot)
+        screen.query_one("#point_value", Input).value = "0,10"
+        screen.query_one("#tier_name_3", Input).value = "Platin"
+        screen.query_one("#tier_from_3", Input).value = "5000"
+        screen.query_one("#tier_rate_3", Input).value = "3"
+        screen.query_one("#welcome_points", Input).value = "abc"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(screen.query_one("#welcome_points-error", Label)) == (
+            "'abc' is not a whole number of points."
+        )
+        assert str(ui_shop.programme.point_value) == "0.05"
+        screen.query_one("#welcome_points", Input).value = "150"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        programme = ui_shop.programme
+        assert (str(programme.point_value), programme.welcome_points) == ("0.10", 150)
+        assert [t.name for t in programme.tiers] == ["Base", "Silver", "Gold", "Platin"]
+        screen.query_one(TabbedContent).active = "tab-shop"
+        await settle(pilot)
+        screen.query_one("#language").value = "de"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.query_one("#search", Input).placeholder.startswith("Telefon")
+    assert ui_shop.settings.language == "de"
+
+
+async def test_first_start_asks_for_the_shop_then_shows_search(tmp_path):
+    from olga_loyalty.storage.db import close_database
+    from olga_loyalty.ui.app import LoyaltyApp
+    from olga_loyalty.ui.screens.setup import SetupScreen
+    from tests.ui.conftest import build_shop
+
+    shop = build_shop(tmp_path / "first.db", setup_done=False)
+    try:
+        app = LoyaltyApp(shop, run_daily=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, SetupScreen)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert (
+                text_of(app.screen.query_one("#name-error", Label))
+                == "Bitte den Namen des Geschäfts eingeben."
+            )
+            await type_text(pilot, "Boutique Olga")
+            app.screen.query_one("#language").value = "en"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, SearchScreen)
+            assert app.sub_title == "Boutique Olga"
+        assert (shop.settings.name, shop.settings.language, shop.settings.setup_done) == (
+            "Boutique Olga",
+            "en",
+            True,
+        )
+        app = LoyaltyApp(shop, run_daily=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, SearchScreen)  # never again
+    finally:
+        close_database()
+
+
+async def test_daily_run_at_start_writes_expiry(app_factory, ui_shop):
+    from olga_loyalty.ui.app import LoyaltyApp
+
+    app = LoyaltyApp(ui_shop, language="en", run_daily=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    expired = LedgerEntry.select().where(LedgerEntry.kind == "expire")
+    assert sorted(e.points for e in expired) == [-100, -100]  # the welcome bonuses of Anna, Björn
+
+
+async def test_command_palette_finds_customers(app_factory):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "lindq")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        assert app.screen.customer_id == 2

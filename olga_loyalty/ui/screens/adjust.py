@@ -39,7 +39,9 @@ class AdjustScreen(BaseModal):
             yield Input(id="reason", compact=True)
             yield FieldError(id="reason-error")
             yield Label(t("Valid for days (added points)"))
-            yield Input(value=str(self.shop.programme.adjust_validity_days), id="valid_days", compact=True)
+            yield Input(
+                value=str(self.shop.programme.adjust_validity_days), id="valid_days", compact=True
+            )
             yield FieldError(id="valid_days-error")
             yield Static("", id="preview")
         yield Footer()
@@ -52,12 +54,17 @@ class AdjustScreen(BaseModal):
     def update_preview(self) -> None:
         t = self.t
         try:
-            delta = parse_points(self.query_one("#points", Input).value, field="points", allow_negative=True)
+            delta = parse_points(
+                self.query_one("#points", Input).value, field="points", allow_negative=True
+            )
         except LoyaltyError:
             delta = 0
         self.query_one("#preview", Static).update(
-            t("Balance {before} → {after} points", before=t.number(self.card.balance),
-              after=t.number(self.card.balance + delta))
+            t(
+                "Balance {before} → {after} points",
+                before=t.number(self.card.balance),
+                after=t.number(self.card.balance + delta),
+            )
         )
 
     def action_confirm(self) -> None:
@@ -66,8 +73,12 @@ class AdjustScreen(BaseModal):
         errors: dict[str, LoyaltyError] = {}
         delta = days = None
         try:
-            delta = parse_points(self.query_one("#points", Input).value, field="points",
-                                 allow_negative=True, allow_zero=False)
+            delta = parse_points(
+                self.query_one("#points", Input).value,
+                field="points",
+                allow_negative=True,
+                allow_zero=False,
+            )
         except LoyaltyError as error:
             errors["points"] = error
         reason = self.query_one("#reason", Input).value
@@ -76,19 +87,34 @@ class AdjustScreen(BaseModal):
         try:
             days = parse_points(self.query_one("#valid_days", Input).value, field="valid_days")
             if not 1 <= days <= 3650:
-                raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
+                raise InvalidInput(
+                    "A validity must be between 1 and 3650 days.", field="valid_days"
+                )
         except LoyaltyError as error:
             errors["valid_days"] = error
         show_field_errors(self, errors, FIELDS)
         if errors:
             return
         self.saving = True
-        self.db("saved", points.adjust, self.shop, self.card.customer.id, delta, reason=reason,
-                staff=self.loyalty.staff, valid_days=days)
+        self.db(
+            "saved",
+            points.adjust,
+            self.shop,
+            self.card.customer.id,
+            delta,
+            reason=reason,
+            staff=self.loyalty.staff,
+            valid_days=days,
+        )
 
     def on_saved(self, result: points.AdjustResult) -> None:
-        self.app.notify(self.t("Adjusted by {points} points; balance {balance}.",
-                               points=f"{result.points:+d}", balance=self.t.number(result.balance)))
+        self.app.notify(
+            self.t(
+                "Adjusted by {points} points; balance {balance}.",
+                points=f"{result.points:+d}",
+                balance=self.t.number(result.balance),
+            )
+        )
         self.dismiss(result)
 
     def on_saved_error(self, error: LoyaltyError) -> None:

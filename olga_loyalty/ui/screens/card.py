@@ -78,7 +78,10 @@ class CardScreen(BaseScreen):
         t, c = self.t, card.customer
         region = self.shop.region
         name = f"{c.salutation} {c.first_name} {c.last_name}".strip()
-        who = [f"[b]{name}[/b]  #{c.id}", t("Phone: {phone}", phone=phone_for_display(c.phone or "", region))]
+        who = [
+            f"[b]{name}[/b]  #{c.id}",
+            t("Phone: {phone}", phone=phone_for_display(c.phone or "", region)),
+        ]
         if c.email:
             who.append(t("Email: {email}", email=c.email))
         if c.birthday:
@@ -90,23 +93,38 @@ class CardScreen(BaseScreen):
         self.query_one("#who", Static).update("\n".join(who))
 
         points = [
-            t("[b]{points} points[/b] = {value}", points=t.number(card.balance), value=t.money(card.balance_value)),
+            t(
+                "[b]{points} points[/b] = {value}",
+                points=t.number(card.balance),
+                value=t.money(card.balance_value),
+            ),
         ]
         tier = t("Tier: {tier}", tier=card.tier.name)
         if card.next_tier:
-            tier += " " + t("({amount} to {tier})", amount=t.money(card.next_tier[1]), tier=card.next_tier[0].name)
+            tier += " " + t(
+                "({amount} to {tier})",
+                amount=t.money(card.next_tier[1]),
+                tier=card.next_tier[0].name,
+            )
         points.append(tier)
         if card.expiring:
             soon = ", ".join(
-                t("{points} on {date}", points=t.number(p), date=t.date(d)) for p, d in card.expiring
+                t("{points} on {date}", points=t.number(p), date=t.date(d))
+                for p, d in card.expiring
             )
             points.append(t("Expiring within 30 days: {list}", list=soon))
         else:
             points.append(t("Nothing expires within 30 days."))
         points.append(
-            t("Visits: {visits} · spent {spent}", visits=card.visits, spent=t.money(card.total_spent))
+            t(
+                "Visits: {visits} · spent {spent}",
+                visits=card.visits,
+                spent=t.money(card.total_spent),
+            )
         )
-        points.append(t("Last visit: {date}", date=t.datetime(card.last_visit) if card.last_visit else "–"))
+        points.append(
+            t("Last visit: {date}", date=t.datetime(card.last_visit) if card.last_visit else "–")
+        )
         self.query_one("#points", Static).update("\n".join(points))
 
         parts = []

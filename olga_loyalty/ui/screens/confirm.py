@@ -36,7 +36,9 @@ class TypedConfirm(BaseModal):
         if event.value.strip().casefold() == self.word.casefold():
             self.dismiss(True)
         else:
-            self.query_one(FieldError).show(self.t("That is not {word}; nothing was done.", word=self.word))
+            self.query_one(FieldError).show(
+                self.t("That is not {word}; nothing was done.", word=self.word)
+            )
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -10,9 +10,14 @@ from textual.widgets import DataTable, Footer, Label, Select
 from olga_loyalty.services import customers
 from olga_loyalty.services.shop import PURPOSES
 from olga_loyalty.ui.base import BaseModal
+from olga_loyalty.ui.screens.card import PURPOSE_LABELS
 from olga_loyalty.ui.screens.register import METHOD_LABELS
 
-PURPOSE_NAMES = {"data_processing": "Data processing", "email": "Email newsletter", "sms": "SMS / messenger"}
+PURPOSE_NAMES = {
+    "data_processing": "Data processing",
+    "email": "Email newsletter",
+    "sms": "SMS / messenger",
+}
 
 
 def _load(customer_id: int):
@@ -38,8 +43,13 @@ class ConsentsScreen(BaseModal):
             yield DataTable(id="states", cursor_type="row")
             with Horizontal(classes="row"):
                 yield Label(t("How it was given or withdrawn"), classes="field-label wide")
-                yield Select([(t(label), key) for key, label in METHOD_LABELS.items()],
-                             value="paper_signed", allow_blank=False, id="method", compact=True)
+                yield Select(
+                    [(t(label), key) for key, label in METHOD_LABELS.items()],
+                    value="paper_signed",
+                    allow_blank=False,
+                    id="method",
+                    compact=True,
+                )
             yield Label(t("Every record, newest first:"))
             yield DataTable(id="records", cursor_type="none", zebra_stripes=True)
         yield Footer()
@@ -47,11 +57,17 @@ class ConsentsScreen(BaseModal):
     def on_mount(self) -> None:
         t = self.t
         states = self.query_one("#states", DataTable)
-        for label, width in (("Consent", 18), ("State", 12), ("Since", 11), ("Method", 20), ("Text", 5)):
-            states.add_column(t(label), width=width)
+        states.add_column(t("Consent"), width=17)
+        states.add_column(t("State"), width=13)
+        states.add_column(t("Since"), width=10)
+        states.add_column(t("Method"), width=17)
+        states.add_column(t("Text"), width=4)
         records = self.query_one("#records", DataTable)
-        for label, width in (("Consent", 16), ("Given", 16), ("Method", 14), ("Text", 5), ("Withdrawn", 16)):
-            records.add_column(t(label), width=width)
+        records.add_column(t("Consent"), width=7)
+        records.add_column(t("Given"), width=16)
+        records.add_column(t("Method"), width=17)
+        records.add_column(t("Text"), width=4)
+        records.add_column(t("Withdrawn"), width=16)
         states.focus()
         self.reload()
 
@@ -72,15 +88,25 @@ class ConsentsScreen(BaseModal):
                 state, since = t("withdrawn"), t.date(s.withdrawn_at.date())
             else:
                 state, since = t("not given"), ""
-            states.add_row(t(PURPOSE_NAMES[purpose]), state, since,
-                           t(METHOD_LABELS.get(s.method or "", "")) if s.method else "",
-                           f"v{s.text_version}" if s.text_version else "", key=purpose)
+            states.add_row(
+                t(PURPOSE_NAMES[purpose]),
+                state,
+                since,
+                t(METHOD_LABELS.get(s.method or "", "")) if s.method else "",
+                f"v{s.text_version}" if s.text_version else "",
+                key=purpose,
+            )
         states.move_cursor(row=max(row, 0))
         records = self.query_one("#records", DataTable)
         records.clear()
         for r in records_data:
-            records.add_row(t(PURPOSE_NAMES[r.purpose]), t.datetime(r.given_at), t(METHOD_LABELS[r.method]),
-                            f"v{r.text_version}", t.datetime(r.withdrawn_at) if r.withdrawn_at else "")
+            records.add_row(
+                t(PURPOSE_LABELS[r.purpose]),
+                t.datetime(r.given_at),
+                t(METHOD_LABELS[r.method]),
+                f"v{r.text_version}",
+                t.datetime(r.withdrawn_at) if r.withdrawn_at else "",
+            )
 
     def purpose(self) -> str:
         return PURPOSES[self.query_one("#states", DataTable).cursor_row]
@@ -90,14 +116,28 @@ class ConsentsScreen(BaseModal):
         return value if isinstance(value, str) else "paper_signed"
 
     def action_give(self) -> None:
-        self.db("done", customers.give_consent, self.shop, self.customer_id, self.purpose(),
-                method=self.method(), staff=self.loyalty.staff)
+        self.db(
+            "done",
+            customers.give_consent,
+            self.shop,
+            self.customer_id,
+            self.purpose(),
+            method=self.method(),
+            staff=self.loyalty.staff,
+        )
 
     def action_withdraw(self) -> None:
         purpose = self.purpose()
         if purpose != "data_processing":
-            self.db("done", customers.withdraw_consent, self.shop, self.customer_id, purpose,
-                    method=self.method(), staff=self.loyalty.staff)
+            self.db(
+                "done",
+                customers.withdraw_consent,
+                self.shop,
+                self.customer_id,
+                purpose,
+                method=self.method(),
+                staff=self.loyalty.staff,
+            )
             return
         from olga_loyalty.ui.screens.confirm import TypedConfirm
 
@@ -106,15 +146,25 @@ class ConsentsScreen(BaseModal):
 
         def erase(confirmed: bool | None) -> None:
             if confirmed:
-                self.db("erased", customers.withdraw_consent, self.shop, self.customer_id, purpose,
-                        method=self.method(), staff=self.loyalty.staff, erase_confirmed=True)
+                self.db(
+                    "erased",
+                    customers.withdraw_consent,
+                    self.shop,
+                    self.customer_id,
+                    purpose,
+                    method=self.method(),
+                    staff=self.loyalty.staff,
+                    erase_confirmed=True,
+                )
 
         self.app.push_screen(
             TypedConfirm(
                 t("Withdraw consent to data processing"),
-                t("Without this consent the customer's personal data must be erased: name, phone, "
-                  "email, birthday and notes are removed for good and her points are forfeited. "
-                  "Purchases stay in the books without her name. This cannot be undone."),
+                t(
+                    "Without this consent the customer's personal data must be erased: name, phone, "
+                    "email, birthday and notes are removed for good and her points are forfeited. "
+                    "Purchases stay in the books without her name. This cannot be undone."
+                ),
                 word,
             ),
             erase,

@@ -22,7 +22,11 @@ def _screens():
     from olga_loyalty.ui.screens.settings import SettingsScreen
 
     return [
-        ("Everywhere", LoyaltyApp, [("ctrl+p", "Command palette: every action, customers by name or phone")]),
+        (
+            "Everywhere",
+            LoyaltyApp,
+            [("ctrl+p", "Command palette: every action, customers by name or phone")],
+        ),
         ("Search", SearchScreen, [("↑ ↓", "Choose a customer")]),
         ("Customer card", CardScreen, []),
         ("Purchase", PurchaseScreen, []),
@@ -32,6 +36,13 @@ def _screens():
         ("Consents", ConsentsScreen, [("↑ ↓", "Choose the consent")]),
         ("Settings", SettingsScreen, [("← →", "Switch tabs")]),
     ]
+
+
+def _own_bindings(cls):
+    """The keys this product defines (not Textual's built-in focus and copy keys)."""
+    for klass in reversed(cls.__mro__):
+        if klass.__module__.startswith("olga_loyalty"):
+            yield from klass.__dict__.get("BINDINGS", [])
 
 
 KEY_NAMES = {"escape": "Esc", "enter": "Enter", "down": "↓", "up": "↑"}
@@ -51,10 +62,8 @@ class HelpScreen(BaseScreen):
             for title, cls, extra in _screens():
                 lines = [f"[b]{t(title)}[/b]"]
                 seen = set()
-                for binding in cls._merged_bindings.key_to_bindings.values() if cls._merged_bindings else []:
-                    for b in binding:
-                        if not b.description or b.description in seen or b.key == "ctrl+q":
-                            continue
+                for b in _own_bindings(cls):
+                    if b.description and b.description not in seen and b.key != "ctrl+q":
                         seen.add(b.description)
                         key = KEY_NAMES.get(b.key, b.key)
                         lines.append(f"  {key:<12} {t(b.description)}")

@@ -66,8 +66,11 @@ class PurchaseScreen(BaseModal):
         amount = self._amount()
         most = max_redeemable(amount, card.balance, programme) if amount else 0
         self.query_one("#redeem-label", Label).update(
-            t("Points to redeem (balance {balance}, at most {most} now; F4 takes it)",
-              balance=t.number(card.balance), most=t.number(most))
+            t(
+                "Points to redeem (balance {balance}, at most {most} now; F4 takes it)",
+                balance=t.number(card.balance),
+                most=t.number(most),
+            )
         )
         preview = self.query_one("#preview", Static)
         self.plan = None
@@ -77,8 +80,12 @@ class PurchaseScreen(BaseModal):
         try:
             redeem = parse_points(self.query_one("#redeem", Input).value or "0", field="redeem")
             plan = plan_purchase(
-                amount, redeem, balance=card.balance, spent_in_window=card.spent_in_window,
-                programme=programme, today=self.shop.today(),
+                amount,
+                redeem,
+                balance=card.balance,
+                spent_in_window=card.spent_in_window,
+                programme=programme,
+                today=self.shop.today(),
             )
         except LoyaltyError as error:
             preview.update(f"[b]{error.render(t.gettext)}[/b]")
@@ -86,10 +93,17 @@ class PurchaseScreen(BaseModal):
         self.plan = plan
         lines = [
             t("Amount: {amount}", amount=t.money(plan.amount)),
-            t("Redeemed: {points} points = −{value}", points=t.number(plan.redeemed_points),
-              value=t.money(plan.redeemed_value)),
+            t(
+                "Redeemed: {points} points = −{value}",
+                points=t.number(plan.redeemed_points),
+                value=t.money(plan.redeemed_value),
+            ),
             t("[b]To pay: {paid}[/b]", paid=t.money(plan.paid)),
-            t("Earned: {points} points ({tier})", points=t.number(plan.earned_points), tier=plan.tier.name),
+            t(
+                "Earned: {points} points ({tier})",
+                points=t.number(plan.earned_points),
+                tier=plan.tier.name,
+            ),
             t("New balance: {points} points", points=t.number(plan.balance_after)),
             t("Enter confirms · Esc cancels"),
         ]
@@ -116,23 +130,39 @@ class PurchaseScreen(BaseModal):
             errors["redeem"] = error
         if not errors and self.plan is None:
             try:
-                plan_purchase(amount, redeem, balance=self.card.balance,
-                              spent_in_window=self.card.spent_in_window,
-                              programme=self.shop.programme, today=self.shop.today())
+                plan_purchase(
+                    amount,
+                    redeem,
+                    balance=self.card.balance,
+                    spent_in_window=self.card.spent_in_window,
+                    programme=self.shop.programme,
+                    today=self.shop.today(),
+                )
             except LoyaltyError as error:
                 errors["redeem"] = error
         show_field_errors(self, errors, FIELDS)
         if errors:
             return
         self.saving = True
-        self.db("saved", points.record_purchase, self.shop, self.card.customer.id, amount,
-                redeem=redeem, staff=self.loyalty.staff)
+        self.db(
+            "saved",
+            points.record_purchase,
+            self.shop,
+            self.card.customer.id,
+            amount,
+            redeem=redeem,
+            staff=self.loyalty.staff,
+        )
 
     def on_saved(self, result: points.PurchaseResult) -> None:
         t = self.t
         self.app.notify(
-            t("Purchase #{id} saved: {points} points earned, balance {balance}.",
-              id=result.purchase_id, points=result.plan.earned_points, balance=t.number(result.balance))
+            t(
+                "Purchase #{id} saved: {points} points earned, balance {balance}.",
+                id=result.purchase_id,
+                points=result.plan.earned_points,
+                balance=t.number(result.balance),
+            )
         )
         self.dismiss(result)
 

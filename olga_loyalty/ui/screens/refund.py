@@ -65,8 +65,11 @@ class RefundScreen(BaseModal):
         table = self.query_one(DataTable)
         for purchase, totals in rows:
             table.add_row(
-                f"#{purchase.id}", t.datetime(purchase.created_at), t.money(purchase.amount),
-                t.money(totals.amount) if totals.amount else "", f"+{purchase.earned_points}",
+                f"#{purchase.id}",
+                t.datetime(purchase.created_at),
+                t.money(purchase.amount),
+                t.money(totals.amount) if totals.amount else "",
+                f"+{purchase.earned_points}",
             )
         self.query_one("#amount", Input).focus()
         if not rows:
@@ -101,22 +104,34 @@ class RefundScreen(BaseModal):
         try:
             amount = parse_amount(text) if text else left
             plan = plan_refund(
-                PurchaseFacts(purchase.amount, purchase.paid, purchase.redeemed_points, purchase.earned_points),
-                before, amount,
+                PurchaseFacts(
+                    purchase.amount, purchase.paid, purchase.redeemed_points, purchase.earned_points
+                ),
+                before,
+                amount,
             )
         except LoyaltyError as error:
             preview.update(f"[b]{error.render(t.gettext)}[/b]")
             return
         outcome = settle_refund(plan, self.card.balance + plan.restore, self.shop.programme)
         lines = [
-            t("Refund {amount} of purchase #{id} (still refundable: {left})",
-              amount=t.money(plan.amount), id=purchase.id, left=t.money(left)),
+            t(
+                "Refund {amount} of purchase #{id} (still refundable: {left})",
+                amount=t.money(plan.amount),
+                id=purchase.id,
+                left=t.money(left),
+            ),
             t("Points taken back: {points}", points=outcome.taken_back),
             t("Points given back: {points}", points=plan.restore),
         ]
         if outcome.shortfall_points:
-            lines.append(t("[b]{points} points were already spent: keep back {value}[/b]",
-                           points=outcome.shortfall_points, value=t.money(outcome.shortfall_value)))
+            lines.append(
+                t(
+                    "[b]{points} points were already spent: keep back {value}[/b]",
+                    points=outcome.shortfall_points,
+                    value=t.money(outcome.shortfall_value),
+                )
+            )
         lines.append(t("[b]Cash to give back: {cash}[/b]", cash=t.money(outcome.cash_refund)))
         preview.update("\n".join(lines))
 
@@ -137,11 +152,15 @@ class RefundScreen(BaseModal):
 
     def on_saved(self, result: points.RefundResult) -> None:
         t = self.t
-        message = t("Refund saved: give back {cash}; balance {balance} points.",
-                    cash=t.money(result.cash_refund), balance=t.number(result.balance))
+        message = t(
+            "Refund saved: give back {cash}; balance {balance} points.",
+            cash=t.money(result.cash_refund),
+            balance=t.number(result.balance),
+        )
         if result.shortfall_points:
-            message += " " + t("{value} kept back for points already spent.",
-                               value=t.money(result.shortfall_value))
+            message += " " + t(
+                "{value} kept back for points already spent.", value=t.money(result.shortfall_value)
+            )
         self.app.notify(message, timeout=10)
         self.dismiss(result)
 

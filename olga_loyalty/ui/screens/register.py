@@ -20,7 +20,7 @@ from olga_loyalty.domain.customers import (
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.services import customers
 from olga_loyalty.services.shop import PURPOSES, current_consent_text
-from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors, translator
 
 PERSON_FIELDS = ["first_name", "last_name", "phone", "email", "birthday", "notes"]
 FIELD_LABELS = {
@@ -46,7 +46,11 @@ CONSENT_LABELS = {
     "email": "Newsletters by email (optional)",
     "sms": "Offers by SMS or messenger (optional)",
 }
-METHOD_LABELS = {"paper_signed": "Signed on paper", "verbal": "Said at the counter", "digital": "Digitally"}
+METHOD_LABELS = {
+    "paper_signed": "Signed on paper",
+    "verbal": "Said at the till",
+    "digital": "Digitally",
+}
 
 
 def check_field(name: str, value: str, region: str, today) -> None:
@@ -131,7 +135,9 @@ class CustomerForm(BaseScreen):
         if name not in PERSON_FIELDS:
             return
         label = self.query_one(f"#{name}-error", FieldError)
-        if label.has_class("-shown"):  # once a field was marked wrong, clear it as soon as it is right
+        if label.has_class(
+            "-shown"
+        ):  # once a field was marked wrong, clear it as soon as it is right
             self._check_one(name)
 
     @on(Input.Blurred)
@@ -142,7 +148,9 @@ class CustomerForm(BaseScreen):
 
     def _check_one(self, name: str) -> None:
         try:
-            check_field(name, self.query_one(f"#{name}", Input).value, self.shop.region, self.shop.today())
+            check_field(
+                name, self.query_one(f"#{name}", Input).value, self.shop.region, self.shop.today()
+            )
         except InvalidInput as error:
             self.query_one(f"#{name}-error", FieldError).show(error.render(self.t.gettext))
         else:
@@ -164,10 +172,18 @@ class CustomerForm(BaseScreen):
     def local_errors(self) -> dict[str, LoyaltyError]:
         errors: dict[str, LoyaltyError] = {}
         for name in PERSON_FIELDS:
-            if name in ("email", "birthday", "notes") and not self.query_one(f"#{name}", Input).value.strip():
+            if (
+                name in ("email", "birthday", "notes")
+                and not self.query_one(f"#{name}", Input).value.strip()
+            ):
                 continue
             try:
-                check_field(name, self.query_one(f"#{name}", Input).value, self.shop.region, self.shop.today())
+                check_field(
+                    name,
+                    self.query_one(f"#{name}", Input).value,
+                    self.shop.region,
+                    self.shop.today(),
+                )
             except InvalidInput as error:
                 errors[name] = error
         return errors
@@ -232,10 +248,14 @@ class RegisterScreen(CustomerForm):
     def extra_fields(self) -> ComposeResult:
         t = self.t
         yield from self.field_row("referred_by")
-        yield Static(t("Consents (read the text to the customer or let her read it):"), classes="section")
+        yield Static(
+            t("Consents (read the text to the customer or let her read it):"), classes="section"
+        )
         for purpose in PURPOSES:
             text = current_consent_text(purpose)
-            yield Checkbox(t(CONSENT_LABELS[purpose]), value=False, id=f"consent_{purpose}", compact=True)
+            yield Checkbox(
+                t(CONSENT_LABELS[purpose]), value=False, id=f"consent_{purpose}", compact=True
+            )
             yield Static(f"{text.text}  (v{text.version})", classes="consent-text")
         yield FieldError(id="consent_data-error")
         with Horizontal(classes="row"):
@@ -249,7 +269,9 @@ class RegisterScreen(CustomerForm):
             )
         with Horizontal(classes="row"):
             yield Label(t("Staff"), classes="field-label")
-            yield Input(value=self.loyalty.staff, placeholder=t("your name"), id="staff", compact=True)
+            yield Input(
+                value=self.loyalty.staff, placeholder=t("your name"), id="staff", compact=True
+            )
 
     def all_fields(self) -> list[str]:
         return [*PERSON_FIELDS, "referred_by", "consent_data"]
@@ -269,18 +291,26 @@ class RegisterScreen(CustomerForm):
         staff = " ".join(self.query_one("#staff", Input).value.split())
         self.loyalty.staff = staff
         self.db(
-            "saved", _register_and_remember, self.shop, self.form_input(), consents,
-            method if isinstance(method, str) else "paper_signed", staff,
+            "saved",
+            _register_and_remember,
+            self.shop,
+            self.form_input(),
+            consents,
+            method if isinstance(method, str) else "paper_signed",
+            staff,
             self.query_one("#referred_by", Input).value.strip(),
         )
 
     def on_saved(self, result: customers.Registration) -> None:
         t, c = self.t, result.customer
-        message = t("Registered {name} as customer #{id}.", name=f"{c.first_name} {c.last_name}", id=c.id)
+        message = t(
+            "Registered {name} as customer #{id}.", name=f"{c.first_name} {c.last_name}", id=c.id
+        )
         if result.welcome_points:
             message += " " + t(
                 "Welcome bonus: {points} points, valid until {date}.",
-                points=result.welcome_points, date=t.date(result.welcome_expires_on),
+                points=result.welcome_points,
+                date=t.date(result.welcome_expires_on),
             )
         self.app.notify(message, timeout=10)
         self.app.pop_screen()
@@ -291,13 +321,17 @@ class EditScreen(CustomerForm):
     title_text = "Edit customer"
 
     def __init__(self, customer) -> None:
+        german = translator().language == "de"
+        birthday = customer.birthday
         values = {
             "salutation": customer.salutation,
             "first_name": customer.first_name,
             "last_name": customer.last_name,
             "phone": phone_for_display(customer.phone or "", "ZZ") if customer.phone else "",
             "email": customer.email or "",
-            "birthday": customer.birthday.isoformat() if customer.birthday else "",
+            "birthday": (birthday.strftime("%d.%m.%Y") if german else birthday.isoformat())
+            if birthday
+            else "",
             "notes": customer.notes,
         }
         super().__init__(values)
@@ -305,7 +339,11 @@ class EditScreen(CustomerForm):
 
     def submit(self) -> None:
         self.db(
-            "saved", customers.edit, self.shop, self.customer_id, self.form_input(),
+            "saved",
+            customers.edit,
+            self.shop,
+            self.customer_id,
+            self.form_input(),
             staff=self.loyalty.staff,
         )
 

@@ -90,7 +90,8 @@ class SearchScreen(BaseScreen):
             status = t("{count} found", count=len(hits)) if len(hits) < 50 else t("First 50 shown")
         else:
             status = t(
-                "No customer matches '{query}'. Press ctrl+n to register.", query=fit(self.query_text, 30)
+                "No customer matches '{query}'. Press ctrl+n to register.",
+                query=fit(self.query_text, 30),
             )
         self.show_hits(hits, status)
 

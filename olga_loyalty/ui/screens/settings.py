@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -15,7 +14,12 @@ from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent,
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_amount, parse_points
 from olga_loyalty.domain.points import Programme, Tier
-from olga_loyalty.services.shop import PURPOSES, current_consent_text, new_consent_text, write_setting
+from olga_loyalty.services.shop import (
+    PURPOSES,
+    current_consent_text,
+    new_consent_text,
+    write_setting,
+)
 from olga_loyalty.storage.models import ConsentText
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
 from olga_loyalty.ui.screens.consents import PURPOSE_NAMES
@@ -37,12 +41,16 @@ NUMBER_FIELDS = [
     ("restore_min_validity_days", "Refunded points valid at least (days)"),
     ("adjust_validity_days", "Added points valid (days)"),
 ]
-PROGRAMME_FIELDS = ["point_value", "max_redeem_share", "tiers", "end_date"] + [n for n, _ in NUMBER_FIELDS]
+PROGRAMME_FIELDS = ["point_value", "max_redeem_share", "tiers", "end_date"] + [
+    n for n, _ in NUMBER_FIELDS
+]
 
 
 def _consent_versions():
-    return {p: list(ConsentText.select().where(ConsentText.purpose == p).order_by(ConsentText.version))
-            for p in PURPOSES}
+    return {
+        p: list(ConsentText.select().where(ConsentText.purpose == p).order_by(ConsentText.version))
+        for p in PURPOSES
+    }
 
 
 def _save_texts(shop, texts: dict[str, str]):
@@ -67,26 +75,57 @@ class SettingsScreen(BaseScreen):
             with TabPane(t("Shop"), id="tab-shop"), VerticalScroll():
                 yield from shop_settings_form(t, shop.settings)
             with TabPane(t("Programme"), id="tab-programme"), VerticalScroll():
-                yield from self._row("point_value", t("Point value ({currency})", currency=shop.settings.currency),
-                                     str(p.point_value))
-                yield from self._row("max_redeem_share", t("Redeem at most (% of amount)"),
-                                     str((p.max_redeem_share * 100).normalize()))
-                yield Static(t("Tiers: name, from (spent in the window), points per currency unit"), classes="section")
+                yield from self._row(
+                    "point_value",
+                    t("Point value ({currency})", currency=shop.settings.currency),
+                    str(p.point_value),
+                )
+                yield from self._row(
+                    "max_redeem_share",
+                    t("Redeem at most (% of amount)"),
+                    format((p.max_redeem_share * 100).normalize(), "f"),
+                )
+                yield Static(
+                    t("Tiers: name, from (spent in the window), points per currency unit"),
+                    classes="section",
+                )
                 for i in range(MAX_TIERS):
                     tier = p.tiers[i] if i < len(p.tiers) else None
                     with Horizontal(classes="row"):
-                        yield Input(tier.name if tier else "", id=f"tier_name_{i}", compact=True, classes="tier")
-                        yield Input(str(tier.threshold) if tier else "", id=f"tier_from_{i}", compact=True, classes="tier")
-                        yield Input(str(tier.rate) if tier else "", id=f"tier_rate_{i}", compact=True, classes="tier")
+                        yield Input(
+                            tier.name if tier else "",
+                            id=f"tier_name_{i}",
+                            compact=True,
+                            classes="tier",
+                        )
+                        yield Input(
+                            str(tier.threshold) if tier else "",
+                            id=f"tier_from_{i}",
+                            compact=True,
+                            classes="tier",
+                        )
+                        yield Input(
+                            str(tier.rate) if tier else "",
+                            id=f"tier_rate_{i}",
+                            compact=True,
+                            classes="tier",
+                        )
                 yield FieldError(id="tiers-error")
                 for name, label in NUMBER_FIELDS:
                     yield from self._row(name, t(label), str(getattr(p, name)))
-                yield from self._row("end_date", t("Programme ends (YYYY-MM-DD, empty = never)"),
-                                     p.end_date.isoformat() if p.end_date else "")
+                yield from self._row(
+                    "end_date",
+                    t("Programme ends (YYYY-MM-DD, empty = never)"),
+                    p.end_date.isoformat() if p.end_date else "",
+                )
             with TabPane(t("Consent texts"), id="tab-texts"), VerticalScroll():
                 for purpose in PURPOSES:
                     yield Label("", id=f"text-label-{purpose}", classes="section")
-                    yield TextArea(current_consent_text(purpose).text, id=f"text_{purpose}", classes="consent-edit")
+                    yield TextArea(
+                        current_consent_text(purpose).text,
+                        id=f"text_{purpose}",
+                        classes="consent-edit",
+                    )
             with TabPane(t("Staff"), id="tab-staff"), VerticalScroll():
                 yield Label(t("Staff names, one per line:"))
                 yield TextArea("\n".join(shop.staff_names()), id="staff", classes="staff-edit")
@@ -107,8 +146,12 @@ class SettingsScreen(BaseScreen):
         for purpose, rows in versions.items():
             history = ", ".join(f"v{r.version} {t.date(r.created_at.date())}" for r in rows)
             self.query_one(f"#text-label-{purpose}", Label).update(
-                t("{purpose}: version {version} (earlier: {history})", purpose=t(PURPOSE_NAMES[purpose]),
-                  version=rows[-1].version, history=history)
+                t(
+                    "{purpose}: version {version} (earlier: {history})",
+                    purpose=t(PURPOSE_NAMES[purpose]),
+                    version=rows[-1].version,
+                    history=history,
+                )
             )
 
     # -- saving the active tab -----------------------------------------------------------
@@ -128,7 +171,10 @@ class SettingsScreen(BaseScreen):
             texts = {p: self.query_one(f"#text_{p}", TextArea).text for p in PURPOSES}
             self.db("texts_saved", _save_texts, self.shop, texts)
         else:
-            names = [" ".join(n.split())[:80] for n in self.query_one("#staff", TextArea).text.splitlines()]
+            names = [
+                " ".join(n.split())[:80]
+                for n in self.query_one("#staff", TextArea).text.splitlines()
+            ]
             self.db("staff_saved", _save_staff, [n for n in dict.fromkeys(names) if n])
 
     def value(self, name: str) -> str:
@@ -140,22 +186,35 @@ class SettingsScreen(BaseScreen):
             name = " ".join(self.value(f"tier_name_{i}").split())
             if not name:
                 continue
-            threshold = parse_amount(self.value(f"tier_from_{i}") or "0", field="tiers", allow_zero=True,
-                                     maximum=Decimal("10000000"))
+            threshold = parse_amount(
+                self.value(f"tier_from_{i}") or "0",
+                field="tiers",
+                allow_zero=True,
+                maximum=Decimal("10000000"),
+            )
             try:
                 rate = Decimal(self.value(f"tier_rate_{i}").replace(",", ".").strip())
             except ArithmeticError:
-                raise InvalidInput("'{rate}' is not an earn rate.", field="tiers",
-                                   rate=self.value(f"tier_rate_{i}")[:20]) from None
+                raise InvalidInput(
+                    "'{rate}' is not an earn rate.",
+                    field="tiers",
+                    rate=self.value(f"tier_rate_{i}")[:20],
+                ) from None
             tiers.append(Tier(name[:40], threshold, rate))
         numbers = {name: parse_points(self.value(name), field=name) for name, _ in NUMBER_FIELDS}
-        share = parse_amount(self.value("max_redeem_share").rstrip("% "), field="max_redeem_share",
-                             allow_zero=True, maximum=Decimal(100))
+        share = parse_amount(
+            self.value("max_redeem_share").rstrip("% "),
+            field="max_redeem_share",
+            allow_zero=True,
+            maximum=Decimal(100),
+        )
         end_text = self.value("end_date").strip()
         try:
             end = date.fromisoformat(end_text) if end_text else None
         except ValueError:
-            raise InvalidInput("'{text}' is not a date like 2027-12-31.", field="end_date", text=end_text[:20]) from None
+            raise InvalidInput(
+                "'{text}' is not a date like 2027-12-31.", field="end_date", text=end_text[:20]
+            ) from None
         return replace(
             self.shop.programme,
             point_value=parse_amount(self.value("point_value"), field="point_value"),
@@ -176,8 +235,11 @@ class SettingsScreen(BaseScreen):
         self.app.notify(self.t("Programme saved."))
 
     def on_programme_saved_error(self, error: LoyaltyError) -> None:
-        show_field_errors(self, {error.field if error.field in PROGRAMME_FIELDS else "tiers": error},
-                          PROGRAMME_FIELDS)
+        show_field_errors(
+            self,
+            {error.field if error.field in PROGRAMME_FIELDS else "tiers": error},
+            PROGRAMME_FIELDS,
+        )
 
     def on_texts_saved(self, versions) -> None:
         self.app.notify(self.t("Consent texts saved."))

@@ -26,16 +26,31 @@ def shop_settings_form(t, settings) -> ComposeResult:
     yield FieldError(id="name-error")
     with Horizontal(classes="row"):
         yield Label(t("Country"), classes="field-label")
-        yield Select([(r, r) for r in REGIONS], value=settings.region if settings.region in REGIONS else "DE",
-                     allow_blank=False, id="region", compact=True)
+        yield Select(
+            [(r, r) for r in REGIONS],
+            value=settings.region if settings.region in REGIONS else "DE",
+            allow_blank=False,
+            id="region",
+            compact=True,
+        )
     with Horizontal(classes="row"):
         yield Label(t("Currency"), classes="field-label")
-        yield Select([(c, c) for c in CURRENCIES], value=settings.currency, allow_blank=False,
-                     id="currency", compact=True)
+        yield Select(
+            [(c, c) for c in CURRENCIES],
+            value=settings.currency,
+            allow_blank=False,
+            id="currency",
+            compact=True,
+        )
     with Horizontal(classes="row"):
         yield Label(t("Language"), classes="field-label")
-        yield Select([("Deutsch", "de"), ("English", "en")], value=settings.language,
-                     allow_blank=False, id="language", compact=True)
+        yield Select(
+            [("Deutsch", "de"), ("English", "en")],
+            value=settings.language,
+            allow_blank=False,
+            id="language",
+            compact=True,
+        )
 
 
 def read_shop_form(screen, settings):
@@ -56,7 +71,11 @@ class SetupScreen(BaseModal):
         t = self.t
         with Vertical(classes="dialog", id="setup-dialog") as box:
             box.border_title = t("Welcome to Olga Loyalty")
-            yield Static(t("A few details about the shop first. You can change them later in the settings (F9)."))
+            yield Static(
+                t(
+                    "A few details about the shop first. You can change them later in the settings (F9)."
+                )
+            )
             yield from shop_settings_form(t, self.shop.settings)
             yield Button(t("Start (ctrl+s)"), id="save", variant="primary")
         yield Footer()
@@ -73,7 +92,9 @@ class SetupScreen(BaseModal):
         if not self.query_one("#name", Input).value.strip():
             from olga_loyalty.domain.errors import InvalidInput
 
-            show_field_errors(self, {"name": InvalidInput("Please enter the shop's name.", field="name")}, FIELDS)
+            show_field_errors(
+                self, {"name": InvalidInput("Please enter the shop's name.", field="name")}, FIELDS
+            )
             return
         self.db("saved", self.shop.save_settings, read_shop_form(self, self.shop.settings))
 

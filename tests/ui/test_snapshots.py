@@ -1,0 +1,171 @@
+"""Snapshots of every screen and dialog, in English and German, at 80×24, with a fixed clock
+and fixed data. Look at the SVG before accepting one (`pytest --snapshot-update`)."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, TabbedContent
+
+from olga_loyalty.storage.db import close_database
+from olga_loyalty.ui.app import LoyaltyApp
+from tests.ui.conftest import build_shop, settle
+
+SIZE = (80, 24)
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*[ch if ch != " " else "space" for ch in text])
+
+
+async def open_anna(pilot) -> None:
+    await settle(pilot)
+    pilot.app.open_card(1)
+    await settle(pilot)
+
+
+async def search_context(pilot):
+    await settle(pilot)
+
+
+async def search_results(pilot):
+    await settle(pilot)
+    await type_text(pilot, "mueller")
+    await settle(pilot)
+
+
+async def search_no_match(pilot):
+    await settle(pilot)
+    await type_text(pilot, "Zwetschke")
+    await settle(pilot)
+
+
+async def card(pilot):
+    await open_anna(pilot)
+
+
+async def purchase_preview(pilot):
+    await open_anna(pilot)
+    await pilot.press("p")
+    await settle(pilot)
+    await type_text(pilot, "80,00")
+    await pilot.press("tab", "f4")
+    await settle(pilot)
+
+
+async def purchase_error(pilot):
+    await open_anna(pilot)
+    await pilot.press("p")
+    await settle(pilot)
+    await type_text(pilot, "40")
+    await pilot.press("tab", "ctrl+u")
+    await type_text(pilot, "500")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def refund(pilot):
+    await open_anna(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+    await type_text(pilot, "50")
+    await settle(pilot)
+
+
+async def adjust(pilot):
+    await open_anna(pilot)
+    await pilot.press("a")
+    await settle(pilot)
+    await type_text(pilot, "-50")
+    await pilot.press("tab")
+    await type_text(pilot, "Double booking")
+    await settle(pilot)
+
+
+async def register_empty(pilot):
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def register_errors(pilot):
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    pilot.app.screen.query_one("#phone", Input).value = "12"
+    pilot.app.screen.query_one("#email", Input).value = "eva@"
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def edit(pilot):
+    await open_anna(pilot)
+    await pilot.press("e")
+    await settle(pilot)
+
+
+async def consents(pilot):
+    await open_anna(pilot)
+    await pilot.press("c")
+    await settle(pilot)
+
+
+async def confirm_erase(pilot):
+    await consents(pilot)
+    await pilot.press("w")
+    await settle(pilot)
+
+
+def settings_tab(tab: str):
+    async def run(pilot):
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        pilot.app.screen.query_one(TabbedContent).active = tab
+        await settle(pilot)
+
+    run.__name__ = tab.replace("-", "_")
+    return run
+
+
+async def help_screen(pilot):
+    await settle(pilot)
+    await pilot.press("f1")
+    await settle(pilot)
+
+
+SCENARIOS = [
+    search_context,
+    search_results,
+    search_no_match,
+    card,
+    purchase_preview,
+    purchase_error,
+    refund,
+    adjust,
+    register_empty,
+    register_errors,
+    edit,
+    consents,
+    confirm_erase,
+    settings_tab("tab-shop"),
+    settings_tab("tab-programme"),
+    settings_tab("tab-texts"),
+    settings_tab("tab-staff"),
+    help_screen,
+]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
+def test_screen(snap_compare, app_factory, scenario, language):
+    assert snap_compare(app_factory(language), run_before=scenario, terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_first_start(snap_compare, tmp_path, language):
+    shop = build_shop(tmp_path / "new.db", setup_done=False)
+    app = LoyaltyApp(shop, language=language, run_daily=False)
+    try:
+        assert snap_compare(app, run_before=settle, terminal_size=SIZE)
+    finally:
+        close_database()
