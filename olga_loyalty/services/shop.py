@@ -66,6 +66,8 @@ class Shop:
         self.location = location
         self._programme: Programme | None = None
         self._settings: ShopSettings | None = None
+        self._texts: dict[str, ConsentText] | None = None
+        self._staff: list[str] | None = None
 
     # -- time ------------------------------------------------------------------
     def now(self) -> datetime:
@@ -106,12 +108,33 @@ class Shop:
         return self.settings
 
     def staff_names(self) -> list[str]:
-        return list(read_setting("staff") or [])
+        if self._staff is None:
+            self._staff = list(read_setting("staff") or [])
+        return list(self._staff)
+
+    def save_staff(self, names: list[str]) -> list[str]:
+        cleaned = [" ".join(n.split())[:80] for n in names]
+        write_setting("staff", [n for n in dict.fromkeys(cleaned) if n])
+        self._staff = None
+        return self.staff_names()
 
     def remember_staff(self, name: str) -> None:
         name = " ".join(name.split())[:80]
         if name and name not in self.staff_names():
-            write_setting("staff", [*self.staff_names(), name])
+            self.save_staff([*self.staff_names(), name])
+
+    def consent_texts(self) -> dict[str, ConsentText]:
+        """The wording shown now, per purpose (cached; re-read after a change)."""
+        if self._texts is None:
+            self._texts = {p: current_consent_text(p) for p in PURPOSES}
+        return dict(self._texts)
+
+    def warm(self) -> Shop:
+        """Read every cached setting now, so that a screen never waits for the database."""
+        _ = self.settings, self.programme
+        self.staff_names()
+        self.consent_texts()
+        return self
 
     def close(self) -> None:
         close_database()
@@ -152,9 +175,11 @@ def new_consent_text(shop: Shop, purpose: str, text: str) -> ConsentText:
     current = current_consent_text(purpose)
     if current.text == text:
         return current
-    return ConsentText.create(
+    created = ConsentText.create(
         purpose=purpose, version=current.version + 1, text=text, created_at=shop.now()
     )
+    shop._texts = None
+    return created
 
 
 def open_shop(location: str, clock: Clock, *, migrate: bool = True) -> Shop:
@@ -185,4 +210,4 @@ def open_shop(location: str, clock: Clock, *, migrate: bool = True) -> Shop:
                 location=location,
                 reason=str(exc),
             ) from None
-    return Shop(clock, location)
+    return Shop(clock, location).warm()

@@ -19,7 +19,7 @@ from olga_loyalty.domain.customers import (
 )
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.services import customers
-from olga_loyalty.services.shop import PURPOSES, current_consent_text
+from olga_loyalty.services.shop import PURPOSES
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors, translator
 
 PERSON_FIELDS = ["first_name", "last_name", "phone", "email", "birthday", "notes"]
@@ -239,6 +239,7 @@ def _register_and_remember(shop, data, consents, method, staff, referred_by):
     )
     if staff:
         shop.remember_staff(staff)
+    shop.warm()
     return result
 
 
@@ -252,7 +253,7 @@ class RegisterScreen(CustomerForm):
             t("Consents (read the text to the customer or let her read it):"), classes="section"
         )
         for purpose in PURPOSES:
-            text = current_consent_text(purpose)
+            text = self.shop.consent_texts()[purpose]
             yield Checkbox(
                 t(CONSENT_LABELS[purpose]), value=False, id=f"consent_{purpose}", compact=True
             )

@@ -88,6 +88,7 @@ class SearchScreen(BaseScreen):
         t = self.t
         if hits:
             status = t("{count} found", count=len(hits)) if len(hits) < 50 else t("First 50 shown")
+            status += " · " + t("↑↓ choose · Enter opens the card")
         else:
             status = t(
                 "No customer matches '{query}'. Press ctrl+n to register.",

@@ -16,9 +16,7 @@ from olga_loyalty.domain.money import parse_amount, parse_points
 from olga_loyalty.domain.points import Programme, Tier
 from olga_loyalty.services.shop import (
     PURPOSES,
-    current_consent_text,
     new_consent_text,
-    write_setting,
 )
 from olga_loyalty.storage.models import ConsentText
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
@@ -54,12 +52,15 @@ def _consent_versions():
 
 
 def _save_texts(shop, texts: dict[str, str]):
-    return {p: new_consent_text(shop, p, text).version for p, text in texts.items()}
+    versions = {p: new_consent_text(shop, p, text).version for p, text in texts.items()}
+    shop.warm()
+    return versions
 
 
-def _save_staff(names: list[str]) -> list[str]:
-    write_setting("staff", names)
-    return names
+def _save_staff(shop, names: list[str]) -> list[str]:
+    saved = shop.save_staff(names)
+    shop.warm()
+    return saved
 
 
 class SettingsScreen(BaseScreen):
@@ -122,7 +123,7 @@ class SettingsScreen(BaseScreen):
                 for purpose in PURPOSES:
                     yield Label("", id=f"text-label-{purpose}", classes="section")
                     yield TextArea(
-                        current_consent_text(purpose).text,
+                        shop.consent_texts()[purpose].text,
                         id=f"text_{purpose}",
                         classes="consent-edit",
                     )
