@@ -80,17 +80,24 @@ def ascii_fold(text: str) -> str:
     return "".join(ch for ch in decomposed if ch.isascii() and (ch.isalnum() or ch == "."))
 
 
-def demo_phone(n: int) -> str:
-    """A valid, unique mobile number for customer n: German mostly, a few from abroad."""
-    scrambled = (n * 7919 + 1234567) % 100_000_000
-    kind = n % 50
-    if kind == 0:
-        return f"+43664{scrambled % 10_000_000:07d}"
-    if kind == 1:
-        return f"+4179{scrambled % 10_000_000:07d}"
-    if kind == 2:
-        return f"+90532{scrambled % 10_000_000:07d}"
-    return f"+49{DE_MOBILE[n % len(DE_MOBILE)]}{scrambled:08d}"
+def demo_phone(rng: random.Random, used: set[str]) -> str:
+    """A valid mobile number not given out yet: German mostly, a few from abroad.
+
+    Drawn at random (not computed from the customer number), so that a number's last
+    digits say nothing about its country, as in a real customer base."""
+    while True:
+        roll = rng.random()
+        if roll < 0.02:
+            phone = f"+43664{rng.randrange(10_000_000):07d}"
+        elif roll < 0.04:
+            phone = f"+4179{rng.randrange(10_000_000):07d}"
+        elif roll < 0.06:
+            phone = f"+90532{rng.randrange(10_000_000):07d}"
+        else:
+            phone = f"+49{rng.choice(DE_MOBILE)}{rng.randrange(100_000_000):08d}"
+        if phone not in used:
+            used.add(phone)
+            return phone
 
 
 @dataclass
@@ -210,11 +217,12 @@ def generate(
     today = now.date()
     texts = {p: current_consent_text(p) for p in PURPOSES}
     ids = _Ids()
+    phones: set[str] = set()
     totals = {"customers": 0, "purchases": 0, "entries": 0, "refunds": 0}
     for start in range(1, count + 1, batch_size):
         rows = _Rows()
         for n in range(start, min(start + batch_size, count + 1)):
-            _simulate_customer(n, rng, programme, now, today, texts, ids, rows)
+            _simulate_customer(n, rng, programme, now, today, texts, ids, rows, phones)
         _write(rows)
         totals["customers"] += len(rows.customers)
         totals["purchases"] += len(rows.purchases)
@@ -229,14 +237,14 @@ def generate(
     return totals
 
 
-def _simulate_customer(n, rng, programme, now, today, texts, ids, rows) -> None:
+def _simulate_customer(n, rng, programme, now, today, texts, ids, rows, phones) -> None:
     ids.customer += 1
     cid = ids.customer
     female = rng.random() < 0.9
     first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
     last = rng.choice(LAST_NAME_PREFIXES) + rng.choice(LAST_NAMES)
     salutation = ("Frau" if female else "Herr") if rng.random() < 0.8 else ""
-    phone = demo_phone(n)
+    phone = demo_phone(rng, phones)
     email = None
     if rng.random() < 0.8:
         email = f"{ascii_fold(first)}.{ascii_fold(last.replace(' ', ''))}{n}@{rng.choice(DOMAINS)}"

@@ -146,9 +146,16 @@ class CardScreen(BaseScreen):
                 t(KIND_LABELS.get(row.kind, row.kind)),
                 f"{row.points:+d}" if row.points else "",
                 t.money(row.amount) if row.amount is not None else "",
-                fit(row.text, 14),
+                fit(self.note_for(row), 14),
             )
         self.sub_title = f"{c.first_name} {c.last_name}"
+
+    @staticmethod
+    def note_for(row: customers.HistoryRow) -> str:
+        """What the owner typed (adjustment reasons), else the purchase the row belongs to."""
+        if row.kind in ("adjust", "opening") and row.text:
+            return row.text
+        return f"#{row.purchase_id}" if row.purchase_id else ""
 
     # -- actions -------------------------------------------------------------------------
     def action_back(self) -> None:

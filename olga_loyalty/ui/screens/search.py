@@ -42,8 +42,8 @@ class SearchScreen(BaseScreen):
     def on_mount(self) -> None:
         t = self.t
         table = self.query_one(DataTable)
-        table.add_column(t("Name"), width=19, key="name")
-        table.add_column(t("Phone"), width=16, key="phone")
+        table.add_column(t("Name"), width=18, key="name")
+        table.add_column(t("Phone"), width=17, key="phone")
         table.add_column(t("Tier"), width=6, key="tier")
         table.add_column(t("Points"), width=14, key="points")
         table.add_column(t("Expires"), width=11, key="expires")
@@ -104,7 +104,7 @@ class SearchScreen(BaseScreen):
         t, region = self.t, self.shop.region
         for hit in hits:
             table.add_row(
-                fit(f"{hit.last_name}, {hit.first_name}", 19),
+                fit(f"{hit.last_name}, {hit.first_name}", 18),
                 phone_for_display(hit.phone, region),
                 fit(hit.tier, 6),
                 f"{t.number(hit.balance)} · {t.money(hit.balance_value)}",
