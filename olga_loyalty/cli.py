@@ -131,6 +131,53 @@ def build_parser() -> Parser:
     erase.add_argument("--staff", default="")
     erase.add_argument("--json", action="store_true")
 
+    export = sub.add_parser("export", help="write Excel files: newsletter lists, a customer's data")
+    esub = export.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=Parser, required=True
+    )
+    news = esub.add_parser("newsletter", help="contacts with marketing consent for a mailing tool")
+    news.add_argument("--channel", required=True, choices=["email", "sms"])
+    news.add_argument(
+        "--segment",
+        default="all",
+        help="all, birthday:MONTH, expiring:DAYS, lapsed:DAYS, tier:NAME, top:PERCENT",
+    )
+    news.add_argument("--preset", default="generic", choices=["generic", "brevo", "mailchimp"])
+    news.add_argument("--format", default="xlsx", choices=["xlsx", "csv"], dest="file_format")
+    news.add_argument(
+        "--out",
+        metavar="PATH",
+        help="file to write (default: exports/ with a name that says what it is)",
+    )
+    news.add_argument("--json", action="store_true")
+    one = esub.add_parser("customer", help="everything stored about one customer (GDPR Art. 15/20)")
+    one.add_argument("customer", metavar="PHONE_OR_ID")
+    one.add_argument("--json", action="store_true")
+    form = esub.add_parser("consent-form", help="a printable consent form, for a customer or blank")
+    form.add_argument("customer", metavar="PHONE_OR_ID", nargs="?")
+    form.add_argument("--json", action="store_true")
+
+    imp = sub.add_parser("import", help="read customer lists and unsubscribe lists (.xlsx or .csv)")
+    isub = imp.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
+    icust = isub.add_parser("customers", help="import a customer list (all good rows or nothing)")
+    icust.add_argument("file", metavar="FILE")
+    icust.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    icust.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COL=FIELD",
+        help="map a column (header, letter or number) to a field",
+    )
+    icust.add_argument("--staff", default="")
+    icust.add_argument("--json", action="store_true")
+    iuns = isub.add_parser(
+        "unsubscribes", help="withdraw marketing consent for every listed contact"
+    )
+    iuns.add_argument("file", metavar="FILE")
+    iuns.add_argument("--staff", default="")
+    iuns.add_argument("--json", action="store_true")
+
     daily = sub.add_parser(
         "daily", help="write expiry entries and give birthday bonuses (idempotent)"
     )
@@ -610,6 +657,136 @@ def cmd_erase(shop, args, _) -> int:
     return 0
 
 
+def cmd_export_newsletter(shop, args, _) -> int:
+    from pathlib import Path
+
+    from olga_loyalty.services import newsletter
+
+    result = newsletter.export(
+        shop,
+        args.channel,
+        args.segment,
+        preset=args.preset,
+        file_format=args.file_format,
+        out=Path(args.out) if args.out else None,
+    )
+    if args.json:
+        emit_json(
+            {"path": str(result.path), "written": result.written, "left_out": result.left_out}
+        )
+        return 0
+    t = args.t
+    print(t("Wrote {count} customers to {path}.", count=result.written, path=result.path))
+    if result.left_out:
+        reasons = ", ".join(f"{t(reason)}: {n}" for reason, n in sorted(result.left_out.items()))
+        print(t("Left out: {reasons}.", reasons=reasons))
+    return 0
+
+
+def cmd_export_customer(shop, args, _) -> int:
+    from olga_loyalty.services import gdpr
+
+    path = gdpr.access_export(shop, args.customer)
+    if args.json:
+        emit_json({"path": str(path)})
+    else:
+        print(args.t("Wrote everything stored about the customer to {path}.", path=path))
+    return 0
+
+
+def cmd_export_consent_form(shop, args, _) -> int:
+    from olga_loyalty.services import gdpr
+
+    path = gdpr.consent_form(shop, args.customer)
+    if args.json:
+        emit_json({"path": str(path)})
+    else:
+        print(args.t("Wrote the consent form to {path}.", path=path))
+    return 0
+
+
+def import_report_json(report, t) -> dict:
+    return {
+        "file": report.file,
+        "mapping": report.mapping_text(),
+        "rows": report.total,
+        "empty_rows": report.empty,
+        "good": len(report.good),
+        "refused": [{"row": n, "reason": e.render(t.gettext)} for n, e in report.refused],
+        "notes": [{"row": n, "note": e.render(t.gettext)} for n, e in report.notes],
+        "imported": report.imported,
+    }
+
+
+def cmd_import_customers(shop, args, _) -> int:
+    from pathlib import Path
+
+    from olga_loyalty.services import imports
+
+    t = args.t
+    report = imports.check_file(shop, Path(args.file), args.map)
+    if not args.dry_run and report.good:
+        imports.import_rows(shop, report, staff=args.staff)
+    if args.json:
+        emit_json(import_report_json(report, t))
+        return 0
+    mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
+    print(t("Columns: {mapping}", mapping=mapping))
+    for number, error in report.refused:
+        print(t("Row {row} refused: {reason}", row=number, reason=error.render(t.gettext)))
+    for number, note in report.notes:
+        print(t("Row {row}: {note}", row=number, note=note.render(t.gettext)))
+    if args.dry_run:
+        print(
+            t(
+                "Dry run: {good} of {rows} rows can be imported, {refused} refused. Nothing was written.",
+                good=len(report.good),
+                rows=report.total,
+                refused=len(report.refused),
+            )
+        )
+    else:
+        print(
+            t(
+                "Imported {good} of {rows} rows; {refused} refused.",
+                good=report.imported,
+                rows=report.total,
+                refused=len(report.refused),
+            )
+        )
+    return 0
+
+
+def cmd_import_unsubscribes(shop, args, _) -> int:
+    from pathlib import Path
+
+    from olga_loyalty.services import imports
+
+    report = imports.import_unsubscribes(shop, Path(args.file), staff=args.staff)
+    if args.json:
+        emit_json(
+            {
+                "file": report.file,
+                "contacts": report.contacts,
+                "matched": report.matched,
+                "unmatched": report.unmatched,
+                "consents_withdrawn": report.withdrawn,
+            }
+        )
+    else:
+        print(
+            args.t(
+                "{contacts} contacts read: {matched} matched customers, {unmatched} unknown; "
+                "{withdrawn} consents withdrawn. All are on the suppression list.",
+                contacts=report.contacts,
+                matched=report.matched,
+                unmatched=report.unmatched,
+                withdrawn=report.withdrawn,
+            )
+        )
+    return 0
+
+
 def cmd_daily(shop, args, _) -> int:
     from olga_loyalty.services import points
 
@@ -699,6 +876,11 @@ COMMANDS: dict[tuple[str, str | None], Callable] = {
     ("adjust", None): cmd_adjust,
     ("erase", None): cmd_erase,
     ("daily", None): cmd_daily,
+    ("export", "newsletter"): cmd_export_newsletter,
+    ("export", "customer"): cmd_export_customer,
+    ("export", "consent-form"): cmd_export_consent_form,
+    ("import", "customers"): cmd_import_customers,
+    ("import", "unsubscribes"): cmd_import_unsubscribes,
     ("settings", None): cmd_settings,
     ("demo", None): cmd_demo,
 }
@@ -717,7 +899,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         location = database_url(args.db)
         if args.command is None:
             return run_ui(location, clock, args.lang)
-        action = getattr(args, "action", None) if args.command == "customer" else None
+        action = (
+            getattr(args, "action", None)
+            if args.command in ("customer", "export", "import")
+            else None
+        )
         handler = COMMANDS[(args.command, action)]
         from olga_loyalty.services.shop import open_shop
 

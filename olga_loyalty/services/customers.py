@@ -637,7 +637,19 @@ def give_consent(
     customer = resolve(shop, ref)
     if consent_states(customer.id)[purpose].active:
         raise Refused("This consent ({purpose}) is already given.", purpose=purpose)
+    _lift_suppression(customer, purpose)
     return _give(customer.id, purpose, method, _clean_staff(staff), shop.now(), "")
+
+
+def _lift_suppression(customer: Customer, purpose: str) -> None:
+    """A consent given anew, in person, takes the contact off the suppression list."""
+    from olga_loyalty.services.newsletter import digest
+    from olga_loyalty.storage.models import Suppression
+
+    if purpose == "email" and customer.email:
+        Suppression.delete().where(Suppression.digest == digest("email", customer.email)).execute()
+    elif purpose == "sms" and customer.phone:
+        Suppression.delete().where(Suppression.digest == digest("phone", customer.phone)).execute()
 
 
 @write_action

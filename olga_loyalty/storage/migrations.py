@@ -50,8 +50,16 @@ def _create_schema(db: peewee.Database, clock: Clock) -> None:
         ConsentText.create(purpose=purpose, version=1, text=text, created_at=now)
 
 
+def _suppression_list(db: peewee.Database, clock: Clock) -> None:
+    # A new table: its model is defined once for this version and must not change later.
+    from olga_loyalty.storage.models import Suppression
+
+    db.create_tables([Suppression])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "create schema", _create_schema),
+    Migration(2, "suppression list", _suppression_list),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -194,6 +194,16 @@ class BirthdayBonus(BaseModel):
         indexes = ((("customer", "year"), True),)
 
 
+class Suppression(BaseModel):
+    """Contacts that unsubscribed: kept only as a hash, so no import or export brings them back."""
+
+    id = AutoField()
+    kind = CharField(max_length=10)  # email or phone
+    digest = CharField(max_length=64, unique=True)
+    created_at = UtcDateTimeField()
+    source = CharField(max_length=200, default="")
+
+
 def _partial_indexes() -> None:
     # Only lots with points left matter for balances and the daily expiry run.
     Lot.add_index(

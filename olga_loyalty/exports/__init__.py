@@ -1,0 +1,1 @@
+"""Files in and out: .xlsx written with openpyxl, .xlsx read with python-calamine, CSV."""

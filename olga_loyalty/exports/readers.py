@@ -1,0 +1,95 @@
+"""Reading the spreadsheets shops keep: .xlsx (python-calamine, fast) and CSV as Excel writes it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from pathlib import Path
+
+from olga_loyalty.domain.errors import InvalidInput
+
+ENCODINGS = ("utf-8-sig", "cp1252")
+MAX_ROWS = 500_000
+
+
+def read_table(path: Path) -> list[list]:
+    """All rows of the first sheet (or the CSV) as lists of plain values; row 1 is the header."""
+    if not path.exists():
+        raise InvalidInput("The file {path} does not exist.", field="file", path=str(path))
+    if not path.is_file():
+        raise InvalidInput("{path} is not a file.", field="file", path=str(path))
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        rows = _read_workbook(path)
+    elif suffix in (".csv", ".txt"):
+        rows = _read_csv(path)
+    else:
+        raise InvalidInput(
+            "{name} is neither an Excel file (.xlsx) nor a CSV file (.csv).",
+            field="file",
+            name=path.name,
+        )
+    if len(rows) > MAX_ROWS:
+        raise InvalidInput("The file has more than {most} rows.", field="file", most=MAX_ROWS)
+    return rows
+
+
+def _read_workbook(path: Path) -> list[list]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception:  # calamine raises its own errors for broken zips, bad XML, passwords
+        raise InvalidInput(
+            "{name} cannot be read as an Excel file: it is damaged, protected or not really "
+            ".xlsx. Open it in Excel and save it again.",
+            field="file",
+            name=path.name,
+        ) from None
+    return [[_cell(v) for v in row] for row in rows]
+
+
+def _cell(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, datetime):
+        return value.date() if value.time() == datetime.min.time() else value
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _read_csv(path: Path) -> list[list]:
+    raw = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes almost anything
+        raise InvalidInput("{name} is not a text file.", field="file", name=path.name)
+    if "\x00" in text:
+        raise InvalidInput("{name} is not a text file.", field="file", name=path.name)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    if first.count("\t") > max(first.count(";"), first.count(",")):
+        delimiter = "\t"
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return [[cell.strip() for cell in row] for row in reader]
+    except csv.Error:
+        raise InvalidInput(
+            "{name} is not a readable CSV file.", field="file", name=path.name
+        ) from None
+
+
+def as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value).strip()

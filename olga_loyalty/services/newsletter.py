@@ -1,0 +1,362 @@
+"""The newsletter export (SPEC §7, shared/EXPORT_COLUMNS.md): who may be written to, and the file.
+
+Only customers with active marketing consent for the channel (and an email for `email`),
+never erased ones, never anyone on the suppression list. Segments pick customers first;
+the consent rules then say who is written and who is left out, and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from peewee import Case, fn
+
+from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.domain.money import ZERO, from_cents
+from olga_loyalty.exports.cells import Column, CsvWriter, XlsxWriter, free_path
+from olga_loyalty.services.shop import Shop
+from olga_loyalty.storage.models import Consent, Customer, Lot, Purchase, Refund, Suppression
+
+CHANNELS = ("email", "sms")
+PRESETS = ("generic", "brevo", "mailchimp")
+FORMATS = ("xlsx", "csv")
+EXPORTS = Path("exports")
+
+# generic header, brevo, mailchimp, kind, width
+COLUMNS = [
+    ("email", "EMAIL", "Email Address", "text", 30),
+    ("first_name", "FIRSTNAME", "First Name", "text", 16),
+    ("last_name", "LASTNAME", "Last Name", "text", 18),
+    ("salutation", "SALUTATION", "Salutation", "text", 10),
+    ("phone", "SMS", "Phone Number", "phone", 17),
+    ("birthday", "BIRTHDAY", "Birthday", "date", 12),
+    ("language", "LANGUAGE", "Language", "text", 9),
+    ("tier", "TIER", "Tier", "text", 10),
+    ("points", "POINTS", "Points", "int", 8),
+    ("points_value", "POINTS_VALUE", "Points Value", "money", 12),
+    ("points_expiring", "POINTS_EXPIRING", "Points Expiring", "int", 15),
+    ("points_expire_on", "POINTS_EXPIRE_ON", "Points Expire On", "date", 16),
+    ("customer_id", "EXT_ID", "Customer ID", "int", 11),
+    ("consent_at", "CONSENT_AT", "Consent At", "text", 26),
+    ("consent_method", "CONSENT_METHOD", "Consent Method", "text", 15),
+    ("consent_text_version", "CONSENT_TEXT_VERSION", "Consent Text Version", "int", 20),
+    ("tags", "TAGS", "Tags", "text", 24),
+]
+
+
+def columns_for(preset: str) -> list[Column]:
+    index = PRESETS.index(preset)
+    cols = []
+    for generic, brevo, mailchimp, kind, width in COLUMNS:
+        header = (generic, brevo, mailchimp)[index]
+        if preset == "mailchimp" and generic == "birthday":
+            kind = "text"  # Mailchimp takes birthdays as MM/DD text
+        cols.append(Column(header, kind, width))
+    return cols
+
+
+def digest(kind: str, value: str) -> str:
+    """The suppression list keeps only this hash of a normalised email or phone."""
+    return hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # all, birthday, expiring, lapsed, tier, top
+    value: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.kind if self.kind == "all" else f"{self.kind}-{self.value}"
+
+
+def parse_segment(text: str, shop: Shop) -> Segment:
+    """`all`, `birthday:MONTH`, `expiring:DAYS`, `lapsed:DAYS`, `tier:NAME`, `top:PERCENT`."""
+    raw = (text or "all").strip()
+    kind, _, value = raw.partition(":")
+    kind, value = kind.strip().lower(), value.strip()
+    if kind == "all" and not value:
+        return Segment("all")
+    limits = {"birthday": (1, 12), "expiring": (1, 3650), "lapsed": (1, 3650), "top": (1, 100)}
+    if kind in limits:
+        low, high = limits[kind]
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise InvalidInput(
+                "The segment {kind} needs a whole number from {low} to {high}, like {kind}:{high}.",
+                field="segment",
+                kind=kind,
+                low=low,
+                high=high,
+            )
+        return Segment(kind, str(int(value)))
+    if kind == "tier":
+        tier = shop.programme.tier_named(value)
+        if tier is None:
+            names = ", ".join(t.name for t in shop.programme.tiers)
+            raise InvalidInput(
+                "There is no tier '{name}'. Tiers: {names}.",
+                field="segment",
+                name=value[:40],
+                names=names,
+            )
+        return Segment("tier", tier.name)
+    raise InvalidInput(
+        "Unknown segment '{text}'. Use all, birthday:MONTH, expiring:DAYS, lapsed:DAYS, "
+        "tier:NAME or top:PERCENT.",
+        field="segment",
+        text=raw[:40],
+    )
+
+
+@dataclass
+class Recipient:
+    customer: object  # a row with the customer's columns
+    points: int = 0
+    expiring: int = 0
+    soonest: date | None = None
+    tier: str = ""
+    consent: object | None = None
+
+
+@dataclass
+class Selection:
+    channel: str
+    segment: Segment
+    recipients: list[Recipient] = field(default_factory=list)
+    left_out: Counter = field(default_factory=Counter)
+
+    @property
+    def count(self) -> int:
+        return len(self.recipients)
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def select(shop: Shop, channel: str, segment: Segment) -> Selection:
+    """Who the export writes and who it leaves out (no consent, no email, suppressed)."""
+    if channel not in CHANNELS:
+        raise InvalidInput("The channel must be email or sms.", field="channel")
+    today, now, programme = shop.today(), shop.now(), shop.programme
+    people = {
+        c.id: c
+        for c in Customer.select(
+            Customer.id, Customer.first_name, Customer.last_name, Customer.salutation,
+            Customer.phone, Customer.email, Customer.birthday, Customer.language,
+            Customer.registered_at,
+        )
+        .where(Customer.erased_at.is_null())
+        .namedtuples()
+    }
+    ids = list(people)
+    soon = today + timedelta(days=30)
+    window = today + timedelta(days=int(segment.value) if segment.kind == "expiring" else 30)
+    lots = (
+        Lot.select(
+            Lot.customer_id,
+            fn.SUM(Lot.remaining),
+            fn.SUM(Case(None, [(Lot.expires_on <= soon, Lot.remaining)], 0)),
+            fn.SUM(Case(None, [(Lot.expires_on <= window, Lot.remaining)], 0)),
+            fn.MIN(Lot.expires_on),
+        )
+        .where((Lot.remaining > 0) & (Lot.expires_on >= today))
+        .group_by(Lot.customer_id)
+        .tuples()
+    )
+    points = {cid: (int(p or 0), int(e or 0), int(w or 0), _as_date(s)) for cid, p, e, w, s in lots}
+    start = now - timedelta(days=programme.tier_window_days)
+    spent = _spent_since(start, now)
+    selected = _segment_ids(segment, ids, people, points, spent, shop)
+    consents = {
+        c.customer: c
+        for c in Consent.select(
+            Consent.customer_id, Consent.given_at, Consent.method, Consent.text_version
+        )
+        .where((Consent.purpose == channel) & Consent.withdrawn_at.is_null())
+        .order_by(Consent.given_at)
+        .namedtuples()
+    }
+    suppressed = {s.digest for s in Suppression.select(Suppression.digest)}
+    result = Selection(channel, segment)
+    for cid in selected:
+        customer = people[cid]
+        consent = consents.get(cid)
+        if consent is None:
+            result.left_out["no consent"] += 1
+            continue
+        contact = customer.email if channel == "email" else customer.phone
+        if not contact:
+            result.left_out["no email"] += 1
+            continue
+        kind = "email" if channel == "email" else "phone"
+        if digest(kind, contact) in suppressed:
+            result.left_out["suppressed"] += 1
+            continue
+        total, expiring, _, soonest = points.get(cid, (0, 0, 0, None))
+        result.recipients.append(
+            Recipient(
+                customer,
+                total,
+                expiring,
+                soonest,
+                programme.tier_for(spent.get(cid, ZERO)).name,
+                consent,
+            )
+        )
+    return result
+
+
+def _spent_since(start: datetime, end: datetime) -> dict[int, Decimal]:
+    paid = dict(
+        Purchase.select(Purchase.customer_id, fn.SUM(Purchase.paid).coerce(False))
+        .where((Purchase.created_at > start) & (Purchase.created_at <= end))
+        .group_by(Purchase.customer_id)
+        .tuples()
+    )
+    back = dict(
+        Refund.select(Refund.customer_id, fn.SUM(Refund.paid_back).coerce(False))
+        .join(Purchase, on=(Refund.purchase == Purchase.id))
+        .where(
+            (Purchase.created_at > start)
+            & (Purchase.created_at <= end)
+            & (Refund.created_at <= end)
+        )
+        .group_by(Refund.customer_id)
+        .tuples()
+    )
+    return {cid: from_cents(int(c or 0) - int(back.get(cid) or 0)) for cid, c in paid.items()}
+
+
+def _segment_ids(segment, ids, people, points, spent, shop) -> list[int]:
+    kind = segment.kind
+    if kind == "all":
+        return ids
+    if kind == "birthday":
+        month = int(segment.value)
+        return [i for i in ids if people[i].birthday and people[i].birthday.month == month]
+    if kind == "expiring":
+        return [i for i in ids if points.get(i, (0, 0, 0, None))[2] > 0]
+    if kind == "tier":
+        programme = shop.programme
+        return [i for i in ids if programme.tier_for(spent.get(i, ZERO)).name == segment.value]
+    if kind == "top":
+        spenders = sorted((i for i in ids if spent.get(i, ZERO) > 0), key=lambda i: (-spent[i], i))
+        return spenders[: math.ceil(len(spenders) * int(segment.value) / 100)]
+    if kind == "lapsed":
+        since = shop.now() - timedelta(days=int(segment.value))
+        recent = {
+            cid
+            for (cid,) in Purchase.select(Purchase.customer_id)
+            .where(Purchase.created_at > since)
+            .distinct()
+            .tuples()
+        }
+        return [i for i in ids if i not in recent and people[i].registered_at <= since]
+    raise ValueError(kind)
+
+
+def rows(selection: Selection, preset: str, shop: Shop) -> Iterator[list]:
+    tags_segment = "" if selection.segment.kind == "all" else selection.segment.label
+    for r in selection.recipients:
+        c = r.customer
+        birthday = c.birthday
+        if preset == "mailchimp" and birthday:
+            birthday = birthday.strftime("%m/%d")
+        yield [
+            c.email if selection.channel == "email" else None,
+            c.first_name,
+            c.last_name,
+            c.salutation or None,
+            c.phone if selection.channel == "sms" or _has_sms(c.id, selection) else None,
+            birthday,
+            c.language,
+            r.tier,
+            r.points,
+            shop.programme.value_of(r.points),
+            r.expiring,
+            r.soonest,
+            c.id,
+            r.consent.given_at.isoformat(timespec="seconds") if r.consent else None,
+            r.consent.method if r.consent else None,
+            r.consent.text_version if r.consent else None,
+            ",".join(t for t in (r.tier, tags_segment) if t),
+        ]
+
+
+def _has_sms(customer_id: int, selection: Selection) -> bool:
+    """The phone column is filled only with sms consent (EXPORT_COLUMNS.md)."""
+    sms = getattr(selection, "_sms", None)
+    if sms is None:
+        sms = {
+            cid
+            for (cid,) in Consent.select(Consent.customer_id)
+            .where((Consent.purpose == "sms") & Consent.withdrawn_at.is_null())
+            .tuples()
+        }
+        selection._sms = sms  # type: ignore[attr-defined]
+    return customer_id in sms
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    written: int
+    left_out: dict[str, int]
+
+
+def export(
+    shop: Shop,
+    channel: str,
+    segment: str = "all",
+    *,
+    preset: str = "generic",
+    file_format: str = "xlsx",
+    out: Path | None = None,
+    folder: Path = EXPORTS,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportResult:
+    if preset not in PRESETS:
+        raise InvalidInput("The preset must be generic, brevo or mailchimp.", field="preset")
+    if file_format not in FORMATS:
+        raise InvalidInput("The format must be xlsx or csv.", field="format")
+    parsed = parse_segment(segment, shop)
+    selection = select(shop, channel, parsed)
+    suffix = f".{file_format}"
+    if out is not None:
+        if out.exists():
+            raise InvalidInput(
+                "{path} exists already; an export never overwrites a file.",
+                field="out",
+                path=str(out),
+            )
+        if not out.parent.exists():
+            raise InvalidInput(
+                "The folder {folder} does not exist.", field="out", folder=str(out.parent)
+            )
+        path = out
+    else:
+        stem = f"newsletter-{channel}-{parsed.label}-{shop.today().isoformat()}"
+        path = free_path(folder, stem, suffix)
+    writer_class = XlsxWriter if file_format == "xlsx" else CsvWriter
+    writer = writer_class(path, columns_for(preset), title=f"newsletter {channel}")
+    written = 0
+    total = selection.count
+    for values in rows(selection, preset, shop):
+        writer.write(values)
+        written += 1
+        if progress and written % 1000 == 0:
+            progress(written, total)
+    writer.close()
+    if progress:
+        progress(written, total)
+    return ExportResult(path, written, dict(selection.left_out))
