@@ -72,6 +72,15 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
             field=field,
             text=_show(text),
         )
+    if text.isdigit() and not text.startswith("0") and len(text) >= 10:
+        # "4915112345678": an international number whose "+" was lost (a spreadsheet number
+        # cell); a national number with its area code always starts with 0.
+        try:
+            international = phonenumbers.parse("+" + text, None)
+        except NumberParseException:
+            international = None
+        if international is not None and phonenumbers.is_valid_number(international):
+            return phonenumbers.format_number(international, PhoneNumberFormat.E164)
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:

@@ -3,6 +3,7 @@ printable consent form (§4). Erasure (Art. 17) lives with the customers service
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from olga_loyalty.domain.customers import phone_for_display
@@ -12,6 +13,7 @@ from olga_loyalty.services.shop import PURPOSES, Shop
 from olga_loyalty.storage.models import LedgerEntry, Purchase, Refund
 
 EXPORTS = Path("exports")
+E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
 def _sheet(workbook, title: str, headers: list[str], rows: list[list]) -> None:
@@ -23,7 +25,10 @@ def _sheet(workbook, title: str, headers: list[str], rows: list[list]) -> None:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for row in rows:
-        sheet.append([neutralise(v) if isinstance(v, str) else v for v in row])
+        # a phone in E.164 stays as it is (a text cell); any other text is made inert
+        sheet.append(
+            [neutralise(v) if isinstance(v, str) and not E164.fullmatch(v) else v for v in row]
+        )
     for index, header in enumerate(headers, start=1):
         widest = max(
             [len(str(header))] + [len(str(r[index - 1])) for r in rows if r[index - 1] is not None]

@@ -229,14 +229,7 @@ class ImportReport:
 
 
 def _phone(value, region: str) -> str:
-    text = as_text(value)
-    try:
-        return normalize_phone(text, region)
-    except InvalidInput:
-        digits = re.sub(r"\D", "", text)
-        if digits and digits == text.replace(" ", "") and not text.startswith("0"):
-            return normalize_phone("+" + digits, region)  # a number cell lost its "+"
-        raise
+    return normalize_phone(as_text(value), region)
 
 
 def check_file(
@@ -504,7 +497,11 @@ def import_unsubscribes(shop: Shop, path: Path, *, staff: str = "") -> Unsubscri
     emails, phones = set(), set()
     for row in table:
         for value in row:
+            if isinstance(value, (date, float)) or isinstance(value, bool):
+                continue  # dates and amounts are not contacts
             text = as_text(value)
+            if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{2,4}", text):
+                continue
             if "@" in text:
                 try:
                     emails.add(normalize_email(text).lower())

@@ -151,8 +151,14 @@ def select(shop: Shop, channel: str, segment: Segment) -> Selection:
     people = {
         c.id: c
         for c in Customer.select(
-            Customer.id, Customer.first_name, Customer.last_name, Customer.salutation,
-            Customer.phone, Customer.email, Customer.birthday, Customer.language,
+            Customer.id,
+            Customer.first_name,
+            Customer.last_name,
+            Customer.salutation,
+            Customer.phone,
+            Customer.email,
+            Customer.birthday,
+            Customer.language,
             Customer.registered_at,
         )
         .where(Customer.erased_at.is_null())

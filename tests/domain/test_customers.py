@@ -124,3 +124,9 @@ def test_names_are_trimmed_and_control_characters_refused():
         today=TODAY,
     )
     assert str(errors["first_name"]) == "The first name contains characters that cannot be printed."
+
+
+def test_a_number_cell_that_lost_its_plus():
+    assert normalize_phone("4915134567890", "DE") == "+4915134567890"
+    assert normalize_phone("015134567890", "DE") == "+4915134567890"
+    assert normalize_phone("436641234567", "DE") == "+436641234567"

@@ -14,26 +14,62 @@ from tests.conftest import register
 
 @pytest.fixture
 def shop_people(shop, clock, tmp_path):
-    anna = register(shop, "Anna", "Müller", phone="0151 1111 1111", email="Anna@Example.com",
-                    birthday="1980-03-05", salutation="Frau", consents={"data_processing", "email", "sms"})
+    anna = register(
+        shop,
+        "Anna",
+        "Müller",
+        phone="0151 1111 1111",
+        email="Anna@Example.com",
+        birthday="1980-03-05",
+        salutation="Frau",
+        consents={"data_processing", "email", "sms"},
+    )
     berta = register(shop, "Berta", "Bauer", phone="0151 2222 2222", email="berta@example.com")
-    carla = register(shop, "Carla", "Conti", phone="0151 3333 3333", consents={"data_processing", "sms"})
-    dora = register(shop, "Dora", "Dietz", phone="0151 4444 4444", email="dora@example.com",
-                    consents={"data_processing", "email"})
-    erna = register(shop, "Erna", "Ebert", phone="0151 5555 5555", email="erna@example.com",
-                    consents={"data_processing", "email"})
-    frida = register(shop, "Frida", "Fuchs", phone="0151 7777 7777", email="frida@example.com",
-                     consents={"data_processing", "email"})
-    evil = register(shop, '=HYPERLINK("http://x","click")', "Hacker", phone="0151 6666 6666",
-                    email="evil@example.com", consents={"data_processing", "email"},
-                    notes="+SUM(A1)")
+    carla = register(
+        shop, "Carla", "Conti", phone="0151 3333 3333", consents={"data_processing", "sms"}
+    )
+    dora = register(
+        shop,
+        "Dora",
+        "Dietz",
+        phone="0151 4444 4444",
+        email="dora@example.com",
+        consents={"data_processing", "email"},
+    )
+    erna = register(
+        shop,
+        "Erna",
+        "Ebert",
+        phone="0151 5555 5555",
+        email="erna@example.com",
+        consents={"data_processing", "email"},
+    )
+    frida = register(
+        shop,
+        "Frida",
+        "Fuchs",
+        phone="0151 7777 7777",
+        email="frida@example.com",
+        consents={"data_processing", "email"},
+    )
+    evil = register(
+        shop,
+        '=HYPERLINK("http://x","click")',
+        "Hacker",
+        phone="0151 6666 6666",
+        email="evil@example.com",
+        consents={"data_processing", "email"},
+        notes="+SUM(A1)",
+    )
     points.record_purchase(shop, anna.id, "600.00")  # Silver from now on, 600 points
     clock.advance(days=50)  # the welcome bonuses (60 days) now expire within 30 days
     points.record_purchase(shop, dora.id, "20.00")
     customers.erase(shop, erna.id)
     unsub = tmp_path / "unsub.csv"
-    unsub.write_text("Email;Datum\ndora@example.com;2026-02-01\nfrida.old@example.com;2026-02-01\n",
-                     encoding="utf-8")
+    unsub.write_text(
+        "Email;Datum\ndora@example.com;2026-02-01\nfrida.old@example.com;2026-02-01\n",
+        encoding="utf-8",
+    )
     imports.import_unsubscribes(shop, unsub)
     # Frida changes her email to the old address that unsubscribed: it stays suppressed.
     customers.edit(shop, frida.id, customers.CustomerInput(email="frida.old@example.com"))
@@ -54,16 +90,44 @@ def test_email_export_rows_cell_by_cell(shop, shop_people, tmp_path):
     assert result.left_out == {"no consent": 3, "suppressed": 1}
     rows, sheet = read(result.path)
     assert rows[0] == [
-        "email", "first_name", "last_name", "salutation", "phone", "birthday", "language", "tier",
-        "points", "points_value", "points_expiring", "points_expire_on", "customer_id",
-        "consent_at", "consent_method", "consent_text_version", "tags",
+        "email",
+        "first_name",
+        "last_name",
+        "salutation",
+        "phone",
+        "birthday",
+        "language",
+        "tier",
+        "points",
+        "points_value",
+        "points_expiring",
+        "points_expire_on",
+        "customer_id",
+        "consent_at",
+        "consent_method",
+        "consent_text_version",
+        "tags",
     ]
     assert rows[1] == [
-        "Anna@example.com", "Anna", "Müller", "Frau", "+4915111111111", datetime(1980, 3, 5),
-        "de", "Silver", 700, 35, 100, datetime(2026, 3, 11), 1, "2026-01-10T09:00:00+00:00",
-        "paper_signed", 1, "Silver",
+        "Anna@example.com",
+        "Anna",
+        "Müller",
+        "Frau",
+        "+4915111111111",
+        datetime(1980, 3, 5),
+        "de",
+        "Silver",
+        700,
+        35,
+        100,
+        datetime(2026, 3, 11),
+        1,
+        "2026-01-10T09:00:00+00:00",
+        "paper_signed",
+        1,
+        "Silver",
     ]
-    assert rows[2][1] == "'=HYPERLINK(\"http://x\",\"click\")"  # inert text, not a formula
+    assert rows[2][1] == '\'=HYPERLINK("http://x","click")'  # inert text, not a formula
     assert rows[2][4] is None  # no sms consent: no phone
     phone = sheet.cell(2, 5)
     assert (phone.value, phone.data_type) == ("+4915111111111", "s")
@@ -77,13 +141,18 @@ def test_sms_export_and_presets(shop, shop_people, tmp_path):
     rows, _ = read(result.path)
     assert rows[0][:5] == ["EMAIL", "FIRSTNAME", "LASTNAME", "SALUTATION", "SMS"]
     assert [(r[0], r[1], r[4]) for r in rows[1:]] == [
-        (None, "Anna", "+4915111111111"), (None, "Carla", "+4915133333333")]
+        (None, "Anna", "+4915111111111"),
+        (None, "Carla", "+4915133333333"),
+    ]
     assert result.left_out == {"no consent": 4}
-    mailchimp = newsletter.export(shop, "email", "all", preset="mailchimp", file_format="csv",
-                                  folder=tmp_path)
+    mailchimp = newsletter.export(
+        shop, "email", "all", preset="mailchimp", file_format="csv", folder=tmp_path
+    )
     text = mailchimp.path.read_text("utf-8").splitlines()
     assert text[0].startswith("Email Address,First Name,Last Name,Salutation,Phone Number,Birthday")
-    assert text[1].startswith("Anna@example.com,Anna,Müller,Frau,+4915111111111,03/05,de,Silver,700,35.00,")
+    assert text[1].startswith(
+        "Anna@example.com,Anna,Müller,Frau,+4915111111111,03/05,de,Silver,700,35.00,"
+    )
     assert "'=HYPERLINK" in text[2]
 
 
@@ -109,15 +178,19 @@ def test_segments(shop, shop_people, tmp_path, segment, expected, label):
 
 
 def test_bad_segments_and_never_overwrite(shop, shop_people, tmp_path):
-    for bad, message in [("tier:Platin", "There is no tier 'Platin'. Tiers: Base, Silver, Gold."),
-                         ("birthday:13", "The segment birthday needs a whole number from 1 to 12"),
-                         ("soon", "Unknown segment 'soon'")]:
+    for bad, message in [
+        ("tier:Platin", "There is no tier 'Platin'. Tiers: Base, Silver, Gold."),
+        ("birthday:13", "The segment birthday needs a whole number from 1 to 12"),
+        ("soon", "Unknown segment 'soon'"),
+    ]:
         with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(".", r"\.")):
             newsletter.export(shop, "email", bad, folder=tmp_path)
     first = newsletter.export(shop, "email", folder=tmp_path).path
     second = newsletter.export(shop, "email", folder=tmp_path).path
-    assert (first.name, second.name) == ("newsletter-email-all-2026-03-01.xlsx",
-                                         "newsletter-email-all-2026-03-01-2.xlsx")
+    assert (first.name, second.name) == (
+        "newsletter-email-all-2026-03-01.xlsx",
+        "newsletter-email-all-2026-03-01-2.xlsx",
+    )
     with pytest.raises(InvalidInput, match="exists already"):
         newsletter.export(shop, "email", out=first)
 

@@ -1,0 +1,202 @@
+"""Importing a messy, real-looking customer list, and unsubscribe lists."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import openpyxl
+import pytest
+
+from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.services import imports, ledger
+from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Lot
+from tests.conftest import register
+
+HEADER = ["Kundennr.", "Name", "Telefon", "E-Mail", "Geburtstag", "Punkte", "Newsletter"]
+ROWS = [
+    [1, "Anna Müller", "0151 1234 5678", "anna@example.com", "24.12.1980", 120, "ja"],
+    [2, "Müller, Berta", "0049 151 23456789", "", "", None, ""],
+    [None, None, None, None, None, None, None],
+    [3, "Carla von Berg", 4915134567890, "carla@example.com", date(1975, 5, 1), 0, "x"],
+    [4, "Dora", "0151 4567 8901", "", "", None, ""],
+    [5, "Eva Engel", "12", "", "", None, ""],
+    [6, "Fritz Doppelt", "+49 151 12345678", "", "", None, ""],
+    [7, "Gina Gans", "0151 9999 0000", "gina@", "", None, ""],
+    [8, "Hanna Huber", "0151 8888 0000", "", "31.02.1990", None, ""],
+    [9, "Ines Ilg", "0151 7777 0000", "", "", "abc", ""],
+    [10, "Jana Jung", "0151 5555 5555", "", "", None, ""],
+]
+EXPECTED_REFUSED = [
+    (6, "Please enter the first name."),
+    (7, "The phone number 12 is too short: please add the area code or mobile prefix."),
+    (8, "The phone +4915112345678 is already in row 2."),
+    (9, "'gina@' is not an email address (like name@example.com)."),
+    (10, "'31.02.1990' is not a date. Type the birthday like 1980-12-24 or 24.12.1980."),
+    (11, "'abc' is not a whole number of points."),
+    (12, "The phone +4915155555555 is already registered."),
+]
+
+
+def write_xlsx(path, header=HEADER, rows=ROWS):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def write_csv(path, header=HEADER, rows=ROWS, encoding="cp1252"):
+    lines = [";".join(header)]
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, date):
+                value = value.strftime("%d.%m.%Y")
+            cells.append("" if value is None else str(value))
+        lines.append(";".join(cells))
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def dump(db_path):
+    with sqlite3.connect(db_path) as conn:
+        return list(conn.iterdump())
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv-cp1252", "csv-utf8-bom"])
+def test_messy_file_exact_report_and_rows(shop, tmp_path, db_path, kind):
+    register(shop, "Jana", "Jung", phone="0151 5555 5555")
+    if kind == "xlsx":
+        path = write_xlsx(tmp_path / "kunden.xlsx")
+    else:
+        encoding = "cp1252" if kind == "csv-cp1252" else "utf-8-sig"
+        path = write_csv(tmp_path / "kunden.csv", encoding=encoding)
+    before = dump(db_path)
+    report = imports.check_file(shop, path)
+    assert report.mapping_text() == {
+        "Name": "name",
+        "Telefon": "phone",
+        "E-Mail": "email",
+        "Geburtstag": "birthday",
+        "Punkte": "points",
+        "Newsletter": "consent_email",
+    }
+    assert (report.total, report.empty) == (10, 1)
+    assert [(n, str(e)) for n, e in report.refused] == EXPECTED_REFUSED
+    assert [r.row for r in report.good] == [2, 3, 5]
+    assert dump(db_path) == before  # the dry run wrote nothing
+
+    assert imports.import_rows(shop, report, staff="Olga") == 3
+    rows = {c.last_name: c for c in Customer.select().where(Customer.id > 1)}
+    assert sorted(rows) == ["Müller", "Müller", "von Berg"] or sorted(rows) == [
+        "Müller",
+        "von Berg",
+    ]
+    anna = Customer.get(Customer.phone == "+4915112345678")
+    assert (anna.first_name, anna.last_name, anna.email, anna.birthday) == (
+        "Anna",
+        "Müller",
+        "anna@example.com",
+        date(1980, 12, 24),
+    )
+    berta = Customer.get(Customer.phone == "+4915123456789")
+    assert (berta.first_name, berta.last_name, berta.email) == ("Berta", "Müller", None)
+    carla = Customer.get(Customer.phone == "+4915134567890")
+    assert (carla.first_name, carla.last_name, carla.birthday) == (
+        "Carla",
+        "von Berg",
+        date(1975, 5, 1),
+    )
+    assert ledger.balance(anna.id, shop.today()) == 120
+    opening = LedgerEntry.get(LedgerEntry.customer == anna.id)
+    assert (opening.kind, opening.points, opening.reason) == (
+        "opening",
+        120,
+        "opening balance from import",
+    )
+    assert Lot.get(Lot.customer == anna.id).expires_on == date(2027, 1, 10)
+    consents = sorted(
+        (c.customer_id, c.purpose, c.method) for c in Consent.select().where(Consent.customer != 1)
+    )
+    assert consents == [(anna.id, "email", "paper_signed"), (carla.id, "email", "paper_signed")]
+    assert Consent.get(Consent.customer == anna.id).source == f"import {path.name} row 2"
+
+    again = imports.check_file(shop, path)
+    assert again.good == []  # a second run imports nothing new
+    assert [n for n, _ in again.refused] == [2, 3, 5, 6, 7, 8, 9, 10, 11, 12]
+
+
+def test_mapping_can_be_overridden(shop, tmp_path):
+    path = write_xlsx(tmp_path / "x.xlsx", ["Wer", "Nummer"], [["Anna Müller", "0151 1234 5678"]])
+    with pytest.raises(InvalidInput, match="No usable columns in x.xlsx"):
+        imports.check_file(shop, path)
+    report = imports.check_file(shop, path, ["Wer=name", "B=phone"])
+    assert [r.data.last_name for r in report.good] == ["Müller"]
+    with pytest.raises(InvalidInput, match="Write a mapping as COLUMN=FIELD"):
+        imports.check_file(shop, path, ["Wer=nickname"])
+
+
+def test_broken_files_are_refused_and_nothing_is_written(shop, tmp_path, db_path):
+    before = dump(db_path)
+    corrupt = tmp_path / "kaputt.xlsx"
+    corrupt.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    with pytest.raises(InvalidInput, match="kaputt.xlsx cannot be read as an Excel file"):
+        imports.check_file(shop, corrupt)
+    useless = write_csv(tmp_path / "useless.csv", ["Farbe", "Größe"], [["rot", "38"]])
+    with pytest.raises(InvalidInput, match="No usable columns in useless.csv"):
+        imports.check_file(shop, useless)
+    (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    with pytest.raises(InvalidInput, match="is neither an Excel file"):
+        imports.check_file(shop, tmp_path / "x.pdf")
+    with pytest.raises(InvalidInput, match="does not exist"):
+        imports.check_file(shop, tmp_path / "missing.xlsx")
+    assert dump(db_path) == before
+
+
+def test_name_splitting():
+    assert imports.split_name("Anna Maria von der Heide") == ("Anna Maria", "von der Heide")
+    assert imports.split_name("Müller, Anna") == ("Anna", "Müller")
+    assert imports.split_name("Cher") == ("", "Cher")
+
+
+def test_unsubscribes_withdraw_and_suppress(shop, tmp_path):
+    anna = register(
+        shop,
+        phone="0151 1234 5678",
+        email="anna@example.com",
+        consents={"data_processing", "email", "sms"},
+    )
+    path = write_xlsx(
+        tmp_path / "abmeldungen.xlsx",
+        ["Kontakt", "Wann"],
+        [
+            ["ANNA@example.com", "2026-01-01"],
+            ["someone@else.org", ""],
+            ["+49 151 12345678", ""],
+            ["kein Kontakt", ""],
+        ],
+    )
+    report = imports.import_unsubscribes(shop, path)
+    assert (report.contacts, report.matched, report.unmatched, report.withdrawn) == (3, 2, 1, 2)
+    states = {c.purpose: c for c in Consent.select().where(Consent.customer == anna.id)}
+    assert (
+        states["email"].withdrawn_at is not None and states["email"].withdrawn_method == "digital"
+    )
+    assert states["email"].withdrawn_source == "unsubscribe import abmeldungen.xlsx"
+    assert states["sms"].withdrawn_at is not None
+    assert states["data_processing"].withdrawn_at is None
+    assert imports.is_suppressed("email", "someone@else.org")
+    # a later import cannot bring the address back with consent
+    again = write_xlsx(
+        tmp_path / "again.xlsx",
+        ["Vorname", "Nachname", "Handy", "Mail", "Newsletter"],
+        [["Some", "One", "0151 2000 3000", "someone@else.org", "ja"]],
+    )
+    checked = imports.check_file(shop, again)
+    assert checked.good[0].consents == set()
+    assert [str(note) for _, note in checked.notes] == [
+        "The email is on the suppression list: imported without email consent."
+    ]
