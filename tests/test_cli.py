@@ -390,3 +390,67 @@ def test_no_input_gives_a_traceback(run, command, first, second):
     assert code in (0, 1, 2)
     assert "Traceback" not in err
     assert code == 0 or (err.startswith("error: ") and err.count("\n") == 1)
+
+
+def test_export_and_import_commands(run, tmp_path, monkeypatch):
+    import openpyxl
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exports").mkdir()
+    as_json(
+        run(
+            "customer",
+            "add",
+            "--first-name",
+            "Anna",
+            "--last-name",
+            "Müller",
+            "--phone",
+            "0151 1234 5678",
+            "--email",
+            "anna@example.com",
+            "--consent-data",
+            "--consent-email",
+            "--json",
+        )
+    )
+    sheet = tmp_path / "liste.csv"
+    sheet.write_bytes(
+        "Vorname;Nachname;Handy;Geburtstag\r\nJörg;Weiß;0160 1111 2222;01.02.1970\r\n"
+        "X;;12;\r\n".encode("cp1252")
+    )
+    dry = as_json(run("import", "customers", str(sheet), "--dry-run", "--json"))
+    assert (dry["good"], dry["imported"], dry["refused"]) == (
+        1,
+        0,
+        [{"row": 3, "reason": "Please enter the last name."}],
+    )
+    done = as_json(run("import", "customers", str(sheet), "--json"))
+    assert done["imported"] == 1
+    assert as_json(run("find", "weiss", "--json"))[0]["phone"] == "+4916011112222"
+    code, out, _ = run("export", "newsletter", "--channel", "email", "--preset", "brevo")
+    assert code == 0
+    path = tmp_path / "exports" / "newsletter-email-all-2026-01-10.xlsx"
+    assert out.splitlines() == [
+        f"Wrote 1 customers to exports/{path.name}.",
+        "Left out: no consent: 1.",
+    ]
+    rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+    assert rows[1][:3] == ("anna@example.com", "Anna", "Müller")
+    assert (
+        as_json(run("export", "customer", "1", "--json"))["path"]
+        == "exports/customer-1-data-2026-01-10.xlsx"
+    )
+    unsub = tmp_path / "unsub.csv"
+    unsub.write_text("email\nanna@example.com\n", encoding="utf-8")
+    assert as_json(run("import", "unsubscribes", str(unsub), "--json")) == {
+        "file": "unsub.csv",
+        "contacts": 1,
+        "matched": 1,
+        "unmatched": 0,
+        "consents_withdrawn": 1,
+    }
+    code, _, err = run("import", "customers", str(tmp_path / "nope.xlsx"))
+    assert (code, err.strip()) == (2, f"error: The file {tmp_path / 'nope.xlsx'} does not exist.")
+    code, _, err = run("export", "newsletter", "--channel", "email", "--segment", "top:0")
+    assert code == 2 and "top needs a whole number from 1 to 100" in err

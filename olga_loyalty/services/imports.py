@@ -338,9 +338,7 @@ def _row(values: dict, number: int, region: str, today: date, source: str) -> Im
     if values.get("name") is not None and not (first and last):
         split_first, split_last = split_name(as_text(values.get("name")))
         first, last = first or split_first, last or split_last
-    if not as_text(values.get("phone")):
-        raise InvalidInput("Please enter a phone number.", field="phone")
-    phone = _phone(values.get("phone"), region)
+    phone = as_text(values.get("phone"))
     birthday = values.get("birthday")
     if isinstance(birthday, (int, float)) and not isinstance(birthday, bool):
         raise InvalidInput(

@@ -24,6 +24,8 @@ class LoyaltyApp(DbMixin, App):
         Binding("f1", "help", "Help"),
         Binding("ctrl+n", "register", "New customer", priority=True),
         Binding("f9", "settings", "Settings"),
+        Binding("f7", "export", "Export"),
+        Binding("f8", "import", "Import"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -95,6 +97,18 @@ class LoyaltyApp(DbMixin, App):
         if not isinstance(self.screen, SettingsScreen):
             self.push_screen(SettingsScreen())
 
+    def action_export(self) -> None:
+        from olga_loyalty.ui.screens.exports import ExportScreen
+
+        if not isinstance(self.screen, ExportScreen):
+            self.push_screen(ExportScreen())
+
+    def action_import(self) -> None:
+        from olga_loyalty.ui.screens.imports import ImportScreen
+
+        if not isinstance(self.screen, ImportScreen):
+            self.push_screen(ImportScreen())
+
     def open_card(self, customer_id: int) -> None:
         from olga_loyalty.ui.screens.card import CardScreen
 
@@ -126,6 +140,12 @@ class LoyaltyApp(DbMixin, App):
         yield SystemCommand(t("Search"), t("Back to the search screen"), self.go_home)
         yield SystemCommand(
             t("Settings"), t("Shop, programme, consent texts, staff"), self.action_settings
+        )
+        yield SystemCommand(
+            t("Export"), t("Newsletter lists for mailing tools"), self.action_export
+        )
+        yield SystemCommand(
+            t("Import"), t("Customer lists and unsubscribe lists"), self.action_import
         )
         yield SystemCommand(t("Help"), t("Every key on every screen"), self.action_help)
         for binding in screen._bindings.key_to_bindings.values():

@@ -393,3 +393,95 @@ async def test_command_palette_finds_customers(app_factory):
         await settle(pilot)
         assert isinstance(app.screen, CardScreen)
         assert app.screen.customer_id == 2
+
+
+async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypatch):
+    import openpyxl
+
+    monkeypatch.chdir(tmp_path)
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert text_of(app.screen.query_one("#count", Static)) == (
+            "1 customers will be written. Left out: no consent: 2."
+        )
+        app.screen.query_one("#preset").value = "brevo"
+        await pilot.pause(0.6)
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        result = text_of(app.screen.query_one("#result", Static))
+        assert result == (
+            "Wrote 1 customers to exports/newsletter-email-all-2026-11-23.xlsx. "
+            "Left out: no consent: 2."
+        )
+    rows = list(
+        openpyxl.load_workbook(
+            tmp_path / "exports" / "newsletter-email-all-2026-11-23.xlsx"
+        ).active.iter_rows(values_only=True)
+    )
+    assert rows[0][:3] == ("EMAIL", "FIRSTNAME", "LASTNAME")
+    assert rows[1][:5] == ("anna@example.com", "Anna", "Müller", "Frau", None)
+
+
+async def test_import_screen_checks_then_imports(app_factory, tmp_path):
+    path = tmp_path / "kunden.csv"
+    path.write_bytes(
+        "Vorname;Nachname;Handy;Punkte\r\nJörg;Weiß;0160 1111 2222;50\r\nX;;12;\r\n".encode(
+            "cp1252"
+        )
+    )
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert (
+            text_of(app.screen.query_one("#file-error", Label))
+            == "Please enter the path of the file."
+        )
+        await type_text(pilot, str(path))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(app.screen.query_one("#summary", Static)) == "Check the file first (F5)."
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "1 of 2 rows can be imported, 1 refused." in text_of(
+            app.screen.query_one("#summary", Static)
+        )
+        table = app.screen.query_one(DataTable)
+        assert [str(c) for c in table.get_row_at(0)] == ["3", "Please enter the last name."]
+        assert Customer.select().count() == 3
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert (
+            text_of(app.screen.query_one("#summary", Static)) == "Imported 1 of 2 rows; 1 refused."
+        )
+    jorg = Customer.get(Customer.last_name == "Weiß")
+    assert (jorg.first_name, jorg.phone) == ("Jörg", "+4916011112222")
+    assert ledger.balance(jorg.id, app.shop.today()) == 50
+
+
+async def test_erase_from_the_card_needs_the_typed_word(app_factory):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(3)
+        await settle(pilot)
+        await pilot.press("ctrl+delete")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert Customer.get_by_id(3).erased_at is None
+        await pilot.press("ctrl+delete")
+        await settle(pilot)
+        await type_text(pilot, "ERASE")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+    assert Customer.get_by_id(3).first_name == "Erased #3"

@@ -133,6 +133,31 @@ async def help_screen(pilot):
     await settle(pilot)
 
 
+async def export_screen(pilot):
+    await settle(pilot)
+    await pilot.press("f7")
+    await pilot.pause(0.6)
+    await settle(pilot)
+
+
+async def import_screen(pilot):
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp())
+    sheet = folder / "kunden.csv"
+    sheet.write_bytes(
+        "Vorname;Nachname;Handy\r\nJörg;Weiß;0160 1111 2222\r\nX;;12\r\n".encode("cp1252")
+    )
+    await settle(pilot)
+    await pilot.press("f8")
+    await settle(pilot)
+    pilot.app.screen.query_one("#file", Input).value = str(sheet)
+    await pilot.press("f5")
+    await settle(pilot)
+    pilot.app.screen.query_one("#file", Input).value = "kunden.csv"  # a path that does not vary
+
+
 SCENARIOS = [
     search_context,
     search_results,
@@ -152,6 +177,8 @@ SCENARIOS = [
     settings_tab("tab-texts"),
     settings_tab("tab-staff"),
     help_screen,
+    export_screen,
+    import_screen,
 ]
 
 

@@ -37,6 +37,9 @@ class CardScreen(BaseScreen):
         Binding("a", "adjust", "Adjust"),
         Binding("e", "edit", "Edit"),
         Binding("c", "consents", "Consents"),
+        Binding("d", "data_export", "Data export"),
+        Binding("f", "consent_form", "Consent form"),
+        Binding("ctrl+delete", "erase", "Erase"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -188,6 +191,49 @@ class CardScreen(BaseScreen):
 
         if self.card:
             self.app.push_screen(EditScreen(self.card.customer), self._after)
+
+    def action_data_export(self) -> None:
+        from olga_loyalty.services import gdpr
+
+        if self.card:
+            self.db("file_written", gdpr.access_export, self.shop, self.card.customer.id)
+
+    def action_consent_form(self) -> None:
+        from olga_loyalty.services import gdpr
+
+        if self.card:
+            self.db("file_written", gdpr.consent_form, self.shop, self.card.customer.id)
+
+    def on_file_written(self, path) -> None:
+        self.app.notify(self.t("Written: {path}", path=path), timeout=10)
+
+    def action_erase(self) -> None:
+        from olga_loyalty.ui.screens.confirm import TypedConfirm
+
+        if not self.card:
+            return
+        t, c = self.t, self.card.customer
+
+        def erase(confirmed: bool | None) -> None:
+            if confirmed:
+                self.db("erased", customers.erase, self.shop, c.id, staff=self.loyalty.staff)
+
+        self.app.push_screen(
+            TypedConfirm(
+                t("Erase {name}", name=f"{c.first_name} {c.last_name}"),
+                t(
+                    "Name, phone, email, birthday and notes are removed for good and her points are "
+                    "forfeited (GDPR Art. 17). Purchases stay in the books without her name. This "
+                    "cannot be undone."
+                ),
+                t("ERASE"),
+            ),
+            erase,
+        )
+
+    def on_erased(self, customer_id: int) -> None:
+        self.app.notify(self.t("The customer was erased."), timeout=8)
+        self.loyalty.go_home()
 
     def action_consents(self) -> None:
         from olga_loyalty.ui.screens.consents import ConsentsScreen

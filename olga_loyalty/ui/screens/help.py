@@ -15,6 +15,8 @@ def _screens():
     from olga_loyalty.ui.screens.adjust import AdjustScreen
     from olga_loyalty.ui.screens.card import CardScreen
     from olga_loyalty.ui.screens.consents import ConsentsScreen
+    from olga_loyalty.ui.screens.exports import ExportScreen
+    from olga_loyalty.ui.screens.imports import ImportScreen
     from olga_loyalty.ui.screens.purchase import PurchaseScreen
     from olga_loyalty.ui.screens.refund import RefundScreen
     from olga_loyalty.ui.screens.register import CustomerForm
@@ -35,6 +37,8 @@ def _screens():
         ("New customer / Edit customer", CustomerForm, [("tab / enter", "Next field")]),
         ("Consents", ConsentsScreen, [("↑ ↓", "Choose the consent")]),
         ("Settings", SettingsScreen, [("← →", "Switch tabs")]),
+        ("Export", ExportScreen, []),
+        ("Import", ImportScreen, []),
     ]
 
 

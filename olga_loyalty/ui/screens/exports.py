@@ -1,0 +1,177 @@
+"""Newsletter export: choose channel, segment and preset, see the count, write the file."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, Static
+
+from olga_loyalty.domain.errors import LoyaltyError
+from olga_loyalty.services import newsletter
+from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+
+SEGMENT_LABELS = {
+    "all": "All customers",
+    "birthday": "Birthday in month (1–12)",
+    "expiring": "Points expiring within days",
+    "lapsed": "No purchase for days",
+    "tier": "Tier (name)",
+    "top": "Top percent by spend (1–100)",
+}
+REASON_LABELS = {"no consent": "no consent", "no email": "no email", "suppressed": "suppressed"}
+
+
+def _count(shop, channel: str, segment: str):
+    selection = newsletter.select(shop, channel, newsletter.parse_segment(segment, shop))
+    return selection.count, dict(selection.left_out)
+
+
+class Progress(Message):
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done, self.total = done, total
+
+
+class ExportScreen(BaseScreen):
+    BINDINGS = [
+        Binding("ctrl+s", "write", "Write the file", priority=True),
+        Binding("escape", "close", "Back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        yield Header(show_clock=False)
+        with VerticalScroll(id="form"):
+            yield Static(
+                t("Newsletter export: only customers with marketing consent for the channel."),
+                classes="section",
+            )
+            with Horizontal(classes="row"):
+                yield Label(t("Channel"), classes="field-label")
+                yield Select(
+                    [(t("Email"), "email"), ("SMS", "sms")],
+                    value="email",
+                    allow_blank=False,
+                    id="channel",
+                    compact=True,
+                )
+            with Horizontal(classes="row"):
+                yield Label(t("Segment"), classes="field-label")
+                yield Select(
+                    [(t(label), key) for key, label in SEGMENT_LABELS.items()],
+                    value="all",
+                    allow_blank=False,
+                    id="segment_kind",
+                    compact=True,
+                )
+            with Horizontal(classes="row"):
+                yield Label(t("Value"), classes="field-label")
+                yield Input(id="segment_value", compact=True, placeholder=t("e.g. 30, 12, Gold"))
+            yield FieldError(id="segment-error")
+            with Horizontal(classes="row"):
+                yield Label(t("Mailing tool"), classes="field-label")
+                yield Select(
+                    [("Generic", "generic"), ("Brevo", "brevo"), ("Mailchimp", "mailchimp")],
+                    value="generic",
+                    allow_blank=False,
+                    id="preset",
+                    compact=True,
+                )
+            with Horizontal(classes="row"):
+                yield Label(t("Format"), classes="field-label")
+                yield Select(
+                    [("Excel (.xlsx)", "xlsx"), ("CSV (UTF-8)", "csv")],
+                    value="xlsx",
+                    allow_blank=False,
+                    id="format",
+                    compact=True,
+                )
+            yield Static("", id="count", classes="section")
+            yield ProgressBar(id="progress", show_eta=False)
+            yield Static("", id="result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.t("Export")
+        self.query_one("#progress").display = False
+        self.query_one("#channel").focus()
+        self.recount()
+
+    def segment_text(self) -> str:
+        kind = self.query_one("#segment_kind", Select).value
+        value = self.query_one("#segment_value", Input).value.strip()
+        return "all" if kind == "all" else f"{kind}:{value}"
+
+    def value(self, widget_id: str) -> str:
+        return str(self.query_one(f"#{widget_id}", Select).value)
+
+    @on(Select.Changed)
+    @on(Input.Changed)
+    def recount(self) -> None:
+        """Count again once the choices rest for a moment (counting reads every customer)."""
+        if getattr(self, "_timer", None) is not None:
+            self._timer.stop()
+        self.query_one("#count", Static).update(self.t("Counting…"))
+        self._timer = self.set_timer(0.4, self._count_now)
+
+    def _count_now(self) -> None:
+        self._timer = None
+        show_field_errors(self, {}, ["segment"])
+        self.db("counted", _count, self.shop, self.value("channel"), self.segment_text())
+
+    def on_counted(self, result) -> None:
+        count, left_out = result
+        t = self.t
+        text = t("{count} customers will be written.", count=t.number(count))
+        if left_out:
+            reasons = ", ".join(
+                f"{t(REASON_LABELS.get(k, k))}: {t.number(v)}" for k, v in sorted(left_out.items())
+            )
+            text += " " + t("Left out: {reasons}.", reasons=reasons)
+        self.query_one("#count", Static).update(text)
+
+    def on_counted_error(self, error: LoyaltyError) -> None:
+        self.query_one("#count", Static).update("")
+        show_field_errors(self, {"segment": error}, ["segment"])
+
+    def action_write(self) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(Progress(done, total))
+
+        self.db(
+            "written",
+            newsletter.export,
+            self.shop,
+            self.value("channel"),
+            self.segment_text(),
+            preset=self.value("preset"),
+            file_format=self.value("format"),
+            progress=progress,
+        )
+
+    def on_progress(self, message: Progress) -> None:
+        self.query_one("#progress", ProgressBar).update(
+            total=max(message.total, 1), progress=message.done
+        )
+
+    def on_written(self, result: newsletter.ExportResult) -> None:
+        t = self.t
+        text = t(
+            "Wrote {count} customers to {path}.", count=t.number(result.written), path=result.path
+        )
+        self.query_one("#result", Static).update(text)
+        self.app.notify(text, timeout=10)
+
+    def on_written_error(self, error: LoyaltyError) -> None:
+        self.query_one("#progress").display = False
+        show_field_errors(self, {"segment": error}, ["segment"])
+
+    def action_close(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,203 @@
+"""Import a customer list (check first, then all good rows at once) or an unsubscribe list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Select, Static
+
+from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
+from olga_loyalty.services import imports
+from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+
+FIELDS = ["file", "map"]
+
+
+class Progress(Message):
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done, self.total = done, total
+
+
+def _import(shop, report, staff):
+    imports.import_rows(shop, report, staff=staff)
+    return report
+
+
+class ImportScreen(BaseScreen):
+    BINDINGS = [
+        Binding("f5", "check", "Check the file"),
+        Binding("ctrl+s", "run_import", "Import", priority=True),
+        Binding("escape", "close", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.report: imports.ImportReport | None = None
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        yield Header(show_clock=False)
+        with Vertical(id="form"):
+            with Horizontal(classes="row"):
+                yield Label(t("What"), classes="field-label")
+                yield Select(
+                    [(t("Customer list"), "customers"), (t("Unsubscribe list"), "unsubscribes")],
+                    value="customers",
+                    allow_blank=False,
+                    id="mode",
+                    compact=True,
+                )
+            with Horizontal(classes="row"):
+                yield Label(t("File"), classes="field-label")
+                yield Input(id="file", placeholder=t("path of an .xlsx or .csv file"), compact=True)
+            yield FieldError(id="file-error")
+            with Horizontal(classes="row"):
+                yield Label(t("Column mapping"), classes="field-label")
+                yield Input(id="map", placeholder=t("e.g. Handy=phone, C=birthday"), compact=True)
+            yield FieldError(id="map-error")
+            yield Static(t("F5 checks the file and writes nothing; ctrl+s imports."), id="summary")
+            yield ProgressBar(id="progress", show_eta=False)
+            yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        t = self.t
+        self.sub_title = t("Import")
+        self.query_one("#progress").display = False
+        table = self.query_one(DataTable)
+        table.add_column(t("Row"), width=6)
+        table.add_column(t("Problem"), width=66)
+        self.query_one("#file").focus()
+
+    def mode(self) -> str:
+        return str(self.query_one("#mode", Select).value)
+
+    def path(self) -> Path:
+        return Path(self.query_one("#file", Input).value.strip()).expanduser()
+
+    def overrides(self) -> list[str]:
+        text = self.query_one("#map", Input).value
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    @on(Input.Submitted)
+    def submitted(self) -> None:
+        self.action_check()
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def changed(self) -> None:
+        self.report = None
+
+    def _progress(self, done: int, total: int) -> None:
+        self.post_message(Progress(done, total))
+
+    def on_progress(self, message: Progress) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = True
+        bar.update(total=max(message.total, 1), progress=message.done)
+
+    def file_missing(self) -> bool:
+        if self.query_one("#file", Input).value.strip():
+            return False
+        show_field_errors(
+            self, {"file": InvalidInput("Please enter the path of the file.", field="file")}, FIELDS
+        )
+        return True
+
+    def action_check(self) -> None:
+        show_field_errors(self, {}, FIELDS)
+        if self.file_missing():
+            return
+        if self.mode() == "unsubscribes":
+            self.query_one("#summary", Static).update(
+                self.t("An unsubscribe list needs no check: ctrl+s withdraws the consents.")
+            )
+            return
+        self.db(
+            "checked", imports.check_file, self.shop, self.path(), self.overrides(), self._progress
+        )
+
+    def on_checked(self, report: imports.ImportReport) -> None:
+        t = self.t
+        self.report = report
+        self.query_one("#progress").display = False
+        mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
+        self.query_one("#summary", Static).update(
+            t("Columns: {mapping}", mapping=mapping)
+            + "\n"
+            + t(
+                "{good} of {rows} rows can be imported, {refused} refused. ctrl+s imports the good rows.",
+                good=len(report.good),
+                rows=report.total,
+                refused=len(report.refused),
+            )
+        )
+        table = self.query_one(DataTable)
+        table.clear()
+        for number, error in report.refused + report.notes:
+            table.add_row(str(number), error.render(t.gettext))
+
+    def on_checked_error(self, error: LoyaltyError) -> None:
+        self.query_one("#progress").display = False
+        show_field_errors(self, {error.field if error.field in FIELDS else "file": error}, FIELDS)
+
+    def action_run_import(self) -> None:
+        if self.file_missing():
+            return
+        if self.mode() == "unsubscribes":
+            self.db(
+                "unsubscribed",
+                imports.import_unsubscribes,
+                self.shop,
+                self.path(),
+                staff=self.loyalty.staff,
+            )
+            return
+        if self.report is None:
+            self.query_one("#summary", Static).update(self.t("Check the file first (F5)."))
+            return
+        if not self.report.good:
+            self.query_one("#summary", Static).update(self.t("There is no good row to import."))
+            return
+        self.db("imported", _import, self.shop, self.report, self.loyalty.staff)
+
+    def on_imported(self, report: imports.ImportReport) -> None:
+        t = self.t
+        text = t(
+            "Imported {good} of {rows} rows; {refused} refused.",
+            good=report.imported,
+            rows=report.total,
+            refused=len(report.refused),
+        )
+        self.query_one("#summary", Static).update(text)
+        self.app.notify(text, timeout=10)
+        self.report = None
+
+    def on_imported_error(self, error: LoyaltyError) -> None:
+        self.report = None
+        show_field_errors(self, {"file": error}, FIELDS)
+
+    def on_unsubscribed(self, report: imports.UnsubscribeReport) -> None:
+        t = self.t
+        text = t(
+            "{contacts} contacts read: {matched} matched customers, {unmatched} unknown; "
+            "{withdrawn} consents withdrawn. All are on the suppression list.",
+            contacts=report.contacts,
+            matched=report.matched,
+            unmatched=report.unmatched,
+            withdrawn=report.withdrawn,
+        )
+        self.query_one("#summary", Static).update(text)
+        self.app.notify(text, timeout=10)
+
+    def on_unsubscribed_error(self, error: LoyaltyError) -> None:
+        show_field_errors(self, {"file": error}, FIELDS)
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
