@@ -166,6 +166,12 @@ class ExportScreen(BaseScreen):
         text = t(
             "Wrote {count} customers to {path}.", count=t.number(result.written), path=result.path
         )
+        if result.left_out:
+            reasons = ", ".join(
+                f"{t(REASON_LABELS.get(k, k))}: {t.number(v)}"
+                for k, v in sorted(result.left_out.items())
+            )
+            text += " " + t("Left out: {reasons}.", reasons=reasons)
         self.query_one("#result", Static).update(text)
         self.app.notify(text, timeout=10)
 
