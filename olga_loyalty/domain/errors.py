@@ -16,7 +16,11 @@ class LoyaltyError(Exception):
     def __init__(self, template: str, *, field: str | None = None, **params: object) -> None:
         self.template = template
         self.field = field
-        self.params = params
+        # What a person typed is echoed back: never with line breaks or control characters.
+        self.params = {
+            k: "".join(ch if ch.isprintable() else "?" for ch in v) if isinstance(v, str) else v
+            for k, v in params.items()
+        }
         super().__init__(self.render())
 
     def render(self, translate=None) -> str:
