@@ -109,6 +109,14 @@ class LoyaltyApp(DbMixin, App):
         if not isinstance(self.screen, ImportScreen):
             self.push_screen(ImportScreen())
 
+    def blank_consent_form(self) -> None:
+        from olga_loyalty.services import gdpr
+
+        self.db("file_written", gdpr.consent_form, self.shop, None)
+
+    def on_file_written(self, path) -> None:
+        self.notify(self.t("Written: {path}", path=path), timeout=10)
+
     def open_card(self, customer_id: int) -> None:
         from olga_loyalty.ui.screens.card import CardScreen
 
@@ -146,6 +154,11 @@ class LoyaltyApp(DbMixin, App):
         )
         yield SystemCommand(
             t("Import"), t("Customer lists and unsubscribe lists"), self.action_import
+        )
+        yield SystemCommand(
+            t("Blank consent form"),
+            t("A printable form to fill in by hand"),
+            self.blank_consent_form,
         )
         yield SystemCommand(t("Help"), t("Every key on every screen"), self.action_help)
         for binding in screen._bindings.key_to_bindings.values():

@@ -485,3 +485,17 @@ async def test_erase_from_the_card_needs_the_typed_word(app_factory):
         await settle(pilot)
         assert isinstance(app.screen, SearchScreen)
     assert Customer.get_by_id(3).first_name == "Erased #3"
+
+
+async def test_blank_consent_form_from_the_palette(app_factory, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "blank consent")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+    assert (tmp_path / "exports" / "consent-form-blank-2026-11-23.xlsx").exists()
