@@ -16,7 +16,7 @@ from decimal import Decimal
 from olga_loyalty import __version__
 from olga_loyalty.config import clock_from_env, database_url, system_language
 from olga_loyalty.domain.customers import CustomerInput, phone_for_display
-from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
+from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
 from olga_loyalty.domain.money import money_str, parse_amount, parse_points
 from olga_loyalty.i18n import Translator
 
@@ -42,6 +42,7 @@ def build_parser() -> Parser:
         "--db", help="database path or URL (env OLGA_LOYALTY_DB; default data/loyalty.db)"
     )
     parser.add_argument("--lang", choices=["de", "en"], help="language of messages")
+    parser.add_argument("--pin", help="the owner PIN, for protected actions (else asked for)")
     parser.add_argument("--version", action="version", version=f"olga-loyalty {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
@@ -195,6 +196,18 @@ def build_parser() -> Parser:
     stext = ssub.add_parser("consent-text", help="a new version of a consent text")
     stext.add_argument("purpose", choices=["data_processing", "email", "sms"])
     stext.add_argument("text", metavar="TEXT")
+    spin = ssub.add_parser(
+        "pin", help="set the owner PIN (4-12 digits); without NEW_PIN: remove it"
+    )
+    spin.add_argument("new_pin", metavar="NEW_PIN", nargs="?")
+    saudit = ssub.add_parser("audit", help="the audit log of protected actions")
+    saudit.add_argument("--json", action="store_true")
+
+    bak = sub.add_parser("backup", help="back up the database now (into data/backups/)")
+    bak.add_argument("--list", action="store_true", help="list the backups instead")
+    bak.add_argument("--json", action="store_true")
+    res = sub.add_parser("restore", help="replace the database with a backup (after backing it up)")
+    res.add_argument("file", metavar="FILE")
 
     demo = sub.add_parser(
         "demo", help="fill the database with made-up customers and two years of purchases"
@@ -225,6 +238,19 @@ def _printable(text: str, limit: int = 40) -> str:
 
 def emit_json(data) -> None:
     print(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+
+
+def require_pin(shop, args, action: str, detail: str = "") -> None:
+    """Protected actions ask for the owner PIN when one is set (SPEC §10) and are logged."""
+    from olga_loyalty.services import safety
+
+    pin = args.pin
+    if pin is None and safety.pin_is_set() and sys.stdin.isatty():
+        import getpass
+
+        pin = getpass.getpass(args.t("Owner PIN: "))
+    safety.check_pin(shop, pin, action, staff=getattr(args, "staff", "") or "")
+    args.audit = (action, detail)  # written once the action has succeeded
 
 
 def _int_arg(text: str, field: str, lo: int, hi: int) -> int:
@@ -474,6 +500,8 @@ def cmd_consent(shop, args, _) -> int:
             staff=args.staff,
         )
     else:
+        if args.purpose == "data_processing" and args.yes:
+            require_pin(shop, args, "erase", f"customer {args.customer} (consent withdrawn)")
         record = customers.withdraw_consent(
             shop,
             args.customer,
@@ -621,6 +649,9 @@ def cmd_adjust(shop, args, _) -> int:
 
     amount = parse_points(args.points, allow_negative=True, allow_zero=False)
     days = _int_arg(args.valid_days, "valid_days", 1, 3650) if args.valid_days else None
+    require_pin(
+        shop, args, "adjust", f"customer {args.customer}: {amount:+d} ({args.reason[:100]})"
+    )
     result = points.adjust(
         shop, args.customer, amount, reason=args.reason, staff=args.staff, valid_days=days
     )
@@ -649,6 +680,7 @@ def cmd_erase(shop, args, _) -> int:
 
     if not args.yes:
         raise InvalidInput("Erasure cannot be undone: add --yes to confirm.", field="yes")
+    require_pin(shop, args, "erase", f"customer {args.customer}")
     cid = customers.erase(shop, args.customer, staff=args.staff)
     if args.json:
         emit_json({"erased": cid})
@@ -662,6 +694,7 @@ def cmd_export_newsletter(shop, args, _) -> int:
 
     from olga_loyalty.services import newsletter
 
+    require_pin(shop, args, "export", f"newsletter {args.channel} {args.segment}")
     result = newsletter.export(
         shop,
         args.channel,
@@ -686,6 +719,7 @@ def cmd_export_newsletter(shop, args, _) -> int:
 def cmd_export_customer(shop, args, _) -> int:
     from olga_loyalty.services import gdpr
 
+    require_pin(shop, args, "export", f"customer {args.customer}")
     path = gdpr.access_export(shop, args.customer)
     if args.json:
         emit_json({"path": str(path)})
@@ -726,6 +760,10 @@ def cmd_import_customers(shop, args, _) -> int:
     t = args.t
     report = imports.check_file(shop, Path(args.file), args.map)
     if not args.dry_run and report.good:
+        from olga_loyalty.services import safety
+
+        require_pin(shop, args, "import", f"customers from {Path(args.file).name}")
+        safety.backup(shop, "import", staff=args.staff)
         imports.import_rows(shop, report, staff=args.staff)
     if args.json:
         emit_json(import_report_json(report, t))
@@ -760,8 +798,10 @@ def cmd_import_customers(shop, args, _) -> int:
 def cmd_import_unsubscribes(shop, args, _) -> int:
     from pathlib import Path
 
-    from olga_loyalty.services import imports
+    from olga_loyalty.services import imports, safety
 
+    require_pin(shop, args, "import", f"unsubscribes from {Path(args.file).name}")
+    safety.backup(shop, "import", staff=args.staff)
     report = imports.import_unsubscribes(shop, Path(args.file), staff=args.staff)
     if args.json:
         emit_json(
@@ -825,6 +865,36 @@ def cmd_settings(shop, args, _) -> int:
             for key, value in settings_service.flat(data):
                 print(f"{key:<28} {value}")
         return 0
+    if args.action == "audit":
+        from olga_loyalty.services import safety
+
+        entries = safety.audit_log()
+        if args.json:
+            emit_json(
+                [
+                    {"at": e.at, "staff": e.staff, "action": e.action, "detail": e.detail}
+                    for e in entries
+                ]
+            )
+        else:
+            for e in entries:
+                print(f"{args.t.datetime(e.at):<17} {e.staff:<10} {e.action:<10} {e.detail}")
+        return 0
+    if args.action == "pin":
+        from olga_loyalty.services import safety
+
+        require_pin(shop, args, "settings", "PIN changed")
+        safety.set_pin(shop, args.new_pin)
+        print(
+            args.t("The owner PIN is set.") if args.new_pin else args.t("The owner PIN is removed.")
+        )
+        return 0
+    require_pin(
+        shop,
+        args,
+        "settings",
+        f"{args.action} {getattr(args, 'key', getattr(args, 'purpose', ''))}",
+    )
     if args.action == "consent-text":
         from olga_loyalty.services.shop import new_consent_text
 
@@ -839,6 +909,56 @@ def cmd_settings(shop, args, _) -> int:
         return 0
     settings_service.set_value(shop, args.key, args.value)
     print(args.t("{key} set to {value}.", key=args.key, value=args.value))
+    return 0
+
+
+def cmd_backup(shop, args, _) -> int:
+    from olga_loyalty.services import safety
+
+    if args.list:
+        found = safety.list_backups(shop)
+        if args.json:
+            emit_json(
+                [
+                    {
+                        "path": str(b.path),
+                        "taken_at": b.taken_at,
+                        "reason": b.reason,
+                        "size": b.size,
+                    }
+                    for b in found
+                ]
+            )
+        else:
+            for b in found:
+                print(f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {b.reason:<9} {b.size:>12,}  {b.path}")
+        return 0
+    path = safety.backup(shop, "manual")
+    if path is None:
+        raise Refused(
+            "Backups here are of the SQLite database; back up PostgreSQL with its own tools."
+        )
+    if args.json:
+        emit_json({"path": str(path)})
+    else:
+        print(args.t("Backup written to {path}.", path=path))
+    return 0
+
+
+def cmd_restore(shop, args, _) -> int:
+    from pathlib import Path
+
+    from olga_loyalty.services import safety
+
+    require_pin(shop, args, "restore", Path(args.file).name)
+    safety_copy = safety.restore(shop, Path(args.file))
+    print(
+        args.t(
+            "Restored {file}. The database as it was before is in {backup}.",
+            file=args.file,
+            backup=safety_copy,
+        )
+    )
     return 0
 
 
@@ -883,6 +1003,8 @@ COMMANDS: dict[tuple[str, str | None], Callable] = {
     ("import", "unsubscribes"): cmd_import_unsubscribes,
     ("settings", None): cmd_settings,
     ("demo", None): cmd_demo,
+    ("backup", None): cmd_backup,
+    ("restore", None): cmd_restore,
 }
 
 
@@ -917,7 +1039,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 t = Translator(args.lang, shop.settings.currency)
             args.t = t
-            return handler(shop, args, t)
+            code = handler(shop, args, t)
+            if code == 0 and getattr(args, "audit", None):
+                from olga_loyalty.services import safety
+
+                safety.audit(shop, *args.audit, staff=getattr(args, "staff", "") or "")
+            return code
         finally:
             shop.close()
     except UsageError as exc:

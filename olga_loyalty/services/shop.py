@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
+from pathlib import Path
 
 import peewee
 
@@ -129,6 +130,10 @@ class Shop:
             self._texts = {p: current_consent_text(p) for p in PURPOSES}
         return dict(self._texts)
 
+    def reset_caches(self) -> Shop:
+        self._programme = self._settings = self._texts = self._staff = None
+        return self.warm()
+
     def warm(self) -> Shop:
         """Read every cached setting now, so that a screen never waits for the database."""
         _ = self.settings, self.programme
@@ -200,6 +205,10 @@ def open_shop(location: str, clock: Clock, *, migrate: bool = True) -> Shop:
             location=location,
             version=version,
         )
+    if migrate and 0 < version < migrations.LATEST and isinstance(db, peewee.SqliteDatabase):
+        from olga_loyalty.storage.backup import make_backup
+
+        make_backup(Path(db.database), clock.now().astimezone().replace(tzinfo=None), "migration")
     if migrate and version < migrations.LATEST:
         try:
             migrations.migrate(clock, db)

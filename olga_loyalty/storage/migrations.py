@@ -57,9 +57,16 @@ def _suppression_list(db: peewee.Database, clock: Clock) -> None:
     db.create_tables([Suppression])
 
 
+def _audit_log(db: peewee.Database, clock: Clock) -> None:
+    from olga_loyalty.storage.models import AuditEntry
+
+    db.create_tables([AuditEntry])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "create schema", _create_schema),
     Migration(2, "suppression list", _suppression_list),
+    Migration(3, "audit log", _audit_log),
 ]
 
 LATEST = MIGRATIONS[-1].version

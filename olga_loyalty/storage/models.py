@@ -204,6 +204,19 @@ class Suppression(BaseModel):
     source = CharField(max_length=200, default="")
 
 
+class AuditEntry(BaseModel):
+    """Who did which protected action when (PIN-protected actions, backups, restores)."""
+
+    id = AutoField()
+    at = UtcDateTimeField(index=True)
+    staff = CharField(max_length=80, default="")
+    action = CharField(max_length=40)
+    detail = TextField(default="")
+
+    class Meta:
+        table_name = "audit_log"
+
+
 def _partial_indexes() -> None:
     # Only lots with points left matter for balances and the daily expiry run.
     Lot.add_index(

@@ -1,0 +1,146 @@
+"""Backups, restore, migrations of a real old database, owner PIN and audit log."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from olga_loyalty.config import FixedClock
+from olga_loyalty.domain.errors import InvalidInput, Refused
+from olga_loyalty.services import customers, ledger, points, safety
+from olga_loyalty.services.shop import open_shop
+from olga_loyalty.storage import backup as backups
+from olga_loyalty.storage import migrations
+from olga_loyalty.storage.db import close_database
+from olga_loyalty.storage.models import AuditEntry, Customer
+from tests.conftest import register
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema_v1.sql"
+
+
+def test_backup_is_a_consistent_private_copy(shop, db_path):
+    register(shop, phone="0151 1234 5678")
+    made = safety.backup(shop, "manual")
+    assert made.parent == db_path.parent / "backups"
+    assert made.name == "loyalty-20260110-090000-manual.db"
+    assert stat.S_IMODE(os.stat(made).st_mode) == 0o600
+    with sqlite3.connect(made) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT phone FROM customer").fetchall() == [("+4915112345678",)]
+    assert [e.action for e in AuditEntry.select()] == ["backup"]
+
+
+def test_rotation_keeps_seven_days_and_eight_weeks(tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    day = date(2026, 1, 1)
+    for n in range(120):  # two backups a day for 60 days
+        for hour in (9, 18):
+            stamp = datetime(2026, 1, 1, hour) + (date.fromordinal(day.toordinal() + n) - day) * 1
+            (folder / f"loyalty-{stamp:%Y%m%d-%H%M%S}-daily.db").write_bytes(b"x")
+    (folder / "loyalty-20260501-080000-import.db").write_bytes(b"x")
+    (folder / "loyalty-20260501-081500-import.db").write_bytes(b"x")
+    backups.rotate(folder, date(2026, 5, 1))
+    today = sorted(p.name for p in folder.glob("loyalty-20260501-*"))
+    assert today == ["loyalty-20260501-080000-import.db", "loyalty-20260501-081500-import.db"]
+    for name in today:
+        (folder / name).unlink()
+    kept = sorted(p.name for p in folder.glob("*.db"))
+    days = {name[8:16] for name in kept}
+    assert len(kept) == len(days)  # one per day at most: the newest of that day
+    assert all(name.endswith("180000-daily.db") for name in kept)
+    # 7 days: today (1 May) and the six days before it that have backups
+    assert {f"202604{d:02d}" for d in range(25, 31)} <= days
+    weeks = {datetime.strptime(d, "%Y%m%d").isocalendar()[:2] for d in days}
+    assert len(weeks) == 8  # the newest of each of the last 8 ISO weeks
+    assert len(kept) == 6 + 6  # six daily (Apr 25-30) plus six older weeks' newest (Sundays)
+
+
+def test_first_start_of_the_day_backs_up_once(shop, clock):
+    assert safety.backup_if_first_today(shop) is not None
+    assert safety.backup_if_first_today(shop) is None
+    clock.advance(days=1)
+    assert safety.backup_if_first_today(shop) is not None
+    assert [b.reason for b in safety.list_backups(shop)] == ["daily", "daily"]
+
+
+def test_restore_checks_the_file_backs_up_and_replaces(shop, clock, db_path, tmp_path):
+    anna = register(shop, phone="0151 1234 5678")
+    points.record_purchase(shop, anna.id, "100")
+    good = safety.backup(shop, "manual")
+    clock.advance(hours=1)
+    register(shop, "Berta", "Bauer", phone="0151 2222 2222")
+    points.record_purchase(shop, anna.id, "50")
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
+    with pytest.raises(InvalidInput, match="is not an Olga Loyalty backup|is damaged"):
+        safety.restore(shop, broken)
+    with pytest.raises(InvalidInput, match="does not exist"):
+        safety.restore(shop, tmp_path / "missing.db")
+    assert Customer.select().count() == 2
+    before = safety.restore(shop, good)
+    assert Customer.select().count() == 1
+    assert ledger.balance(anna.id, shop.today()) == 200
+    assert before.name.endswith("-restore.db")
+    with sqlite3.connect(before) as conn:  # the state before the restore is kept
+        assert conn.execute("SELECT COUNT(*) FROM customer").fetchone()[0] == 2
+    # the audit log is part of the database: after a restore it holds the restored log + this
+    assert [(e.action, e.detail) for e in AuditEntry.select()] == [("restore", f"from {good.name}")]
+
+
+def test_an_old_database_is_backed_up_then_migrated_intact(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(FIXTURE.read_text("utf-8"))
+    clock = FixedClock(datetime.fromisoformat("2025-06-20T10:00:00+00:00"))
+    shop = open_shop(str(path), clock)
+    try:
+        assert migrations.current_version() == migrations.LATEST
+        made = sorted((tmp_path / "backups").glob("*-migration.db"))
+        assert len(made) == 1
+        with sqlite3.connect(made[0]) as conn:
+            assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 1
+        names = sorted((c.first_name, c.last_name, c.phone) for c in Customer.select())
+        assert names == [
+            ("Anna", "Müller", "+4915112345678"),
+            ("Björn", "Lindqvist", "+4916098761234"),
+            ("Çiğdem", "Öztürk", "+4917122223333"),
+        ]
+        balances = {c.id: ledger.balance(c.id, shop.today()) for c in Customer.select()}
+        # Anna: 100 welcome + 250 earned − 200 redeemed + 50 earned on 60 − 10 = 50 paid;
+        # Björn: 100 + 80 − 40 taken back; Çiğdem: 100 + 55.
+        assert balances == {1: 200, 2: 140, 3: 155}
+        assert all(balances[c] == ledger.ledger_total(c) for c in balances)
+        assert [h.id for h in customers.find(shop, "ozturk")] == [3]
+    finally:
+        close_database()
+
+
+def test_pin_protects_and_locks(shop, clock):
+    assert not safety.pin_is_set()
+    safety.check_pin(shop, None, "adjust")  # no PIN set: everything passes
+    with pytest.raises(InvalidInput, match="The PIN must be 4 to 12 digits."):
+        safety.set_pin(shop, "12a4")
+    safety.set_pin(shop, "2468")
+    from olga_loyalty.services.shop import read_setting
+
+    stored = read_setting("pin")
+    assert "2468" not in str(stored) and len(stored["salt"]) == 32 and stored["n"] == 2**14
+    with pytest.raises(InvalidInput, match="This needs the owner PIN."):
+        safety.check_pin(shop, None, "adjust")
+    safety.check_pin(shop, "2468", "adjust")
+    for left in (2, 1):
+        with pytest.raises(Refused, match=rf"Wrong PIN \({left} tries left\)"):
+            safety.check_pin(shop, "0000", "erase")
+    with pytest.raises(Refused, match="locked for a minute"):
+        safety.check_pin(shop, "0000", "erase")
+    with pytest.raises(Refused, match="locked until"):
+        safety.check_pin(shop, "2468", "erase")  # even the right PIN waits
+    clock.advance(seconds=61)
+    safety.check_pin(shop, "2468", "erase")
+    assert [e.action for e in AuditEntry.select().order_by(AuditEntry.id)] == ["pin", "pin-locked"]
