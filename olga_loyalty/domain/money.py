@@ -66,7 +66,14 @@ def parse_amount(
             ) from None
     if not raw.is_finite():
         raise InvalidInput("Please enter an amount like 12.50.", field=field)
-    if raw != raw.quantize(CENT, rounding=ROUND_HALF_UP) and raw.as_tuple().exponent < -2:
+    if raw > maximum:
+        raise InvalidInput(
+            "The amount {amount} is larger than the most allowed ({maximum}).",
+            field=field,
+            amount=_shorten(text, 20),
+            maximum=str(maximum),
+        )
+    if raw.as_tuple().exponent < -2 and raw != raw.quantize(CENT, rounding=ROUND_HALF_UP):
         raise InvalidInput(
             "An amount has at most two decimal places (cents): '{text}'.",
             field=field,
@@ -76,13 +83,6 @@ def parse_amount(
         raise InvalidInput("The amount cannot be negative.", field=field)
     if raw == 0 and not allow_zero:
         raise InvalidInput("The amount must be more than zero.", field=field)
-    if raw > maximum:
-        raise InvalidInput(
-            "The amount {amount} is larger than the most allowed ({maximum}).",
-            field=field,
-            amount=str(quantize(raw)),
-            maximum=str(maximum),
-        )
     return quantize(raw)
 
 

@@ -111,6 +111,9 @@ def _is_lock_error(exc: Exception) -> bool:
 
 def _reason(exc: Exception) -> str:
     text = str(exc)
+    if "cannot rollback" in text and exc.__context__ is not None:
+        # SQLite rolled back by itself (a full disk, an I/O error): report why it did.
+        return _reason(exc.__context__)
     if "not a database" in text or "malformed" in text:
         return "the file is not an Olga Loyalty database or is damaged"
     if "readonly" in text or "read-only" in text:

@@ -39,18 +39,26 @@ def check_database(path: Path) -> dict:
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        for pid, earned, redeemed in conn.execute("SELECT id, earned_points, redeemed_points FROM purchase"):
-            got = dict(conn.execute(
-                "SELECT kind, SUM(points) FROM ledger_entry WHERE purchase_id = ? AND kind IN ('earn','redeem') "
-                "GROUP BY kind", (pid,)).fetchall())
+        for pid, earned, redeemed in conn.execute(
+            "SELECT id, earned_points, redeemed_points FROM purchase"
+        ):
+            got = dict(
+                conn.execute(
+                    "SELECT kind, SUM(points) FROM ledger_entry WHERE purchase_id = ? AND kind IN ('earn','redeem') "
+                    "GROUP BY kind",
+                    (pid,),
+                ).fetchall()
+            )
             assert got.get("earn", 0) == earned and got.get("redeem", 0) == -redeemed, pid
         bad_lots = conn.execute(
             "SELECT l.id FROM lot l LEFT JOIN (SELECT lot_id, SUM(points) s FROM ledger_entry GROUP BY lot_id) e "
-            "ON e.lot_id = l.id WHERE l.remaining != COALESCE(e.s, 0) OR l.remaining < 0").fetchall()
+            "ON e.lot_id = l.id WHERE l.remaining != COALESCE(e.s, 0) OR l.remaining < 0"
+        ).fetchall()
         assert bad_lots == []
         for cid, lots, entries in conn.execute(
             "SELECT c.id, (SELECT COALESCE(SUM(remaining),0) FROM lot WHERE customer_id = c.id), "
-            "(SELECT COALESCE(SUM(points),0) FROM ledger_entry WHERE customer_id = c.id) FROM customer c"):
+            "(SELECT COALESCE(SUM(points),0) FROM ledger_entry WHERE customer_id = c.id) FROM customer c"
+        ):
             assert lots == entries, cid
         return {
             "purchases": {r[0] for r in conn.execute("SELECT id FROM purchase")},
@@ -71,8 +79,12 @@ def test_kill_minus_nine_at_random_moments_loses_nothing_committed(tmp_path):
     rng = random.Random(7)
     committed_seen = 0
     for kill in range(KILLS):
-        child = subprocess.Popen([sys.executable, str(WORKER), "crash", str(db), str(journal), str(kill)],
-                                 env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        child = subprocess.Popen(
+            [sys.executable, str(WORKER), "crash", str(db), str(journal), str(kill)],
+            env=env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         time.sleep(rng.uniform(0.4, 1.2))
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -91,8 +103,13 @@ def test_two_tills_at_once_lose_nothing(tmp_path):
     db = tmp_path / "tills.db"
     seed_shop(db)
     children = [
-        subprocess.Popen([sys.executable, str(WORKER), "till", str(db), "500", str(seed)],
-                         env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(WORKER), "till", str(db), "500", str(seed)],
+            env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for seed in (1, 2)
     ]
     outputs = [child.communicate(timeout=300) for child in children]
@@ -103,7 +120,9 @@ def test_two_tills_at_once_lose_nothing(tmp_path):
         assert out.strip().endswith("busy=0")
     state = check_database(db)
     assert len(state["purchases"]) == 1000
-    print(f"\n1000 purchases from two processes, all present; {outputs[0][0].strip()} / {outputs[1][0].strip()}")
+    print(
+        f"\n1000 purchases from two processes, all present; {outputs[0][0].strip()} / {outputs[1][0].strip()}"
+    )
 
 
 @pytest.fixture(autouse=True)

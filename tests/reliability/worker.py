@@ -23,8 +23,9 @@ def crash_loop(db: str, journal: str, seed: int) -> None:
             if rng.random() < 0.3:
                 phone = f"0151 {rng.randrange(10**8):08d}"
                 try:
-                    c = customers.register(shop, CustomerInput("Kim", "Crash", phone),
-                                           consents={"data_processing"})
+                    c = customers.register(
+                        shop, CustomerInput("Kim", "Crash", phone), consents={"data_processing"}
+                    )
                 except Exception:
                     continue
                 log.write(f"customer {c.customer.id}\n")
