@@ -56,6 +56,13 @@ class LoyaltyApp(DbMixin, App):
         if self.run_daily:
             self.check_new_day()
             self.set_interval(60, self.check_new_day)
+            from olga_loyalty.services import safety
+
+            self.db("daily_backup", safety.backup_if_first_today, self.shop)
+
+    def on_daily_backup(self, path) -> None:
+        if path is not None:
+            self.notify(self.t("Backup of the day written: {path}", path=path.name))
 
     # -- the daily run: at start and at each new day while the app runs -------------
     def check_new_day(self) -> None:
@@ -65,6 +72,31 @@ class LoyaltyApp(DbMixin, App):
         if self.last_daily != today:
             self.last_daily = today
             self.db("daily", points.daily, self.shop)
+
+    # -- the owner PIN and the audit log ----------------------------------------------
+    def with_pin(self, action: str, then) -> None:
+        """Run `then()` after the owner PIN was given (at once when no PIN is set)."""
+        from olga_loyalty.services import safety
+
+        self._after_pin = (action, then)
+        self.db("pin_needed", safety.pin_is_set)
+
+    def on_pin_needed(self, needed: bool) -> None:
+        from olga_loyalty.ui.screens.pin import PinScreen
+
+        action, then = self._after_pin
+        if not needed:
+            then()
+            return
+        self.push_screen(PinScreen(action), lambda ok: then() if ok else None)
+
+    def audit(self, action: str, detail: str = "") -> None:
+        from olga_loyalty.services import safety
+
+        self.db("audited", safety.audit, self.shop, action, detail, self.staff)
+
+    def on_audited(self, _) -> None:
+        pass
 
     def on_daily(self, result) -> None:
         if result.expired_points or result.birthday_bonuses:
@@ -95,19 +127,19 @@ class LoyaltyApp(DbMixin, App):
         from olga_loyalty.ui.screens.settings import SettingsScreen
 
         if not isinstance(self.screen, SettingsScreen):
-            self.push_screen(SettingsScreen())
+            self.with_pin("settings", lambda: self.push_screen(SettingsScreen()))
 
     def action_export(self) -> None:
         from olga_loyalty.ui.screens.exports import ExportScreen
 
         if not isinstance(self.screen, ExportScreen):
-            self.push_screen(ExportScreen())
+            self.with_pin("export", lambda: self.push_screen(ExportScreen()))
 
     def action_import(self) -> None:
         from olga_loyalty.ui.screens.imports import ImportScreen
 
         if not isinstance(self.screen, ImportScreen):
-            self.push_screen(ImportScreen())
+            self.with_pin("import", lambda: self.push_screen(ImportScreen()))
 
     def blank_consent_form(self) -> None:
         from olga_loyalty.services import gdpr

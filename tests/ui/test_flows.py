@@ -499,3 +499,87 @@ async def test_blank_consent_form_from_the_palette(app_factory, tmp_path, monkey
         await pilot.press("enter")
         await settle(pilot)
     assert (tmp_path / "exports" / "consent-form-blank-2026-11-23.xlsx").exists()
+
+
+async def test_pin_guards_settings_and_adjustments_and_everything_is_audited(app_factory, ui_shop):
+    from textual.widgets import TabbedContent, TextArea
+
+    from olga_loyalty.services import safety
+    from olga_loyalty.storage.models import AuditEntry
+    from olga_loyalty.ui.screens.pin import PinScreen
+    from olga_loyalty.ui.screens.settings import SettingsScreen
+
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")  # no PIN yet: straight in
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        screen.query_one(TabbedContent).active = "tab-staff"
+        await settle(pilot)
+        screen.query_one("#staff", TextArea).text = "Olga\nEva\nEva\n  Mira  "
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert ui_shop.staff_names() == ["Olga", "Eva", "Mira"]
+        screen.query_one(TabbedContent).active = "tab-pin"
+        await settle(pilot)
+        screen.query_one("#new_pin", Input).value = "2468"
+        screen.query_one("#new_pin_again", Input).value = "2469"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(screen.query_one("#new_pin_again-error", Label)) == "The two PINs differ."
+        screen.query_one("#new_pin_again", Input).value = "2468"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert safety.pin_is_set()
+        await pilot.press("escape")
+        await settle(pilot)
+        app.open_card(1)
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, PinScreen)
+        await type_text(pilot, "1111")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert text_of(app.screen.query_one("#pin-error", Label)) == "Wrong PIN (2 tries left)."
+        await type_text(pilot, "2468")
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_text(pilot, "+10")
+        await pilot.press("tab")
+        await type_text(pilot, "Thank you")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+    actions = [(e.action, e.detail) for e in AuditEntry.select().order_by(AuditEntry.id)]
+    assert actions == [
+        ("settings", "staff"),
+        ("pin", "set"),
+        ("adjust", "customer 1: +10 (Thank you)"),
+    ]
+
+
+async def test_backup_and_restore_from_the_settings(app_factory, ui_shop):
+    from textual.widgets import TabbedContent
+
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        app.screen.query_one(TabbedContent).active = "tab-backups"
+        await settle(pilot)
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        table = app.screen.query_one("#backups", DataTable)
+        assert table.row_count == 1
+        Customer.update(first_name="Changed").where(Customer.id == 1).execute()
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await type_text(pilot, "RESTORE")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+    assert Customer.get_by_id(1).first_name == "Anna"

@@ -118,6 +118,10 @@ async def confirm_erase(pilot):
 def settings_tab(tab: str):
     async def run(pilot):
         await settle(pilot)
+        if tab == "tab-backups":
+            from olga_loyalty.services import safety
+
+            safety.backup(pilot.app.shop, "manual")
         await pilot.press("f9")
         await settle(pilot)
         pilot.app.screen.query_one(TabbedContent).active = tab
@@ -125,6 +129,18 @@ def settings_tab(tab: str):
 
     run.__name__ = tab.replace("-", "_")
     return run
+
+
+async def pin_dialog(pilot):
+    from olga_loyalty.services import safety
+
+    safety.set_pin(pilot.app.shop, "2468")
+    await open_anna(pilot)
+    await pilot.press("a")
+    await settle(pilot)
+    await type_text(pilot, "1111")
+    await pilot.press("enter")
+    await settle(pilot)
 
 
 async def help_screen(pilot):
@@ -176,9 +192,13 @@ SCENARIOS = [
     settings_tab("tab-programme"),
     settings_tab("tab-texts"),
     settings_tab("tab-staff"),
+    settings_tab("tab-pin"),
+    settings_tab("tab-backups"),
+    settings_tab("tab-audit"),
     help_screen,
     export_screen,
     import_screen,
+    pin_dialog,
 ]
 
 

@@ -108,6 +108,10 @@ class AdjustScreen(BaseModal):
         )
 
     def on_saved(self, result: points.AdjustResult) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        self.loyalty.audit(
+            "adjust", f"customer {result.customer_id}: {result.points:+d} ({reason[:100]})"
+        )
         self.app.notify(
             self.t(
                 "Adjusted by {points} points; balance {balance}.",

@@ -184,7 +184,10 @@ class CardScreen(BaseScreen):
         from olga_loyalty.ui.screens.adjust import AdjustScreen
 
         if self.card:
-            self.app.push_screen(AdjustScreen(self.card), self._after)
+            card = self.card
+            self.loyalty.with_pin(
+                "adjust", lambda: self.app.push_screen(AdjustScreen(card), self._after)
+            )
 
     def action_edit(self) -> None:
         from olga_loyalty.ui.screens.register import EditScreen
@@ -196,7 +199,10 @@ class CardScreen(BaseScreen):
         from olga_loyalty.services import gdpr
 
         if self.card:
-            self.db("file_written", gdpr.access_export, self.shop, self.card.customer.id)
+            cid = self.card.customer.id
+            self.loyalty.with_pin(
+                "export", lambda: self.db("file_written", gdpr.access_export, self.shop, cid)
+            )
 
     def action_consent_form(self) -> None:
         from olga_loyalty.services import gdpr
@@ -206,6 +212,8 @@ class CardScreen(BaseScreen):
 
     def on_file_written(self, path) -> None:
         self.app.notify(self.t("Written: {path}", path=path), timeout=10)
+        if path.name.startswith("customer-"):
+            self.loyalty.audit("export", f"customer {self.customer_id}")
 
     def action_erase(self) -> None:
         from olga_loyalty.ui.screens.confirm import TypedConfirm
@@ -218,21 +226,25 @@ class CardScreen(BaseScreen):
             if confirmed:
                 self.db("erased", customers.erase, self.shop, c.id, staff=self.loyalty.staff)
 
-        self.app.push_screen(
-            TypedConfirm(
-                t("Erase {name}", name=f"{c.first_name} {c.last_name}"),
-                t(
-                    "Name, phone, email, birthday and notes are removed for good and her points are "
-                    "forfeited (GDPR Art. 17). Purchases stay in the books without her name. This "
-                    "cannot be undone."
+        self.loyalty.with_pin(
+            "erase",
+            lambda: self.app.push_screen(
+                TypedConfirm(
+                    t("Erase {name}", name=f"{c.first_name} {c.last_name}"),
+                    t(
+                        "Name, phone, email, birthday and notes are removed for good and her points are "
+                        "forfeited (GDPR Art. 17). Purchases stay in the books without her name. This "
+                        "cannot be undone."
+                    ),
+                    t("ERASE"),
                 ),
-                t("ERASE"),
+                erase,
             ),
-            erase,
         )
 
     def on_erased(self, customer_id: int) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
+        self.loyalty.audit("erase", f"customer {customer_id}")
         self.loyalty.go_home()
 
     def action_consents(self) -> None:

@@ -157,17 +157,20 @@ class ConsentsScreen(BaseModal):
                     erase_confirmed=True,
                 )
 
-        self.app.push_screen(
-            TypedConfirm(
-                t("Withdraw consent to data processing"),
-                t(
-                    "Without this consent the customer's personal data must be erased: name, phone, "
-                    "email, birthday and notes are removed for good and her points are forfeited. "
-                    "Purchases stay in the books without her name. This cannot be undone."
+        self.loyalty.with_pin(
+            "erase",
+            lambda: self.app.push_screen(
+                TypedConfirm(
+                    t("Withdraw consent to data processing"),
+                    t(
+                        "Without this consent the customer's personal data must be erased: name, phone, "
+                        "email, birthday and notes are removed for good and her points are forfeited. "
+                        "Purchases stay in the books without her name. This cannot be undone."
+                    ),
+                    word,
                 ),
-                word,
+                erase,
             ),
-            erase,
         )
 
     def on_done(self, record) -> None:
@@ -177,6 +180,7 @@ class ConsentsScreen(BaseModal):
 
     def on_erased(self, record) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
+        self.loyalty.audit("erase", f"customer {self.customer_id} (consent withdrawn)")
         self.loyalty.go_home()
 
     def action_close(self) -> None:

@@ -174,6 +174,7 @@ class ExportScreen(BaseScreen):
             text += " " + t("Left out: {reasons}.", reasons=reasons)
         self.query_one("#result", Static).update(text)
         self.app.notify(text, timeout=10)
+        self.loyalty.audit("export", f"newsletter {self.value('channel')} {self.segment_text()}")
 
     def on_written_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False

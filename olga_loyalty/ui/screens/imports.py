@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Select, Static
 
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
-from olga_loyalty.services import imports
+from olga_loyalty.services import imports, safety
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
 
 FIELDS = ["file", "map"]
@@ -25,7 +25,16 @@ class Progress(Message):
 
 
 def _import(shop, report, staff):
+    safety.backup(shop, "import", staff=staff)  # before every import
     imports.import_rows(shop, report, staff=staff)
+    safety.audit(shop, "import", f"customers from {report.file}: {report.imported}", staff)
+    return report
+
+
+def _unsubscribe(shop, path, staff):
+    safety.backup(shop, "import", staff=staff)
+    report = imports.import_unsubscribes(shop, path, staff=staff)
+    safety.audit(shop, "import", f"unsubscribes from {report.file}: {report.contacts}", staff)
     return report
 
 
@@ -151,13 +160,7 @@ class ImportScreen(BaseScreen):
         if self.file_missing():
             return
         if self.mode() == "unsubscribes":
-            self.db(
-                "unsubscribed",
-                imports.import_unsubscribes,
-                self.shop,
-                self.path(),
-                staff=self.loyalty.staff,
-            )
+            self.db("unsubscribed", _unsubscribe, self.shop, self.path(), self.loyalty.staff)
             return
         if self.report is None:
             self.query_one("#summary", Static).update(self.t("Check the file first (F5)."))

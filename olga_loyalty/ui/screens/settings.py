@@ -8,12 +8,23 @@ from decimal import Decimal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent, TabPane, TextArea
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
 
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_amount, parse_points
 from olga_loyalty.domain.points import Programme, Tier
+from olga_loyalty.services import safety
 from olga_loyalty.services.shop import (
     PURPOSES,
     new_consent_text,
@@ -25,6 +36,13 @@ from olga_loyalty.ui.screens.setup import FIELDS as SHOP_FIELDS
 from olga_loyalty.ui.screens.setup import read_shop_form, shop_settings_form
 
 MAX_TIERS = 5
+BACKUP_REASON_NAMES = {
+    "daily": "daily",
+    "manual": "by hand",
+    "import": "import",
+    "restore": "restore",
+    "migration": "update",
+}
 NUMBER_FIELDS = [
     ("purchase_validity_days", "Purchase points valid (days)"),
     ("tier_window_days", "Tier looks back (days)"),
@@ -66,6 +84,8 @@ def _save_staff(shop, names: list[str]) -> list[str]:
 class SettingsScreen(BaseScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save this tab", priority=True),
+        Binding("ctrl+b", "backup_now", "Back up now"),
+        Binding("ctrl+r", "restore", "Restore"),
         Binding("escape", "close", "Back"),
     ]
 
@@ -130,6 +150,25 @@ class SettingsScreen(BaseScreen):
             with TabPane(t("Staff"), id="tab-staff"), VerticalScroll():
                 yield Label(t("Staff names, one per line:"))
                 yield TextArea("\n".join(shop.staff_names()), id="staff", classes="staff-edit")
+            with TabPane(t("PIN"), id="tab-pin"), VerticalScroll():
+                yield Static(
+                    t(
+                        "The owner PIN protects settings, adjustments, erasure, imports, restore "
+                        "and personal-data exports. Leave both fields empty to remove it."
+                    )
+                )
+                yield from self._row("new_pin", t("New PIN (4–12 digits)"), "")
+                yield from self._row("new_pin_again", t("The same PIN again"), "")
+            with TabPane(t("Backups"), id="tab-backups"), Vertical():
+                yield Static(
+                    t(
+                        "ctrl+b backs up now; ctrl+r restores the chosen backup (the current "
+                        "database is backed up first)."
+                    )
+                )
+                yield DataTable(id="backups", cursor_type="row", zebra_stripes=True)
+            with TabPane(t("Audit log"), id="tab-audit"), Vertical():
+                yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def _row(self, name: str, label: str, value: str) -> ComposeResult:
@@ -139,8 +178,97 @@ class SettingsScreen(BaseScreen):
         yield FieldError(id=f"{name}-error")
 
     def on_mount(self) -> None:
-        self.sub_title = self.t("Settings")
+        t = self.t
+        self.sub_title = t("Settings")
         self.db("versions", _consent_versions)
+        for widget_id in ("new_pin", "new_pin_again"):
+            self.query_one(f"#{widget_id}", Input).password = True
+        table = self.query_one("#backups", DataTable)
+        table.add_column(t("Taken"), width=19)
+        table.add_column(t("Why"), width=10)
+        table.add_column(t("Size"), width=12)
+        table.add_column(t("File"), width=30)
+        audit = self.query_one("#audit", DataTable)
+        audit.add_column(t("When"), width=16)
+        audit.add_column(t("Staff"), width=10)
+        audit.add_column(t("Action"), width=10)
+        audit.add_column(t("Detail"), width=36)
+        self.load_backups()
+        self.db("audit_loaded", safety.audit_log)
+
+    def load_backups(self) -> None:
+        self.db("backups_loaded", safety.list_backups, self.shop)
+
+    def on_backups_loaded(self, found) -> None:
+        self.backups = found
+        table = self.query_one("#backups", DataTable)
+        table.clear()
+        for b in found:
+            table.add_row(
+                f"{b.taken_at:%Y-%m-%d %H:%M:%S}",
+                self.t(b.reason),
+                self.t.number(b.size),
+                b.path.name,
+            )
+
+    def on_audit_loaded(self, entries) -> None:
+        table = self.query_one("#audit", DataTable)
+        table.clear()
+        for e in entries:
+            table.add_row(self.t.datetime(e.at), e.staff, e.action, e.detail[:60])
+
+    def action_backup_now(self) -> None:
+        self.db("backed_up", safety.backup, self.shop, "manual", staff=self.loyalty.staff)
+
+    def on_backed_up(self, path) -> None:
+        if path is None:
+            self.app.notify(
+                self.t(
+                    "Backups here are of the SQLite database; back up PostgreSQL with its own tools."
+                )
+            )
+            return
+        self.app.notify(self.t("Backup written to {path}.", path=path))
+        self.load_backups()
+        self.db("audit_loaded", safety.audit_log)
+
+    def action_restore(self) -> None:
+        from olga_loyalty.ui.screens.confirm import TypedConfirm
+
+        table = self.query_one("#backups", DataTable)
+        found = getattr(self, "backups", [])
+        if self.query_one(TabbedContent).active != "tab-backups" or not found:
+            return
+        chosen = found[table.cursor_row]
+        t = self.t
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.db(
+                    "restored", safety.restore, self.shop, chosen.path, staff=self.loyalty.staff
+                )
+
+        self.loyalty.with_pin(
+            "restore",
+            lambda: self.app.push_screen(
+                TypedConfirm(
+                    t("Restore {file}", file=chosen.path.name),
+                    t(
+                        "The database is replaced by this backup; everything recorded since then is gone from "
+                        "it (the current state is backed up first)."
+                    ),
+                    t("RESTORE"),
+                ),
+                confirmed,
+            ),
+        )
+
+    def on_restored(self, safety_copy) -> None:
+        self.app.notify(
+            self.t("Restored. The database as it was before is in {backup}.", backup=safety_copy),
+            timeout=10,
+        )
+        self.loyalty.language_changed()
 
     def on_versions(self, versions) -> None:
         t = self.t
@@ -171,12 +299,17 @@ class SettingsScreen(BaseScreen):
         elif active == "tab-texts":
             texts = {p: self.query_one(f"#text_{p}", TextArea).text for p in PURPOSES}
             self.db("texts_saved", _save_texts, self.shop, texts)
-        else:
-            names = [
-                " ".join(n.split())[:80]
-                for n in self.query_one("#staff", TextArea).text.splitlines()
-            ]
-            self.db("staff_saved", _save_staff, [n for n in dict.fromkeys(names) if n])
+        elif active == "tab-pin":
+            first = self.query_one("#new_pin", Input).value.strip()
+            second = self.query_one("#new_pin_again", Input).value.strip()
+            if first != second:
+                error = InvalidInput("The two PINs differ.", field="new_pin_again")
+                show_field_errors(self, {"new_pin_again": error}, ["new_pin", "new_pin_again"])
+                return
+            self.db("pin_saved", safety.set_pin, self.shop, first or None, staff=self.loyalty.staff)
+        elif active == "tab-staff":
+            names = self.query_one("#staff", TextArea).text.splitlines()
+            self.db("staff_saved", _save_staff, self.shop, names)
 
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value
@@ -227,6 +360,7 @@ class SettingsScreen(BaseScreen):
 
     def on_shop_saved(self, settings) -> None:
         self.app.notify(self.t("Shop settings saved."))
+        self.loyalty.audit("settings", "shop")
         self.loyalty.language_changed()
 
     def on_shop_saved_error(self, error: LoyaltyError) -> None:
@@ -234,6 +368,7 @@ class SettingsScreen(BaseScreen):
 
     def on_programme_saved(self, programme) -> None:
         self.app.notify(self.t("Programme saved."))
+        self.loyalty.audit("settings", "programme")
 
     def on_programme_saved_error(self, error: LoyaltyError) -> None:
         show_field_errors(
@@ -244,10 +379,22 @@ class SettingsScreen(BaseScreen):
 
     def on_texts_saved(self, versions) -> None:
         self.app.notify(self.t("Consent texts saved."))
+        self.loyalty.audit("settings", "consent texts")
         self.db("versions", _consent_versions)
 
     def on_staff_saved(self, names) -> None:
         self.app.notify(self.t("Staff names saved."))
+        self.loyalty.audit("settings", "staff")
+
+    def on_pin_saved(self, _) -> None:
+        show_field_errors(self, {}, ["new_pin", "new_pin_again"])
+        for widget_id in ("new_pin", "new_pin_again"):
+            self.query_one(f"#{widget_id}", Input).value = ""
+        self.app.notify(self.t("The owner PIN is saved."))
+        self.db("audit_loaded", safety.audit_log)
+
+    def on_pin_saved_error(self, error: LoyaltyError) -> None:
+        show_field_errors(self, {"new_pin": error}, ["new_pin", "new_pin_again"])
 
     def action_close(self) -> None:
         self.app.pop_screen()
