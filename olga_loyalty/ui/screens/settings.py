@@ -206,7 +206,7 @@ class SettingsScreen(BaseScreen):
         for b in found:
             table.add_row(
                 f"{b.taken_at:%Y-%m-%d %H:%M:%S}",
-                self.t(b.reason),
+                self.t(BACKUP_REASON_NAMES.get(b.reason, b.reason)),
                 self.t.number(b.size),
                 b.path.name,
             )
