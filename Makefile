@@ -22,5 +22,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check olga_loyalty tests benchmarks
 	$(BIN)/ruff format --check olga_loyalty tests benchmarks
 
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

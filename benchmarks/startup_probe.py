@@ -1,0 +1,91 @@
+"""Started as its own process by run.py: time from process start to the first screen painted
+and ready for input, for Olga Loyalty's search screen or a bare Textual app with one Input.
+With `keys`, it then types into the search box and reports each keystroke's time until its
+results are painted, and the peak memory."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+START = time.perf_counter()
+
+
+async def _measure_keys(app, pilot, texts: list[str]) -> list[float]:
+    from olga_loyalty.ui.screens.search import SearchScreen
+
+    times = []
+    for text in texts:
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        screen.query_one("#search").value = text[:-1]  # the start of the word, already typed
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        before = time.perf_counter()
+        await pilot.press("space" if text[-1] == " " else text[-1])
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # the message with the results is handled and the table repainted
+        times.append((time.perf_counter() - before) * 1000)
+    return times
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    if mode == "bare":
+        from textual.app import App
+        from textual.widgets import Input
+
+        class Bare(App):
+            def compose(self):
+                yield Input()
+
+            def on_mount(self):
+                self.call_after_refresh(self.ready)
+
+            def ready(self):
+                print(json.dumps({"startup_s": time.perf_counter() - START}))
+                self.exit()
+
+        Bare().run(headless=True)
+        return
+    from olga_loyalty.config import clock_from_env
+    from olga_loyalty.ui.app import make_app
+
+    db = sys.argv[2]
+    app = make_app(db, clock_from_env(), run_daily=False)
+    result: dict = {}
+    if mode == "app":
+        from olga_loyalty.ui.screens.search import SearchScreen
+
+        original = SearchScreen.on_mount
+
+        def on_mount(screen):
+            original(screen)
+            screen.call_after_refresh(
+                lambda: (result.update(startup_s=time.perf_counter() - START), app.exit())
+            )
+
+        SearchScreen.on_mount = on_mount
+        app.run(headless=True)
+        print(json.dumps(result))
+        return
+    # mode == "keys": keystrokes on the big database
+    import asyncio
+
+    texts = sys.argv[3].split(",")
+
+    async def run():
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            result["keystroke_ms"] = await _measure_keys(app, pilot, texts)
+
+    asyncio.run(run())
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
