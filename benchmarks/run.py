@@ -188,6 +188,8 @@ def main() -> None:
     points.daily(shop)
     results["daily_s"] = time.perf_counter() - start
     close_database()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as after a day's close: no WAL left over
+    conn.close()
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OLGA_LOYALTY_NOW": NOW}
     probe = str(Path(__file__).with_name("startup_probe.py"))

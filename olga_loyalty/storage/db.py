@@ -24,6 +24,7 @@ SQLITE_PRAGMAS = {
     "synchronous": 2,  # FULL: a committed purchase survives a power cut
     "secure_delete": 1,  # erased personal data does not linger in free pages
     "cache_size": -16000,  # 16 MB page cache
+    "journal_size_limit": 67108864,  # after a big import the WAL file shrinks back to 64 MB
 }
 
 #: How long a write waits for another till before the user is told (seconds).
