@@ -43,6 +43,16 @@ async def _measure_keys(app, pilot, texts: list[str]) -> list[float]:
     return times
 
 
+def peak_rss_mb() -> float:
+    """The process's own peak (VmHWM). Not ru_maxrss: Linux carries that over from the parent
+    across fork and exec, so a big benchmark parent would be counted."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     mode = sys.argv[1]
     if mode == "bare":
@@ -95,7 +105,7 @@ def main() -> None:
             result["keystroke_ms"] = await _measure_keys(app, pilot, texts)
 
     asyncio.run(run())
-    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 
 
