@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -116,12 +116,3 @@ def free_path(folder: Path, stem: str, suffix: str) -> Path:
                 return candidate
         except FileExistsError:
             number += 1
-
-
-def write_rows(writer, rows: Iterable[Sequence]) -> int:
-    count = 0
-    for row in rows:
-        writer.write(row)
-        count += 1
-    writer.close()
-    return count

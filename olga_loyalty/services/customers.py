@@ -743,11 +743,3 @@ def _erase(shop: Shop, customer: Customer, staff: str) -> None:
         CustomerChange.customer == customer.id
     ).execute()
     Consent.update(source="", withdrawn_source="").where(Consent.customer == customer.id).execute()
-
-
-def is_erased(customer: Customer) -> bool:
-    return customer.erased_at is not None
-
-
-def total_customers() -> int:
-    return Customer.select().where(Customer.erased_at.is_null()).count()

@@ -228,10 +228,6 @@ class ImportReport:
         return {self.headers[i]: f for i, f in sorted(self.mapping.items())}
 
 
-def _phone(value, region: str) -> str:
-    return normalize_phone(as_text(value), region)
-
-
 def check_file(
     shop: Shop,
     path: Path,
@@ -507,7 +503,7 @@ def import_unsubscribes(shop: Shop, path: Path, *, staff: str = "") -> Unsubscri
                     pass
             elif sum(ch.isdigit() for ch in text) >= 6:
                 try:
-                    phones.add(_phone(text, shop.region))
+                    phones.add(normalize_phone(text, shop.region))
                 except InvalidInput:
                     pass
     report = UnsubscribeReport(path.name, contacts=len(emails) + len(phones))

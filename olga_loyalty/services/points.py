@@ -9,7 +9,7 @@ from decimal import Decimal
 from peewee import fn
 
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
-from olga_loyalty.domain.money import ZERO, from_cents, parse_amount
+from olga_loyalty.domain.money import from_cents, parse_amount
 from olga_loyalty.domain.points import (
     PurchaseFacts,
     PurchasePlan,
@@ -23,7 +23,7 @@ from olga_loyalty.domain.points import (
 )
 from olga_loyalty.services import ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
-from olga_loyalty.services.shop import Shop, read_setting, write_setting
+from olga_loyalty.services.shop import Shop, write_setting
 from olga_loyalty.storage.db import write_action
 from olga_loyalty.storage.models import (
     BirthdayBonus,
@@ -454,11 +454,6 @@ def _birthday_bonuses(shop: Shop, today: date) -> int:
     return given
 
 
-def daily_due(shop: Shop) -> bool:
-    """Whether today's daily run has not happened yet (the UI runs it at start)."""
-    return read_setting("daily_last_run") != shop.today().isoformat()
-
-
 def purchases_of(customer_id: int, limit: int = 50) -> list[Purchase]:
     return list(
         Purchase.select()
@@ -466,7 +461,3 @@ def purchases_of(customer_id: int, limit: int = 50) -> list[Purchase]:
         .order_by(Purchase.created_at.desc(), Purchase.id.desc())
         .limit(limit)
     )
-
-
-def total_refunded(purchase_id: int) -> Decimal:
-    return refund_totals(purchase_id).amount or ZERO

@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.money import parse_amount, parse_points
-from olga_loyalty.domain.points import Programme, Tier
-from olga_loyalty.services.shop import PURPOSES, Shop, ShopSettings, current_consent_text
+from olga_loyalty.domain.points import Tier
+from olga_loyalty.services.shop import PURPOSES, Shop, current_consent_text
 
 SHOP_KEYS = ("name", "region", "currency", "language")
 INT_KEYS = (
@@ -108,11 +108,3 @@ def _parse_end_date(value: str) -> date | None:
         raise InvalidInput(
             "'{text}' is not a date like 2027-12-31.", field="end_date", text=value[:20]
         ) from None
-
-
-def save_programme(shop: Shop, programme: Programme) -> Programme:
-    return shop.save_programme(programme)
-
-
-def save_shop(shop: Shop, settings: ShopSettings) -> ShopSettings:
-    return shop.save_settings(settings)

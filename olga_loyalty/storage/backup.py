@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -168,7 +167,3 @@ def restore_into(database_path: Path, backup: Path) -> None:
         raise StorageError(
             "The restore failed: {reason}; the database was left as it was.", reason=str(exc)
         ) from None
-
-
-def disk_free(path: Path) -> int:
-    return shutil.disk_usage(path.parent if path.parent.exists() else Path(".")).free
