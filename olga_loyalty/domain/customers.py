@@ -34,6 +34,8 @@ _GERMAN_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def _has_control_chars(text: str) -> bool:
+    if text.isprintable():  # in C: no character of the categories below (the usual case)
+        return False
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in text)
 
 
@@ -104,6 +106,8 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
         raise InvalidInput(
             "'{text}' is not a phone number.", field=field, text=_show(text)
         ) from None
+    if phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, PhoneNumberFormat.E164)
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason in (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
         raise InvalidInput(
@@ -117,14 +121,12 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
         raise InvalidInput(
             "The phone number {text} has an unknown country code.", field=field, text=_show(text)
         )
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(
-            "The phone number {text} does not exist in the numbering plan "
-            "(check the area code or mobile prefix).",
-            field=field,
-            text=_show(text),
-        )
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    raise InvalidInput(
+        "The phone number {text} does not exist in the numbering plan "
+        "(check the area code or mobile prefix).",
+        field=field,
+        text=_show(text),
+    )
 
 
 def phone_for_display(e164: str, region: str = "DE") -> str:
@@ -141,12 +143,17 @@ def phone_for_display(e164: str, region: str = "DE") -> str:
 
 
 def phone_search_key(e164: str) -> str:
-    """The national digits reversed, so that "ends with 5678" is an indexed prefix search."""
-    try:
-        number = phonenumbers.parse(e164, None)
-        digits = str(number.national_number)
-    except NumberParseException:
-        digits = re.sub(r"\D", "", e164)
+    """The national digits reversed, so that "ends with 5678" is an indexed prefix search.
+
+    Country calling codes are prefix-free, so the code is the one prefix of 1–3 digits that
+    phonenumbers knows; the rest without leading zeros is the national number (as
+    `parse(e164).national_number` gives it, without paying for a full parse)."""
+    digits = re.sub(r"\D", "", e164)
+    if e164.startswith("+"):
+        for length in (1, 2, 3):
+            if int(digits[:length] or 0) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+                digits = digits[length:].lstrip("0") or "0"
+                break
     return digits[::-1]
 
 

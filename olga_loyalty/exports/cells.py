@@ -38,44 +38,62 @@ def _plain(value, kind: str):
 
 
 class XlsxWriter:
-    """A streaming (write-only) workbook: the header row frozen, columns sized, types kept."""
+    """A streaming workbook for long lists (the newsletter export): the header row frozen,
+    columns sized, each column written with its own type, so text is never read as a formula,
+    a number or a link. XlsxWriter in constant-memory mode streams each row to disk and is
+    about twice as fast as openpyxl's write-only mode (docs/benchmarks.md)."""
 
     def __init__(self, path: Path, columns: Sequence[Column], title: str = "Export") -> None:
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font
-        from openpyxl.utils import get_column_letter
+        import xlsxwriter
 
         self.path, self.columns = path, columns
-        self._cell = WriteOnlyCell
-        self.workbook = Workbook(write_only=True)
-        self.sheet = self.workbook.create_sheet(title[:31])
-        self.sheet.freeze_panes = "A2"
-        for index, column in enumerate(columns, start=1):
-            self.sheet.column_dimensions[get_column_letter(index)].width = column.width
-        bold = Font(bold=True)
-        header = []
-        for column in columns:
-            cell = WriteOnlyCell(self.sheet, value=column.header)
-            cell.font = bold
-            header.append(cell)
-        self.sheet.append(header)
-        self._money = [i for i, c in enumerate(columns) if c.kind == "money"]
+        self.workbook = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        self.sheet = self.workbook.add_worksheet(_sheet_title(title))
+        self.sheet.freeze_panes(1, 0)
+        bold = self.workbook.add_format({"bold": True})
+        formats = {
+            "date": self.workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "money": self.workbook.add_format({"num_format": "0.00"}),
+        }
+        for index, column in enumerate(columns):
+            self.sheet.set_column(index, index, column.width)
+            self.sheet.write_string(0, index, column.header, bold)
+        sheet = self.sheet
+        writers = {
+            "text": lambda r, c, v: sheet.write_string(r, c, neutralise(str(v))),
+            "phone": lambda r, c, v: sheet.write_string(r, c, str(v)),
+            "date": lambda r, c, v: sheet.write_datetime(r, c, v, formats["date"]),
+            "int": lambda r, c, v: sheet.write_number(r, c, v),
+            "money": lambda r, c, v: sheet.write_number(r, c, float(v), formats["money"]),
+        }
+        self._writers = [(index, writers[c.kind]) for index, c in enumerate(columns)]
+        self._row = 0
 
     def write(self, values: Sequence) -> None:
-        # Plain values stream fastest; text is already neutralised, so no string is read as a
-        # formula (openpyxl only makes formulas of text starting with "="), and dates get a
-        # date format on their own.
-        row = [_plain(v, c.kind) for c, v in zip(self.columns, values, strict=True)]
-        for index in self._money:
-            if row[index] is not None:
-                cell = self._cell(self.sheet, value=row[index])
-                cell.number_format = "0.00"
-                row[index] = cell
-        self.sheet.append(row)
+        if len(values) != len(self._writers):
+            raise ValueError("a row must have one value per column")
+        self._row += 1
+        row = self._row
+        for (index, write), value in zip(self._writers, values, strict=True):
+            if value is not None and value != "":
+                write(row, index, value)
 
     def close(self) -> None:
-        self.workbook.save(self.path)
+        self.workbook.close()
+
+
+def _sheet_title(title: str) -> str:
+    """Excel's rules for a sheet name: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()
+    return cleaned[:31] or "Export"
 
 
 class CsvWriter:

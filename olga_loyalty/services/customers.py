@@ -28,7 +28,7 @@ from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.points import Tier, expiring_within, expiry_date
 from olga_loyalty.services import ledger
 from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_consent_text
-from olga_loyalty.storage.db import write_action
+from olga_loyalty.storage.db import fetch_rows, placeholders, write_action
 from olga_loyalty.storage.models import (
     Consent,
     Customer,
@@ -102,7 +102,7 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
     def collect(where: str, params: tuple, rank: int, match: str, order: str) -> None:
         if len(ranked) >= limit and all(r <= rank for r, _ in ranked.values()):
             return
-        rows = ledger._rows(
+        rows = fetch_rows(
             f"SELECT id FROM customer WHERE {where} AND erased_at IS NULL ORDER BY {order} LIMIT ?",
             (*params, limit),
         )
@@ -154,9 +154,9 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
     ids = list(ranked)
     rows = {
         row[0]: row
-        for row in ledger._rows(
+        for row in fetch_rows(
             "SELECT id, first_name, last_name, phone, email, last_key, first_key FROM customer "
-            f"WHERE id IN ({ledger._marks(len(ids))})",
+            f"WHERE id IN ({placeholders(len(ids))})",
             ids,
         )
     }

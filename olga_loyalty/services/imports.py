@@ -28,7 +28,7 @@ from olga_loyalty.exports.readers import as_text, read_table
 from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
-from olga_loyalty.storage.db import write_action
+from olga_loyalty.storage.db import bulk_insert, write_action
 from olga_loyalty.storage.models import (
     Consent,
     Customer,
@@ -465,8 +465,7 @@ def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
         (Lot, lots),
         (LedgerEntry, entries),
     ):
-        for start in range(0, len(data), 500):
-            model.insert_many(data[start : start + 500]).execute()
+        bulk_insert(model, data)
     report.imported = len(customers)
     return len(customers)
 

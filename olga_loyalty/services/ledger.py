@@ -16,8 +16,8 @@ from peewee import JOIN, fn
 from olga_loyalty.domain.errors import Refused
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.points import OpenLot, Programme, Tier, take_fifo
-from olga_loyalty.storage.db import is_sqlite
-from olga_loyalty.storage.models import Customer, LedgerEntry, Lot, Purchase, database
+from olga_loyalty.storage.db import fetch_rows, is_sqlite, placeholders
+from olga_loyalty.storage.models import Customer, LedgerEntry, Lot, Purchase
 
 
 def lock_customer(customer_id: int) -> None:
@@ -45,23 +45,14 @@ def balance(customer_id: int, today: date) -> int:
     return int(value or 0)
 
 
-def _marks(count: int) -> str:
-    return ", ".join([database.param] * count)
-
-
-def _rows(sql: str, params) -> list[tuple]:
-    """A plain statement on the hot paths: the SQL is written once, not compiled per call."""
-    return database.execute_sql(sql.replace("?", database.param), params).fetchall()
-
-
 def balances(customer_ids: Iterable[int], today: date) -> dict[int, tuple[int, date | None]]:
     """Balance and soonest expiry of many customers in one indexed query."""
     ids = list(customer_ids)
     if not ids:
         return {}
-    rows = _rows(
+    rows = fetch_rows(
         "SELECT customer_id, SUM(remaining), MIN(expires_on) FROM lot "
-        f"WHERE customer_id IN ({_marks(len(ids))}) AND remaining > 0 AND expires_on >= ? "
+        f"WHERE customer_id IN ({placeholders(len(ids))}) AND remaining > 0 AND expires_on >= ? "
         "GROUP BY customer_id",
         (*ids, today.isoformat()),
     )
@@ -80,18 +71,18 @@ def spent_between(customer_ids: list[int], start: datetime, end: datetime) -> di
     if not customer_ids:
         return {}
     low, high = Purchase.created_at.db_value(start), Purchase.created_at.db_value(end)
-    paid = _rows(
+    paid = fetch_rows(
         "SELECT customer_id, SUM(paid) FROM purchase "
-        f"WHERE customer_id IN ({_marks(len(customer_ids))}) AND created_at > ? AND created_at <= ? "
+        f"WHERE customer_id IN ({placeholders(len(customer_ids))}) AND created_at > ? AND created_at <= ? "
         "GROUP BY customer_id",
         (*customer_ids, low, high),
     )
     totals = {cid: from_cents(int(c or 0)) for cid, c in paid}
     if totals:
         ids = list(totals)
-        refunded = _rows(
+        refunded = fetch_rows(
             "SELECT r.customer_id, SUM(r.paid_back) FROM refund r JOIN purchase p ON p.id = r.purchase_id "
-            f"WHERE r.customer_id IN ({_marks(len(ids))}) AND p.created_at > ? AND p.created_at <= ? "
+            f"WHERE r.customer_id IN ({placeholders(len(ids))}) AND p.created_at > ? AND p.created_at <= ? "
             "AND r.created_at <= ? GROUP BY r.customer_id",
             (*ids, low, high, high),
         )

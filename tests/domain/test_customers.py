@@ -1,5 +1,6 @@
 from datetime import date
 
+import phonenumbers
 import pytest
 
 from olga_loyalty.domain.customers import (
@@ -58,6 +59,19 @@ def test_phone_region_decides_national_numbers():
 
 def test_phone_search_key_is_reversed_national_digits():
     assert phone_search_key("+4915112345678") == "87654321151"
+    assert phone_search_key("+390612345678") == "876543216"  # without Italy's leading zero
+
+
+@pytest.mark.parametrize("region", sorted(phonenumbers.SUPPORTED_REGIONS))
+def test_phone_search_key_matches_phonenumbers_national_number(region):
+    # The key is cut from the E.164 text without a parse; it must be what a parse gives.
+    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+        example = phonenumbers.example_number_for_type(region, kind)
+        if example is None:
+            continue
+        e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+        parsed = phonenumbers.parse(e164, None)
+        assert phone_search_key(e164) == str(parsed.national_number)[::-1]
 
 
 def test_email_domain_lowercased_and_checked():

@@ -26,12 +26,13 @@ def test_sqlite_is_opened_safely(shop, db_path):
 
 
 def test_first_migration_creates_the_schema_and_consent_texts(shop):
-    assert migrations.current_version() == migrations.LATEST == 4
+    assert migrations.current_version() == migrations.LATEST == 5
     assert [(v.version, v.name) for v in SchemaVersion.select()] == [
         (1, "create schema"),
         (2, "suppression list"),
         (3, "audit log"),
         (4, "search order indexes"),
+        (5, "covering indexes for spend and open points"),
     ]
     assert sorted(t.purpose for t in ConsentText.select()) == ["data_processing", "email", "sms"]
     assert migrations.migrate(shop.clock) == []  # nothing pending: the runner is idempotent
