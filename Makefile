@@ -12,7 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Compiled once, so each start does not compile the sources again (PYTHONDONTWRITEBYTECODE).
+COMPILE := $(BIN)/python -m compileall -q olga_loyalty > /dev/null
+
 run: $(STAMP)
+	$(COMPILE)
 	$(BIN)/olga-loyalty $(ARGS)
 
 test: $(STAMP)
@@ -23,6 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check olga_loyalty tests benchmarks
 
 bench: $(STAMP)
+	$(COMPILE)
 	$(BIN)/python benchmarks/run.py
 
 clean:

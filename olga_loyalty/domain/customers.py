@@ -7,10 +7,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
-
 from olga_loyalty.domain.errors import InvalidInput
 
 NAME_MAX = 80
@@ -63,6 +59,11 @@ def clean_name(value: str | None, *, field: str, label: str) -> str:
 
 def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phone") -> str:
     """Any way of writing a phone number → E.164 (`+4915112345678`), or a clear refusal."""
+    # phonenumbers is imported on first use, here and below: the first screen is painted
+    # without it and the app loads it in the background (docs/benchmarks.md).
+    import phonenumbers
+    from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+
     text = (value or "").strip()
     if not text:
         raise InvalidInput("Please enter a phone number.", field=field)
@@ -131,6 +132,9 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
 
 def phone_for_display(e164: str, region: str = "DE") -> str:
     """The readable form: national for the shop's own country, international otherwise."""
+    import phonenumbers
+    from phonenumbers import NumberParseException, PhoneNumberFormat
+
     if not e164:
         return ""
     try:
@@ -148,6 +152,8 @@ def phone_search_key(e164: str) -> str:
     Country calling codes are prefix-free, so the code is the one prefix of 1–3 digits that
     phonenumbers knows; the rest without leading zeros is the national number (as
     `parse(e164).national_number` gives it, without paying for a full parse)."""
+    import phonenumbers
+
     digits = re.sub(r"\D", "", e164)
     if e164.startswith("+"):
         for length in (1, 2, 3):
@@ -164,6 +170,9 @@ def normalize_email(value: str | None, *, field: str = "email") -> str:
         return ""
     if len(text) > 254 or _has_control_chars(text):
         raise InvalidInput("'{text}' is not an email address.", field=field, text=_show(text))
+    # Imported on first use: the till's first screen does not need it (docs/benchmarks.md).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError:

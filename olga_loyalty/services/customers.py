@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from peewee import IntegrityError, fn
@@ -28,7 +28,7 @@ from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.points import Tier, expiring_within, expiry_date
 from olga_loyalty.services import ledger
 from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_consent_text
-from olga_loyalty.storage.db import fetch_rows, placeholders, write_action
+from olga_loyalty.storage.db import fetch_rows, write_action
 from olga_loyalty.storage.models import (
     Consent,
     Customer,
@@ -89,6 +89,15 @@ def _range(text: str) -> tuple[str, str]:
     return text, text + "\uffff"
 
 
+def _key_columns(column: str, form: str) -> tuple[str, ...]:
+    """The key columns worth searching for a typed form. The German key differs from the
+    plain one only where an umlaut became "ae", "oe" or "ue"; a form without those pairs
+    that is a prefix of a German key is a prefix of the plain key too, so one query does."""
+    if any(pair in form for pair in ("ae", "oe", "ue")):
+        return (column, f"{column}_de")
+    return (column,)
+
+
 def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
     """One search box for everything (SPEC §5), ranked: exact phone, phone ending,
     surname prefix, first-name prefix. Every hit carries balance and tier.
@@ -98,34 +107,64 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
     if not text:
         return []
     ranked: dict[int, tuple[int, str]] = {}
+    rows: dict[int, tuple] = {}
+    today, now = shop.today(), shop.now()
+    window = now - timedelta(days=shop.programme.tier_window_days)
+    # Balance, soonest expiry and spend in the tier window come with each row: correlated
+    # subqueries on the covering indexes, evaluated only for the rows returned.
+    figures = (
+        "(SELECT SUM(remaining) FROM lot l WHERE l.customer_id = c.id AND remaining > 0 "
+        "AND expires_on >= ?), "
+        "(SELECT MIN(expires_on) FROM lot l WHERE l.customer_id = c.id AND remaining > 0 "
+        "AND expires_on >= ?), "
+        "(SELECT SUM(p.paid - COALESCE((SELECT SUM(r.paid_back) FROM refund r "
+        "WHERE r.purchase_id = p.id AND r.created_at <= ?), 0)) FROM purchase p "
+        "WHERE p.customer_id = c.id AND p.created_at > ? AND p.created_at <= ?)"
+    )
+    day = today.isoformat()
+    low, high = Purchase.created_at.db_value(window), Purchase.created_at.db_value(now)
+    figure_params = (day, day, high, low, high)
 
-    def collect(where: str, params: tuple, rank: int, match: str, order: str) -> None:
+    def collect(where: str, params: tuple, rank: int, match: str, order: str) -> int:
         if len(ranked) >= limit and all(r <= rank for r, _ in ranked.values()):
-            return
-        rows = fetch_rows(
-            f"SELECT id FROM customer WHERE {where} AND erased_at IS NULL ORDER BY {order} LIMIT ?",
-            (*params, limit),
+            return 0
+        found = fetch_rows(
+            f"SELECT id, first_name, last_name, phone, email, last_key, first_key, {figures} "
+            f"FROM customer c WHERE {where} AND erased_at IS NULL ORDER BY {order} LIMIT ?",
+            (*figure_params, *params, limit),
         )
-        for (cid,) in rows:
+        for row in found:
+            cid = row[0]
+            rows[cid] = row
             if cid not in ranked or ranked[cid][0] > rank:
                 ranked[cid] = (rank, match)
+        return len(found)
 
     if re.fullmatch(r"#\d{1,9}", text):
         collect("id = ?", (int(text[1:]),), 0, "id", "id")
     elif "@" in text:
         collect(_prefix("email_key"), _range(text.lower()), 1, "email", "email_key")
     elif _PHONE_CHARS.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 3:
-        try:
-            collect("phone = ?", (normalize_phone(text, shop.region),), 0, "phone", "id")
-        except InvalidInput:
-            pass
         digits = re.sub(r"\D", "", text)
-        if len(digits) >= 4:
+        exact = 0
+        if len(digits) >= 6:  # no number anywhere is shorter; a shorter entry is an ending
+            if text.startswith(("+", "00")):
+                # Written internationally: E.164 is "+" and the digits, no parse needed.
+                e164 = "+" + (digits[2:] if text.startswith("00") else digits)
+                exact = collect("phone = ?", (e164,), 0, "phone", "id")
+            if not exact:
+                try:
+                    phone = normalize_phone(text, shop.region)
+                except InvalidInput:
+                    pass
+                else:
+                    exact = collect("phone = ?", (phone,), 0, "phone", "id")
+        if len(digits) >= 4 and not exact:
             collect(_prefix("phone_rev"), _range(digits[::-1]), 1, "phone_end", "phone_rev")
     else:
         forms = query_forms(text)
         for form in forms:
-            for column in ("last_key", "last_key_de"):
+            for column in _key_columns("last_key", form):
                 collect(_prefix(column), _range(form), 2, "surname", f"{column}, first_key")
         words = text.split(" ")
         if len(words) >= 2:
@@ -134,9 +173,10 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
             for first, last in ((head, rest), (front, tail), (rest, head)):
                 for f_form in query_forms(first):
                     for l_form in query_forms(last):
-                        for f_col, l_col in (
-                            ("first_key", "last_key"),
-                            ("first_key_de", "last_key_de"),
+                        for f_col, l_col in zip(
+                            _key_columns("first_key", f_form + l_form),
+                            _key_columns("last_key", f_form + l_form),
+                            strict=True,
                         ):
                             collect(
                                 f"{_prefix(l_col)} AND {_prefix(f_col)}",
@@ -147,27 +187,18 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
                             )
         else:
             for form in forms:
-                for column in ("first_key", "first_key_de"):
+                for column in _key_columns("first_key", form):
                     collect(_prefix(column), _range(form), 3, "first_name", f"{column}, last_key")
     if not ranked:
         return []
-    ids = list(ranked)
-    rows = {
-        row[0]: row
-        for row in fetch_rows(
-            "SELECT id, first_name, last_name, phone, email, last_key, first_key FROM customer "
-            f"WHERE id IN ({placeholders(len(ids))})",
-            ids,
-        )
-    }
     order = sorted(rows, key=lambda cid: (ranked[cid][0], rows[cid][5], rows[cid][6], cid))[:limit]
-    today, now = shop.today(), shop.now()
-    points = ledger.balances(order, today)
-    tier_of = ledger.tiers(order, now, shop.programme)
+    programme = shop.programme
     hits = []
     for cid in order:
-        _, first, last, phone, email, _, _ = rows[cid]
-        bal, soonest = points.get(cid, (0, None))
+        _, first, last, phone, email, _, _, points, soonest, spent = rows[cid]
+        bal = int(points or 0)
+        if isinstance(soonest, str):
+            soonest = date.fromisoformat(soonest)
         hits.append(
             SearchHit(
                 id=cid,
@@ -175,9 +206,9 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
                 last_name=last,
                 phone=phone or "",
                 email=email or "",
-                tier=tier_of[cid].name,
+                tier=programme.tier_for(from_cents(int(spent or 0))).name,
                 balance=bal,
-                balance_value=shop.programme.value_of(bal),
+                balance_value=programme.value_of(bal),
                 soonest_expiry=soonest,
                 match=ranked[cid][1],
             )

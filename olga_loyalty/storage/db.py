@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import peewee
-from playhouse.db_url import connect as connect_url
 
 from olga_loyalty.config import DEFAULT_DB
 from olga_loyalty.domain.errors import DatabaseBusy, StorageError
@@ -41,6 +40,8 @@ def is_sqlite() -> bool:
 def open_database(location: str, *, create_folder: bool | None = None) -> peewee.Database:
     """Open (and bind the models to) the database at a path or URL."""
     if "://" in location and not location.startswith("sqlite"):
+        from playhouse.db_url import connect as connect_url  # only for a server URL
+
         try:
             db = connect_url(location)
         except Exception as exc:  # unknown scheme, missing driver

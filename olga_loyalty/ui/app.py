@@ -13,13 +13,28 @@ from olga_loyalty.config import Clock
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services.shop import Shop, open_shop
 from olga_loyalty.ui.base import DbMixin, translate_bindings
-from olga_loyalty.ui.commands import CustomerCommands
+
+
+def _load_libraries() -> None:
+    """After the first paint: the libraries the first look-up or registration needs, so the
+    search screen is ready for typing sooner and the first key does not wait for them."""
+    import email_validator  # noqa: F401
+    import phonenumbers
+
+    phonenumbers.parse("+4915112345678", None)  # its region metadata loads on first use
+
+
+def _customer_commands():
+    # Loaded when the palette opens: textual.command is not needed for the first paint.
+    from olga_loyalty.ui.commands import CustomerCommands
+
+    return CustomerCommands
 
 
 class LoyaltyApp(DbMixin, App):
     CSS_PATH = "app.tcss"
     TITLE = "Olga Loyalty"
-    COMMANDS = App.COMMANDS | {CustomerCommands}
+    COMMANDS = App.COMMANDS | {_customer_commands}
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("ctrl+n", "register", "New customer", priority=True),
@@ -49,6 +64,8 @@ class LoyaltyApp(DbMixin, App):
 
         self.sub_title = self.shop.settings.name
         self.push_screen(SearchScreen())
+        # After the first paint, so that the thread does not hold up the screen.
+        self.call_after_refresh(self.run_worker, _load_libraries, thread=True, group="warm-up")
         if not self.shop.settings.setup_done:
             from olga_loyalty.ui.screens.setup import SetupScreen
 
