@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-postgres lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,20 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The whole suite against a throwaway PostgreSQL server (Debian's postgresql package; nothing
+# is installed or configured: scripts/with_postgres.py makes the server and removes it).
+PG_STAMP := $(VENV)/.installed-postgres
+
+$(PG_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	touch $(PG_STAMP)
+
+test-postgres: $(PG_STAMP)
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
 lint: $(STAMP)
-	$(BIN)/ruff check olga_loyalty tests benchmarks
-	$(BIN)/ruff format --check olga_loyalty tests benchmarks
+	$(BIN)/ruff check olga_loyalty tests benchmarks scripts
+	$(BIN)/ruff format --check olga_loyalty tests benchmarks scripts
 
 bench: $(STAMP)
 	$(COMPILE)

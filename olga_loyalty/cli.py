@@ -209,6 +209,13 @@ def build_parser() -> Parser:
     res = sub.add_parser("restore", help="replace the database with a backup (after backing it up)")
     res.add_argument("file", metavar="FILE")
 
+    move = sub.add_parser(
+        "move-to",
+        help="copy this shop's SQLite database into an empty PostgreSQL database and check it",
+    )
+    move.add_argument("target", metavar="POSTGRESQL_URL")
+    move.add_argument("--json", action="store_true")
+
     demo = sub.add_parser(
         "demo", help="fill the database with made-up customers and two years of purchases"
     )
@@ -962,6 +969,63 @@ def cmd_restore(shop, args, _) -> int:
     return 0
 
 
+def cmd_move_to(shop, args, _) -> int:
+    from olga_loyalty.services import move, safety
+    from olga_loyalty.storage.db import redact
+
+    source = safety.database_path(shop)
+    if source is None:
+        raise Refused("move-to copies a SQLite database; this shop already runs on a server.")
+    move.check_target(args.target)
+    target = redact(args.target)
+    require_pin(shop, args, "move-to", target)
+    safety.audit(shop, "move-to", target, staff="")  # in the copy too
+    args.audit = None
+    report = move.move_to(
+        source, args.target, shop.clock, progress=None if args.json else _table_progress
+    )
+    if not args.json:
+        print(file=sys.stderr)  # end the progress line
+    if args.json:
+        emit_json(
+            {
+                "target": target,
+                "rows": report.rows,
+                "customers": report.customers,
+                "balances_checked": report.balances_checked,
+                "ledger_checked": report.ledger_checked,
+                "seconds": report.seconds,
+            }
+        )
+        return 0
+    print(
+        args.t(
+            "Moved {source} to {target} in {seconds} s: {rows} rows in {tables} tables.",
+            source=str(source),
+            target=target,
+            seconds=report.seconds,
+            rows=sum(report.rows.values()),
+            tables=len(report.rows),
+        )
+    )
+    for table, count in report.rows.items():
+        print(f"  {table:<16}{count:>10}")
+    print(
+        args.t(
+            "Checked: every table's row count, the balances of all {customers} customers and "
+            "the ledger sums of {ledger} customers are the same in both databases.",
+            customers=report.customers,
+            ledger=report.ledger_checked,
+        )
+    )
+    print(args.t("From now on, start every till with --db {target}", target=target))
+    return 0
+
+
+def _table_progress(table: str, done: int) -> None:
+    print(f"\r{table}: {done}", end="", file=sys.stderr, flush=True)
+
+
 def cmd_demo(shop, args, _) -> int:
     from olga_loyalty.services import demo
 
@@ -1005,6 +1069,7 @@ COMMANDS: dict[tuple[str, str | None], Callable] = {
     ("demo", None): cmd_demo,
     ("backup", None): cmd_backup,
     ("restore", None): cmd_restore,
+    ("move-to", None): cmd_move_to,
 }
 
 

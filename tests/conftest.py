@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import itertools
 import os
+import sqlite3
 import time
 from datetime import datetime
 
@@ -24,9 +26,67 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+#: `make test-postgres` sets this to a throwaway server (scripts/with_postgres.py); every
+#: test then gets its own new database on it instead of a SQLite file.
+POSTGRES = os.environ.get("OLGA_TEST_POSTGRES", "")
+_numbers = itertools.count()
+
+
+def fresh_database(tmp_path, name: str = "loyalty.db"):
+    """Where a test keeps its shop: a new SQLite file, or a new database on the test server."""
+    if not POSTGRES:
+        return tmp_path / name
+    import psycopg2
+
+    database = f"t{os.getpid()}_{next(_numbers)}"
+    admin = psycopg2.connect(POSTGRES)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{database}"')
+    admin.close()
+    return POSTGRES.rsplit("/", 1)[0] + "/" + database
+
+
+def dump_database(location) -> list:
+    """Every row of every table, in a fixed order: "nothing was written" is dump == dump."""
+    if not POSTGRES:
+        with sqlite3.connect(location) as conn:
+            return list(conn.iterdump())
+    import psycopg2
+
+    conn = psycopg2.connect(str(location))
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' ORDER BY table_name"
+            )
+            tables = [name for (name,) in cursor.fetchall()]
+            rows = []
+            for table in tables:
+                cursor.execute(f'SELECT * FROM "{table}" ORDER BY 1')
+                rows.append((table, [tuple(map(str, row)) for row in cursor.fetchall()]))
+            return rows
+    finally:
+        conn.close()
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + POSTGRES if POSTGRES else 'SQLite files'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="about the SQLite file itself (backups, crashes, the file)")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def db_path(tmp_path):
-    return tmp_path / "loyalty.db"
+    return fresh_database(tmp_path)
 
 
 @pytest.fixture

@@ -4,18 +4,18 @@ field, and every bad input exits 2 or 1 with a readable message and writes nothi
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 
 import pytest
 
 from olga_loyalty.cli import main
+from tests.conftest import dump_database, fresh_database
 
 
 @pytest.fixture
 def run(tmp_path, monkeypatch, capsys):
-    db = tmp_path / "cli.db"
+    db = fresh_database(tmp_path, "cli.db")
     monkeypatch.setenv("OLGA_LOYALTY_DB", str(db))
     monkeypatch.setenv("OLGA_LOYALTY_NOW", "2026-01-10T10:00:00+01:00")
     monkeypatch.setenv("OLGA_LOYALTY_LANG", "en")
@@ -51,9 +51,8 @@ def as_json(result):
     return json.loads(out)
 
 
-def dump(db) -> list[str]:
-    with sqlite3.connect(db) as conn:
-        return list(conn.iterdump())
+def dump(db) -> list:
+    return dump_database(db)
 
 
 def test_the_whole_story(run):

@@ -36,6 +36,7 @@ from olga_loyalty.storage.models import (
     LedgerEntry,
     Purchase,
     Refund,
+    database,
 )
 
 SEARCH_LIMIT = 50
@@ -128,6 +129,8 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
     def collect(where: str, params: tuple, rank: int, match: str, order: str) -> int:
         if len(ranked) >= limit and all(r <= rank for r, _ in ranked.values()):
             return 0
+        if order != "id":
+            order += ", id"  # equal keys in the same order on every database
         found = fetch_rows(
             f"SELECT id, first_name, last_name, phone, email, last_key, first_key, {figures} "
             f"FROM customer c WHERE {where} AND erased_at IS NULL ORDER BY {order} LIMIT ?",
@@ -223,7 +226,7 @@ def latest_served(shop: Shop, limit: int = 10) -> list[SearchHit]:
         Purchase.select(Purchase.customer_id)
         .join(Customer)
         .where(Customer.erased_at.is_null())
-        .order_by(Purchase.created_at.desc())
+        .order_by(Purchase.created_at.desc(), Purchase.id.desc())  # ties: the later one
         .limit(limit * 5)
         .tuples()
     )
@@ -244,7 +247,7 @@ def birthdays_today(shop: Shop, limit: int = 20) -> list[SearchHit]:
         .where(
             (Customer.birthday_md == today.month * 100 + today.day) & Customer.erased_at.is_null()
         )
-        .order_by(Customer.last_key, Customer.first_key)
+        .order_by(Customer.last_key, Customer.first_key, Customer.id)
         .limit(limit)
         .tuples()
     ]
@@ -489,6 +492,23 @@ class Registration:
     welcome_expires_on: date | None
 
 
+def _create_customer(values, referrer, language: str, now, staff: str) -> Customer:
+    return Customer.create(
+        first_name=values.first_name,
+        last_name=values.last_name,
+        salutation=values.salutation,
+        phone=values.phone,
+        email=values.email or None,
+        birthday=values.birthday,
+        notes=values.notes,
+        language=language,
+        referred_by=referrer.id if referrer else None,
+        registered_at=now,
+        registered_by=staff,
+        **_search_columns(values),
+    )
+
+
 @write_action
 def register(
     shop: Shop,
@@ -529,20 +549,12 @@ def register(
     staff = _clean_staff(staff)
     now, today, programme = shop.now(), shop.today(), shop.programme
     try:
-        customer = Customer.create(
-            first_name=values.first_name,
-            last_name=values.last_name,
-            salutation=values.salutation,
-            phone=values.phone,
-            email=values.email or None,
-            birthday=values.birthday,
-            notes=values.notes,
-            language=language or shop.settings.language,
-            referred_by=referrer.id if referrer else None,
-            registered_at=now,
-            registered_by=staff,
-            **_search_columns(values),
-        )
+        # A savepoint: on PostgreSQL a failed statement spoils the rest of the transaction, so
+        # the check below must run after rolling back just this insert.
+        with database.atomic():
+            customer = _create_customer(
+                values, referrer, language or shop.settings.language, now, staff
+            )
     except IntegrityError:  # another till registered the same phone a moment ago
         _check_unique(values.phone, values.email)
         raise

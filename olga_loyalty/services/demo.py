@@ -35,6 +35,7 @@ from olga_loyalty.domain.points import (
     take_fifo,
 )
 from olga_loyalty.services.shop import PURPOSES, Shop, current_consent_text
+from olga_loyalty.storage.db import sync_sequences
 from olga_loyalty.storage.models import (
     BirthdayBonus,
     Consent,
@@ -232,6 +233,7 @@ def generate(
             progress(totals["customers"], count)
     from olga_loyalty.services.shop import write_setting
 
+    sync_sequences(Customer, Consent, Purchase, Refund, Lot, LedgerEntry)
     write_setting("daily_last_run", today.isoformat())
     totals["seconds"] = round(time.perf_counter() - started, 1)
     return totals

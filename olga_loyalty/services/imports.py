@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from peewee import fn
-
 from olga_loyalty.domain.customers import (
     CustomerInput,
     normalize_email,
@@ -28,7 +26,7 @@ from olga_loyalty.exports.readers import as_text, read_table
 from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
-from olga_loyalty.storage.db import bulk_insert, write_action
+from olga_loyalty.storage.db import bulk_insert, new_ids, write_action
 from olga_loyalty.storage.models import (
     Consent,
     Customer,
@@ -388,12 +386,12 @@ def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
     from olga_loyalty.services.shop import current_consent_text
 
     now, today, programme = shop.now(), shop.today(), shop.programme
-    next_id = (Customer.select(fn.MAX(Customer.id)).scalar() or 0) + 1
+    customer_ids = new_ids(Customer, len(report.good))
+    lot_ids = iter(new_ids(Lot, sum(1 for row in report.good if row.points > 0)))
     texts = {p: current_consent_text(p) for p in ("data_processing", "email", "sms")}
     customers, consents, lots, entries = [], [], [], []
-    next_lot = (Lot.select(fn.MAX(Lot.id)).scalar() or 0) + 1
     for offset, row in enumerate(report.good):
-        cid = next_id + offset
+        cid = customer_ids[offset]
         d = row.data
         fields = CustomerFields(
             d.first_name,
@@ -435,9 +433,10 @@ def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
                 }
             )
         if row.points > 0:
+            lot_id = next(lot_ids)
             lots.append(
                 {
-                    "id": next_lot,
+                    "id": lot_id,
                     "customer": cid,
                     "kind": "opening",
                     "points": row.points,
@@ -452,13 +451,12 @@ def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
                     "customer": cid,
                     "kind": "opening",
                     "points": row.points,
-                    "lot": next_lot,
+                    "lot": lot_id,
                     "created_at": now,
                     "staff": staff,
                     "reason": IMPORT_REASON,
                 }
             )
-            next_lot += 1
     for model, data in (
         (Customer, customers),
         (Consent, consents),

@@ -42,12 +42,17 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
     if "://" in location and not location.startswith("sqlite"):
         from playhouse.db_url import connect as connect_url  # only for a server URL
 
+        scheme, rest = location.split("://", 1)
+        if scheme in ("postgres", "postgresql"):
+            # A pool: the UI's workers each take a connection for one action and give it
+            # back, instead of connecting to the server again for every key typed.
+            location = f"{scheme}+pool://{rest}"
         try:
             db = connect_url(location)
         except Exception as exc:  # unknown scheme, missing driver
             raise StorageError(
                 "Cannot open the database {location}: {reason}",
-                location=_redact(location),
+                location=redact(location),
                 reason=str(exc),
             ) from None
     else:
@@ -64,7 +69,7 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
         db.close()
         raise StorageError(
             "Cannot open the database {location}: {reason}",
-            location=_redact(location),
+            location=redact(location),
             reason=_reason(exc),
         ) from None
     return db
@@ -111,6 +116,36 @@ def fetch_rows(sql: str, params=()) -> list[tuple]:
     """A plain statement on the hot paths, written once with `?` marks: no query compiled per
     call and no model built per row. Values come back as the driver gives them."""
     return database.execute_sql(sql.replace("?", database.param), params).fetchall()
+
+
+def new_ids(model: type[peewee.Model], count: int) -> list[int]:
+    """Ids for rows a bulk insert writes with explicit ids. SQLite: after the highest, safe
+    because the write lock is held from BEGIN. PostgreSQL: drawn from the table's sequence,
+    so another till inserting at the same time never gets the same id."""
+    if count <= 0:
+        return []
+    table = model._meta.table_name
+    if is_sqlite():
+        start = (fetch_rows(f'SELECT MAX(id) FROM "{table}"')[0][0] or 0) + 1
+        return list(range(start, start + count))
+    rows = fetch_rows(
+        f"SELECT nextval(pg_get_serial_sequence('\"{table}\"', 'id')) FROM generate_series(1, ?)",
+        (count,),
+    )
+    return [int(value) for (value,) in rows]
+
+
+def sync_sequences(*models: type[peewee.Model]) -> None:
+    """After rows were copied with their ids: PostgreSQL's sequences continue after the
+    highest id (SQLite does that by itself)."""
+    if is_sqlite():
+        return
+    for model in models:
+        table = model._meta.table_name
+        fetch_rows(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+            f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)'
+        )
 
 
 def close_database() -> None:
@@ -177,13 +212,13 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
-def _redact(location: str) -> str:
+def redact(location: str) -> str:
     """Never print a password from a URL."""
     if "@" in location and "://" in location:
         scheme, rest = location.split("://", 1)
         creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
+        user, has_password, _ = creds.partition(":")
+        return f"{scheme}://{user}{':***' if has_password else ''}@{host}"
     return location
 
 

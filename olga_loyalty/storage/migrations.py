@@ -88,12 +88,32 @@ def _covering_indexes(db: peewee.Database, clock: Clock) -> None:
     db.execute_sql('DROP INDEX IF EXISTS "lot_open_by_customer"')
 
 
+def _binary_key_order(db: peewee.Database, clock: Clock) -> None:
+    # The search compares keys as ranges (key >= 'mul' AND key < 'mul\uffff') and lists them
+    # in key order. SQLite compares bytes; a PostgreSQL server compares with its locale's
+    # collation, in which that range is not "starts with". The keys get the byte order there.
+    if isinstance(db, peewee.SqliteDatabase):
+        return
+    for column, length in (
+        ("first_key", 100),
+        ("first_key_de", 100),
+        ("last_key", 100),
+        ("last_key_de", 100),
+        ("phone_rev", 20),
+        ("email_key", 254),
+    ):
+        db.execute_sql(
+            f'ALTER TABLE "customer" ALTER COLUMN "{column}" TYPE VARCHAR({length}) COLLATE "C"'
+        )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "create schema", _create_schema),
     Migration(2, "suppression list", _suppression_list),
     Migration(3, "audit log", _audit_log),
     Migration(4, "search order indexes", _search_order_indexes),
     Migration(5, "covering indexes for spend and open points", _covering_indexes),
+    Migration(6, "search keys in byte order on PostgreSQL", _binary_key_order),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -16,14 +16,14 @@ import pytest
 from olga_loyalty.config import FixedClock
 from olga_loyalty.services.shop import open_shop
 from olga_loyalty.storage.db import close_database
-from tests.conftest import START, register
+from tests.conftest import POSTGRES, START, fresh_database, register
 
 WORKER = Path(__file__).with_name("worker.py")
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 24
 
 
-def seed_shop(path: Path) -> None:
+def seed_shop(path) -> None:
     shop = open_shop(str(path), FixedClock(START))
     from olga_loyalty.services import points
 
@@ -33,36 +33,50 @@ def seed_shop(path: Path) -> None:
     close_database()
 
 
-def check_database(path: Path) -> dict:
-    """integrity ok; every purchase has its ledger entries; every lot equals its entries and
-    every balance equals the ledger."""
-    conn = sqlite3.connect(path)
+def _connect(location):
+    if POSTGRES:
+        import psycopg2
+
+        return psycopg2.connect(str(location))
+    return sqlite3.connect(location)
+
+
+def _all(conn, sql: str) -> list[tuple]:
+    cursor = conn.cursor()
+    cursor.execute(sql)
+    return cursor.fetchall()
+
+
+def check_database(location) -> dict:
+    """integrity ok; every purchase has its ledger entries; every lot equals its entries, no
+    lot is below zero (no point spent twice) and every balance equals the ledger."""
+    conn = _connect(location)
     try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        for pid, earned, redeemed in conn.execute(
-            "SELECT id, earned_points, redeemed_points FROM purchase"
-        ):
-            got = dict(
-                conn.execute(
-                    "SELECT kind, SUM(points) FROM ledger_entry WHERE purchase_id = ? AND kind IN ('earn','redeem') "
-                    "GROUP BY kind",
-                    (pid,),
-                ).fetchall()
-            )
-            assert got.get("earn", 0) == earned and got.get("redeem", 0) == -redeemed, pid
-        bad_lots = conn.execute(
+        if not POSTGRES:
+            assert _all(conn, "PRAGMA integrity_check")[0][0] == "ok"
+        wrong = _all(
+            conn,
+            "SELECT p.id FROM purchase p LEFT JOIN ledger_entry e ON e.purchase_id = p.id "
+            "AND e.kind IN ('earn', 'redeem') GROUP BY p.id, p.earned_points, p.redeemed_points "
+            "HAVING COALESCE(SUM(CASE WHEN e.kind = 'earn' THEN e.points END), 0) != p.earned_points "
+            "OR COALESCE(SUM(CASE WHEN e.kind = 'redeem' THEN e.points END), 0) != -p.redeemed_points",
+        )
+        assert wrong == []
+        bad_lots = _all(
+            conn,
             "SELECT l.id FROM lot l LEFT JOIN (SELECT lot_id, SUM(points) s FROM ledger_entry GROUP BY lot_id) e "
-            "ON e.lot_id = l.id WHERE l.remaining != COALESCE(e.s, 0) OR l.remaining < 0"
-        ).fetchall()
+            "ON e.lot_id = l.id WHERE l.remaining != COALESCE(e.s, 0) OR l.remaining < 0",
+        )
         assert bad_lots == []
-        for cid, lots, entries in conn.execute(
+        for cid, lots, entries in _all(
+            conn,
             "SELECT c.id, (SELECT COALESCE(SUM(remaining),0) FROM lot WHERE customer_id = c.id), "
-            "(SELECT COALESCE(SUM(points),0) FROM ledger_entry WHERE customer_id = c.id) FROM customer c"
+            "(SELECT COALESCE(SUM(points),0) FROM ledger_entry WHERE customer_id = c.id) FROM customer c",
         ):
             assert lots == entries, cid
         return {
-            "purchases": {r[0] for r in conn.execute("SELECT id FROM purchase")},
-            "customers": {r[0] for r in conn.execute("SELECT id FROM customer")},
+            "purchases": {r[0] for r in _all(conn, "SELECT id FROM purchase")},
+            "customers": {r[0] for r in _all(conn, "SELECT id FROM customer")},
         }
     finally:
         conn.close()
@@ -73,7 +87,7 @@ def env() -> dict:
 
 
 def test_kill_minus_nine_at_random_moments_loses_nothing_committed(tmp_path):
-    db = tmp_path / "crash.db"
+    db = fresh_database(tmp_path, "crash.db")
     seed_shop(db)
     journal = tmp_path / "journal.txt"
     rng = random.Random(7)
@@ -100,7 +114,7 @@ def test_kill_minus_nine_at_random_moments_loses_nothing_committed(tmp_path):
 
 
 def test_two_tills_at_once_lose_nothing(tmp_path):
-    db = tmp_path / "tills.db"
+    db = fresh_database(tmp_path, "tills.db")
     seed_shop(db)
     children = [
         subprocess.Popen(

@@ -10,7 +10,7 @@ from peewee import fn
 from olga_loyalty.domain.customers import CustomerInput
 from olga_loyalty.services import customers, gdpr, newsletter, points
 from olga_loyalty.storage.models import LedgerEntry, Lot, Purchase
-from tests.conftest import register
+from tests.conftest import POSTGRES, dump_database, register
 
 
 def test_access_export_has_every_sheet(shop, clock, tmp_path):
@@ -104,9 +104,10 @@ def test_erasure_leaves_nothing_but_the_amounts(shop, clock, tmp_path, db_path):
     exported = newsletter.export(shop, "email", folder=tmp_path)
     assert exported.written == 1 and exported.left_out == {}
     # and her data is gone from the database file itself (secure_delete, scrubbed history)
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        dump = "\n".join(conn.iterdump())
+    if not POSTGRES:
+        with sqlite3.connect(db_path) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    dump = "\n".join(map(str, dump_database(db_path)))
     for secret in (
         "Müller",
         "anna@example.com",
@@ -116,5 +117,6 @@ def test_erasure_leaves_nothing_but_the_amounts(shop, clock, tmp_path, db_path):
         "1980-12-24",
     ):
         assert secret not in dump, secret
-    raw = db_path.read_bytes()
-    assert b"anna.m@example.com" not in raw
+    if not POSTGRES:  # the file itself; a server's files are its own business
+        raw = db_path.read_bytes()
+        assert b"anna.m@example.com" not in raw

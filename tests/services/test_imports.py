@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import openpyxl
@@ -11,7 +10,7 @@ import pytest
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.services import imports, ledger
 from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Lot
-from tests.conftest import register
+from tests.conftest import dump_database, register
 
 HEADER = ["Kundennr.", "Name", "Telefon", "E-Mail", "Geburtstag", "Punkte", "Newsletter"]
 ROWS = [
@@ -62,8 +61,7 @@ def write_csv(path, header=HEADER, rows=ROWS, encoding="cp1252"):
 
 
 def dump(db_path):
-    with sqlite3.connect(db_path) as conn:
-        return list(conn.iterdump())
+    return dump_database(db_path)
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "csv-cp1252", "csv-utf8-bom"])

@@ -28,7 +28,7 @@ from olga_loyalty.services import ledger, points
 from olga_loyalty.services.shop import open_shop
 from olga_loyalty.storage.db import close_database
 from olga_loyalty.storage.models import LedgerEntry, Lot, Purchase
-from tests.conftest import register
+from tests.conftest import fresh_database, register
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("2000"), places=2)
 
@@ -38,7 +38,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def open(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.clock = FixedClock(datetime.fromisoformat("2026-01-10T10:00:00+01:00"))
-        self.shop = open_shop(str(Path(self.tmp.name) / "p.db"), self.clock)
+        self.shop = open_shop(str(fresh_database(Path(self.tmp.name), "p.db")), self.clock)
         self.customers = [register(self.shop, f"C{i}", "Test").id for i in range(2)]
 
     def teardown(self):

@@ -22,6 +22,8 @@ from tests.conftest import register
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema_v1.sql"
 
+pytestmark = pytest.mark.sqlite_only  # backups and restore copy the SQLite file
+
 
 def test_backup_is_a_consistent_private_copy(shop, db_path):
     register(shop, phone="0151 1234 5678")

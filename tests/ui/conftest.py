@@ -14,6 +14,7 @@ from olga_loyalty.services import customers, points
 from olga_loyalty.services.shop import open_shop
 from olga_loyalty.storage.db import close_database
 from olga_loyalty.ui.app import LoyaltyApp
+from tests.conftest import fresh_database
 
 NOW = datetime.fromisoformat("2026-11-23T10:00:00+00:00")
 
@@ -64,7 +65,7 @@ def build_shop(path, *, setup_done: bool = True, language: str = "en"):
 
 @pytest.fixture
 def ui_shop(tmp_path):
-    shop = build_shop(tmp_path / "ui.db")
+    shop = build_shop(fresh_database(tmp_path, "ui.db"))
     yield shop
     close_database()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Input, Label, Static
 
 from olga_loyalty.services import ledger
@@ -11,6 +12,7 @@ from olga_loyalty.ui.screens.help import HelpScreen
 from olga_loyalty.ui.screens.purchase import PurchaseScreen
 from olga_loyalty.ui.screens.register import RegisterScreen
 from olga_loyalty.ui.screens.search import SearchScreen
+from tests.conftest import fresh_database
 from tests.ui.conftest import settle
 
 SIZE = (80, 24)
@@ -339,7 +341,7 @@ async def test_first_start_asks_for_the_shop_then_shows_search(tmp_path):
     from olga_loyalty.ui.screens.setup import SetupScreen
     from tests.ui.conftest import build_shop
 
-    shop = build_shop(tmp_path / "first.db", setup_done=False)
+    shop = build_shop(fresh_database(tmp_path, "first.db"), setup_done=False)
     try:
         app = LoyaltyApp(shop, run_daily=False)
         async with app.run_test(size=SIZE) as pilot:
@@ -561,6 +563,7 @@ async def test_pin_guards_settings_and_adjustments_and_everything_is_audited(app
     ]
 
 
+@pytest.mark.sqlite_only
 async def test_backup_and_restore_from_the_settings(app_factory, ui_shop):
     from textual.widgets import TabbedContent
 

@@ -8,6 +8,7 @@ from textual.widgets import Input, TabbedContent
 
 from olga_loyalty.storage.db import close_database
 from olga_loyalty.ui.app import LoyaltyApp
+from tests.conftest import fresh_database
 from tests.ui.conftest import build_shop, settle
 
 SIZE = (80, 24)
@@ -193,7 +194,7 @@ SCENARIOS = [
     settings_tab("tab-texts"),
     settings_tab("tab-staff"),
     settings_tab("tab-pin"),
-    settings_tab("tab-backups"),
+    pytest.param(settings_tab("tab-backups"), marks=pytest.mark.sqlite_only, id="tab_backups"),
     settings_tab("tab-audit"),
     help_screen,
     export_screen,
@@ -210,7 +211,7 @@ def test_screen(snap_compare, app_factory, scenario, language):
 
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_first_start(snap_compare, tmp_path, language):
-    shop = build_shop(tmp_path / "new.db", setup_done=False)
+    shop = build_shop(fresh_database(tmp_path, "new.db"), setup_done=False)
     app = LoyaltyApp(shop, language=language, run_daily=False)
     try:
         assert snap_compare(app, run_before=settle, terminal_size=SIZE)

@@ -165,6 +165,11 @@ class SettingsScreen(BaseScreen):
                         "ctrl+b backs up now; ctrl+r restores the chosen backup (the current "
                         "database is backed up first)."
                     )
+                    if safety.database_path(self.shop) is not None
+                    else t(
+                        "This shop's database is on a PostgreSQL server: back it up there, "
+                        "e.g. every night with pg_dump (see the README)."
+                    )
                 )
                 yield DataTable(id="backups", cursor_type="row", zebra_stripes=True)
             with TabPane(t("Audit log"), id="tab-audit"), Vertical():
