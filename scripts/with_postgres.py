@@ -16,6 +16,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -45,6 +46,8 @@ def free_port() -> int:
 
 
 def main() -> int:
+    # A CI timeout or `kill` sends SIGTERM: stop the server and remove the folder then too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = sys.argv[1:]
     if args[:1] == ["--"]:
         args = args[1:]
