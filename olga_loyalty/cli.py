@@ -104,8 +104,54 @@ def build_parser() -> Parser:
     purchase.add_argument("customer", metavar="PHONE_OR_ID")
     purchase.add_argument("amount", metavar="AMOUNT", help="12.50 or 12,50")
     purchase.add_argument("--redeem", default="0", metavar="POINTS")
+    purchase.add_argument(
+        "--follow-up",
+        default=None,
+        metavar="DAYS_OR_DATE",
+        help="schedule a call to ask whether everything fits",
+    )
+    purchase.add_argument("--follow-up-note", default="", metavar="TEXT")
     purchase.add_argument("--staff", default="")
     purchase.add_argument("--json", action="store_true")
+
+    report = sub.add_parser("report", help="members, revenue, loyalty and points by month")
+    report.add_argument("--months", default="12", metavar="N", help="how many months (12)")
+    report.add_argument("--until", default=None, metavar="YYYY-MM", help="the last month")
+    report.add_argument("--json", action="store_true")
+
+    feedback = sub.add_parser("feedback", help="feedback, follow-ups and apology bonuses")
+    fsub = feedback.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=Parser, required=True
+    )
+    fadd = fsub.add_parser("add", help="record praise, a wish, a complaint or a call to make")
+    fadd.add_argument("customer", metavar="PHONE_OR_ID")
+    fadd.add_argument("--kind", required=True, help="praise, wish, complaint or call")
+    fadd.add_argument("--note", default="")
+    fadd.add_argument("--follow-up", default=None, metavar="DAYS_OR_DATE")
+    fadd.add_argument("--staff", default="")
+    fadd.add_argument("--json", action="store_true")
+    fdue = fsub.add_parser("due", help="the follow-ups due today (and overdue ones)")
+    fdue.add_argument("--json", action="store_true")
+    fdone = fsub.add_parser("done", help="mark a follow-up done, with its outcome")
+    fdone.add_argument("feedback", metavar="FEEDBACK_ID")
+    fdone.add_argument("--outcome", required=True)
+    fdone.add_argument("--staff", default="")
+    fsorry = fsub.add_parser("apologise", help="answer a complaint with an apology bonus")
+    fsorry.add_argument("feedback", metavar="FEEDBACK_ID")
+    fsorry.add_argument("--points", required=True)
+    fsorry.add_argument("--valid-days", default=None, metavar="DAYS")
+    fsorry.add_argument("--staff", default="")
+
+    bonus = sub.add_parser(
+        "bonus", help="award points to every customer of a segment (with a preview first)"
+    )
+    bonus.add_argument("segment", metavar="SEGMENT", help="all, tier:Gold, lapsed:90, ...")
+    bonus.add_argument("points", metavar="POINTS")
+    bonus.add_argument("--reason", required=True)
+    bonus.add_argument("--valid-days", default=None, metavar="DAYS")
+    bonus.add_argument("--dry-run", action="store_true", help="only say whom and how much")
+    bonus.add_argument("--staff", default="")
+    bonus.add_argument("--json", action="store_true")
 
     refund = sub.add_parser("refund", help="refund a purchase, whole or in part")
     refund.add_argument("purchase", metavar="PURCHASE_ID")
@@ -553,7 +599,15 @@ def cmd_purchase(shop, args, _) -> int:
 
     amount = parse_amount(args.amount)
     redeem = parse_points(args.redeem, field="redeem")
-    result = points.record_purchase(shop, args.customer, amount, redeem=redeem, staff=args.staff)
+    result = points.record_purchase(
+        shop,
+        args.customer,
+        amount,
+        redeem=redeem,
+        staff=args.staff,
+        follow_up=args.follow_up,
+        follow_up_note=args.follow_up_note,
+    )
     plan = result.plan
     if args.json:
         emit_json(
@@ -570,6 +624,7 @@ def cmd_purchase(shop, args, _) -> int:
                 "balance_value": shop.programme.value_of(result.balance),
                 "tier": plan.tier.name,
                 "referral_awarded_to": result.referral_awarded_to,
+                "follow_up_id": result.follow_up_id,
             }
         )
         return 0
@@ -592,6 +647,155 @@ def cmd_purchase(shop, args, _) -> int:
             balance=result.balance,
         )
     )
+    if result.follow_up_id:
+        print(t("Follow-up call #{id} scheduled.", id=result.follow_up_id))
+    return 0
+
+
+def cmd_report(shop, args, _) -> int:
+    from olga_loyalty.services import reports
+
+    months = _int_arg(args.months, "months", 1, 120)
+    report = reports.compute(shop, months, args.until)
+    if args.json:
+        emit_json(report.as_dict())
+        return 0
+    t = args.t
+    pct = lambda share: f"{share * 100:.1f} %"  # noqa: E731
+    print(t("Report {start} to {end}", start=t.date(report.start), end=t.date(report.end)))
+    for label, value in (
+        (t("Members"), report.members),
+        (t("New members"), report.new_members),
+        (t("Buyers"), report.buyers),
+        (t("Purchases"), report.purchases),
+        (t("Revenue from members"), t.money(report.revenue)),
+        (t("Repeat-purchase rate"), pct(report.repeat_rate)),
+        (t("Visits per buyer"), report.visits_per_buyer),
+        (t("Days between visits"), report.days_between_visits or "-"),
+        (t("Revenue from the top 20 %"), pct(report.top_share)),
+        (t("Open points"), f"{report.open_points} = {t.money(report.open_value)}"),
+        (t("Expiring in 30 days"), report.expiring_points),
+        (t("No purchase for 90+ days"), report.lapsed),
+        (t("Birthdays this month"), report.birthdays),
+    ):
+        print(f"  {label:<28}{value}")
+    print()
+    print(
+        f"  {t('Month'):<9}{t('New'):>6}{t('Visits'):>8}{t('Revenue'):>14}"
+        f"{t('Issued'):>9}{t('Redeemed'):>10}{t('Expired'):>9}"
+    )
+    for m in report.months:
+        print(
+            f"  {m.month:<9}{m.new_members:>6}{m.purchases:>8}{t.money(m.revenue):>14}"
+            f"{m.points_issued:>9}{m.points_redeemed:>10}{m.points_expired:>9}"
+        )
+    return 0
+
+
+def cmd_feedback_add(shop, args, _) -> int:
+    from olga_loyalty.services import followups
+
+    item = followups.record(
+        shop,
+        args.customer,
+        args.kind,
+        args.note,
+        follow_up=args.follow_up,
+        staff=args.staff,
+    )
+    if args.json:
+        emit_json(
+            {
+                "id": item.id,
+                "customer_id": item.customer_id,
+                "kind": item.kind,
+                "note": item.note,
+                "follow_up_on": item.follow_up_on,
+            }
+        )
+        return 0
+    t = args.t
+    print(t("Feedback #{id} recorded.", id=item.id))
+    if item.follow_up_on:
+        print(t("Follow up on {day}.", day=t.date(item.follow_up_on)))
+    return 0
+
+
+def cmd_feedback_due(shop, args, _) -> int:
+    from olga_loyalty.services import followups
+
+    items = followups.due(shop)
+    if args.json:
+        emit_json([vars(i) | {} for i in items])
+        return 0
+    t = args.t
+    if not items:
+        print(t("No follow-up is due today."))
+    for i in items:
+        note = i.note or t("Ask whether everything fits")
+        print(
+            f"#{i.id:<6} {t.date(i.follow_up_on)}  {i.name[:28]:<28} "
+            f"{phone_for_display(i.phone, shop.region):<18} {t(followups.FEEDBACK_LABELS[i.kind])}: {note[:60]}"
+        )
+    return 0
+
+
+def cmd_feedback_done(shop, args, _) -> int:
+    from olga_loyalty.services import followups
+
+    item = followups.complete(shop, args.feedback, args.outcome, staff=args.staff)
+    print(args.t("Follow-up #{id} done.", id=item.id))
+    return 0
+
+
+def cmd_feedback_apologise(shop, args, _) -> int:
+    from olga_loyalty.services import followups
+
+    amount = _int_arg(args.points, "points", 1, followups.APOLOGY_MAX)
+    days = _int_arg(args.valid_days, "valid_days", 1, 3650) if args.valid_days else None
+    require_pin(shop, args, "adjust", f"apology for feedback {args.feedback}: +{amount}")
+    item, entry = followups.apologise(
+        shop, args.feedback, amount, staff=args.staff, valid_days=days
+    )
+    print(
+        args.t(
+            "Apology bonus: {points} points for {name} (complaint #{id}).",
+            points=entry.points,
+            name=f"{item.customer.first_name} {item.customer.last_name}",
+            id=item.id,
+        )
+    )
+    return 0
+
+
+def cmd_bonus(shop, args, _) -> int:
+    from olga_loyalty.services import campaigns
+
+    amount = _int_arg(args.points, "points", 1, campaigns.BONUS_MAX)
+    days = _int_arg(args.valid_days, "valid_days", 1, 3650) if args.valid_days else None
+    t = args.t
+    if args.dry_run:
+        result = campaigns.preview(shop, args.segment, amount, valid_days=days)
+    else:
+        require_pin(shop, args, "bonus", f"{args.segment}: +{amount} ({args.reason[:100]})")
+        result = campaigns.award(
+            shop, args.segment, amount, reason=args.reason, valid_days=days, staff=args.staff
+        )
+    if args.json:
+        emit_json(vars(result) | {"written": not args.dry_run})
+        return 0
+    print(
+        t(
+            "{customers} customers × {points} points = {total} points ({value}), "
+            "valid until {day}.",
+            customers=result.customers,
+            points=result.points,
+            total=result.total_points,
+            value=t.money(result.total_value),
+            day=t.date(result.expires_on),
+        )
+    )
+    print(t("Nothing written (dry run).") if args.dry_run else t("Awarded."))
     return 0
 
 
@@ -1070,6 +1274,12 @@ COMMANDS: dict[tuple[str, str | None], Callable] = {
     ("backup", None): cmd_backup,
     ("restore", None): cmd_restore,
     ("move-to", None): cmd_move_to,
+    ("report", None): cmd_report,
+    ("feedback", "add"): cmd_feedback_add,
+    ("feedback", "due"): cmd_feedback_due,
+    ("feedback", "done"): cmd_feedback_done,
+    ("feedback", "apologise"): cmd_feedback_apologise,
+    ("bonus", None): cmd_bonus,
 }
 
 
@@ -1088,7 +1298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ui(location, clock, args.lang)
         action = (
             getattr(args, "action", None)
-            if args.command in ("customer", "export", "import")
+            if args.command in ("customer", "export", "import", "feedback")
             else None
         )
         handler = COMMANDS[(args.command, action)]

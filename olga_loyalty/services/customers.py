@@ -33,6 +33,7 @@ from olga_loyalty.storage.models import (
     Consent,
     Customer,
     CustomerChange,
+    Feedback,
     LedgerEntry,
     Purchase,
     Refund,
@@ -786,3 +787,4 @@ def _erase(shop: Shop, customer: Customer, staff: str) -> None:
         CustomerChange.customer == customer.id
     ).execute()
     Consent.update(source="", withdrawn_source="").where(Consent.customer == customer.id).execute()
+    Feedback.update(note="", outcome="").where(Feedback.customer == customer.id).execute()

@@ -27,6 +27,7 @@ from olga_loyalty.storage.models import (
     ConsentText,
     Customer,
     CustomerChange,
+    Feedback,
     LedgerEntry,
     Lot,
     Purchase,
@@ -50,6 +51,7 @@ TABLES: list[type[peewee.Model]] = [
     BirthdayBonus,
     Suppression,
     AuditEntry,
+    Feedback,
 ]
 BATCH = 5000
 

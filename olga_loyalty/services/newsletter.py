@@ -161,10 +161,12 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def select(shop: Shop, channel: str, segment: Segment) -> Selection:
-    """Who the export writes and who it leaves out (no consent, no email, suppressed)."""
-    if channel not in CHANNELS:
-        raise InvalidInput("The channel must be email or sms.", field="channel")
+def segment_members(shop: Shop, segment: Segment) -> list[int]:
+    """Every customer (not erased) of a segment, consent or not: for a bulk bonus."""
+    return _segment(shop, segment)[3]
+
+
+def _segment(shop: Shop, segment: Segment):
     today, now, programme = shop.today(), shop.now(), shop.programme
     # Plain SQL written once: the whole shop is read here, and peewee's per-row model
     # building was most of the export's own time (docs/benchmarks.md).
@@ -194,6 +196,15 @@ def select(shop: Shop, channel: str, segment: Segment) -> Selection:
     start = now - timedelta(days=programme.tier_window_days)
     spent = _spent_since(start, now)
     selected = _segment_ids(segment, ids, people, points, spent, shop)
+    return people, points, spent, selected
+
+
+def select(shop: Shop, channel: str, segment: Segment) -> Selection:
+    """Who the export writes and who it leaves out (no consent, no email, suppressed)."""
+    if channel not in CHANNELS:
+        raise InvalidInput("The channel must be email or sms.", field="channel")
+    people, points, spent, selected = _segment(shop, segment)
+    programme = shop.programme
     consents = {
         cid: (given_at, method, version)
         for cid, given_at, method, version in fetch_rows(

@@ -61,15 +61,28 @@ class PurchaseResult:
     plan: PurchasePlan
     balance: int
     referral_awarded_to: int | None
+    follow_up_id: int | None = None
 
 
 @write_action
 def record_purchase(
-    shop: Shop, ref: str | int, amount: Decimal | str, *, redeem: int = 0, staff: str = ""
+    shop: Shop,
+    ref: str | int,
+    amount: Decimal | str,
+    *,
+    redeem: int = 0,
+    staff: str = "",
+    follow_up: str | date | None = None,
+    follow_up_note: str = "",
 ) -> PurchaseResult:
     """Record a purchase: redeem (soonest-expiring lots first), earn on what was paid,
-    and give the referrer the referral bonus on a first purchase. One transaction."""
+    and give the referrer the referral bonus on a first purchase. With `follow_up` (a date or
+    a number of days) it also schedules a call to ask whether everything fits. One
+    transaction."""
+    from olga_loyalty.services import followups
+
     amount = parse_amount(amount)
+    follow_up_day = followups.parse_follow_up(follow_up, shop.today())
     customer = resolve(shop, ref)
     ledger.lock_customer(customer.id)
     now, today, programme = shop.now(), shop.today(), shop.programme
@@ -132,12 +145,18 @@ def record_purchase(
                 reason=f"referral of customer #{customer.id}",
             )
             referral_to = referrer.id
+    follow_up_id = None
+    if follow_up_day is not None:
+        follow_up_id = followups.add_feedback(
+            shop, customer.id, "call", follow_up_note, follow_up_day, purchase.id, staff
+        ).id
     return PurchaseResult(
         purchase_id=purchase.id,
         customer_id=customer.id,
         plan=plan,
         balance=ledger.balance(customer.id, today),
         referral_awarded_to=referral_to,
+        follow_up_id=follow_up_id,
     )
 
 

@@ -107,6 +107,29 @@ def _binary_key_order(db: peewee.Database, clock: Clock) -> None:
         )
 
 
+def _feedback(db: peewee.Database, clock: Clock) -> None:
+    from olga_loyalty.storage.models import Feedback
+
+    db.create_tables([Feedback])
+    # The follow-ups still to do, by date: the search screen's "due today" list.
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "feedback_open_by_date" ON "feedback" (follow_up_on) '
+        "WHERE done_at IS NULL"
+    )
+    # The reports sum the ledger and the purchases month by month, from the index alone.
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "ledger_entry_by_time" ON "ledger_entry" '
+        "(created_at, kind, points)"
+    )
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "purchase_by_time" ON "purchase" (created_at, customer_id, paid)'
+    )
+    db.execute_sql('DROP INDEX IF EXISTS "purchase_created_at"')
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "customer_registered_at" ON "customer" (registered_at)'
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "create schema", _create_schema),
     Migration(2, "suppression list", _suppression_list),
@@ -114,6 +137,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "search order indexes", _search_order_indexes),
     Migration(5, "covering indexes for spend and open points", _covering_indexes),
     Migration(6, "search keys in byte order on PostgreSQL", _binary_key_order),
+    Migration(7, "feedback and follow-ups", _feedback),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -217,6 +217,25 @@ class AuditEntry(BaseModel):
         table_name = "audit_log"
 
 
+class Feedback(BaseModel):
+    """What a customer said (praise, wish, complaint) or a call to make, with an optional
+    follow-up date; done when the follow-up happened, with its outcome. A complaint can be
+    answered with an apology bonus (an adjustment; its ledger entry is linked here)."""
+
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="feedback")
+    kind = CharField(max_length=12)  # praise, wish, complaint, call
+    note = TextField(default="")
+    created_at = UtcDateTimeField()
+    staff = CharField(max_length=80, default="")
+    purchase = ForeignKeyField(Purchase, null=True)
+    follow_up_on = DateField(null=True)
+    done_at = UtcDateTimeField(null=True)
+    done_by = CharField(max_length=80, default="")
+    outcome = TextField(default="")
+    apology_entry = ForeignKeyField(LedgerEntry, null=True)
+
+
 def _partial_indexes() -> None:
     # Only lots with points left matter for balances and the daily expiry run.
     Lot.add_index(

@@ -27,7 +27,7 @@ def test_sqlite_is_opened_safely(shop, db_path):
 
 
 def test_first_migration_creates_the_schema_and_consent_texts(shop):
-    assert migrations.current_version() == migrations.LATEST == 6
+    assert migrations.current_version() == migrations.LATEST == 7
     assert [(v.version, v.name) for v in SchemaVersion.select()] == [
         (1, "create schema"),
         (2, "suppression list"),
@@ -35,6 +35,7 @@ def test_first_migration_creates_the_schema_and_consent_texts(shop):
         (4, "search order indexes"),
         (5, "covering indexes for spend and open points"),
         (6, "search keys in byte order on PostgreSQL"),
+        (7, "feedback and follow-ups"),
     ]
     assert sorted(t.purpose for t in ConsentText.select()) == ["data_processing", "email", "sms"]
     assert migrations.migrate(shop.clock) == []  # nothing pending: the runner is idempotent

@@ -26,6 +26,7 @@ KIND_LABELS = {
     "adjust": "Adjustment",
     "forfeit": "Points forfeited",
     "opening": "Opening balance",
+    "bonus": "Bonus campaign",
 }
 PURPOSE_LABELS = {"data_processing": "Data", "email": "Email", "sms": "SMS"}
 

@@ -1,0 +1,115 @@
+"""Bulk bonus (SPEC §7): N points, with a reason and a validity, to every customer of a
+segment, in one transaction. A preview says first how many customers and what it is worth.
+
+The segment is the newsletter's (all, birthday:M, expiring:D, lapsed:D, tier:T, top:P) but
+without the marketing-consent rule: a bonus is not advertising, every member of the segment
+gets it (erased customers never).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from olga_loyalty.domain.errors import InvalidInput, Refused
+from olga_loyalty.domain.points import expiry_date
+from olga_loyalty.services.customers import _clean_staff
+from olga_loyalty.services.newsletter import parse_segment, segment_members
+from olga_loyalty.services.points import clean_reason
+from olga_loyalty.services.shop import Shop
+from olga_loyalty.storage.db import bulk_insert, new_ids, write_action
+from olga_loyalty.storage.models import LedgerEntry, Lot
+
+BONUS_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class BonusPreview:
+    segment: str
+    customers: int
+    points: int
+    total_points: int
+    total_value: Decimal
+    expires_on: date
+
+
+def _check(shop: Shop, points: int, valid_days: int | None) -> date:
+    if not 1 <= points <= BONUS_MAX:
+        raise InvalidInput(
+            "A bonus is 1 to {maximum} points per customer.", field="points", maximum=BONUS_MAX
+        )
+    days = valid_days or shop.programme.adjust_validity_days
+    if not 1 <= days <= 3650:
+        raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
+    return expiry_date(shop.today(), days)
+
+
+def preview(
+    shop: Shop, segment: str, points: int, *, valid_days: int | None = None
+) -> BonusPreview:
+    """How many customers get it and what it costs, without writing anything."""
+    expires = _check(shop, points, valid_days)
+    parsed = parse_segment(segment, shop)
+    count = len(segment_members(shop, parsed))
+    total = count * points
+    return BonusPreview(parsed.label, count, points, total, shop.programme.value_of(total), expires)
+
+
+@write_action
+def award(
+    shop: Shop,
+    segment: str,
+    points: int,
+    *,
+    reason: str,
+    valid_days: int | None = None,
+    staff: str = "",
+) -> BonusPreview:
+    """Give every customer of the segment `points` points: one lot and one ledger entry
+    each (kind "bonus", the reason on the entry), all in one transaction or none."""
+    reason = clean_reason(reason)
+    expires = _check(shop, points, valid_days)
+    parsed = parse_segment(segment, shop)
+    members = segment_members(shop, parsed)
+    if not members:
+        raise Refused(
+            "No customer is in the segment {segment}.", field="segment", segment=parsed.label
+        )
+    now, today, staff = shop.now(), shop.today(), _clean_staff(staff)
+    lot_ids = new_ids(Lot, len(members))
+    bulk_insert(
+        Lot,
+        [
+            {
+                "id": lot_id,
+                "customer": cid,
+                "kind": "bonus",
+                "points": points,
+                "remaining": points,
+                "awarded_on": today,
+                "expires_on": expires,
+                "created_at": now,
+            }
+            for lot_id, cid in zip(lot_ids, members, strict=True)
+        ],
+    )
+    bulk_insert(
+        LedgerEntry,
+        [
+            {
+                "customer": cid,
+                "kind": "bonus",
+                "points": points,
+                "lot": lot_id,
+                "created_at": now,
+                "staff": staff,
+                "reason": reason,
+            }
+            for lot_id, cid in zip(lot_ids, members, strict=True)
+        ],
+    )
+    total = len(members) * points
+    return BonusPreview(
+        parsed.label, len(members), points, total, shop.programme.value_of(total), expires
+    )

@@ -1,0 +1,267 @@
+"""Feedback and follow-ups: what a customer said, and whom to call when (issue 8).
+
+A feedback is praise, a wish or a complaint, with a note; a purchase can schedule a call
+("does the dress fit?"). Any of them may carry a follow-up date; the search screen lists those
+due, and marking one done records the outcome. A complaint can be answered with an apology
+bonus: an adjustment whose reason is the complaint, linked to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
+from olga_loyalty.domain.points import expiry_date
+from olga_loyalty.services import ledger
+from olga_loyalty.services.customers import _clean_staff, resolve
+from olga_loyalty.services.points import clean_reason
+from olga_loyalty.services.shop import Shop
+from olga_loyalty.storage.db import write_action
+from olga_loyalty.storage.models import Customer, Feedback, LedgerEntry
+
+KINDS = ("praise", "wish", "complaint", "call")
+#: English words for the kinds; the screens and the command line translate them.
+FEEDBACK_LABELS = {"praise": "Praise", "wish": "Wish", "complaint": "Complaint", "call": "Call"}
+NOTE_MAX = 500
+FOLLOW_UP_MAX_DAYS = 366
+APOLOGY_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: int
+    customer_id: int
+    name: str
+    phone: str
+    kind: str
+    note: str
+    follow_up_on: date
+    purchase_id: int | None
+
+
+def clean_note(note: str | None, *, required: bool = True) -> str:
+    text = " ".join((note or "").split())
+    if required and not text:
+        raise InvalidInput("Please write what the customer said or what to ask.", field="note")
+    if len(text) > NOTE_MAX:
+        raise InvalidInput(
+            "The note is too long (at most {maximum} characters).", field="note", maximum=NOTE_MAX
+        )
+    if not text.isprintable():
+        raise InvalidInput("The note contains characters that cannot be printed.", field="note")
+    return text
+
+
+def parse_follow_up(value: str | date | None, today: date) -> date | None:
+    """Empty = none; a date (2026-12-01 or 01.12.2026) or a number of days from today."""
+    if value is None or isinstance(value, date):
+        day = value
+    else:
+        text = value.strip()
+        if not text:
+            return None
+        if text.isdigit():
+            days = int(text)
+            if days > FOLLOW_UP_MAX_DAYS:
+                raise InvalidInput(
+                    "A follow-up can be at most {days} days ahead.",
+                    field="follow_up",
+                    days=FOLLOW_UP_MAX_DAYS,
+                )
+            day = today + timedelta(days=days)
+        else:
+            day = _parse_day(text)
+    if day is None:
+        return None
+    if day < today:
+        raise InvalidInput("The follow-up date is in the past.", field="follow_up")
+    if day > today + timedelta(days=FOLLOW_UP_MAX_DAYS):
+        raise InvalidInput(
+            "A follow-up can be at most {days} days ahead.",
+            field="follow_up",
+            days=FOLLOW_UP_MAX_DAYS,
+        )
+    return day
+
+
+def _parse_day(text: str) -> date:
+    from datetime import datetime
+
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise InvalidInput(
+        "'{text}' is not a date. Type it like 2026-12-01 or 01.12.2026, or a number of days.",
+        field="follow_up",
+        text=text[:20],
+    )
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise InvalidInput(
+            "The kind must be praise, wish, complaint or call, not '{kind}'.",
+            field="kind",
+            kind=str(kind)[:20],
+        )
+    return kind
+
+
+@write_action
+def record(
+    shop: Shop,
+    ref: str | int,
+    kind: str,
+    note: str,
+    *,
+    follow_up: str | date | None = None,
+    purchase_id: int | None = None,
+    staff: str = "",
+) -> Feedback:
+    """Record feedback (or a call to make) for a customer."""
+    return add_feedback(shop, ref, kind, note, follow_up, purchase_id, staff)
+
+
+def add_feedback(shop, ref, kind, note, follow_up, purchase_id, staff) -> Feedback:
+    """The body of `record`, for a caller that already holds the transaction (a purchase)."""
+    _check_kind(kind)
+    # A call scheduled with a purchase may go without a note: the screens then show
+    # "Ask whether everything fits" in the shop's language.
+    text = clean_note(note, required=not (kind == "call" and purchase_id))
+    day = parse_follow_up(follow_up, shop.today())
+    if kind == "call" and day is None:
+        raise InvalidInput("A call needs a follow-up date.", field="follow_up")
+    customer = resolve(shop, ref)
+    return Feedback.create(
+        customer=customer.id,
+        kind=kind,
+        note=text,
+        created_at=shop.now(),
+        staff=_clean_staff(staff),
+        purchase=purchase_id,
+        follow_up_on=day,
+    )
+
+
+def due(shop: Shop, day: date | None = None, limit: int = 200) -> list[FollowUp]:
+    """Open follow-ups due on `day` or earlier (overdue first), of customers not erased."""
+    day = day or shop.today()
+    query = (
+        Feedback.select(
+            Feedback.id,
+            Feedback.customer,
+            Feedback.kind,
+            Feedback.note,
+            Feedback.follow_up_on,
+            Feedback.purchase,
+            Customer.first_name,
+            Customer.last_name,
+            Customer.phone,
+        )
+        .join(Customer)
+        .where(
+            Feedback.done_at.is_null()
+            & Feedback.follow_up_on.is_null(False)
+            & (Feedback.follow_up_on <= day)
+            & Customer.erased_at.is_null()
+        )
+        .order_by(Feedback.follow_up_on, Feedback.id)
+        .limit(limit)
+    )
+    return [
+        FollowUp(
+            f.id,
+            f.customer_id,
+            f"{f.customer.first_name} {f.customer.last_name}",
+            f.customer.phone or "",
+            f.kind,
+            f.note,
+            f.follow_up_on,
+            f.purchase_id,
+        )
+        for f in query
+    ]
+
+
+def for_customer(customer_id: int, limit: int = 20) -> list[Feedback]:
+    return list(
+        Feedback.select()
+        .where(Feedback.customer == customer_id)
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .limit(limit)
+    )
+
+
+def _open(feedback_id: int | str) -> Feedback:
+    try:
+        number = int(str(feedback_id).lstrip("#"))
+    except ValueError:
+        raise InvalidInput(
+            "'{ref}' is not a feedback number.", field="feedback", ref=str(feedback_id)[:20]
+        ) from None
+    found = Feedback.get_or_none(Feedback.id == number)
+    if found is None or Customer.get_by_id(found.customer_id).erased_at is not None:
+        raise NotFound("No feedback #{id}.", field="feedback", id=number)
+    return found
+
+
+@write_action
+def complete(shop: Shop, feedback_id: int | str, outcome: str, *, staff: str = "") -> Feedback:
+    """Mark a follow-up done, with what came of it."""
+    item = _open(feedback_id)
+    if item.done_at is not None:
+        raise Refused("Feedback #{id} is already done.", field="feedback", id=item.id)
+    text = clean_note(outcome)
+    item.done_at, item.done_by, item.outcome = shop.now(), _clean_staff(staff), text
+    item.save()
+    return item
+
+
+@write_action
+def apologise(
+    shop: Shop,
+    feedback_id: int | str,
+    points: int,
+    *,
+    staff: str = "",
+    valid_days: int | None = None,
+) -> tuple[Feedback, LedgerEntry]:
+    """Answer a complaint with an apology bonus: an adjustment whose reason is the complaint."""
+    item = _open(feedback_id)
+    if item.kind != "complaint":
+        raise Refused("Only a complaint is answered with an apology bonus.", field="feedback")
+    if item.apology_entry_id is not None:
+        raise Refused(
+            "Complaint #{id} was already answered with a bonus.", field="feedback", id=item.id
+        )
+    if not 1 <= points <= APOLOGY_MAX:
+        raise InvalidInput(
+            "An apology bonus is 1 to {maximum} points.", field="points", maximum=APOLOGY_MAX
+        )
+    ledger.lock_customer(item.customer_id)
+    today, programme = shop.today(), shop.programme
+    days = valid_days or programme.adjust_validity_days
+    if not 1 <= days <= 3650:
+        raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
+    reason = clean_reason(f"apology for complaint #{item.id}: {item.note}"[:200])
+    staff = _clean_staff(staff)
+    lot = ledger.award(
+        item.customer_id,
+        "adjust",
+        points,
+        today=today,
+        expires_on=expiry_date(today, days),
+        now=shop.now(),
+        staff=staff,
+        reason=reason,
+    )
+    entry = LedgerEntry.get(LedgerEntry.lot == lot.id)
+    item.apology_entry = entry.id
+    if item.done_at is None and item.follow_up_on is not None:
+        item.done_at, item.done_by = shop.now(), staff
+        item.outcome = item.outcome or f"apology bonus: {points} points"
+    item.save()
+    return item, entry

@@ -1,0 +1,301 @@
+"""Reports (SPEC §11, issue 8): is the programme bringing customers back?
+
+Every figure is defined in docs/reports.md. A period is whole local calendar months, the
+last one up to the moment of the report. Everything is read with a few aggregate statements
+(plain SQL, the same on SQLite and PostgreSQL); months are cut at local midnight.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.domain.money import ZERO, from_cents
+from olga_loyalty.services.shop import Shop
+from olga_loyalty.storage.db import fetch_rows, is_sqlite
+from olga_loyalty.storage.models import Customer
+
+LAPSED_DAYS = 90
+EXPIRING_DAYS = 30
+TOP_PERCENT = 20
+LIST_LIMIT = 50
+#: Ledger kinds that create points; "restore" gives back points a refund un-redeems.
+ISSUING = ("earn", "welcome", "birthday", "referral", "opening", "adjust", "bonus")
+
+
+@dataclass
+class Month:
+    month: str  # YYYY-MM
+    new_members: int = 0
+    purchases: int = 0
+    buyers: int = 0
+    revenue: Decimal = ZERO  # paid at the till less money refunded, by the day of each
+    points_issued: int = 0
+    points_redeemed: int = 0
+    points_expired: int = 0
+    points_taken_back: int = 0
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    phone: str
+    detail: str  # last visit, birthday, points expiring or revenue, as ISO text or a number
+
+
+@dataclass
+class Report:
+    start: date
+    end: date  # the last day of the period (today for the current month)
+    members: int = 0
+    new_members: int = 0
+    buyers: int = 0
+    purchases: int = 0
+    revenue: Decimal = ZERO
+    repeat_rate: Decimal = ZERO  # share of buyers with two or more purchases, 0–1
+    visits_per_buyer: Decimal = ZERO
+    days_between_visits: Decimal | None = None
+    top_share: Decimal = ZERO  # share of revenue from the top 20 % of buyers, 0–1
+    open_points: int = 0
+    open_value: Decimal = ZERO
+    expiring_points: int = 0
+    expiring_customers: int = 0
+    lapsed: int = 0
+    birthdays: int = 0
+    months: list[Month] = field(default_factory=list)
+    lapsed_list: list[Person] = field(default_factory=list)
+    birthday_list: list[Person] = field(default_factory=list)
+    expiring_list: list[Person] = field(default_factory=list)
+    top_list: list[Person] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _month_starts(first: date, count: int) -> list[date]:
+    starts, year, month = [], first.year, first.month
+    for _ in range(count + 1):
+        starts.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return starts
+
+
+def _utc(moment: datetime):
+    return Customer.registered_at.db_value(moment)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day).astimezone()
+
+
+def period(shop: Shop, months: int = 12, until: str | None = None) -> tuple[date, int]:
+    """The first month and the number of months: the last `months` months up to `until`
+    (YYYY-MM, default this month)."""
+    if not 1 <= months <= 120:
+        raise InvalidInput("A report covers 1 to 120 months.", field="months")
+    today = shop.today()
+    last = date(today.year, today.month, 1)
+    if until:
+        try:
+            last = datetime.strptime(until.strip(), "%Y-%m").date()
+        except ValueError:
+            raise InvalidInput(
+                "'{text}' is not a month. Type it like 2026-11.", field="until", text=until[:20]
+            ) from None
+        if last > today:
+            raise InvalidInput("The report cannot end in the future.", field="until")
+    year, month = last.year, last.month - (months - 1)
+    while month < 1:
+        year, month = year - 1, month + 12
+    return date(year, month, 1), months
+
+
+def compute(shop: Shop, months: int = 12, until: str | None = None) -> Report:
+    first, count = period(shop, months, until)
+    today, now, programme = shop.today(), shop.now(), shop.programme
+    starts = _month_starts(first, count)
+    bounds = [_local_midnight(d) for d in starts]
+    bounds[-1] = min(bounds[-1], now)  # the current month: up to now
+    end_day = min(starts[-1] - timedelta(days=1), today)
+    utc = [_utc(b) for b in bounds]
+    report = Report(first, end_day)
+    report.months = [Month(d.strftime("%Y-%m")) for d in starts[:-1]]
+
+    def by_month(column: str, select: str, table: str, group: str = "") -> list[tuple]:
+        # One range per month (local midnight to local midnight, in UTC): each is a
+        # contiguous stretch of a covering index.
+        rows = []
+        for index in range(len(starts) - 1):
+            sql = f"SELECT {select} FROM {table} WHERE {column} >= ? AND {column} < ?"
+            if group:
+                sql += f" GROUP BY {group}"
+            rows += [(index, *row) for row in fetch_rows(sql, (utc[index], utc[index + 1]))]
+        return rows
+
+    for m, n in by_month("registered_at", "COUNT(*)", "customer"):
+        report.months[m].new_members = int(n)
+    for m, n, paid, buyers in by_month(
+        "created_at", "COUNT(*), SUM(paid), COUNT(DISTINCT customer_id)", "purchase"
+    ):
+        report.months[m].purchases = int(n)
+        report.months[m].revenue += from_cents(int(paid or 0))
+        report.months[m].buyers = int(buyers)
+    for m, back in by_month("created_at", "SUM(paid_back)", "refund"):
+        report.months[m].revenue -= from_cents(int(back or 0))
+    for m, kind, plus, minus in by_month(
+        "created_at",
+        "kind, SUM(CASE WHEN points > 0 THEN points ELSE 0 END), "
+        "SUM(CASE WHEN points < 0 THEN points ELSE 0 END)",
+        "ledger_entry",
+        "kind",
+    ):
+        row, plus, minus = report.months[m], int(plus or 0), -int(minus or 0)
+        if kind in ISSUING:
+            row.points_issued += plus
+        if kind == "redeem":
+            row.points_redeemed += minus
+        elif kind == "restore":
+            row.points_redeemed -= plus
+        elif kind == "expire":
+            row.points_expired += minus
+        elif kind in ("refund", "adjust", "forfeit"):
+            row.points_taken_back += minus
+    report.new_members = sum(m.new_members for m in report.months)
+    report.purchases = sum(m.purchases for m in report.months)
+    report.revenue = sum((m.revenue for m in report.months), ZERO)
+    report.members = int(
+        fetch_rows(
+            "SELECT COUNT(*) FROM customer WHERE erased_at IS NULL AND registered_at < ?",
+            (utc[-1],),
+        )[0][0]
+    )
+    _buyers(report, utc[0], utc[-1])
+    _points(report, today, programme)
+    _lists(report, shop, now, today)
+    return report
+
+
+def _days(expression_max: str, expression_min: str) -> str:
+    if is_sqlite():
+        return f"julianday({expression_max}) - julianday({expression_min})"
+    return f"EXTRACT(EPOCH FROM {expression_max} - {expression_min}) / 86400.0"
+
+
+def _buyers(report: Report, low, high) -> None:
+    rows = fetch_rows(
+        f"SELECT customer_id, COUNT(*), SUM(paid), {_days('MAX(created_at)', 'MIN(created_at)')} "
+        "FROM purchase WHERE customer_id > 0 AND created_at >= ? AND created_at < ? "
+        "GROUP BY customer_id",
+        (low, high),
+    )
+    refunded = dict(
+        fetch_rows(
+            "SELECT customer_id, SUM(paid_back) FROM refund WHERE created_at >= ? "
+            "AND created_at < ? GROUP BY customer_id",
+            (low, high),
+        )
+    )
+    report.buyers = len(rows)
+    if not rows:
+        return
+    repeaters = [r for r in rows if r[1] >= 2]
+    report.repeat_rate = _ratio(len(repeaters), len(rows))
+    report.visits_per_buyer = _ratio(sum(r[1] for r in rows), len(rows), places=2)
+    gaps = sum(r[1] - 1 for r in repeaters)
+    if gaps:
+        span = sum(Decimal(str(r[3] or 0)) for r in repeaters)
+        report.days_between_visits = (span / gaps).quantize(Decimal("0.1"))
+    net = sorted(
+        ((int(r[2] or 0) - int(refunded.get(r[0]) or 0), r[0]) for r in rows),
+        key=lambda item: (-item[0], item[1]),
+    )
+    top = net[: math.ceil(len(net) * TOP_PERCENT / 100)]
+    total = sum(cents for cents, _ in net)
+    report.top_share = _ratio(sum(cents for cents, _ in top), total) if total > 0 else ZERO
+    names = _names([cid for _, cid in top[:LIST_LIMIT]])
+    report.top_list = [
+        Person(cid, *names[cid], str(from_cents(cents))) for cents, cid in top[:LIST_LIMIT]
+    ]
+
+
+def _ratio(part: int, whole: int, places: int = 4) -> Decimal:
+    if not whole:
+        return ZERO
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal(1).scaleb(-places))
+
+
+def _points(report: Report, today: date, programme) -> None:
+    day, soon = today.isoformat(), (today + timedelta(days=EXPIRING_DAYS)).isoformat()
+    total, expiring, customers = fetch_rows(
+        "SELECT SUM(remaining), SUM(CASE WHEN expires_on <= ? THEN remaining ELSE 0 END), "
+        "COUNT(DISTINCT CASE WHEN expires_on <= ? THEN customer_id END) "
+        "FROM lot WHERE remaining > 0 AND expires_on >= ?",
+        (soon, soon, day),
+    )[0]
+    report.open_points = int(total or 0)
+    report.open_value = programme.value_of(report.open_points)
+    report.expiring_points = int(expiring or 0)
+    report.expiring_customers = int(customers or 0)
+    rows = fetch_rows(
+        "SELECT l.customer_id, SUM(l.remaining), MIN(l.expires_on) FROM lot l "
+        "JOIN customer c ON c.id = l.customer_id WHERE c.erased_at IS NULL "
+        "AND l.remaining > 0 AND l.expires_on >= ? AND l.expires_on <= ? "
+        "GROUP BY l.customer_id ORDER BY MIN(l.expires_on), l.customer_id LIMIT ?",
+        (day, soon, LIST_LIMIT),
+    )
+    names = _names([r[0] for r in rows])
+    report.expiring_list = [
+        Person(cid, *names[cid], f"{int(points)} @ {str(soonest)[:10]}")
+        for cid, points, soonest in rows
+    ]
+
+
+def _lists(report: Report, shop: Shop, now: datetime, today: date) -> None:
+    since = _utc(now - timedelta(days=LAPSED_DAYS))
+    lapsed_where = (
+        "FROM customer c WHERE c.erased_at IS NULL AND c.registered_at <= ? AND NOT EXISTS "
+        "(SELECT 1 FROM purchase p WHERE p.customer_id = c.id AND p.created_at > ?)"
+    )
+    report.lapsed = int(fetch_rows(f"SELECT COUNT(*) {lapsed_where}", (since, since))[0][0])
+    rows = fetch_rows(
+        "SELECT c.id, (SELECT MAX(p.created_at) FROM purchase p WHERE p.customer_id = c.id) "
+        f"AS last_visit {lapsed_where} ORDER BY last_visit IS NULL, last_visit DESC, c.id LIMIT ?",
+        (since, since, LIST_LIMIT),
+    )
+    names = _names([r[0] for r in rows])
+    report.lapsed_list = [
+        Person(cid, *names[cid], str(last)[:10] if last else "") for cid, last in rows
+    ]
+    low, high = today.month * 100 + 1, today.month * 100 + 31
+    report.birthdays = int(
+        fetch_rows(
+            "SELECT COUNT(*) FROM customer WHERE erased_at IS NULL "
+            "AND birthday_md >= ? AND birthday_md <= ?",
+            (low, high),
+        )[0][0]
+    )
+    rows = fetch_rows(
+        "SELECT id, birthday_md FROM customer WHERE erased_at IS NULL AND birthday_md >= ? "
+        "AND birthday_md <= ? ORDER BY birthday_md, last_key, id LIMIT ?",
+        (low, high, LIST_LIMIT),
+    )
+    names = _names([r[0] for r in rows])
+    report.birthday_list = [
+        Person(cid, *names[cid], f"{today.year}-{md // 100:02d}-{md % 100:02d}") for cid, md in rows
+    ]
+
+
+def _names(ids: list[int]) -> dict[int, tuple[str, str]]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    return {
+        cid: (f"{first} {last}", phone or "")
+        for cid, first, last, phone in fetch_rows(
+            f"SELECT id, first_name, last_name, phone FROM customer WHERE id IN ({marks})", ids
+        )
+    }
