@@ -1323,7 +1323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             shop.close()
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_printable(' '.join(str(exc).split()), 300)}", file=sys.stderr)
         return 2
     except LoyaltyError as exc:
         print(f"error: {exc.render(t.gettext)}", file=sys.stderr)

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 
 LOCALES = {"de": "de_DE", "en": "en_GB"}
 
@@ -48,6 +48,15 @@ class Translator:
 
     def number(self, value: int | Decimal) -> str:
         return format_decimal(value, locale=self.locale)
+
+    def decimal(self, value: Decimal, places: int = 1) -> str:
+        """A measured value with fixed decimals: `1,5` in German, `1.5` in English."""
+        return format_decimal(value, format="#,##0." + "0" * places, locale=self.locale)
+
+    def percent(self, share: Decimal) -> str:
+        """A share from 0 to 1 as a percentage with one decimal: `68,3 %` / `68.3%`."""
+        pattern = "#,##0.0 %" if self.language == "de" else "#,##0.0%"
+        return format_percent(share, format=pattern, locale=self.locale)
 
     def date(self, value: date | None) -> str:
         if value is None:

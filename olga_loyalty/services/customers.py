@@ -259,10 +259,19 @@ def birthdays_today(shop: Shop, limit: int = 20) -> list[SearchHit]:
 class TodayContext:
     birthdays: list[SearchHit]
     recent: list[SearchHit]
+    follow_ups: list = field(default_factory=list)  # followups.FollowUp, due today or before
+    follow_up_hits: list[SearchHit] = field(default_factory=list)
 
 
 def today_context(shop: Shop) -> TodayContext:
-    return TodayContext(birthdays_today(shop), latest_served(shop))
+    """The search screen before anything is typed: follow-ups due, birthdays, latest served."""
+    from olga_loyalty.services import followups
+
+    due = followups.due(shop, limit=10)
+    ids = list(dict.fromkeys(item.customer_id for item in due))
+    return TodayContext(
+        birthdays_today(shop), latest_served(shop), due, _hits_for(shop, ids, "follow_up")
+    )
 
 
 def _hits_for(shop: Shop, ids: list[int], match: str) -> list[SearchHit]:

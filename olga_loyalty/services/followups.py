@@ -157,6 +157,7 @@ def due(shop: Shop, day: date | None = None, limit: int = 200) -> list[FollowUp]
             Feedback.note,
             Feedback.follow_up_on,
             Feedback.purchase,
+            Customer.id,
             Customer.first_name,
             Customer.last_name,
             Customer.phone,

@@ -41,6 +41,8 @@ class LoyaltyApp(DbMixin, App):
         Binding("f9", "settings", "Settings"),
         Binding("f7", "export", "Export"),
         Binding("f8", "import", "Import"),
+        Binding("f6", "reports", "Reports"),
+        Binding("f3", "follow_ups", "Follow-ups"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -158,6 +160,24 @@ class LoyaltyApp(DbMixin, App):
         if not isinstance(self.screen, ImportScreen):
             self.with_pin("import", lambda: self.push_screen(ImportScreen()))
 
+    def action_reports(self) -> None:
+        from olga_loyalty.ui.screens.reports import ReportsScreen
+
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen())
+
+    def action_follow_ups(self) -> None:
+        from olga_loyalty.ui.screens.followups import FollowUpsScreen
+
+        if not isinstance(self.screen, FollowUpsScreen):
+            self.push_screen(FollowUpsScreen())
+
+    def action_bonus(self) -> None:
+        from olga_loyalty.ui.screens.bonus import BonusScreen
+
+        if not isinstance(self.screen, BonusScreen):
+            self.push_screen(BonusScreen())
+
     def blank_consent_form(self) -> None:
         from olga_loyalty.services import gdpr
 
@@ -203,6 +223,19 @@ class LoyaltyApp(DbMixin, App):
         )
         yield SystemCommand(
             t("Import"), t("Customer lists and unsubscribe lists"), self.action_import
+        )
+        yield SystemCommand(
+            t("Reports"),
+            t("Members, revenue, loyalty, points; lists to act on"),
+            self.action_reports,
+        )
+        yield SystemCommand(
+            t("Follow-ups"), t("The calls due today, complaints to answer"), self.action_follow_ups
+        )
+        yield SystemCommand(
+            t("Bonus for a segment"),
+            t("Points for every customer of a segment, after a preview"),
+            self.action_bonus,
         )
         yield SystemCommand(
             t("Blank consent form"),

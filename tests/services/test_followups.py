@@ -23,8 +23,8 @@ def test_feedback_with_a_follow_up_is_due_on_its_day(shop, clock):
     assert followups.due(shop) == []
     clock.advance(days=3)
     due = followups.due(shop)
-    assert [(d.id, d.name, d.kind, d.note) for d in due] == [
-        (wish.id, "Anna Müller", "wish", "Kleid in Größe 40")
+    assert [(d.id, d.customer_id, d.name, d.kind, d.note) for d in due] == [
+        (wish.id, anna.id, "Anna Müller", "wish", "Kleid in Größe 40")
     ]
     followups.complete(shop, wish.id, "Kleid ist da, Anna kommt Samstag")
     assert followups.due(shop) == []

@@ -586,3 +586,50 @@ async def test_backup_and_restore_from_the_settings(app_factory, ui_shop):
         await settle(pilot)
         assert isinstance(app.screen, SearchScreen)
     assert Customer.get_by_id(1).first_name == "Anna"
+
+
+async def test_a_complaint_recorded_on_the_card_is_answered_with_an_apology_bonus(
+    app_factory, ui_shop
+):
+    from olga_loyalty.storage.models import Feedback
+    from olga_loyalty.ui.screens.followups import FollowUpsScreen
+
+    app = app_factory()
+    anna = Customer.get(Customer.last_name == "Müller")
+    before = ledger.balance(anna.id, ui_shop.today())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(anna.id)
+        await settle(pilot)
+        await pilot.press("n")  # feedback; the kind starts as "complaint"
+        await settle(pilot)
+        await type_text(pilot, "Naht offen")
+        await pilot.press("tab", "0")  # follow up today
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        complaint = Feedback.get()
+        assert (complaint.kind, complaint.note, complaint.follow_up_on) == (
+            "complaint",
+            "Naht offen",
+            ui_shop.today(),
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Follow-ups due (1): Anna Müller (Complaint)" in text_of(
+            app.screen.query_one("#status", Label)
+        )
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowUpsScreen)
+        await pilot.press("a")  # apology bonus; 100 points offered
+        await settle(pilot)
+        await pilot.press("backspace", "backspace", "backspace", "1", "5", "0", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowUpsScreen)
+        assert text_of(app.screen.query_one("#status", Label)) == "No follow-up is due today."
+    entry = LedgerEntry.get(LedgerEntry.kind == "adjust")
+    assert (entry.customer_id, entry.points) == (anna.id, 150)
+    assert entry.reason == f"apology for complaint #{complaint.id}: Naht offen"
+    assert ledger.balance(anna.id, ui_shop.today()) == before + 150
+    assert Feedback.get().apology_entry_id == entry.id

@@ -116,6 +116,49 @@ async def confirm_erase(pilot):
     await settle(pilot)
 
 
+def reports_tab(tab: str):
+    async def run(pilot):
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        pilot.app.screen.query_one(TabbedContent).active = tab
+        await settle(pilot)
+
+    run.__name__ = "reports_" + tab.removeprefix("tab-")
+    return run
+
+
+async def follow_ups(pilot):
+    from olga_loyalty.services import followups
+    from olga_loyalty.storage.models import Customer
+
+    shop = pilot.app.shop
+    anna = Customer.get(Customer.last_name == "Müller")
+    hans = Customer.get(Customer.last_name == "Mueller")
+    followups.record(shop, anna.id, "complaint", "Naht am Mantel offen", follow_up="0")
+    followups.record(shop, hans.id, "wish", "Hemd in XL bestellt", follow_up="0")
+    await settle(pilot)
+    await pilot.press("f3")
+    await settle(pilot)
+
+
+async def feedback_form(pilot):
+    await open_anna(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    await type_text(pilot, "Kleid in Größe 40")
+    await pilot.press("tab", "7")
+    await settle(pilot)
+
+
+async def bonus_dialog(pilot):
+    await settle(pilot)
+    pilot.app.action_bonus()
+    await settle(pilot)
+    await type_text(pilot, "50")
+    await settle(pilot)
+
+
 def settings_tab(tab: str):
     async def run(pilot):
         await settle(pilot)
@@ -200,6 +243,13 @@ SCENARIOS = [
     export_screen,
     import_screen,
     pin_dialog,
+    reports_tab("tab-overview"),
+    reports_tab("tab-months"),
+    reports_tab("tab-points"),
+    reports_tab("tab-lists"),
+    follow_ups,
+    feedback_form,
+    bonus_dialog,
 ]
 
 

@@ -40,6 +40,7 @@ class CardScreen(BaseScreen):
         Binding("c", "consents", "Consents"),
         Binding("d", "data_export", "Data export"),
         Binding("f", "consent_form", "Consent form"),
+        Binding("n", "feedback", "Feedback"),
         Binding("ctrl+delete", "erase", "Erase"),
         Binding("escape", "back", "Back"),
     ]
@@ -189,6 +190,13 @@ class CardScreen(BaseScreen):
             self.loyalty.with_pin(
                 "adjust", lambda: self.app.push_screen(AdjustScreen(card), self._after)
             )
+
+    def action_feedback(self) -> None:
+        from olga_loyalty.ui.screens.followups import FeedbackScreen
+
+        if self.card:
+            c = self.card.customer
+            self.app.push_screen(FeedbackScreen(c.id, f"{c.first_name} {c.last_name}"))
 
     def action_edit(self) -> None:
         from olga_loyalty.ui.screens.register import EditScreen

@@ -13,13 +13,16 @@ from olga_loyalty.ui.base import BaseScreen
 def _screens():
     from olga_loyalty.ui.app import LoyaltyApp
     from olga_loyalty.ui.screens.adjust import AdjustScreen
+    from olga_loyalty.ui.screens.bonus import BonusScreen
     from olga_loyalty.ui.screens.card import CardScreen
     from olga_loyalty.ui.screens.consents import ConsentsScreen
     from olga_loyalty.ui.screens.exports import ExportScreen
+    from olga_loyalty.ui.screens.followups import FeedbackScreen, FollowUpsScreen
     from olga_loyalty.ui.screens.imports import ImportScreen
     from olga_loyalty.ui.screens.purchase import PurchaseScreen
     from olga_loyalty.ui.screens.refund import RefundScreen
     from olga_loyalty.ui.screens.register import CustomerForm
+    from olga_loyalty.ui.screens.reports import ReportsScreen
     from olga_loyalty.ui.screens.search import SearchScreen
     from olga_loyalty.ui.screens.settings import SettingsScreen
 
@@ -39,6 +42,10 @@ def _screens():
         ("Settings", SettingsScreen, [("← →", "Switch tabs")]),
         ("Export", ExportScreen, []),
         ("Import", ImportScreen, []),
+        ("Reports", ReportsScreen, [("1 2 3 4", "Choose a list")]),
+        ("Follow-ups", FollowUpsScreen, [("↑ ↓", "Choose the follow-up")]),
+        ("Feedback", FeedbackScreen, []),
+        ("Bonus for a segment", BonusScreen, []),
     ]
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Label, Static
 
 from olga_loyalty.domain.errors import LoyaltyError
@@ -17,7 +17,7 @@ from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
 
-FIELDS = ["amount", "redeem"]
+FIELDS = ["amount", "redeem", "follow_up"]
 
 
 class PurchaseScreen(BaseModal):
@@ -43,6 +43,10 @@ class PurchaseScreen(BaseModal):
             yield Label("", id="redeem-label")
             yield Input(value="0", id="redeem")
             yield FieldError(id="redeem-error")
+            with Horizontal(classes="inline"):
+                yield Label(t("Follow-up call in days (empty: none)") + " ")
+                yield Input(id="follow_up", placeholder="14", compact=True)
+            yield FieldError(id="follow_up-error")
             yield Static("", id="preview")
         yield Footer()
 
@@ -152,6 +156,7 @@ class PurchaseScreen(BaseModal):
             amount,
             redeem=redeem,
             staff=self.loyalty.staff,
+            follow_up=self.query_one("#follow_up", Input).value,
         )
 
     def on_saved(self, result: points.PurchaseResult) -> None:
@@ -164,6 +169,8 @@ class PurchaseScreen(BaseModal):
                 balance=t.number(result.balance),
             )
         )
+        if result.follow_up_id:
+            self.app.notify(t("Follow-up call #{id} scheduled.", id=result.follow_up_id))
         self.dismiss(result)
 
     def on_saved_error(self, error: LoyaltyError) -> None:

@@ -74,8 +74,22 @@ class SearchScreen(BaseScreen):
         if self.query_text:
             return
         t = self.t
-        hits = context.birthdays + [h for h in context.recent if h not in context.birthdays]
-        if context.birthdays:
+        hits: list[customers.SearchHit] = []
+        for hit in context.follow_up_hits + context.birthdays + context.recent:
+            if all(h.id != hit.id for h in hits):
+                hits.append(hit)
+        if context.follow_ups:
+            from olga_loyalty.services.followups import FEEDBACK_LABELS
+
+            names = ", ".join(
+                f"{f.name} ({t(FEEDBACK_LABELS[f.kind])})" for f in context.follow_ups[:2]
+            )
+            status = t(
+                "Follow-ups due ({count}): {names} · F3 lists them",
+                count=len(context.follow_ups),
+                names=names,
+            )
+        elif context.birthdays:
             names = ", ".join(f"{h.first_name} {h.last_name}" for h in context.birthdays[:3])
             status = t("Birthday today: {names}", names=names)
         elif context.recent:

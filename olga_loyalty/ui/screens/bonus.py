@@ -1,0 +1,141 @@
+"""Bulk bonus (§7): points for every customer of a segment, after a preview; owner PIN."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Label, Static
+
+from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
+from olga_loyalty.domain.money import parse_points
+from olga_loyalty.services import campaigns
+from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+
+FIELDS = ["segment", "points", "reason", "valid_days"]
+
+
+class BonusScreen(BaseModal):
+    BINDINGS = [
+        Binding("ctrl+s", "award", "Award", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, segment: str = "all") -> None:
+        super().__init__()
+        self.segment = segment
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Vertical(classes="dialog", id="bonus-dialog") as box:
+            box.border_title = t("Bonus for a segment")
+            yield Label(
+                t(
+                    "Segment: all, tier:NAME, birthday:MONTH, expiring:DAYS, lapsed:DAYS, top:PERCENT"
+                )
+            )
+            yield Input(value=self.segment, id="segment", compact=True)
+            yield FieldError(id="segment-error")
+            yield Label(t("Points per customer"))
+            yield Input(id="points", placeholder="100", compact=True)
+            yield FieldError(id="points-error")
+            yield Label(t("Reason (required)"))
+            yield Input(id="reason", compact=True)
+            yield FieldError(id="reason-error")
+            yield Label(t("Valid for days"))
+            yield Input(
+                value=str(self.shop.programme.adjust_validity_days), id="valid_days", compact=True
+            )
+            yield FieldError(id="valid_days-error")
+            yield Static("", id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#points", Input).focus()
+
+    def values(self) -> tuple[str, int, int]:
+        segment = self.query_one("#segment", Input).value
+        amount = parse_points(self.query_one("#points", Input).value, field="points")
+        days = parse_points(self.query_one("#valid_days", Input).value, field="valid_days")
+        return segment, amount, days
+
+    @on(Input.Changed, "#segment, #points, #valid_days")
+    def update_preview(self) -> None:
+        try:
+            segment, amount, days = self.values()
+        except LoyaltyError:
+            self.query_one("#preview", Static).update("")
+            return
+        self.db("previewed", campaigns.preview, self.shop, segment, amount, valid_days=days)
+
+    def on_previewed(self, result: campaigns.BonusPreview) -> None:
+        t = self.t
+        self.query_one("#preview", Static).update(
+            t(
+                "{customers} customers × {points} points = {total} points ({value}), "
+                "valid until {day}.",
+                customers=t.number(result.customers),
+                points=t.number(result.points),
+                total=t.number(result.total_points),
+                value=t.money(result.total_value),
+                day=t.date(result.expires_on),
+            )
+        )
+        show_field_errors(self, {}, FIELDS)
+
+    def on_previewed_error(self, error: LoyaltyError) -> None:
+        self.query_one("#preview", Static).update("")
+        field = error.field if error.field in FIELDS else "segment"
+        show_field_errors(self, {field: error}, FIELDS)
+
+    def action_award(self) -> None:
+        if self.saving:
+            return
+        try:
+            segment, amount, days = self.values()
+        except LoyaltyError as error:
+            show_field_errors(self, {error.field or "points": error}, FIELDS)
+            return
+        reason = self.query_one("#reason", Input).value
+        if not reason.strip():
+            error = InvalidInput("An adjustment needs a reason.", field="reason")
+            show_field_errors(self, {"reason": error}, FIELDS)
+            return
+
+        def award() -> None:
+            self.saving = True
+            self.db(
+                "awarded",
+                campaigns.award,
+                self.shop,
+                segment,
+                amount,
+                reason=reason,
+                valid_days=days,
+                staff=self.loyalty.staff,
+            )
+
+        self.loyalty.with_pin("bonus", award)
+
+    def on_awarded(self, result: campaigns.BonusPreview) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        self.loyalty.audit("bonus", f"{result.segment}: +{result.points} ({reason[:100]})")
+        t = self.t
+        self.app.notify(
+            t(
+                "Bonus given: {customers} customers × {points} points.",
+                customers=t.number(result.customers),
+                points=t.number(result.points),
+            )
+        )
+        self.dismiss(result)
+
+    def on_awarded_error(self, error: LoyaltyError) -> None:
+        self.saving = False
+        field = error.field if error.field in FIELDS else "segment"
+        show_field_errors(self, {field: error}, FIELDS)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,291 @@
+"""Feedback and follow-ups: the form on the card (n), the list of calls due (F3), marking
+one done, and answering a complaint with an apology bonus."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select
+
+from olga_loyalty.domain.errors import LoyaltyError
+from olga_loyalty.domain.money import parse_points
+from olga_loyalty.services import followups
+from olga_loyalty.ui.base import BaseModal, BaseScreen, FieldError, show_field_errors
+
+FORM_FIELDS = ["kind", "note", "follow_up"]
+
+
+def note_text(t, note: str) -> str:
+    """A call scheduled with a purchase may have no note: say what it is for."""
+    return note or t("Ask whether everything fits")
+
+
+class FeedbackScreen(BaseModal):
+    """Record praise, a wish, a complaint or a call to make, for one customer."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, customer_id: int, name: str) -> None:
+        super().__init__()
+        self.customer_id, self.customer_name = customer_id, name
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Vertical(classes="dialog", id="feedback-dialog") as box:
+            box.border_title = t("Feedback · {name}", name=self.customer_name)
+            yield Label(t("What kind"))
+            yield Select(
+                [(t(label), kind) for kind, label in followups.FEEDBACK_LABELS.items()],
+                value="complaint",
+                allow_blank=False,
+                id="kind",
+                compact=True,
+            )
+            yield FieldError(id="kind-error")
+            yield Label(t("What the customer said, or what to ask"))
+            yield Input(id="note", compact=True)
+            yield FieldError(id="note-error")
+            yield Label(t("Follow up on (a date, or in how many days; empty: none)"))
+            yield Input(id="follow_up", placeholder="7", compact=True)
+            yield FieldError(id="follow_up-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#note", Input).focus()
+
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        self.saving = True
+        self.db(
+            "saved",
+            followups.record,
+            self.shop,
+            self.customer_id,
+            self.query_one("#kind", Select).value,
+            self.query_one("#note", Input).value,
+            follow_up=self.query_one("#follow_up", Input).value,
+            staff=self.loyalty.staff,
+        )
+
+    def on_saved(self, item) -> None:
+        t = self.t
+        message = t("Feedback #{id} recorded.", id=item.id)
+        if item.follow_up_on:
+            message += " " + t("Follow up on {day}.", day=t.date(item.follow_up_on))
+        self.app.notify(message)
+        self.dismiss(item)
+
+    def on_saved_error(self, error: LoyaltyError) -> None:
+        self.saving = False
+        field = error.field if error.field in FORM_FIELDS else "note"
+        show_field_errors(self, {field: error}, FORM_FIELDS)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FollowUpsScreen(BaseScreen):
+    """The follow-ups due today and overdue: call, then mark done."""
+
+    BINDINGS = [
+        Binding("enter", "done", "Done…"),
+        Binding("a", "apologise", "Apology bonus…"),
+        Binding("o", "open", "Open card"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[followups.FollowUp] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Label(self.t("Follow-ups due"), id="status")
+        yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        t = self.t
+        table = self.query_one(DataTable)
+        table.add_column(t("Due"), width=10)
+        table.add_column(t("Name"), width=16)
+        table.add_column(t("Phone"), width=14)
+        table.add_column(t("What"), width=10)
+        table.add_column(t("Note"), width=17)
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.load()
+
+    def load(self) -> None:
+        self.db("loaded", followups.due, self.shop)
+
+    def on_loaded(self, items: list[followups.FollowUp]) -> None:
+        from olga_loyalty.domain.customers import phone_for_display
+
+        t = self.t
+        self.items = items
+        table = self.query_one(DataTable)
+        table.clear()
+        for item in items:
+            table.add_row(
+                t.date(item.follow_up_on),
+                item.name[:16],
+                phone_for_display(item.phone, self.shop.region),
+                t(followups.FEEDBACK_LABELS[item.kind]),
+                note_text(t, item.note)[:17],
+                key=str(item.id),
+            )
+        self.query_one("#status", Label).update(
+            t(
+                "{count} follow-ups due · Enter: done · a: apology bonus for a complaint",
+                count=len(items),
+            )
+            if items
+            else t("No follow-up is due today.")
+        )
+
+    def selected(self) -> followups.FollowUp | None:
+        table = self.query_one(DataTable)
+        if not self.items or table.cursor_row is None:
+            return None
+        return self.items[min(table.cursor_row, len(self.items) - 1)]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_done()
+
+    def action_done(self) -> None:
+        item = self.selected()
+        if item is not None:
+            self.app.push_screen(OutcomeScreen(item), lambda _: self.load())
+
+    def action_apologise(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        if item.kind != "complaint":
+            self.app.notify(self.t("Only a complaint is answered with an apology bonus."))
+            return
+        self.loyalty.with_pin(
+            "adjust", lambda: self.app.push_screen(ApologyScreen(item), lambda _: self.load())
+        )
+
+    def action_open(self) -> None:
+        item = self.selected()
+        if item is not None:
+            self.loyalty.open_card(item.customer_id)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class OutcomeScreen(BaseModal):
+    BINDINGS = [
+        Binding("enter", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, item: followups.FollowUp) -> None:
+        super().__init__()
+        self.item = item
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Vertical(classes="dialog", id="outcome-dialog") as box:
+            box.border_title = t("Done · {name}", name=self.item.name)
+            yield Label(note_text(t, self.item.note))
+            yield Label(t("What came of it"))
+            yield Input(id="outcome", compact=True)
+            yield FieldError(id="outcome-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_save(self) -> None:
+        self.db(
+            "saved",
+            followups.complete,
+            self.shop,
+            self.item.id,
+            self.query_one(Input).value,
+            staff=self.loyalty.staff,
+        )
+
+    def on_saved(self, _) -> None:
+        self.app.notify(self.t("Follow-up #{id} done.", id=self.item.id))
+        self.dismiss(True)
+
+    def on_saved_error(self, error: LoyaltyError) -> None:
+        show_field_errors(self, {"outcome": error}, ["outcome"])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ApologyScreen(BaseModal):
+    BINDINGS = [
+        Binding("enter", "save", "Give", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, item: followups.FollowUp) -> None:
+        super().__init__()
+        self.item = item
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Vertical(classes="dialog", id="apology-dialog") as box:
+            box.border_title = t("Apology bonus · {name}", name=self.item.name)
+            yield Label(t("Complaint: {note}", note=self.item.note))
+            yield Label(t("Points"))
+            yield Input(value="100", id="points", compact=True)
+            yield FieldError(id="points-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_save(self) -> None:
+        try:
+            amount = parse_points(self.query_one(Input).value, field="points")
+        except LoyaltyError as error:
+            show_field_errors(self, {"points": error}, ["points"])
+            return
+        self.db(
+            "saved",
+            followups.apologise,
+            self.shop,
+            self.item.id,
+            amount,
+            staff=self.loyalty.staff,
+        )
+
+    def on_saved(self, result) -> None:
+        item, entry = result
+        self.loyalty.audit(
+            "adjust", f"customer {item.customer_id}: +{entry.points} (apology #{item.id})"
+        )
+        self.app.notify(
+            self.t(
+                "Apology bonus: {points} points for {name} (complaint #{id}).",
+                points=entry.points,
+                name=self.item.name,
+                id=item.id,
+            )
+        )
+        self.dismiss(True)
+
+    def on_saved_error(self, error: LoyaltyError) -> None:
+        show_field_errors(self, {"points": error}, ["points"])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

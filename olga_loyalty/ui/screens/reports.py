@@ -1,0 +1,320 @@
+"""Reports (F6): key figures, monthly charts, and the lists to act on (SPEC §11, issue 8).
+
+The report is computed in a worker; `+`/`-` change the number of months. On the lists tab,
+1–4 choose a list and `x` exports it as the matching newsletter segment (email).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Label, TabbedContent, TabPane
+from textual_plotext import PlotextPlot
+
+from olga_loyalty.services import reports
+from olga_loyalty.ui.base import BaseScreen
+
+#: The lists, the newsletter segment each one is, and the heading of its detail column.
+LIST_LABELS = {
+    "lapsed": "No purchase for 90+ days",
+    "birthdays": "Birthdays this month",
+    "expiring": "Points expiring in 30 days",
+    "top": "Top 20 % by revenue",
+}
+DETAIL_NAMES = {
+    "lapsed": "Last visit",
+    "birthdays": "Birthday",
+    "expiring": "Points · soonest",
+    "top": "Revenue",
+}
+ORDER = ["lapsed", "birthdays", "expiring", "top"]
+LIST_NAMES = {
+    "lapsed": "Lapsed",
+    "birthdays": "Birthdays",
+    "expiring": "Expiring",
+    "top": "Top 20 %",
+}
+
+
+class ReportsScreen(BaseScreen):
+    BINDINGS = [
+        Binding("plus", "months(1)", "More months"),
+        Binding("minus", "months(-1)", "Fewer months"),
+        Binding("1", "show_list('lapsed')", "Lapsed", show=False),
+        Binding("2", "show_list('birthdays')", "Birthdays", show=False),
+        Binding("3", "show_list('expiring')", "Expiring", show=False),
+        Binding("4", "show_list('top')", "Top 20 %", show=False),
+        Binding("x", "export_list", "Export list"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, months: int = 12) -> None:
+        super().__init__()
+        self.months = months
+        self.report: reports.Report | None = None
+        self.current = "lapsed"
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        yield Header(show_clock=False)
+        yield Label(t("Calculating…"), id="period")
+        with TabbedContent(id="tabs"):
+            with TabPane(t("Overview"), id="tab-overview"):
+                yield DataTable(id="figures", cursor_type="none", show_header=False)
+            with TabPane(t("Months"), id="tab-months"), Vertical():
+                yield PlotextPlot(id="revenue-chart")
+                yield DataTable(id="monthly", cursor_type="row", zebra_stripes=True)
+            with TabPane(t("Points"), id="tab-points"):
+                yield PlotextPlot(id="points-chart")
+            with TabPane(t("Lists"), id="tab-lists"), Vertical():
+                yield Label("", id="list-title")
+                yield Label("", id="list-keys")
+                yield DataTable(id="people", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        self.query_one("#period", Label).update(self.t("Calculating…"))
+        self.db("report", reports.compute, self.shop, self.months)
+
+    def on_report(self, report: reports.Report) -> None:
+        self.report = report
+        t = self.t
+        self.query_one("#period", Label).update(
+            t(
+                "{start} to {end} ({months} months) · + and - change the period",
+                start=t.date(report.start),
+                end=t.date(report.end),
+                months=len(report.months),
+            )
+        )
+        self.fill_figures(report)
+        self.fill_months(report)
+        self.draw_charts(report)
+        self.fill_list()
+
+    def on_report_error(self, error) -> None:
+        self.query_one("#period", Label).update(error.render(self.t.gettext))
+
+    def fill_figures(self, r: reports.Report) -> None:
+        t = self.t
+        table = self.query_one("#figures", DataTable)
+        table.clear(columns=True)
+        table.add_column("", width=34)
+        table.add_column("", width=38)
+        pct = lambda share: t.percent(share)  # noqa: E731
+        rows = [
+            (t("Members"), t.number(r.members)),
+            (t("New members"), t.number(r.new_members)),
+            (t("Revenue from members"), t.money(r.revenue)),
+            (t("Buyers · purchases"), f"{t.number(r.buyers)} · {t.number(r.purchases)}"),
+            (t("Repeat-purchase rate"), pct(r.repeat_rate)),
+            (t("Visits per buyer"), t.decimal(r.visits_per_buyer)),
+            (
+                t("Days between visits"),
+                t.decimal(r.days_between_visits) if r.days_between_visits is not None else "–",
+            ),
+            (t("Revenue from the top 20 %"), pct(r.top_share)),
+            (t("Open points (liability)"), f"{t.number(r.open_points)} = {t.money(r.open_value)}"),
+            (
+                t("Expiring in 30 days"),
+                t(
+                    "{points} points, {customers} customers",
+                    points=t.number(r.expiring_points),
+                    customers=t.number(r.expiring_customers),
+                ),
+            ),
+            (t("No purchase for 90+ days"), t.number(r.lapsed)),
+            (t("Birthdays this month"), t.number(r.birthdays)),
+        ]
+        for label, value in rows:
+            table.add_row(label, value)
+
+    def fill_months(self, r: reports.Report) -> None:
+        t = self.t
+        table = self.query_one("#monthly", DataTable)
+        table.clear(columns=True)
+        for label, width in (
+            (t("Month"), 8),
+            (t("New"), 6),
+            (t("Visits"), 7),
+            (t("Revenue"), 14),
+            (t("Issued"), 9),
+            (t("Redeemed"), 9),
+            (t("Expired"), 9),
+        ):
+            table.add_column(label, width=width)
+        for m in r.months:
+            table.add_row(
+                m.month,
+                t.number(m.new_members),
+                t.number(m.purchases),
+                t.money(m.revenue),
+                t.number(m.points_issued),
+                t.number(m.points_redeemed),
+                t.number(m.points_expired),
+            )
+
+    def draw_charts(self, r: reports.Report) -> None:
+        t = self.t
+        labels = [m.month[2:] for m in r.months]  # 25-12
+        chart = self.query_one("#revenue-chart", PlotextPlot)
+        plt = chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        revenue = [float(m.revenue) for m in r.months]
+        plt.bar(labels, revenue)
+        self._y_ticks(plt, max(revenue, default=0), lambda v: t.number(int(v)))
+        self._x_ticks(plt, labels)
+        plt.title(t("Revenue from members per month"))
+        chart.refresh()
+        points_chart = self.query_one("#points-chart", PlotextPlot)
+        plt = points_chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.multiple_bar(
+            labels,
+            [
+                [m.points_issued for m in r.months],
+                [m.points_redeemed for m in r.months],
+                [m.points_expired for m in r.months],
+            ],
+            labels=[t("Issued"), t("Redeemed"), t("Expired")],
+        )
+        top = max(
+            (max(m.points_issued, m.points_redeemed, m.points_expired) for m in r.months), default=0
+        )
+        self._y_ticks(plt, top, lambda v: t.number(int(v)))
+        self._x_ticks(plt, labels)
+        plt.title(t("Points per month"))
+        points_chart.refresh()
+
+    @staticmethod
+    def _y_ticks(plt, top: float, label) -> None:
+        """Fixed ticks: three on the y axis in the shop's number format (plotext's own are
+        floats like 1.2e5), and every month (every second one past six) on the x axis, so
+        the picture does not depend on plotext's guesses about space."""
+        top = top or 1
+        values = [0, top / 2, top]
+        plt.yticks(values, [label(v) for v in values])
+
+    @staticmethod
+    def _x_ticks(plt, labels: list[str]) -> None:
+        step = 1 if len(labels) <= 6 else 2
+        positions = list(range(1, len(labels) + 1))[::step]
+        plt.xticks(positions, labels[::step])
+
+    # -- the lists -----------------------------------------------------------------------
+    def people(self, name: str) -> list[reports.Person]:
+        r = self.report
+        if r is None:
+            return []
+        return {
+            "lapsed": r.lapsed_list,
+            "birthdays": r.birthday_list,
+            "expiring": r.expiring_list,
+            "top": r.top_list,
+        }[name]
+
+    def total(self, name: str) -> int:
+        r = self.report
+        if r is None:
+            return 0
+        return {
+            "lapsed": r.lapsed,
+            "birthdays": r.birthdays,
+            "expiring": r.expiring_customers,
+            "top": len(r.top_list),
+        }[name]
+
+    def fill_list(self) -> None:
+        t = self.t
+        found = self.people(self.current)
+        self.query_one("#list-title", Label).update(
+            t(
+                "{title}: {count} (first {shown}) · x exports it",
+                title=t(LIST_LABELS[self.current]),
+                count=t.number(self.total(self.current)),
+                shown=len(found),
+            )
+        )
+        self.query_one("#list-keys", Label).update(
+            "  ".join(f"{n} {t(LIST_NAMES[k])}" for n, k in enumerate(ORDER, start=1))
+        )
+        table = self.query_one("#people", DataTable)
+        table.clear(columns=True)
+        table.add_column(t("Name"), width=24)
+        table.add_column(t("Phone"), width=18)
+        table.add_column(t(DETAIL_NAMES[self.current]), width=20)
+        from olga_loyalty.domain.customers import phone_for_display
+
+        for person in found:
+            table.add_row(
+                person.name[:24],
+                phone_for_display(person.phone, self.shop.region),
+                self._detail(person.detail),
+                key=str(person.id),
+            )
+
+    def _detail(self, text: str) -> str:
+        t = self.t
+        if self.current in ("lapsed", "birthdays") and text:
+            from datetime import date
+
+            return t.date(date.fromisoformat(text))
+        if self.current == "top":
+            from decimal import Decimal
+
+            return t.money(Decimal(text))
+        if self.current == "expiring":
+            from datetime import date
+
+            points, _, day = text.partition(" @ ")
+            return f"{t.number(int(points))} · {t.date(date.fromisoformat(day))}"
+        return text or "–"
+
+    def action_show_list(self, name: str) -> None:
+        self.current = name
+        self.query_one(TabbedContent).active = "tab-lists"
+        self.fill_list()
+
+    def action_months(self, step: int) -> None:
+        choices = [3, 6, 12, 24, 36]
+        index = choices.index(self.months) if self.months in choices else 2
+        self.months = choices[max(0, min(len(choices) - 1, index + step))]
+        self.load()
+
+    def segment(self) -> str:
+        today = self.shop.today()
+        return {
+            "lapsed": f"lapsed:{reports.LAPSED_DAYS}",
+            "birthdays": f"birthday:{today.month}",
+            "expiring": f"expiring:{reports.EXPIRING_DAYS}",
+            "top": f"top:{reports.TOP_PERCENT}",
+        }[self.current]
+
+    def action_export_list(self) -> None:
+        from olga_loyalty.services import newsletter
+
+        segment = self.segment()
+        self.loyalty.with_pin(
+            "export",
+            lambda: self.db("exported", newsletter.export, self.shop, "email", segment),
+        )
+
+    def on_exported(self, result) -> None:
+        self.loyalty.audit("export", f"newsletter email {self.segment()}")
+        self.app.notify(
+            self.t(
+                "Written: {path} ({count} customers with email consent)",
+                path=result.path,
+                count=result.written,
+            ),
+            timeout=10,
+        )
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
