@@ -658,7 +658,11 @@ def cmd_report(shop, args, _) -> int:
     months = _int_arg(args.months, "months", 1, 120)
     report = reports.compute(shop, months, args.until)
     if args.json:
-        emit_json(report.as_dict())
+        data = report.as_dict()
+        for key in ("repeat_rate", "top_share", "visits_per_buyer", "days_between_visits"):
+            # shares and averages keep their own decimals (money is written with two)
+            data[key] = None if data[key] is None else str(data[key])
+        emit_json(data)
         return 0
     t = args.t
     pct = lambda share: f"{share * 100:.1f} %"  # noqa: E731

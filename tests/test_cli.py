@@ -454,3 +454,39 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch):
     assert (code, err.strip()) == (2, f"error: The file {tmp_path / 'nope.xlsx'} does not exist.")
     code, _, err = run("export", "newsletter", "--channel", "email", "--segment", "top:0")
     assert code == 2 and "top needs a whole number from 1 to 100" in err
+
+
+def test_report_feedback_and_bonus_commands(run):
+    add_anna(run)  # 2026-01-10: welcome 100
+    bought = as_json(run("purchase", "1", "89,00", "--follow-up", "14", "--json"))
+    assert bought["follow_up_id"] == 1
+    code, out, _ = run("feedback", "due", now="2026-01-24T10:00:00+01:00")
+    assert code == 0 and "#1" in out and "Call: Ask whether everything fits" in out
+    assert run("feedback", "done", "1", "--outcome", "passt")[0] == 0
+    assert run("feedback", "due")[1] == "No follow-up is due today.\n"
+    code, out, _ = run("feedback", "add", "1", "--kind", "complaint", "--note", "Naht offen")
+    assert (code, out) == (0, "Feedback #2 recorded.\n")
+    code, out, _ = run("feedback", "apologise", "2", "--points", "150")
+    assert out == "Apology bonus: 150 points for Anna Müller (complaint #2).\n"
+    preview = as_json(run("bonus", "all", "50", "--reason", "Jubiläum", "--dry-run", "--json"))
+    assert (preview["customers"], preview["total_points"], preview["written"]) == (1, 50, False)
+    done = as_json(run("bonus", "all", "50", "--reason", "Jubiläum", "--json"))
+    assert (done["customers"], done["total_value"], done["written"]) == (1, "2.50", True)
+    report = as_json(run("report", "--months", "1", "--json"))
+    assert (report["members"], report["purchases"], report["revenue"]) == (1, 1, "89.00")
+    assert report["months"][0] == {
+        "month": "2026-01",
+        "new_members": 1,
+        "purchases": 1,
+        "buyers": 1,
+        "revenue": "89.00",
+        "points_issued": 100 + 89 + 150 + 50,  # welcome, earned, apology, bonus
+        "points_redeemed": 0,
+        "points_expired": 0,
+        "points_taken_back": 0,
+    }
+    assert report["open_points"] == 389 and report["repeat_rate"] == "0.0000"
+    code, _, err = run("bonus", "tier:Platin", "10", "--reason", "x")
+    assert code == 2 and err.startswith("error: There is no tier 'Platin'.")
+    code, _, err = run("report", "--until", "2030-01")
+    assert code == 2 and err == "error: The report cannot end in the future.\n"

@@ -44,7 +44,8 @@ def _naive(moment):
 
 
 def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
-    """One .xlsx with sheets profile, consents, purchases, points ledger, change history."""
+    """One .xlsx with sheets profile, consents, purchases, points ledger, change history,
+    feedback."""
     from openpyxl import Workbook
 
     customer = customers.resolve(shop, ref)
@@ -156,6 +157,25 @@ def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
         [
             [_naive(h.changed_at), h.field, h.old_value, h.new_value, h.changed_by]
             for h in reversed(customers.change_history(cid))
+        ],
+    )
+    from olga_loyalty.storage.models import Feedback
+
+    _sheet(
+        workbook,
+        "feedback",
+        ["created_at", "kind", "note", "follow_up_on", "done_at", "outcome", "staff"],
+        [
+            [
+                _naive(f.created_at),
+                f.kind,
+                f.note,
+                f.follow_up_on,
+                _naive(f.done_at) if f.done_at else None,
+                f.outcome,
+                f.staff,
+            ]
+            for f in Feedback.select().where(Feedback.customer == cid).order_by(Feedback.id)
         ],
     )
     path = free_path(folder, f"customer-{cid}-data-{shop.today().isoformat()}", ".xlsx")

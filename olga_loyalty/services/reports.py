@@ -119,7 +119,8 @@ def compute(shop: Shop, months: int = 12, until: str | None = None) -> Report:
     today, now, programme = shop.today(), shop.now(), shop.programme
     starts = _month_starts(first, count)
     bounds = [_local_midnight(d) for d in starts]
-    bounds[-1] = min(bounds[-1], now)  # the current month: up to now
+    # the current month: up to now, what was written at this very moment included
+    bounds[-1] = min(bounds[-1], now + timedelta(microseconds=1))
     end_day = min(starts[-1] - timedelta(days=1), today)
     utc = [_utc(b) for b in bounds]
     report = Report(first, end_day)
