@@ -109,6 +109,7 @@ def test_the_whole_story(run):
         "balance_value": "11.15",
         "tier": "Base",
         "referral_awarded_to": None,
+        "follow_up_id": None,
     }
 
     redeemed = as_json(

@@ -263,8 +263,9 @@ def _lists(report: Report, shop: Shop, now: datetime, today: date) -> None:
     )
     report.lapsed = int(fetch_rows(f"SELECT COUNT(*) {lapsed_where}", (since, since))[0][0])
     rows = fetch_rows(
-        "SELECT c.id, (SELECT MAX(p.created_at) FROM purchase p WHERE p.customer_id = c.id) "
-        f"AS last_visit {lapsed_where} ORDER BY last_visit IS NULL, last_visit DESC, c.id LIMIT ?",
+        "SELECT id, last_visit FROM (SELECT c.id AS id, (SELECT MAX(p.created_at) FROM purchase p "
+        f"WHERE p.customer_id = c.id) AS last_visit {lapsed_where}) AS lapsed "
+        "ORDER BY (last_visit IS NULL), last_visit DESC, id LIMIT ?",
         (since, since, LIST_LIMIT),
     )
     names = _names([r[0] for r in rows])

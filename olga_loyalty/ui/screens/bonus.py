@@ -31,11 +31,7 @@ class BonusScreen(BaseModal):
         t = self.t
         with Vertical(classes="dialog", id="bonus-dialog") as box:
             box.border_title = t("Bonus for a segment")
-            yield Label(
-                t(
-                    "Segment: all, tier:NAME, birthday:MONTH, expiring:DAYS, lapsed:DAYS, top:PERCENT"
-                )
-            )
+            yield Label(t("Segment (all, tier:Gold, birthday:12, lapsed:90, expiring:30, top:20)"))
             yield Input(value=self.segment, id="segment", compact=True)
             yield FieldError(id="segment-error")
             yield Label(t("Points per customer"))
