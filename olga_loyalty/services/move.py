@@ -21,34 +21,22 @@ from olga_loyalty.domain.errors import InvalidInput, Refused, StorageError
 from olga_loyalty.storage import migrations
 from olga_loyalty.storage.db import close_database, fetch_rows, is_sqlite, sync_sequences
 from olga_loyalty.storage.models import (
+    SCHEMA_V1,
     AuditEntry,
-    BirthdayBonus,
-    Consent,
     ConsentText,
     Customer,
-    CustomerChange,
     Feedback,
     LedgerEntry,
     Lot,
     Purchase,
-    Refund,
+    SchemaVersion,
     Setting,
     Suppression,
     database,
 )
 
 #: Every table but schema_version (the target has its own), parents before children.
-TABLES: list[type[peewee.Model]] = [
-    Setting,
-    ConsentText,
-    Customer,
-    Consent,
-    CustomerChange,
-    Purchase,
-    Refund,
-    Lot,
-    LedgerEntry,
-    BirthdayBonus,
+TABLES: list[type[peewee.Model]] = [m for m in SCHEMA_V1 if m is not SchemaVersion] + [
     Suppression,
     AuditEntry,
     Feedback,

@@ -136,6 +136,16 @@ class FieldError(Label):
         self.set_class(bool(text), "-shown")
 
 
+def form_field(label: str, field_id: str, **input_options):
+    """A form row: its label, a one-line input with the field's id, and the error line under
+    it (hidden while the field is fine)."""
+    from textual.widgets import Input
+
+    yield Label(label)
+    yield Input(id=field_id, compact=True, **input_options)
+    yield FieldError(id=f"{field_id}-error")
+
+
 def show_field_errors(screen, errors: dict[str, LoyaltyError], fields: list[str]) -> None:
     """Put each message next to its field; clear the others; focus the first wrong one."""
     t = screen.t

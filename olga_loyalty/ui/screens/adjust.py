@@ -6,13 +6,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Static
 
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
-from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+from olga_loyalty.ui.base import BaseModal, form_field, show_field_errors
 
 FIELDS = ["points", "reason", "valid_days"]
 
@@ -32,17 +32,15 @@ class AdjustScreen(BaseModal):
         t, c = self.t, self.card.customer
         with Vertical(classes="dialog", id="adjust-dialog") as box:
             box.border_title = t("Adjust points · {name}", name=f"{c.first_name} {c.last_name}")
-            yield Label(t("Points (+50 adds, -50 takes away)"))
-            yield Input(id="points", placeholder="+50", compact=True)
-            yield FieldError(id="points-error")
-            yield Label(t("Reason (required)"))
-            yield Input(id="reason", compact=True)
-            yield FieldError(id="reason-error")
-            yield Label(t("Valid for days (added points)"))
-            yield Input(
-                value=str(self.shop.programme.adjust_validity_days), id="valid_days", compact=True
+            yield from form_field(
+                t("Points (+50 adds, -50 takes away)"), "points", placeholder="+50"
             )
-            yield FieldError(id="valid_days-error")
+            yield from form_field(t("Reason (required)"), "reason")
+            yield from form_field(
+                t("Valid for days (added points)"),
+                "valid_days",
+                value=str(self.shop.programme.adjust_validity_days),
+            )
             yield Static("", id="preview")
         yield Footer()
 

@@ -11,7 +11,7 @@ from textual.widgets import Footer, Input, Label, Static
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import campaigns
-from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+from olga_loyalty.ui.base import BaseModal, FieldError, form_field, show_field_errors
 
 FIELDS = ["segment", "points", "reason", "valid_days"]
 
@@ -34,17 +34,13 @@ class BonusScreen(BaseModal):
             yield Label(t("Segment (all, tier:Gold, birthday:12, lapsed:90, expiring:30, top:20)"))
             yield Input(value=self.segment, id="segment", compact=True)
             yield FieldError(id="segment-error")
-            yield Label(t("Points per customer"))
-            yield Input(id="points", placeholder="100", compact=True)
-            yield FieldError(id="points-error")
-            yield Label(t("Reason (required)"))
-            yield Input(id="reason", compact=True)
-            yield FieldError(id="reason-error")
-            yield Label(t("Valid for days"))
-            yield Input(
-                value=str(self.shop.programme.adjust_validity_days), id="valid_days", compact=True
+            yield from form_field(t("Points per customer"), "points", placeholder="100")
+            yield from form_field(t("Reason (required)"), "reason")
+            yield from form_field(
+                t("Valid for days"),
+                "valid_days",
+                value=str(self.shop.programme.adjust_validity_days),
             )
-            yield FieldError(id="valid_days-error")
             yield Static("", id="preview")
         yield Footer()
 

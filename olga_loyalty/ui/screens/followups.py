@@ -11,7 +11,13 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import followups
-from olga_loyalty.ui.base import BaseModal, BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.base import (
+    BaseModal,
+    BaseScreen,
+    FieldError,
+    form_field,
+    show_field_errors,
+)
 
 FORM_FIELDS = ["kind", "note", "follow_up"]
 
@@ -47,12 +53,12 @@ class FeedbackScreen(BaseModal):
                 compact=True,
             )
             yield FieldError(id="kind-error")
-            yield Label(t("What the customer said, or what to ask"))
-            yield Input(id="note", compact=True)
-            yield FieldError(id="note-error")
-            yield Label(t("Follow up on (a date, or in how many days; empty: none)"))
-            yield Input(id="follow_up", placeholder="7", compact=True)
-            yield FieldError(id="follow_up-error")
+            yield from form_field(t("What the customer said, or what to ask"), "note")
+            yield from form_field(
+                t("Follow up on (a date, or in how many days; empty: none)"),
+                "follow_up",
+                placeholder="7",
+            )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -187,28 +193,54 @@ class FollowUpsScreen(BaseScreen):
         self.app.pop_screen()
 
 
-class OutcomeScreen(BaseModal):
+class _FollowUpDialog(BaseModal):
+    """One question about a follow-up: its context line, one field, Enter saves."""
+
     BINDINGS = [
         Binding("enter", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
+    FIELD = ""
 
     def __init__(self, item: followups.FollowUp) -> None:
         super().__init__()
         self.item = item
 
+    def title_and_context(self) -> tuple[str, str, str, str]:
+        """The border title, the context line, the field's label and its start value."""
+        raise NotImplementedError
+
     def compose(self) -> ComposeResult:
-        t = self.t
-        with Vertical(classes="dialog", id="outcome-dialog") as box:
-            box.border_title = t("Done · {name}", name=self.item.name)
-            yield Label(note_text(t, self.item.note))
-            yield Label(t("What came of it"))
-            yield Input(id="outcome", compact=True)
-            yield FieldError(id="outcome-error")
+        title, context, label, value = self.title_and_context()
+        with Vertical(classes="dialog", id=f"{self.FIELD}-dialog") as box:
+            box.border_title = title
+            yield Label(context)
+            yield from form_field(label, self.FIELD, value=value)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+
+    def on_saved_error(self, error: LoyaltyError) -> None:
+        show_field_errors(self, {self.FIELD: error}, [self.FIELD])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class OutcomeScreen(_FollowUpDialog):
+    """Mark a follow-up done, with what came of it."""
+
+    FIELD = "outcome"
+
+    def title_and_context(self) -> tuple[str, str, str, str]:
+        t = self.t
+        return (
+            t("Done · {name}", name=self.item.name),
+            note_text(t, self.item.note),
+            t("What came of it"),
+            "",
+        )
 
     def action_save(self) -> None:
         self.db(
@@ -224,35 +256,20 @@ class OutcomeScreen(BaseModal):
         self.app.notify(self.t("Follow-up #{id} done.", id=self.item.id))
         self.dismiss(True)
 
-    def on_saved_error(self, error: LoyaltyError) -> None:
-        show_field_errors(self, {"outcome": error}, ["outcome"])
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+class ApologyScreen(_FollowUpDialog):
+    """Answer a complaint with an apology bonus (an adjustment; the owner PIN was asked)."""
 
+    FIELD = "points"
 
-class ApologyScreen(BaseModal):
-    BINDINGS = [
-        Binding("enter", "save", "Give", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-    ]
-
-    def __init__(self, item: followups.FollowUp) -> None:
-        super().__init__()
-        self.item = item
-
-    def compose(self) -> ComposeResult:
+    def title_and_context(self) -> tuple[str, str, str, str]:
         t = self.t
-        with Vertical(classes="dialog", id="apology-dialog") as box:
-            box.border_title = t("Apology bonus · {name}", name=self.item.name)
-            yield Label(t("Complaint: {note}", note=self.item.note))
-            yield Label(t("Points"))
-            yield Input(value="100", id="points", compact=True)
-            yield FieldError(id="points-error")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        return (
+            t("Apology bonus · {name}", name=self.item.name),
+            t("Complaint: {note}", note=self.item.note),
+            t("Points"),
+            "100",
+        )
 
     def action_save(self) -> None:
         try:
@@ -283,9 +300,3 @@ class ApologyScreen(BaseModal):
             )
         )
         self.dismiss(True)
-
-    def on_saved_error(self, error: LoyaltyError) -> None:
-        show_field_errors(self, {"points": error}, ["points"])
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
