@@ -685,13 +685,14 @@ def cmd_report(shop, args, _) -> int:
         print(f"  {label:<28}{value}")
     print()
     print(
-        f"  {t('Month'):<9}{t('New'):>6}{t('Visits'):>8}{t('Revenue'):>14}"
-        f"{t('Issued'):>9}{t('Redeemed'):>10}{t('Expired'):>9}"
+        f"  {t('Month'):<9}{t('Members'):>10}{t('New'):>7}{t('Visits'):>8}{t('Revenue'):>16}"
+        f"{t('Issued'):>10}{t('Redeemed'):>10}{t('Expired'):>10}"
     )
     for m in report.months:
         print(
-            f"  {m.month:<9}{m.new_members:>6}{m.purchases:>8}{t.money(m.revenue):>14}"
-            f"{m.points_issued:>9}{m.points_redeemed:>10}{m.points_expired:>9}"
+            f"  {m.month:<9}{m.members:>10}{m.new_members:>7}{m.purchases:>8}"
+            f"{t.money(m.revenue):>16}{m.points_issued:>10}{m.points_redeemed:>10}"
+            f"{m.points_expired:>10}"
         )
     return 0
 

@@ -477,6 +477,7 @@ def test_report_feedback_and_bonus_commands(run):
     assert (report["members"], report["purchases"], report["revenue"]) == (1, 1, "89.00")
     assert report["months"][0] == {
         "month": "2026-01",
+        "members": 1,
         "new_members": 1,
         "purchases": 1,
         "buyers": 1,

@@ -29,6 +29,7 @@ ISSUING = ("earn", "welcome", "birthday", "referral", "opening", "adjust", "bonu
 @dataclass
 class Month:
     month: str  # YYYY-MM
+    members: int = 0  # at the end of the month (registered by then, not erased)
     new_members: int = 0
     purchases: int = 0
     buyers: int = 0
@@ -168,12 +169,14 @@ def compute(shop: Shop, months: int = 12, until: str | None = None) -> Report:
     report.new_members = sum(m.new_members for m in report.months)
     report.purchases = sum(m.purchases for m in report.months)
     report.revenue = sum((m.revenue for m in report.months), ZERO)
-    report.members = int(
-        fetch_rows(
-            "SELECT COUNT(*) FROM customer WHERE erased_at IS NULL AND registered_at < ?",
-            (utc[-1],),
-        )[0][0]
-    )
+    for index, row in enumerate(report.months):
+        row.members = int(
+            fetch_rows(
+                "SELECT COUNT(*) FROM customer WHERE erased_at IS NULL AND registered_at < ?",
+                (utc[index + 1],),
+            )[0][0]
+        )
+    report.members = report.months[-1].members
     _buyers(report, utc[0], utc[-1])
     _points(report, today, programme)
     _lists(report, shop, now, today)

@@ -51,6 +51,7 @@ def test_three_months_by_hand(shop, clock, history):
     rows = [
         (
             m.month,
+            m.members,
             m.new_members,
             m.purchases,
             m.buyers,
@@ -64,11 +65,11 @@ def test_three_months_by_hand(shop, clock, history):
     ]
     assert rows == [
         # welcome 100 + 100, earned 100
-        ("2026-01", 2, 1, 1, Decimal("100.00"), 300, 0, 0, 0),
+        ("2026-01", 2, 2, 1, 1, Decimal("100.00"), 300, 0, 0, 0),
         # 45.00 + 200.00 paid, 50.00 refunded; earned 45 + 200; 100 redeemed; 50 taken back
-        ("2026-02", 0, 2, 2, Decimal("195.00"), 245, 100, 0, 50),
+        ("2026-02", 2, 0, 2, 2, Decimal("195.00"), 245, 100, 0, 50),
         # Cem's welcome; Ben's welcome expired
-        ("2026-03", 1, 0, 0, Decimal("0.00"), 100, 0, 100, 0),
+        ("2026-03", 3, 1, 0, 0, Decimal("0.00"), 100, 0, 100, 0),
     ]
     assert (report.members, report.new_members, report.purchases) == (3, 3, 3)
     assert report.revenue == Decimal("295.00")

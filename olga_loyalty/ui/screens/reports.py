@@ -65,8 +65,9 @@ class ReportsScreen(BaseScreen):
             with TabPane(t("Months"), id="tab-months"), Vertical():
                 yield PlotextPlot(id="revenue-chart")
                 yield DataTable(id="monthly", cursor_type="row", zebra_stripes=True)
-            with TabPane(t("Points"), id="tab-points"):
+            with TabPane(t("Points"), id="tab-points"), Vertical():
                 yield PlotextPlot(id="points-chart")
+                yield DataTable(id="points-table", cursor_type="row", zebra_stripes=True)
             with TabPane(t("Lists"), id="tab-lists"), Vertical():
                 yield Label("", id="list-title")
                 yield Label("", id="list-keys")
@@ -135,28 +136,54 @@ class ReportsScreen(BaseScreen):
 
     def fill_months(self, r: reports.Report) -> None:
         t = self.t
-        table = self.query_one("#monthly", DataTable)
+        self._table(
+            "#monthly",
+            [
+                (t("Month"), 8),
+                (t("Members"), 10),
+                (t("New"), 8),
+                (t("Visits"), 9),
+                (t("Revenue"), 16),
+            ],
+            [
+                (
+                    m.month,
+                    t.number(m.members),
+                    t.number(m.new_members),
+                    t.number(m.purchases),
+                    t.money(m.revenue),
+                )
+                for m in r.months
+            ],
+        )
+        self._table(
+            "#points-table",
+            [
+                (t("Month"), 8),
+                (t("Issued"), 10),
+                (t("Redeemed"), 10),
+                (t("Expired"), 10),
+                (t("Taken back"), 15),
+            ],
+            [
+                (
+                    m.month,
+                    t.number(m.points_issued),
+                    t.number(m.points_redeemed),
+                    t.number(m.points_expired),
+                    t.number(m.points_taken_back),
+                )
+                for m in r.months
+            ],
+        )
+
+    def _table(self, selector: str, columns: list[tuple[str, int]], rows: list[tuple]) -> None:
+        table = self.query_one(selector, DataTable)
         table.clear(columns=True)
-        for label, width in (
-            (t("Month"), 8),
-            (t("New"), 6),
-            (t("Visits"), 7),
-            (t("Revenue"), 14),
-            (t("Issued"), 9),
-            (t("Redeemed"), 9),
-            (t("Expired"), 9),
-        ):
+        for label, width in columns:
             table.add_column(label, width=width)
-        for m in r.months:
-            table.add_row(
-                m.month,
-                t.number(m.new_members),
-                t.number(m.purchases),
-                t.money(m.revenue),
-                t.number(m.points_issued),
-                t.number(m.points_redeemed),
-                t.number(m.points_expired),
-            )
+        for row in rows:
+            table.add_row(*row)
 
     def draw_charts(self, r: reports.Report) -> None:
         t = self.t
@@ -183,6 +210,7 @@ class ReportsScreen(BaseScreen):
                 [m.points_expired for m in r.months],
             ],
             labels=[t("Issued"), t("Redeemed"), t("Expired")],
+            color=["blue+", "green+", "red+"],  # the theme's third colour is the background
         )
         top = max(
             (max(m.points_issued, m.points_redeemed, m.points_expired) for m in r.months), default=0
