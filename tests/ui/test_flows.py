@@ -633,3 +633,33 @@ async def test_a_complaint_recorded_on_the_card_is_answered_with_an_apology_bonu
     assert entry.reason == f"apology for complaint #{complaint.id}: Naht offen"
     assert ledger.balance(anna.id, ui_shop.today()) == before + 150
     assert Feedback.get().apology_entry_id == entry.id
+
+
+async def test_reports_period_keys_and_lists(app_factory, ui_shop):
+    from textual.widgets import TabbedContent
+
+    from olga_loyalty.ui.screens.reports import ReportsScreen
+
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportsScreen)
+        period = app.screen.query_one("#period", Label)
+        assert text_of(period).startswith("01/12/2025 to 23/11/2026 (12 months)")
+        await pilot.press("minus")
+        await settle(pilot)
+        assert "(6 months)" in text_of(period)
+        await pilot.press("plus", "plus")
+        await settle(pilot)
+        assert "(24 months)" in text_of(period)
+        await pilot.press("4")
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "tab-lists"
+        assert text_of(app.screen.query_one("#list-title", Label)).startswith(
+            "Top 20 % by revenue: "
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
