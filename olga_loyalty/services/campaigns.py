@@ -13,10 +13,9 @@ from datetime import date
 from decimal import Decimal
 
 from olga_loyalty.domain.errors import InvalidInput, Refused
-from olga_loyalty.domain.points import expiry_date
 from olga_loyalty.services.customers import _clean_staff
 from olga_loyalty.services.newsletter import parse_segment, segment_members
-from olga_loyalty.services.points import clean_reason
+from olga_loyalty.services.points import adjustment_expiry, clean_reason
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import bulk_insert, new_ids, write_action
 from olga_loyalty.storage.models import LedgerEntry, Lot
@@ -39,10 +38,7 @@ def _check(shop: Shop, points: int, valid_days: int | None) -> date:
         raise InvalidInput(
             "A bonus is 1 to {maximum} points per customer.", field="points", maximum=BONUS_MAX
         )
-    days = valid_days or shop.programme.adjust_validity_days
-    if not 1 <= days <= 3650:
-        raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
-    return expiry_date(shop.today(), days)
+    return adjustment_expiry(shop, valid_days)
 
 
 def preview(

@@ -119,8 +119,7 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
         "AND expires_on >= ?), "
         "(SELECT MIN(expires_on) FROM lot l WHERE l.customer_id = c.id AND remaining > 0 "
         "AND expires_on >= ?), "
-        "(SELECT SUM(p.paid - COALESCE((SELECT SUM(r.paid_back) FROM refund r "
-        "WHERE r.purchase_id = p.id AND r.created_at <= ?), 0)) FROM purchase p "
+        f"(SELECT SUM({ledger.NET_PAID}) FROM purchase p "
         "WHERE p.customer_id = c.id AND p.created_at > ? AND p.created_at <= ?)"
     )
     day = today.isoformat()
@@ -502,23 +501,6 @@ class Registration:
     welcome_expires_on: date | None
 
 
-def _create_customer(values, referrer, language: str, now, staff: str) -> Customer:
-    return Customer.create(
-        first_name=values.first_name,
-        last_name=values.last_name,
-        salutation=values.salutation,
-        phone=values.phone,
-        email=values.email or None,
-        birthday=values.birthday,
-        notes=values.notes,
-        language=language,
-        referred_by=referrer.id if referrer else None,
-        registered_at=now,
-        registered_by=staff,
-        **_search_columns(values),
-    )
-
-
 @write_action
 def register(
     shop: Shop,
@@ -562,8 +544,19 @@ def register(
         # A savepoint: on PostgreSQL a failed statement spoils the rest of the transaction, so
         # the check below must run after rolling back just this insert.
         with database.atomic():
-            customer = _create_customer(
-                values, referrer, language or shop.settings.language, now, staff
+            customer = Customer.create(
+                first_name=values.first_name,
+                last_name=values.last_name,
+                salutation=values.salutation,
+                phone=values.phone,
+                email=values.email or None,
+                birthday=values.birthday,
+                notes=values.notes,
+                language=language or shop.settings.language,
+                referred_by=referrer.id if referrer else None,
+                registered_at=now,
+                registered_by=staff,
+                **_search_columns(values),
             )
     except IntegrityError:  # another till registered the same phone a moment ago
         _check_unique(values.phone, values.email)

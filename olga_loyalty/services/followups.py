@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
-from olga_loyalty.domain.points import expiry_date
 from olga_loyalty.services import ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
-from olga_loyalty.services.points import clean_reason
+from olga_loyalty.services.points import adjustment_expiry, clean_reason
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import write_action
 from olga_loyalty.storage.models import Customer, Feedback, LedgerEntry
@@ -243,18 +242,15 @@ def apologise(
             "An apology bonus is 1 to {maximum} points.", field="points", maximum=APOLOGY_MAX
         )
     ledger.lock_customer(item.customer_id)
-    today, programme = shop.today(), shop.programme
-    days = valid_days or programme.adjust_validity_days
-    if not 1 <= days <= 3650:
-        raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
+    expires = adjustment_expiry(shop, valid_days)
     reason = clean_reason(f"apology for complaint #{item.id}: {item.note}"[:200])
     staff = _clean_staff(staff)
     lot = ledger.award(
         item.customer_id,
         "adjust",
         points,
-        today=today,
-        expires_on=expiry_date(today, days),
+        today=shop.today(),
+        expires_on=expires,
         now=shop.now(),
         staff=staff,
         reason=reason,

@@ -64,6 +64,14 @@ def balances(customer_ids: Iterable[int], today: date) -> dict[int, tuple[int, d
     return result
 
 
+#: What purchase `p` counts for the tier: paid, less what was refunded of it by a moment (the
+#: one parameter). Shared by the tier sums here and the search's per-row subquery.
+NET_PAID = (
+    "p.paid - COALESCE((SELECT SUM(r.paid_back) FROM refund r "
+    "WHERE r.purchase_id = p.id AND r.created_at <= ?), 0)"
+)
+
+
 def spent_between(customer_ids: list[int], start: datetime, end: datetime) -> dict[int, Decimal]:
     """What each customer paid for purchases in (start, end], less what was refunded by end.
 
@@ -74,8 +82,7 @@ def spent_between(customer_ids: list[int], start: datetime, end: datetime) -> di
     # One statement: each purchase in the window less what was refunded of it by `end` (an
     # index probe per purchase), read from the (customer_id, created_at, paid) index.
     rows = fetch_rows(
-        "SELECT p.customer_id, SUM(p.paid - COALESCE((SELECT SUM(r.paid_back) FROM refund r "
-        "WHERE r.purchase_id = p.id AND r.created_at <= ?), 0)) FROM purchase p "
+        f"SELECT p.customer_id, SUM({NET_PAID}) FROM purchase p "
         f"WHERE p.customer_id IN ({placeholders(len(customer_ids))}) "
         "AND p.created_at > ? AND p.created_at <= ? GROUP BY p.customer_id",
         (high, *customer_ids, low, high),

@@ -330,6 +330,15 @@ class AdjustResult:
     expires_on: date | None
 
 
+def adjustment_expiry(shop: Shop, valid_days: int | None) -> date:
+    """The last valid day of points added by hand (an adjustment, an apology, a bulk bonus):
+    `valid_days` from today, or the programme's adjustment validity."""
+    days = valid_days or shop.programme.adjust_validity_days
+    if not (1 <= days <= 3650):
+        raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
+    return expiry_date(shop.today(), days)
+
+
 @write_action
 def adjust(
     shop: Shop,
@@ -346,14 +355,11 @@ def adjust(
         raise InvalidInput("An adjustment of 0 points changes nothing.", field="points")
     customer = resolve(shop, ref)
     ledger.lock_customer(customer.id)
-    now, today, programme = shop.now(), shop.today(), shop.programme
+    now, today = shop.now(), shop.today()
     staff = _clean_staff(staff)
     expires = None
     if points > 0:
-        days = valid_days or programme.adjust_validity_days
-        if not (1 <= days <= 3650):
-            raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
-        expires = expiry_date(today, days)
+        expires = adjustment_expiry(shop, valid_days)
         ledger.award(
             customer.id,
             "adjust",
