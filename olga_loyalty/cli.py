@@ -307,6 +307,16 @@ def require_pin(shop, args, action: str, detail: str = "") -> None:
 
 
 def _int_arg(text: str, field: str, lo: int, hi: int) -> int:
+    if field != "points" and not text.strip().isdigit():
+        # a count of months, days or customers: the points wording would be wrong
+        raise InvalidInput(
+            "{name} must be a whole number from {lo} to {hi}, not '{text}'.",
+            field=field,
+            name=field,
+            lo=lo,
+            hi=hi,
+            text=text[:20],
+        )
     value = parse_points(text, field=field)
     if not lo <= value <= hi:
         raise InvalidInput(

@@ -490,5 +490,7 @@ def test_report_feedback_and_bonus_commands(run):
     assert report["open_points"] == 389 and report["repeat_rate"] == "0.0000"
     code, _, err = run("bonus", "tier:Platin", "10", "--reason", "x")
     assert code == 2 and err.startswith("error: There is no tier 'Platin'.")
+    code, _, err = run("report", "--months", "abc")
+    assert code == 2 and err == "error: months must be a whole number from 1 to 120, not 'abc'.\n"
     code, _, err = run("report", "--until", "2030-01")
     assert code == 2 and err == "error: The report cannot end in the future.\n"
