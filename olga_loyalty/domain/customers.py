@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import cache, lru_cache
 
 from olga_loyalty.domain.errors import InvalidInput
 
@@ -163,6 +165,22 @@ def phone_search_key(e164: str) -> str:
     return digits[::-1]
 
 
+@cache
+def _email_validator():
+    """email-validator, imported on first use (the till's first screen does not need it,
+    docs/benchmarks.md), with its check of the domain part remembered per domain: that check
+    (IDNA/UTS-46, most of the time an address takes) gives the same answer for every
+    address at gmail.com, and an import checks thousands. Errors are not remembered."""
+    import email_validator
+
+    # the submodule, whose name the package's function hides
+    module = importlib.import_module("email_validator.validate_email")
+    check = getattr(module, "validate_email_domain_name", None)
+    if callable(check) and not hasattr(check, "cache_info"):
+        module.validate_email_domain_name = lru_cache(maxsize=4096)(check)
+    return email_validator.validate_email, email_validator.EmailNotValidError
+
+
 def normalize_email(value: str | None, *, field: str = "email") -> str:
     """Syntax check without network; domain lowercased. Empty means no email."""
     text = (value or "").strip()
@@ -170,9 +188,7 @@ def normalize_email(value: str | None, *, field: str = "email") -> str:
         return ""
     if len(text) > 254 or _has_control_chars(text):
         raise InvalidInput("'{text}' is not an email address.", field=field, text=_show(text))
-    # Imported on first use: the till's first screen does not need it (docs/benchmarks.md).
-    from email_validator import EmailNotValidError, validate_email
-
+    validate_email, EmailNotValidError = _email_validator()
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
@@ -252,12 +268,16 @@ def clean_notes(value: str | None, *, field: str = "notes") -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-folded: `Müller` → `muller`, `Björn` → `bjorn`, `Straße` → `strasse`."""
+    if text.isascii():  # most names: nothing to decompose, and casefold is lower
+        return text.lower().strip()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
 
 
 def fold_german(text: str) -> str:
     """The German transliteration: `Müller` → `mueller`; other accents stripped as in fold."""
+    if text.isascii():
+        return text.lower().strip()
     composed = unicodedata.normalize("NFC", text.casefold()).translate(_GERMAN_FOLDS)
     return fold(composed)
 

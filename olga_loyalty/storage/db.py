@@ -222,6 +222,9 @@ def redact(location: str) -> str:
     return location
 
 
+_PLAIN = (str, int, type(None))
+
+
 def bulk_insert(model: type[peewee.Model], rows: list[dict], *, batch: int = 2000) -> None:
     """Insert many rows with the driver's executemany: one statement compiled once, each
     value converted by its field as peewee would (money to cents, times to UTC), for imports
@@ -235,23 +238,25 @@ def bulk_insert(model: type[peewee.Model], rows: list[dict], *, batch: int = 200
     marks = placeholders(len(fields))
     sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
     pairs = list(zip(names, fields, strict=True))
-    converted: dict[tuple[str, object], object] = {}  # the same time or date in every row
 
-    def value(name: str, field: peewee.Field, raw: object) -> object:
-        kind = type(raw)
-        if raw is None or ((kind is str or kind is int) and not isinstance(field, MoneyField)):
-            return raw  # what field.db_value would return for these
-        key = (name, raw)
-        if key not in converted:
-            converted[key] = field.db_value(raw)
-        return converted[key]
+    def column(name: str, field: peewee.Field, chunk: list[dict]) -> list:
+        """One column of a batch, converted as field.db_value would (each distinct value once:
+        the same time or date is in every row); text and whole numbers are passed as they are
+        except to a money column."""
+        values = [row[name] for row in chunk]
+        if not isinstance(field, MoneyField) and all(type(v) in _PLAIN for v in values):
+            return values
+        converted: dict = {}
+        return [
+            None
+            if v is None
+            else converted[v]
+            if v in converted
+            else converted.setdefault(v, field.db_value(v))
+            for v in values
+        ]
 
     cursor = db.cursor()
     for start in range(0, len(rows), batch):
-        cursor.executemany(
-            sql,
-            [
-                tuple(value(name, field, row[name]) for name, field in pairs)
-                for row in rows[start : start + batch]
-            ],
-        )
+        chunk = rows[start : start + batch]
+        cursor.executemany(sql, zip(*(column(name, field, chunk) for name, field in pairs)))

@@ -1,7 +1,10 @@
+import unicodedata
 from datetime import date
 
 import phonenumbers
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from olga_loyalty.domain.customers import (
     CustomerInput,
@@ -90,6 +93,30 @@ def test_folding_both_forms():
     assert fold("ÇELİK") == "celik"
     assert query_forms("MÜL") == {"mul", "muel"}
     assert query_forms("mueller") == {"mueller"}
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=30))
+def test_the_ascii_shortcut_folds_as_the_unicode_way(text):
+    """fold and fold_german skip the Unicode work for ASCII text: the result must be what
+    casefold + NFKD (and the German table) give."""
+    slow = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
+    ).strip()
+    assert fold(text) == slow
+    assert fold_german(text) == slow
+
+
+def test_the_domain_check_is_remembered_but_never_a_refusal():
+    import sys
+
+    assert normalize_email("anna@example.org") == "anna@example.org"
+    check = sys.modules["email_validator.validate_email"].validate_email_domain_name
+    before = check.cache_info().hits
+    assert normalize_email("bernd@example.org") == "bernd@example.org"
+    assert check.cache_info().hits == before + 1
+    for _ in range(2):  # refused each time, not remembered as good
+        with pytest.raises(InvalidInput, match="is not an email address"):
+            normalize_email("carla@-example.org")
 
 
 def test_salutation_words():
