@@ -259,4 +259,5 @@ def bulk_insert(model: type[peewee.Model], rows: list[dict], *, batch: int = 200
     cursor = db.cursor()
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
-        cursor.executemany(sql, zip(*(column(name, field, chunk) for name, field in pairs)))
+        columns_of_chunk = [column(name, field, chunk) for name, field in pairs]
+        cursor.executemany(sql, zip(*columns_of_chunk, strict=True))
