@@ -7,6 +7,7 @@ last one up to the moment of the report. Everything is read with a few aggregate
 
 from __future__ import annotations
 
+import calendar
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -45,7 +46,9 @@ class Person:
     id: int
     name: str
     phone: str
-    detail: str  # last visit, birthday, points expiring or revenue, as ISO text or a number
+    day: date | None = None  # last visit, birthday this year, or when the points expire
+    points: int = 0  # points expiring (the expiring list)
+    revenue: Decimal | None = None  # paid less refunded in the period (the top list)
 
 
 @dataclass
@@ -222,7 +225,7 @@ def _buyers(report: Report, low, high) -> None:
     report.top_share = _ratio(sum(cents for cents, _ in top), total) if total > 0 else ZERO
     names = _names([cid for _, cid in top[:LIST_LIMIT]])
     report.top_list = [
-        Person(cid, *names[cid], str(from_cents(cents))) for cents, cid in top[:LIST_LIMIT]
+        Person(cid, *names[cid], revenue=from_cents(cents)) for cents, cid in top[:LIST_LIMIT]
     ]
 
 
@@ -253,7 +256,7 @@ def _points(report: Report, today: date, programme) -> None:
     )
     names = _names([r[0] for r in rows])
     report.expiring_list = [
-        Person(cid, *names[cid], f"{int(points)} @ {str(soonest)[:10]}")
+        Person(cid, *names[cid], day=_day(soonest), points=int(points))
         for cid, points, soonest in rows
     ]
 
@@ -273,7 +276,7 @@ def _lists(report: Report, shop: Shop, now: datetime, today: date) -> None:
     )
     names = _names([r[0] for r in rows])
     report.lapsed_list = [
-        Person(cid, *names[cid], str(last)[:10] if last else "") for cid, last in rows
+        Person(cid, *names[cid], day=_day(last) if last else None) for cid, last in rows
     ]
     low, high = today.month * 100 + 1, today.month * 100 + 31
     report.birthdays = int(
@@ -290,8 +293,21 @@ def _lists(report: Report, shop: Shop, now: datetime, today: date) -> None:
     )
     names = _names([r[0] for r in rows])
     report.birthday_list = [
-        Person(cid, *names[cid], f"{today.year}-{md // 100:02d}-{md % 100:02d}") for cid, md in rows
+        Person(cid, *names[cid], day=_birthday_this_year(md, today.year)) for cid, md in rows
     ]
+
+
+def _day(value) -> date:
+    """A date read back from the database: a date, or ISO text on SQLite."""
+    return value if type(value) is date else date.fromisoformat(str(value)[:10])
+
+
+def _birthday_this_year(month_day: int, year: int) -> date:
+    """29 February is celebrated on the 28th in other years (docs/rules.md)."""
+    month, day = divmod(month_day, 100)
+    if (month, day) == (2, 29) and not calendar.isleap(year):
+        day = 28
+    return date(year, month, day)
 
 
 def _names(ids: list[int]) -> dict[int, tuple[str, str]]:

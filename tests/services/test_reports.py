@@ -80,7 +80,7 @@ def test_three_months_by_hand(shop, clock, history):
     assert report.days_between_visits == Decimal("36.0")  # Jan 10 09:00 → Feb 15 09:00
     # top 20 % of 2 buyers = 1 buyer (rounded up): Ben, 150.00 of 295.00
     assert report.top_share == Decimal("0.5085")
-    assert [(p.id, p.detail) for p in report.top_list] == [(ben.id, "150.00")]
+    assert [(p.id, p.revenue) for p in report.top_list] == [(ben.id, Decimal("150.00"))]
     # open: Anna 100 + 45 (earned), Ben 200 − 50, Cem 100 = 395 = 19.75 €; and the ledger
     # agrees: issued 645 − redeemed 100 − expired 100 − taken back 50 = 395
     assert (report.open_points, report.open_value) == (395, Decimal("19.75"))
@@ -94,8 +94,8 @@ def test_three_months_by_hand(shop, clock, history):
     assert (report.expiring_points, report.expiring_customers) == (0, 0)  # nothing by Apr 19
     assert report.lapsed == 0  # nobody registered before Dec 20
     assert report.birthdays == 1
-    assert [(p.id, p.name, p.detail) for p in report.birthday_list] == [
-        (cem.id, "Cem Yılmaz", "2026-03-25")
+    assert [(p.id, p.name, p.day) for p in report.birthday_list] == [
+        (cem.id, "Cem Yılmaz", date(2026, 3, 25))
     ]
 
 
@@ -107,10 +107,10 @@ def test_lapsed_customers_and_expiring_points_later(shop, clock, history):
     # since Mar 22 nobody bought; all three registered before it. Order: last visit, newest
     # first (Anna and Ben both Feb 15: by number), never-bought last
     assert report.lapsed == 3
-    assert [(p.id, p.detail) for p in report.lapsed_list] == [
-        (anna.id, "2026-02-15"),
-        (ben.id, "2026-02-15"),
-        (cem.id, ""),
+    assert [(p.id, p.day) for p in report.lapsed_list] == [
+        (anna.id, date(2026, 2, 15)),
+        (ben.id, date(2026, 2, 15)),
+        (cem.id, None),
     ]
     # Cem's welcome (valid until May 4) is gone; nothing expires by July 20
     assert report.open_points == 295 and report.expiring_points == 0
@@ -138,3 +138,19 @@ def test_an_empty_shop_reports_zeros(shop, clock):
         0,
     )
     assert report.days_between_visits is None and report.top_list == []
+
+
+def test_the_expiring_list_and_a_leap_day_birthday(shop, clock, history):
+    anna, ben, cem = history
+    # Apr 10: Cem's welcome (100, valid until May 4) is the only lot ending within 30 days
+    at(clock, "2026-04-10T12:00:00")
+    report = reports.compute(shop, months=1)
+    assert (report.expiring_points, report.expiring_customers) == (100, 1)
+    assert [(p.id, p.points, p.day) for p in report.expiring_list] == [
+        (cem.id, 100, date(2026, 5, 4))
+    ]
+    # 2027 is not a leap year: a 29 February birthday is listed on the 28th (docs/rules.md)
+    at(clock, "2027-02-01T12:00:00")
+    lea = register(shop, "Lea", "Schaltjahr", birthday="1992-02-29")
+    report = reports.compute(shop, months=1)
+    assert [(p.id, p.day) for p in report.birthday_list] == [(lea.id, date(2027, 2, 28))]

@@ -283,26 +283,17 @@ class ReportsScreen(BaseScreen):
             table.add_row(
                 person.name[:24],
                 phone_for_display(person.phone, self.shop.region),
-                self._detail(person.detail),
+                self._detail(person),
                 key=str(person.id),
             )
 
-    def _detail(self, text: str) -> str:
+    def _detail(self, person) -> str:
         t = self.t
-        if self.current in ("lapsed", "birthdays") and text:
-            from datetime import date
-
-            return t.date(date.fromisoformat(text))
         if self.current == "top":
-            from decimal import Decimal
-
-            return t.money(Decimal(text))
+            return t.money(person.revenue)
         if self.current == "expiring":
-            from datetime import date
-
-            points, _, day = text.partition(" @ ")
-            return f"{t.number(int(points))} · {t.date(date.fromisoformat(day))}"
-        return text or "–"
+            return f"{t.number(person.points)} · {t.date(person.day)}"
+        return t.date(person.day) if person.day else "–"
 
     def action_show_list(self, name: str) -> None:
         self.current = name
