@@ -43,6 +43,18 @@ from olga_loyalty.storage.models import (
 SEARCH_LIMIT = 50
 _ID_REF = re.compile(r"#?(\d{1,9})")
 _PHONE_CHARS = re.compile(r"[0-9+()\-./ ]+")
+_NOT_DIGITS = re.compile(r"\D")
+_CUSTOMER_NUMBER = re.compile(r"#\d{1,9}")
+# Balance, soonest expiry and spend in the tier window come with each search row: correlated
+# subqueries on the covering indexes, evaluated only for the rows returned.
+_FIGURES = (
+    "(SELECT SUM(remaining) FROM lot l WHERE l.customer_id = c.id AND remaining > 0 "
+    "AND expires_on >= ?), "
+    "(SELECT MIN(expires_on) FROM lot l WHERE l.customer_id = c.id AND remaining > 0 "
+    "AND expires_on >= ?), "
+    f"(SELECT SUM({ledger.NET_PAID}) FROM purchase p "
+    "WHERE p.customer_id = c.id AND p.created_at > ? AND p.created_at <= ?)"
+)
 
 
 # -- looking customers up ------------------------------------------------------------
@@ -112,16 +124,6 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
     rows: dict[int, tuple] = {}
     today, now = shop.today(), shop.now()
     window = now - timedelta(days=shop.programme.tier_window_days)
-    # Balance, soonest expiry and spend in the tier window come with each row: correlated
-    # subqueries on the covering indexes, evaluated only for the rows returned.
-    figures = (
-        "(SELECT SUM(remaining) FROM lot l WHERE l.customer_id = c.id AND remaining > 0 "
-        "AND expires_on >= ?), "
-        "(SELECT MIN(expires_on) FROM lot l WHERE l.customer_id = c.id AND remaining > 0 "
-        "AND expires_on >= ?), "
-        f"(SELECT SUM({ledger.NET_PAID}) FROM purchase p "
-        "WHERE p.customer_id = c.id AND p.created_at > ? AND p.created_at <= ?)"
-    )
     day = today.isoformat()
     low, high = Purchase.created_at.db_value(window), Purchase.created_at.db_value(now)
     figure_params = (day, day, high, low, high)
@@ -132,7 +134,7 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
         if order != "id":
             order += ", id"  # equal keys in the same order on every database
         found = fetch_rows(
-            f"SELECT id, first_name, last_name, phone, email, last_key, first_key, {figures} "
+            f"SELECT id, first_name, last_name, phone, email, last_key, first_key, {_FIGURES} "
             f"FROM customer c WHERE {where} AND erased_at IS NULL ORDER BY {order} LIMIT ?",
             (*figure_params, *params, limit),
         )
@@ -143,12 +145,12 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
                 ranked[cid] = (rank, match)
         return len(found)
 
-    if re.fullmatch(r"#\d{1,9}", text):
+    digits = _NOT_DIGITS.sub("", text)
+    if _CUSTOMER_NUMBER.fullmatch(text):
         collect("id = ?", (int(text[1:]),), 0, "id", "id")
     elif "@" in text:
         collect(_prefix("email_key"), _range(text.lower()), 1, "email", "email_key")
-    elif _PHONE_CHARS.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 3:
-        digits = re.sub(r"\D", "", text)
+    elif len(digits) >= 3 and _PHONE_CHARS.fullmatch(text):
         exact = 0
         if len(digits) >= 6:  # no number anywhere is shorter; a shorter entry is an ending
             if text.startswith(("+", "00")):

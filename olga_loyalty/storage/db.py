@@ -115,7 +115,9 @@ def placeholders(count: int) -> str:
 def fetch_rows(sql: str, params=()) -> list[tuple]:
     """A plain statement on the hot paths, written once with `?` marks: no query compiled per
     call and no model built per row. Values come back as the driver gives them."""
-    return database.execute_sql(sql.replace("?", database.param), params).fetchall()
+    if database.param != "?":
+        sql = sql.replace("?", database.param)
+    return database.execute_sql(sql, params).fetchall()
 
 
 def new_ids(model: type[peewee.Model], count: int) -> list[int]:
