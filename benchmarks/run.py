@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -76,6 +77,17 @@ def raw_find(conn, today: str, window_start: str):
 def main() -> None:
     count = int(os.environ.get("BENCH_CUSTOMERS", "100000"))
     work = Path(tempfile.mkdtemp(prefix="olga-bench-"))
+    try:
+        measure(work, count)
+    finally:
+        # the database and the files are ~450 MB at 100,000 customers; BENCH_KEEP=1 keeps them
+        if os.environ.get("BENCH_KEEP"):
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(work: Path, count: int) -> None:
     db_path = work / "bench.db"
     clock = FixedClock(datetime.fromisoformat(NOW))
     shop = open_shop(str(db_path), clock)
