@@ -74,6 +74,7 @@ class Report:
     lapsed_list: list[Person] = field(default_factory=list)
     birthday_list: list[Person] = field(default_factory=list)
     expiring_list: list[Person] = field(default_factory=list)
+    top_buyers: int = 0  # the buyers in the top 20 % (the top list shows the first 50)
     top_list: list[Person] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -221,6 +222,7 @@ def _buyers(report: Report, low, high) -> None:
         key=lambda item: (-item[0], item[1]),
     )
     top = net[: math.ceil(len(net) * TOP_PERCENT / 100)]
+    report.top_buyers = len(top)
     total = sum(cents for cents, _ in net)
     report.top_share = _ratio(sum(cents for cents, _ in top), total) if total > 0 else ZERO
     names = _names([cid for _, cid in top[:LIST_LIMIT]])

@@ -80,6 +80,7 @@ def test_three_months_by_hand(shop, clock, history):
     assert report.days_between_visits == Decimal("36.0")  # Jan 10 09:00 → Feb 15 09:00
     # top 20 % of 2 buyers = 1 buyer (rounded up): Ben, 150.00 of 295.00
     assert report.top_share == Decimal("0.5085")
+    assert report.top_buyers == 1
     assert [(p.id, p.revenue) for p in report.top_list] == [(ben.id, Decimal("150.00"))]
     # open: Anna 100 + 45 (earned), Ben 200 − 50, Cem 100 = 395 = 19.75 €; and the ledger
     # agrees: issued 645 − redeemed 100 − expired 100 − taken back 50 = 395
@@ -154,3 +155,15 @@ def test_the_expiring_list_and_a_leap_day_birthday(shop, clock, history):
     lea = register(shop, "Lea", "Schaltjahr", birthday="1992-02-29")
     report = reports.compute(shop, months=1)
     assert [(p.id, p.day) for p in report.birthday_list] == [(lea.id, date(2027, 2, 28))]
+
+
+def test_the_top_list_counts_every_top_buyer_but_shows_the_first_50(shop, clock):
+    at(clock, "2026-05-04T10:00:00")
+    for n in range(260):  # 260 buyers: the top 20 % are 52, ranked by what they paid
+        person = register(shop, "Kim", f"Top{n:03d}")
+        points.record_purchase(shop, person.id, Decimal(10 + n))
+    report = reports.compute(shop, months=1)
+    assert report.buyers == 260 and report.top_buyers == 52
+    assert len(report.top_list) == reports.LIST_LIMIT == 50
+    assert [p.revenue for p in report.top_list[:2]] == [Decimal("269.00"), Decimal("268.00")]
+    assert report.top_list[-1].revenue == Decimal("220.00")

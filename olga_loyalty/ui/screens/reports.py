@@ -255,7 +255,7 @@ class ReportsScreen(BaseScreen):
             "lapsed": r.lapsed,
             "birthdays": r.birthdays,
             "expiring": r.expiring_customers,
-            "top": len(r.top_list),
+            "top": r.top_buyers,
         }[name]
 
     def fill_list(self) -> None:
