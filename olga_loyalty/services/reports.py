@@ -17,7 +17,7 @@ from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows, is_sqlite
-from olga_loyalty.storage.models import Customer
+from olga_loyalty.storage.models import Customer, Lot, Purchase
 
 LAPSED_DAYS = 90
 EXPIRING_DAYS = 30
@@ -258,7 +258,7 @@ def _points(report: Report, today: date, programme) -> None:
     )
     names = _names([r[0] for r in rows])
     report.expiring_list = [
-        Person(cid, *names[cid], day=_day(soonest), points=int(points))
+        Person(cid, *names[cid], day=Lot.expires_on.python_value(soonest), points=int(points))
         for cid, points, soonest in rows
     ]
 
@@ -278,7 +278,7 @@ def _lists(report: Report, shop: Shop, now: datetime, today: date) -> None:
     )
     names = _names([r[0] for r in rows])
     report.lapsed_list = [
-        Person(cid, *names[cid], day=_day(last) if last else None) for cid, last in rows
+        Person(cid, *names[cid], day=_visit_day(last) if last else None) for cid, last in rows
     ]
     low, high = today.month * 100 + 1, today.month * 100 + 31
     report.birthdays = int(
@@ -299,9 +299,9 @@ def _lists(report: Report, shop: Shop, now: datetime, today: date) -> None:
     ]
 
 
-def _day(value) -> date:
-    """A date read back from the database: a date, or ISO text on SQLite."""
-    return value if type(value) is date else date.fromisoformat(str(value)[:10])
+def _visit_day(stored) -> date:
+    """The shop's local day of a purchase time read back as stored (UTC)."""
+    return Purchase.created_at.python_value(stored).date()
 
 
 def _birthday_this_year(month_day: int, year: int) -> date:

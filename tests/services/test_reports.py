@@ -167,3 +167,20 @@ def test_the_top_list_counts_every_top_buyer_but_shows_the_first_50(shop, clock)
     assert len(report.top_list) == reports.LIST_LIMIT == 50
     assert [p.revenue for p in report.top_list[:2]] == [Decimal("269.00"), Decimal("268.00")]
     assert report.top_list[-1].revenue == Decimal("220.00")
+
+
+def test_the_last_visit_is_the_shops_local_day(shop, clock, monkeypatch):
+    import time
+
+    at(clock, "2026-02-15T23:30:00")  # 00:30 on 16 February in Berlin
+    dora = register(shop, "Dora", "Nacht")
+    points.record_purchase(shop, dora.id, Decimal("20.00"))
+    at(clock, "2026-06-20T12:00:00")
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        report = reports.compute(shop, months=1)
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+    assert [(p.id, p.day) for p in report.lapsed_list] == [(dora.id, date(2026, 2, 16))]
