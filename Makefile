@@ -19,8 +19,11 @@ run: $(STAMP)
 	$(COMPILE)
 	$(BIN)/olga-loyalty $(ARGS)
 
+# In parallel: many tests wait on screens and subprocesses, so 4 workers beat 2 cores' worth.
+TEST_WORKERS ?= 4
+
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The whole suite against a throwaway PostgreSQL server (Debian's postgresql package; nothing
 # is installed or configured: scripts/with_postgres.py makes the server and removes it). The
@@ -32,7 +35,7 @@ $(PG_STAMP): $(STAMP)
 	touch $(PG_STAMP)
 
 test-postgres: $(PG_STAMP)
-	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest --snapshot-warn-unused $(PYTEST_ARGS)
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --snapshot-warn-unused $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check olga_loyalty tests benchmarks scripts
