@@ -125,6 +125,29 @@ TEST_TEXTS = {
 }
 
 
+#: What the states and reasons are called when printed (and on the Reminders screen).
+STATUS_LABELS = {
+    "due": "due",
+    "pending": "waiting",
+    "sending": "being sent",
+    "unknown": "unknown — check the mail account",
+    "sent": "sent",
+    "failed": "refused",
+    "cancelled": "cancelled",
+}
+REASON_LABELS = {
+    "no_consent": "no email consent",
+    "erased": "customer erased",
+    "suppressed": "on the suppression list",
+    "no_email": "no email address",
+    "too_late": "too late: the points are no longer valid",
+    "nothing_left": "no points left to remind of",
+    "switched_off": "this reminder is switched off",
+    "refused": "refused by the mail server",
+}
+KIND_LABELS = {"birthday": "Birthday", "expiring": "Points expiring", "welcome": "Welcome"}
+
+
 def occasion_key(kind: str, *, year: int | None = None, expires_on=None) -> str:
     """What makes a reminder unique per customer: `birthday:2026`, `expiring:2026-06-25`,
     `welcome`."""
