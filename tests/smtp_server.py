@@ -75,7 +75,9 @@ class Received:
 
     @property
     def message(self) -> EmailMessage:
-        return email.message_from_bytes(self.data, policy=default_policy)  # type: ignore[return-value]
+        # as a mail program reads it: the wire's CRLF line ends become plain line ends
+        data = self.data.replace(b"\r\n", b"\n")
+        return email.message_from_bytes(data, policy=default_policy)  # type: ignore[return-value]
 
     @property
     def body(self) -> str:
@@ -131,6 +133,8 @@ class SmtpServer:
         if login:
             kwargs["authenticator"] = self._authenticate
             kwargs["auth_required"] = True
+            # aiosmtpd counts only STARTTLS as TLS; an ssl connection is encrypted from the start
+            kwargs["auth_require_tls"] = mode != "ssl"
         self.controller = Controller(
             self.inbox, hostname="127.0.0.1", port=self.port, ready_timeout=10, **kwargs
         )
@@ -140,7 +144,7 @@ class SmtpServer:
         ok = isinstance(auth_data, LoginPassword) and (
             auth_data.login.decode() == USER and auth_data.password.decode() == PASSWORD
         )
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # aiosmtpd answers 535 itself
 
     def start(self) -> SmtpServer:
         self.controller.start()

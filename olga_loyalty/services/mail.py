@@ -176,6 +176,38 @@ class _Tracking:
         self.last_code, self.last_message = code, message
         return code, message
 
+    def auth(self, mechanism, authobject, *, initial_response_ok=True):
+        """smtplib's login, with the user name and password sent as UTF-8 (RFC 4616): its
+        own sends ASCII only and fails on a password like "Blümchen-ß"."""
+        import base64
+
+        mechanism = mechanism.upper()
+        initial = authobject() if initial_response_ok else None
+        if initial is not None:
+            encoded = base64.b64encode(initial.encode("utf-8")).decode("ascii")
+            code, reply = self.docmd("AUTH", f"{mechanism} {encoded}")  # type: ignore[attr-defined]
+            self._auth_challenge_count = 1
+        else:
+            code, reply = self.docmd("AUTH", mechanism)  # type: ignore[attr-defined]
+            self._auth_challenge_count = 0
+        while code == 334:
+            self._auth_challenge_count += 1
+            if self._auth_challenge_count > 5:
+                raise smtplib.SMTPException("The server's login asks for ever.")
+            answer = authobject(base64.decodebytes(reply))
+            code, reply = self.docmd(base64.b64encode(answer.encode("utf-8")).decode("ascii"))  # type: ignore[attr-defined]
+        if code in (235, 503):
+            return code, reply
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+    def auth_cram_md5(self, challenge=None):
+        import hmac
+
+        if challenge is None:
+            return None
+        digest = hmac.HMAC(self.password.encode("utf-8"), challenge, "md5").hexdigest()  # type: ignore[attr-defined]
+        return f"{self.user} {digest}"  # type: ignore[attr-defined]
+
 
 class _SMTP(_Tracking, smtplib.SMTP):
     pass
@@ -206,7 +238,8 @@ def _connection_error(exc: BaseException, settings: MailSettings) -> MailError:
             host=host,
             port=port,
         )
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+        # smtplib reports a read that timed out as "Connection unexpectedly closed"
         return MailError(
             "The mail server {host} did not answer within {seconds} seconds on port {port}. "
             "Check the port and the security setting (port 465: ssl, port 587: starttls).",
@@ -307,7 +340,7 @@ def connect(settings: MailSettings, secret: str | None, *, timeout: float | None
             connection.ehlo()
         if settings.user:
             connection.login(settings.user, secret or "")
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError, ValueError) as exc:
         if connection is not None:
             close(connection)
         raise _connection_error(exc, settings) from None
