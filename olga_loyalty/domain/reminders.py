@@ -402,7 +402,7 @@ def change_reminders(settings: ReminderSettings, key: str, value: str) -> Remind
     if len(parts) == 2 and parts[0] in KINDS and parts[1] == "enabled":
         return replace(settings, **{f"{parts[0]}_enabled": parse_switch(value, field=field_name)})
     if parts == ["expiring", "days"]:
-        return replace(settings, expiring_days=_whole(value, field=field_name, low=1, high=90))
+        return replace(settings, expiring_days=_whole(value, field=field_name, low=1, high=180))
     if parts == ["welcome", "days"]:
         return replace(settings, welcome_days=_whole(value, field=field_name, low=0, high=30))
     if len(parts) == 3 and parts[0] in KINDS and parts[1] in ("subject", "body"):

@@ -520,7 +520,7 @@ def test_the_password_lives_in_the_keyring_or_the_environment(shop, db_path, mon
 
 def cli(db, *args, now=TODAY, **env):
     return subprocess.Popen(
-        [sys.executable, "-m", "olga_loyalty", "--db", str(db), *args],
+        [sys.executable, "-m", "olga_loyalty", "--db", str(db), "--lang", "en", *args],
         cwd=ROOT,
         env={
             **os.environ,

@@ -69,7 +69,7 @@ class RemindersScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Label("", id="status")
+        yield Label("", id="reminders-status")
         yield DataTable(id="mails", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="mail-preview"):
             yield Static("", id="mail-text", markup=False)
@@ -79,10 +79,10 @@ class RemindersScreen(BaseScreen):
         t = self.t
         self.sub_title = t("Reminders")
         table = self.query_one(DataTable)
-        table.add_column(t("State"), width=12)
+        table.add_column(t("State"), width=16)
         table.add_column(t("Kind"), width=11)
         table.add_column(t("Customer"), width=15)
-        table.add_column(t("Subject"), width=30)
+        table.add_column(t("Subject"), width=26)
         self.load()
 
     def load(self) -> None:
@@ -98,10 +98,10 @@ class RemindersScreen(BaseScreen):
         for item in self.items:
             state = t(STATUS_LABELS[item.status])
             table.add_row(
-                Text(fit(state, 12), style="bold red" if item.status == "unknown" else ""),
+                Text(fit(state, 16), style="bold red" if item.status == "unknown" else ""),
                 Text(fit(t(KIND_LABELS[item.kind]), 11)),
                 Text(fit(item.name or f"#{item.customer_id}", 15)),
-                Text(fit(item.subject, 30)),
+                Text(fit(item.subject, 26)),
             )
         if self.items:
             table.move_cursor(row=min(row or 0, len(self.items) - 1))
@@ -129,7 +129,7 @@ class RemindersScreen(BaseScreen):
                 unknown=counts.unknown,
                 failed=counts.failed,
             )
-        self.query_one("#status", Label).update(Text(text))
+        self.query_one("#reminders-status", Label).update(Text(text))
 
     def selected(self) -> reminders.MailItem | None:
         table = self.query_one(DataTable)
