@@ -6,6 +6,7 @@ server's answer means. No database, no network: the services fill in and send.
 from __future__ import annotations
 
 import string
+import unicodedata
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 
@@ -446,8 +447,15 @@ def check_template(text: str, *, field: str) -> str:
     return text
 
 
+def _control_in(text: str, allowed: str = "") -> bool:
+    """Control characters (a bell, an escape); other unusual letters and spaces are text."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
+
 def check_subject(text: str) -> str:
     text = " ".join(text.split())
+    if _control_in(text):
+        raise InvalidInput("The subject contains control characters.", field="subject")
     if len(text) > SUBJECT_MAX:
         raise InvalidInput(
             "A subject has at most {maximum} characters.", field="subject", maximum=SUBJECT_MAX
@@ -461,7 +469,7 @@ def check_body(text: str) -> str:
         raise InvalidInput(
             "A mail text has at most {maximum} characters.", field="body", maximum=BODY_MAX
         )
-    if any(not ch.isprintable() and ch != "\n" for ch in text):
+    if _control_in(text, allowed="\n\t"):
         raise InvalidInput("The mail text contains control characters.", field="body")
     return check_template(text, field="body")
 
