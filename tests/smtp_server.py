@@ -90,8 +90,16 @@ class Inbox:
 
     mails: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 ..." / "450 ..."
+    refuse_sender: str = ""  # e.g. "553 5.7.1 ...": MAIL FROM is refused
     hold: threading.Event | None = None  # set: the final answer to DATA waits until cleared
     arrived: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:

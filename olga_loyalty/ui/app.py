@@ -145,7 +145,12 @@ class LoyaltyApp(DbMixin, App):
 
         text, retry = daily_reminders_notice(self.t, result)
         if text:
-            self.notify(text, severity="warning" if result.error else "information", timeout=10)
+            self.notify(
+                text,
+                severity="warning" if result.error else "information",
+                timeout=10,
+                markup=False,
+            )
         if retry:  # the server could not be reached: try again in half an hour
             self.reminders_retry_at = self.shop.now() + retry
 

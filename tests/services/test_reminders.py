@@ -455,9 +455,22 @@ def test_a_wrong_security_setting_is_named(shop, tmp_path, monkeypatch):
 
 
 def test_a_refused_sender_and_a_bad_test_address(shop, smtp):
+    anna = add(shop, "Anna", "Adler", "anna@example.de")
     set_up_mail(shop, smtp.port)
     with pytest.raises(InvalidInput, match="is not an email address"):
         reminders.send_test(shop, "olga@")
+    smtp.inbox.refuse_sender = "553 5.7.1 <olga@example.de>: Sender address rejected"
+    with pytest.raises(mail.MailError) as error:
+        reminders.send_test(shop, "olga@example.de")
+    assert (error.value.kind, str(error.value)) == (
+        "sender",
+        "The mail server refused the sender olga@example.de: "
+        "553 5.7.1 <olga@example.de>: Sender address rejected",
+    )
+    report = reminders.send(shop)  # a refused sender stops the send; the mail waits
+    assert (report.sent, report.pending, report.error.kind) == (0, 1, "sender")
+    assert statuses() == [(anna.id, "welcome", "pending", "")]
+    smtp.inbox.refuse_sender = ""
     smtp.inbox.refuse["olga@example.de"] = "550 5.1.1 no such user"
     with pytest.raises(mail.MailError) as error:
         reminders.send_test(shop, "olga@example.de")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -172,6 +173,7 @@ class RemindersScreen(BaseScreen):
             send_report_text(self.t, report),
             severity="error" if report.error else "information",
             timeout=10,
+            markup=False,  # a server's answer may hold brackets
         )
         self.load()
 
@@ -244,11 +246,11 @@ class TestMailDialog(BaseModal):
             answer=answer,
         )
         self.query_one("#answer", Static).update(text)
-        self.app.notify(text, timeout=10)
+        self.app.notify(text, timeout=10, markup=False)
 
     def on_tested_error(self, error: LoyaltyError) -> None:
         self.query_one("#answer", Static).update("")
-        self.query_one(FieldError).show(error.render(self.t.gettext))
+        self.query_one(FieldError).show(escape(error.render(self.t.gettext)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
