@@ -24,6 +24,7 @@ from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, NotFound, Ref
 from olga_loyalty.domain.reminders import (
     BIRTHDAY_CATCH_UP_DAYS,
     KINDS,
+    STATUS_LABELS,
     MailSettings,
     ReminderSettings,
     address_of,
@@ -316,11 +317,11 @@ class QueueResult:
     pending: int
 
 
-@write_action
 def queue_due(shop: Shop) -> QueueResult:
     """Write what is due into the outbox as `pending`; an occasion already there (queued by
     this or another till, in any state) is left alone. Nothing is queued before mail is set
-    up, so a shop that never sets it up never collects a backlog."""
+    up, so a shop that never sets it up never collects a backlog. What is due is found
+    before the write transaction, which then only inserts (the unique key settles a race)."""
     account, settings = mail_settings(), reminder_settings()
     if not account.configured:
         return QueueResult(0, _count("pending"))
@@ -340,9 +341,14 @@ def queue_due(shop: Shop) -> QueueResult:
                 "queued_at": now,
             }
         )
+    _insert(rows)
+    return QueueResult(len(rows), _count("pending"))
+
+
+@write_action
+def _insert(rows: list[dict]) -> None:
     for start in range(0, len(rows), CHUNK):
         OutboxMail.insert_many(rows[start : start + CHUNK]).on_conflict_ignore().execute()
-    return QueueResult(len(rows), _count("pending"))
 
 
 def _count(status: str) -> int:
@@ -791,7 +797,7 @@ def retry(shop: Shop, row_id: int | str) -> OutboxMail:
             "Only a refused mail or one whose fate is unknown can be sent again; mail #{id} is "
             "{status}.",
             id=row.id,
-            status=row.status,
+            status=STATUS_LABELS[_status_of(row, shop.now())],
         )
     OutboxMail.update(status="pending", reason="").where(OutboxMail.id == row.id).execute()
     return OutboxMail.get_by_id(row.id)
@@ -805,7 +811,7 @@ def mark_sent(shop: Shop, row_id: int | str) -> OutboxMail:
         raise Refused(
             "Only a mail whose fate is unknown can be marked as sent; mail #{id} is {status}.",
             id=row.id,
-            status=row.status,
+            status=STATUS_LABELS[_status_of(row, shop.now())],
         )
     OutboxMail.update(status="sent", sent_at=row.attempted_at).where(
         OutboxMail.id == row.id
