@@ -211,9 +211,12 @@ def due(shop: Shop, settings: ReminderSettings | None = None) -> list[Due]:
             _day_start(today - timedelta(days=settings.welcome_days))
         )
         for cid, first, last, email, lang, points, expires in fetch_rows(
+            # CROSS JOIN: SQLite keeps the customers (a registration-time range) outside and
+            # probes each one's lots, instead of scanning every lot for welcome lots
             "SELECT c.id, c.first_name, c.last_name, c.email, c.language, l.points, l.expires_on "
-            "FROM customer c JOIN lot l ON l.customer_id = c.id AND l.kind = 'welcome' "
-            f"WHERE c.registered_at >= ? AND l.expires_on >= ? AND {ELIGIBLE}",
+            "FROM customer c CROSS JOIN lot l "
+            "WHERE l.customer_id = c.id AND l.kind = 'welcome' AND c.registered_at >= ? "
+            f"AND l.expires_on >= ? AND {ELIGIBLE}",
             (since, Lot.expires_on.db_value(today)),
         ):
             candidates.append(
