@@ -664,7 +664,6 @@ def send(
     *,
     dry_run: bool = False,
     should_stop: Callable[[], bool] | None = None,
-    on_progress: Callable[[SendReport], None] | None = None,
 ) -> SendReport:
     """Queue what is due, then send the waiting mails, at most `mail.rate_per_minute`.
     Stops at the first problem with the server itself (it cannot be reached, refuses the
@@ -707,8 +706,6 @@ def send(
                 report.sent += 1
             elif delivery.outcome == "failed":
                 report.failed += 1
-            if on_progress:
-                on_progress(report)
             if delivery.error is not None:
                 report.error = delivery.error
                 break
@@ -751,7 +748,7 @@ class DailyReminders:
     error: LoyaltyError | None = None
 
 
-def after_daily(shop: Shop, *, send_now: bool | None = None, should_stop=None) -> DailyReminders:
+def after_daily(shop: Shop, *, should_stop: Callable[[], bool] | None = None) -> DailyReminders:
     """Queue what is due (one step after the daily run); when automatic sending is on, send
     the queue. Any problem is returned, never raised: the daily run has done its work."""
     try:
@@ -759,8 +756,7 @@ def after_daily(shop: Shop, *, send_now: bool | None = None, should_stop=None) -
         if not account.configured:
             return DailyReminders(configured=False)
         queued = queue_due(shop)
-        automatic = settings.send if send_now is None else send_now
-        if not automatic:
+        if not settings.send:
             return DailyReminders(queued.queued, queued.pending)
         report = send(shop, should_stop=should_stop)
         return DailyReminders(
