@@ -199,6 +199,12 @@ def measure(work: Path, count: int) -> None:
     start = time.perf_counter()
     points.daily(shop)
     results["daily_s"] = time.perf_counter() - start
+    from olga_loyalty.services import reminders
+
+    reminders.due(shop)  # warm-up
+    start = time.perf_counter()
+    results["reminders_due"] = len(reminders.due(shop))
+    results["reminders_due_s"] = time.perf_counter() - start
     close_database()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as after a day's close: no WAL left over
     conn.close()

@@ -14,6 +14,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from olga_loyalty import __version__
+from olga_loyalty.cli_reminders import (
+    REMINDER_COMMANDS,
+    add_reminder_commands,
+    daily_reminders_json,
+    print_daily_reminders,
+)
 from olga_loyalty.config import clock_from_env, database_url, system_language
 from olga_loyalty.domain.customers import CustomerInput, phone_for_display
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
@@ -229,6 +235,7 @@ def build_parser() -> Parser:
         "daily", help="write expiry entries and give birthday bonuses (idempotent)"
     )
     daily.add_argument("--json", action="store_true")
+    add_reminder_commands(sub)
 
     settings = sub.add_parser("settings", help="show or change the shop and programme settings")
     ssub = settings.add_subparsers(
@@ -1054,9 +1061,10 @@ def cmd_import_unsubscribes(shop, args, _) -> int:
 
 
 def cmd_daily(shop, args, _) -> int:
-    from olga_loyalty.services import points
+    from olga_loyalty.services import points, reminders
 
     result = points.daily(shop)
+    mails = reminders.after_daily(shop)  # queue (and send, when automatic); never fails
     if args.json:
         emit_json(
             {
@@ -1064,6 +1072,7 @@ def cmd_daily(shop, args, _) -> int:
                 "expired_lots": result.expired_lots,
                 "expired_points": result.expired_points,
                 "birthday_bonuses": result.birthday_bonuses,
+                "reminders": daily_reminders_json(mails, args.t),
             }
         )
     else:
@@ -1077,6 +1086,7 @@ def cmd_daily(shop, args, _) -> int:
                 bonuses=result.birthday_bonuses,
             )
         )
+        print_daily_reminders(mails, args.t)
     return 0
 
 
@@ -1269,6 +1279,7 @@ def _progress(done: int, total: int) -> None:
 
 
 COMMANDS: dict[tuple[str, str | None], Callable] = {
+    **REMINDER_COMMANDS,
     ("customer", "add"): cmd_customer_add,
     ("customer", "edit"): cmd_customer_edit,
     ("find", None): cmd_find,
@@ -1313,7 +1324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ui(location, clock, args.lang)
         action = (
             getattr(args, "action", None)
-            if args.command in ("customer", "export", "import", "feedback")
+            if args.command in ("customer", "export", "import", "feedback", "reminders")
             else None
         )
         handler = COMMANDS[(args.command, action)]

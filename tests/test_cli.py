@@ -161,6 +161,15 @@ def test_the_whole_story(run):
         "expired_lots": 2,
         "expired_points": 223,
         "birthday_bonuses": 1,
+        "reminders": {
+            "configured": False,
+            "queued": 0,
+            "automatic": False,
+            "sent": 0,
+            "failed": 0,
+            "pending": 0,
+            "error": None,
+        },
     }
     again = as_json(run("daily", "--json", now=late))
     assert (again["expired_lots"], again["expired_points"], again["birthday_bonuses"]) == (0, 0, 0)

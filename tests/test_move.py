@@ -98,7 +98,7 @@ def test_move_prints_what_it_did_in_words(sqlite_shop, tmp_path, capsys):
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith(f"Moved {path} to {target} in ")
-    assert lines[0].endswith("rows in 13 tables.")
+    assert lines[0].endswith("rows in 14 tables.")
     assert "  customer                 3" in lines
     assert lines[-2] == (
         "Checked: every table's row count, the balances of all 3 customers and the ledger "

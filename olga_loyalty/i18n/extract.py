@@ -22,6 +22,7 @@ ERROR_CLASSES = {
     "StorageError",
     "DatabaseBusy",
     "LoyaltyError",
+    "MailError",
 }
 TABLE_SUFFIXES = ("LABELS", "NAMES", "PLACEHOLDERS", "NUMBER_FIELDS")
 SKIP_FILES = {"extract.py"}

@@ -26,7 +26,7 @@ from olga_loyalty.domain.customers import (
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.points import Tier, expiring_within, expiry_date
-from olga_loyalty.services import ledger
+from olga_loyalty.services import ledger, reminders
 from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_consent_text
 from olga_loyalty.storage.db import fetch_rows, write_action
 from olga_loyalty.storage.models import (
@@ -792,3 +792,4 @@ def _erase(shop: Shop, customer: Customer, staff: str) -> None:
     ).execute()
     Consent.update(source="", withdrawn_source="").where(Consent.customer == customer.id).execute()
     Feedback.update(note="", outcome="").where(Feedback.customer == customer.id).execute()
+    reminders.forget_customer(customer.id)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.exports.cells import free_path, neutralise
-from olga_loyalty.services import customers
+from olga_loyalty.services import customers, reminders
 from olga_loyalty.services.shop import PURPOSES, Shop
 from olga_loyalty.storage.models import LedgerEntry, Purchase, Refund
 
@@ -45,7 +45,7 @@ def _naive(moment):
 
 def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
     """One .xlsx with sheets profile, consents, purchases, points ledger, change history,
-    feedback."""
+    feedback, mails sent."""
     from openpyxl import Workbook
 
     customer = customers.resolve(shop, ref)
@@ -178,6 +178,7 @@ def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
             for f in Feedback.select().where(Feedback.customer == cid).order_by(Feedback.id)
         ],
     )
+    _sheet(workbook, *reminders.mails_sent_sheet(cid))
     path = free_path(folder, f"customer-{cid}-data-{shop.today().isoformat()}", ".xlsx")
     workbook.save(path)
     return path

@@ -28,6 +28,7 @@ from olga_loyalty.storage.models import (
     Feedback,
     LedgerEntry,
     Lot,
+    OutboxMail,
     Purchase,
     SchemaVersion,
     Setting,
@@ -40,6 +41,7 @@ TABLES: list[type[peewee.Model]] = [m for m in SCHEMA_V1 if m is not SchemaVersi
     Suppression,
     AuditEntry,
     Feedback,
+    OutboxMail,  # the mails sent: a moved shop must not send them again
 ]
 BATCH = 5000
 

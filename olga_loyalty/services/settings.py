@@ -37,7 +37,14 @@ def all_settings(shop: Shop) -> dict:
             p: {"version": current_consent_text(p).version, "text": current_consent_text(p).text}
             for p in PURPOSES
         },
+        **_reminder_settings(),
     }
+
+
+def _reminder_settings() -> dict:
+    from olga_loyalty.services import reminders
+
+    return reminders.settings_view()
 
 
 def flat(data: dict, prefix: str = ""):
@@ -73,6 +80,11 @@ def parse_tiers(text: str) -> tuple[Tier, ...]:
 def set_value(shop: Shop, key: str, value: str) -> None:
     """Change one setting; the whole programme is validated before anything is saved."""
     key = key.strip().removeprefix("shop.").removeprefix("programme.")
+    if key.startswith(("mail.", "reminders.")):
+        from olga_loyalty.services import reminders
+
+        reminders.set_setting(key, value)
+        return
     if key in SHOP_KEYS:
         shop.save_settings(replace(shop.settings, **{key: value}, setup_done=True))
         return

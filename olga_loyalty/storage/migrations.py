@@ -130,6 +130,14 @@ def _feedback(db: peewee.Database, clock: Clock) -> None:
     )
 
 
+def _outbox(db: peewee.Database, clock: Clock) -> None:
+    # Reminder mails: unique per customer and occasion, so no occasion is queued twice by any
+    # till on either database.
+    from olga_loyalty.storage.models import OutboxMail
+
+    db.create_tables([OutboxMail])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "create schema", _create_schema),
     Migration(2, "suppression list", _suppression_list),
@@ -138,6 +146,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "covering indexes for spend and open points", _covering_indexes),
     Migration(6, "search keys in byte order on PostgreSQL", _binary_key_order),
     Migration(7, "feedback and follow-ups", _feedback),
+    Migration(8, "outbox of reminder mails", _outbox),
 ]
 
 LATEST = MIGRATIONS[-1].version

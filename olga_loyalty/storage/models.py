@@ -236,6 +236,35 @@ class Feedback(BaseModel):
     apology_entry = ForeignKeyField(LedgerEntry, null=True)
 
 
+class OutboxMail(BaseModel):
+    """A reminder mail (SPEC §12), queued once per customer and occasion (`birthday:2026`,
+    `expiring:2026-06-25`, `welcome`), then pending → sending → sent, or failed (the server
+    refused it for good) or cancelled (no consent any more, erased, too late). `sending` is
+    committed before the server gets the mail; a row left there by a crash is never sent
+    again by itself. Erasure blanks address, subject, body and the server's answer."""
+
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="mails")
+    kind = CharField(max_length=20)
+    occasion = CharField(max_length=40)
+    status = CharField(max_length=12, default="pending")
+    language = CharField(max_length=5, default="de")
+    address = CharField(max_length=254, default="")
+    subject = TextField(default="")
+    body = TextField(default="")
+    queued_at = UtcDateTimeField()
+    attempts = IntegerField(default=0)
+    attempted_at = UtcDateTimeField(null=True)
+    sent_at = UtcDateTimeField(null=True)
+    reason = CharField(max_length=20, default="")  # why it was cancelled or failed, a code
+    server_answer = TextField(default="")
+    message_id = CharField(max_length=250, default="")
+
+    class Meta:
+        table_name = "outbox"
+        indexes = ((("customer", "occasion"), True), (("status", "queued_at"), False))
+
+
 def _partial_indexes() -> None:
     # Only lots with points left matter for balances and the daily expiry run.
     Lot.add_index(

@@ -43,6 +43,7 @@ class LoyaltyApp(DbMixin, App):
         Binding("f8", "import", "Import"),
         Binding("f6", "reports", "Reports"),
         Binding("f3", "follow_ups", "Follow-ups"),
+        Binding("f2", "reminders", "Reminders", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -91,6 +92,8 @@ class LoyaltyApp(DbMixin, App):
         if self.last_daily != today:
             self.last_daily = today
             self.db("daily", points.daily, self.shop)
+        elif self.reminders_retry_at is not None and self.shop.now() >= self.reminders_retry_at:
+            self.reminders_after_daily()
 
     # -- the owner PIN and the audit log ----------------------------------------------
     def with_pin(self, action: str, then) -> None:
@@ -126,6 +129,30 @@ class LoyaltyApp(DbMixin, App):
                     bonuses=result.birthday_bonuses,
                 )
             )
+        self.reminders_after_daily()
+
+    # -- reminder mails: queued after the daily run, sent in the background when automatic
+    reminders_retry_at = None
+
+    def reminders_after_daily(self) -> None:
+        from olga_loyalty.ui.screens.reminders import after_daily_in_background
+
+        self.reminders_retry_at = None
+        self.db("reminders_daily", after_daily_in_background, self.shop)
+
+    def on_reminders_daily(self, result) -> None:
+        from olga_loyalty.ui.screens.reminders import daily_reminders_notice
+
+        text, retry = daily_reminders_notice(self.t, result)
+        if text:
+            self.notify(
+                text,
+                severity="warning" if result.error else "information",
+                timeout=10,
+                markup=False,
+            )
+        if retry:  # the server could not be reached: try again in half an hour
+            self.reminders_retry_at = self.shop.now() + retry
 
     # -- actions available everywhere ------------------------------------------------
     def action_help(self) -> None:
@@ -171,6 +198,12 @@ class LoyaltyApp(DbMixin, App):
 
         if not isinstance(self.screen, FollowUpsScreen):
             self.push_screen(FollowUpsScreen())
+
+    def action_reminders(self) -> None:
+        from olga_loyalty.ui.screens.reminders import RemindersScreen
+
+        if not isinstance(self.screen, RemindersScreen):
+            self.push_screen(RemindersScreen())
 
     def action_bonus(self) -> None:
         from olga_loyalty.ui.screens.bonus import BonusScreen
@@ -231,6 +264,11 @@ class LoyaltyApp(DbMixin, App):
         )
         yield SystemCommand(
             t("Follow-ups"), t("The calls due today, complaints to answer"), self.action_follow_ups
+        )
+        yield SystemCommand(
+            t("Reminders"),
+            t("Birthday, expiring points, welcome: the mails waiting and sent (F2)"),
+            self.action_reminders,
         )
         yield SystemCommand(
             t("Bonus for a segment"),

@@ -103,6 +103,11 @@ COMMANDS = [
     lambda a, b: ["settings", "set", "tiers", a],
     lambda a, b: ["restore", a],
     lambda a, b: ["demo", "--customers", a],
+    lambda a, b: ["settings", "set", "mail.sender", a],
+    lambda a, b: ["settings", "set", "mail.port", a],
+    lambda a, b: ["settings", "set", "reminders.birthday.body.de", a],
+    lambda a, b: ["reminders", "retry", a],
+    lambda a, b: ["reminders", "mark-sent", b],
 ]
 
 

@@ -36,6 +36,7 @@ def test_access_export_has_every_sheet(shop, clock, tmp_path):
         "points ledger",
         "change history",
         "feedback",
+        "mails sent",
     ]
     profile = {row[0]: row[1] for row in book["profile"].iter_rows(min_row=2, values_only=True)}
     assert (profile["last_name"], profile["phone"], profile["notes"]) == (

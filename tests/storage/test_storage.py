@@ -27,7 +27,7 @@ def test_sqlite_is_opened_safely(shop, db_path):
 
 
 def test_first_migration_creates_the_schema_and_consent_texts(shop):
-    assert migrations.current_version() == migrations.LATEST == 7
+    assert migrations.current_version() == migrations.LATEST == 8
     assert [(v.version, v.name) for v in SchemaVersion.select()] == [
         (1, "create schema"),
         (2, "suppression list"),
@@ -36,6 +36,7 @@ def test_first_migration_creates_the_schema_and_consent_texts(shop):
         (5, "covering indexes for spend and open points"),
         (6, "search keys in byte order on PostgreSQL"),
         (7, "feedback and follow-ups"),
+        (8, "outbox of reminder mails"),
     ]
     assert sorted(t.purpose for t in ConsentText.select()) == ["data_processing", "email", "sms"]
     assert migrations.migrate(shop.clock) == []  # nothing pending: the runner is idempotent
@@ -64,6 +65,8 @@ def test_domain_storage_and_services_never_import_the_ui():
         "olga_loyalty.services.customers",
         "olga_loyalty.services.points",
         "olga_loyalty.services.demo",
+        "olga_loyalty.services.reminders",
+        "olga_loyalty.services.mail",
         "olga_loyalty.cli",
     ]
     code = (
@@ -76,6 +79,7 @@ def test_domain_storage_and_services_never_import_the_ui():
     assert done.returncode == 0, done.stderr
     domain_only = (
         "import sys\nimport olga_loyalty.domain.points, olga_loyalty.domain.customers\n"
+        "import olga_loyalty.domain.reminders\n"
         "assert 'peewee' not in sys.modules and 'textual' not in sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", domain_only], capture_output=True, text=True)

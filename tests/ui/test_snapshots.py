@@ -3,6 +3,8 @@ and fixed data. Look at the SVG before accepting one (`pytest --snapshot-update`
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from textual.widgets import Input, TabbedContent
 
@@ -218,6 +220,72 @@ async def import_screen(pilot):
     pilot.app.screen.query_one("#file", Input).value = "kunden.csv"  # a path that does not vary
 
 
+def set_up_reminders(shop) -> None:
+    """Mail set up, and an outbox with one mail sent and one of unknown fate; with 110 days'
+    notice, Anna's 400 points expiring on 2027-03-10 are due."""
+    import keyring
+    from keyring.backends import fail
+
+    from olga_loyalty.services import settings as settings_service
+    from olga_loyalty.storage.models import Customer, OutboxMail
+
+    keyring.set_keyring(fail.Keyring())  # the same words on a PC with a keyring
+    for key, value in (
+        ("mail.host", "smtp.example.de"),
+        ("mail.sender", "Boutique Olga <olga@example.de>"),
+        ("mail.user", "olga@example.de"),
+        ("reminders.expiring.days", "110"),
+    ):
+        settings_service.set_value(shop, key, value)
+    anna = Customer.get(Customer.last_name == "Müller")
+    OutboxMail.create(
+        customer=anna.id,
+        kind="welcome",
+        occasion="welcome",
+        status="sent",
+        address=anna.email,
+        subject="Willkommen im Bonusprogramm von Boutique Olga",
+        body="Hallo Anna, …",
+        queued_at=datetime.fromisoformat("2025-11-02T08:00:00+00:00"),
+        sent_at=datetime.fromisoformat("2025-11-02T08:00:05+00:00"),
+        server_answer="250 2.0.0 Ok: queued",
+    )
+    OutboxMail.create(
+        customer=anna.id,
+        kind="birthday",
+        occasion="birthday:2025",
+        status="sending",
+        address=anna.email,
+        subject="Alles Gute zum Geburtstag, Anna!",
+        body="Hallo Anna, …",
+        queued_at=datetime.fromisoformat("2025-12-24T08:00:00+00:00"),
+        attempted_at=datetime.fromisoformat("2025-12-24T08:00:01+00:00"),
+        attempts=1,
+    )
+
+
+async def reminders_screen(pilot):
+    await settle(pilot)
+    set_up_reminders(pilot.app.shop)
+    await pilot.press("f2")
+    await settle(pilot)
+
+
+async def mail_test_dialog(pilot):
+    await reminders_screen(pilot)
+    await pilot.press("t")
+    await settle(pilot)
+
+
+async def tab_mail(pilot):
+    await settle(pilot)
+    set_up_reminders(pilot.app.shop)
+    await pilot.press("f9")
+    await settle(pilot)
+    pilot.app.screen.query_one(TabbedContent).active = "tab-mail"
+    await settle(pilot)
+
+
 SCENARIOS = [
     search_context,
     search_results,
@@ -250,6 +318,9 @@ SCENARIOS = [
     follow_ups,
     feedback_form,
     bonus_dialog,
+    reminders_screen,
+    mail_test_dialog,
+    tab_mail,
 ]
 
 

@@ -22,6 +22,7 @@ def _screens():
     from olga_loyalty.ui.screens.purchase import PurchaseScreen
     from olga_loyalty.ui.screens.refund import RefundScreen
     from olga_loyalty.ui.screens.register import CustomerForm
+    from olga_loyalty.ui.screens.reminders import RemindersScreen
     from olga_loyalty.ui.screens.reports import ReportsScreen
     from olga_loyalty.ui.screens.search import SearchScreen
     from olga_loyalty.ui.screens.settings import SettingsScreen
@@ -46,6 +47,7 @@ def _screens():
         ("Follow-ups", FollowUpsScreen, [("↑ ↓", "Choose the follow-up")]),
         ("Feedback", FeedbackScreen, []),
         ("Bonus for a segment", BonusScreen, []),
+        ("Reminders", RemindersScreen, [("↑ ↓", "Choose a mail: its text is shown below")]),
     ]
 
 

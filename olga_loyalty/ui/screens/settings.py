@@ -32,6 +32,7 @@ from olga_loyalty.services.shop import (
 from olga_loyalty.storage.models import ConsentText
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
 from olga_loyalty.ui.screens.consents import PURPOSE_NAMES
+from olga_loyalty.ui.screens.mail_settings import MailSettings
 from olga_loyalty.ui.screens.setup import FIELDS as SHOP_FIELDS
 from olga_loyalty.ui.screens.setup import read_shop_form, shop_settings_form
 
@@ -147,6 +148,8 @@ class SettingsScreen(BaseScreen):
                         id=f"text_{purpose}",
                         classes="consent-edit",
                     )
+            with TabPane(t("E-Mail"), id="tab-mail"):
+                yield MailSettings()
             with TabPane(t("Staff"), id="tab-staff"), VerticalScroll():
                 yield Label(t("Staff names, one per line:"))
                 yield TextArea("\n".join(shop.staff_names()), id="staff", classes="staff-edit")
@@ -315,6 +318,8 @@ class SettingsScreen(BaseScreen):
         elif active == "tab-staff":
             names = self.query_one("#staff", TextArea).text.splitlines()
             self.db("staff_saved", _save_staff, self.shop, names)
+        elif active == "tab-mail":
+            self.query_one(MailSettings).save()
 
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value
