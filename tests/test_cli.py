@@ -196,6 +196,29 @@ def test_human_output_is_readable(run):
     assert code == 2  # --lang is global: before the command
 
 
+def test_counts_read_as_words_in_both_languages(run):
+    add_anna(run)  # 100 welcome points
+    assert run("adjust", "1", "1", "--reason", "typo") == (
+        0,
+        "Adjusted by +1 point; balance now 101 points.\n",
+        "",
+    )
+    assert run("--lang", "de", "adjust", "1", "-100", "--reason", "Tippfehler") == (
+        0,
+        "Um -100 Punkte korrigiert; Stand jetzt 1 Punkt.\n",
+        "",
+    )
+    code, out, _ = run("--lang", "de", "show", "1")
+    assert "Punktestand: 1 Punkt = 0,05\xa0€" in out.splitlines()
+    assert run("adjust", "1", "-2", "--reason", "x")[2] == (
+        "error: Cannot take 2 points: the balance is 1.\n"
+    )
+    assert run("adjust", "1", "-1", "--reason", "x")[1] == (
+        "Adjusted by -1 point; balance now 0 points.\n"
+    )
+
+
+
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
@@ -433,7 +456,7 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch):
     assert code == 0
     path = tmp_path / "exports" / "newsletter-email-all-2026-01-10.xlsx"
     assert out.splitlines() == [
-        f"Wrote 1 customers to exports/{path.name}.",
+        f"Wrote 1 customer to exports/{path.name}.",
         "Left out: no consent: 1.",
     ]
     rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))

@@ -479,6 +479,26 @@ class UnsubscribeReport:
     unmatched: int = 0
     withdrawn: int = 0
 
+    def summary(self, t) -> str:
+        """The result in one line, for the import screen and the command line."""
+        return (
+            t(
+                "{contacts} read: {matched} matched, {unmatched} unknown; {withdrawn} withdrawn.",
+                contacts=t.ngettext(
+                    "{count} contact", "{count} contacts", self.contacts, count=self.contacts
+                ),
+                matched=self.matched,
+                unmatched=self.unmatched,
+                withdrawn=t.ngettext(
+                    "{count} consent", "{count} consents", self.withdrawn, count=self.withdrawn
+                ),
+            )
+            + " "
+            + t.ngettext(
+                "It is on the suppression list.", "All are on the suppression list.", self.contacts
+            )
+        )
+
 
 @write_action
 def import_unsubscribes(shop: Shop, path: Path, *, staff: str = "") -> UnsubscribeReport:

@@ -408,7 +408,7 @@ async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypat
         await pilot.pause(0.6)
         await settle(pilot)
         assert text_of(app.screen.query_one("#count", Static)) == (
-            "1 customers will be written. Left out: no consent: 2."
+            "1 customer will be written. Left out: no consent: 2."
         )
         app.screen.query_one("#preset").value = "brevo"
         await pilot.pause(0.6)
@@ -417,7 +417,7 @@ async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypat
         await settle(pilot)
         result = text_of(app.screen.query_one("#result", Static))
         assert result == (
-            "Wrote 1 customers to exports/newsletter-email-all-2026-11-23.xlsx. "
+            "Wrote 1 customer to exports/newsletter-email-all-2026-11-23.xlsx. "
             "Left out: no consent: 2."
         )
     rows = list(

@@ -125,7 +125,12 @@ class ExportScreen(BaseScreen):
     def on_counted(self, result) -> None:
         count, left_out = result
         t = self.t
-        text = t("{count} customers will be written.", count=t.number(count))
+        text = t.ngettext(
+            "{count} customer will be written.",
+            "{count} customers will be written.",
+            count,
+            count=t.number(count),
+        )
         if left_out:
             reasons = ", ".join(
                 f"{t(REASON_LABELS.get(k, k))}: {t.number(v)}" for k, v in sorted(left_out.items())
@@ -163,9 +168,14 @@ class ExportScreen(BaseScreen):
 
     def on_written(self, result: newsletter.ExportResult) -> None:
         t = self.t
-        text = t(
-            "Wrote {count} customers to {path}.", count=t.number(result.written), path=result.path
+        text = t.ngettext(
+            "Wrote {count} customer to {path}.",
+            "Wrote {count} customers to {path}.",
+            result.written,
+            count=t.number(result.written),
+            path=result.path,
         )
+
         if result.left_out:
             reasons = ", ".join(
                 f"{t(REASON_LABELS.get(k, k))}: {t.number(v)}"
