@@ -218,7 +218,6 @@ def test_counts_read_as_words_in_both_languages(run):
     )
 
 
-
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [

@@ -1,12 +1,10 @@
 """Every message the program can show has a German translation with the same placeholders."""
 
 import json
+import re
 from importlib import resources
 
-import re
-
 import pytest
-
 
 from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
 from olga_loyalty.i18n import Translator, plural_categories

@@ -138,7 +138,6 @@ def test_pin_protects_and_locks(shop, clock):
     safety.check_pin(shop, "2468", "adjust")
     for message in ("2 tries left", "1 try left"):
         with pytest.raises(Refused, match=rf"Wrong PIN \({message}\)"):
-
             safety.check_pin(shop, "0000", "erase")
     with pytest.raises(Refused, match="locked for a minute"):
         safety.check_pin(shop, "0000", "erase")
