@@ -189,8 +189,20 @@ def build_parser() -> Parser:
         default="all",
         help="all, birthday:MONTH, expiring:DAYS, lapsed:DAYS, tier:NAME, top:PERCENT",
     )
-    news.add_argument("--preset", default="generic", choices=["generic", "brevo", "mailchimp"])
-    news.add_argument("--format", default="xlsx", choices=["xlsx", "csv"], dest="file_format")
+    news.add_argument(
+        "--preset",
+        default="generic",
+        choices=["generic", "brevo", "mailchimp", "cleverreach", "rapidmail"],
+        help="the mailing tool the file is for (its column names, its format)",
+    )
+    news.add_argument(
+        "--format",
+        choices=["xlsx", "csv", "csv-excel"],
+        dest="file_format",
+        help="xlsx; csv to upload; csv-excel to open in Excel (default: what the tool takes: "
+        "xlsx for generic and brevo, csv for mailchimp (always), cleverreach and rapidmail)",
+    )
+
     news.add_argument(
         "--out",
         metavar="PATH",
@@ -928,7 +940,9 @@ def cmd_export_newsletter(shop, args, _) -> int:
 
     from olga_loyalty.services import newsletter
 
+    newsletter.check_choice(args.channel, args.preset, args.file_format)  # before the PIN prompt
     require_pin(shop, args, "export", f"newsletter {args.channel} {args.segment}")
+
     result = newsletter.export(
         shop,
         args.channel,

@@ -453,7 +453,7 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch):
     assert as_json(run("find", "weiss", "--json"))[0]["phone"] == "+4916011112222"
     code, out, _ = run("export", "newsletter", "--channel", "email", "--preset", "brevo")
     assert code == 0
-    path = tmp_path / "exports" / "newsletter-email-all-2026-01-10.xlsx"
+    path = tmp_path / "exports" / "newsletter-email-all-brevo-2026-01-10.xlsx"
     assert out.splitlines() == [
         f"Wrote 1 customer to exports/{path.name}.",
         "Left out: no consent: 1.",
@@ -477,6 +477,23 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch):
     assert (code, err.strip()) == (2, f"error: The file {tmp_path / 'nope.xlsx'} does not exist.")
     code, _, err = run("export", "newsletter", "--channel", "email", "--segment", "top:0")
     assert code == 2 and "top needs a whole number from 1 to 100" in err
+    before = sorted(p.name for p in (tmp_path / "exports").iterdir())
+    code, _, err = run(
+        "export", "newsletter", "--channel", "email", "--preset", "mailchimp", "--format", "xlsx"
+    )
+    assert (code, err) == (2, "error: Mailchimp imports CSV files only: use --format csv.\n")
+    code, out, _ = run("export", "newsletter", "--channel", "email", "--preset", "mailchimp")
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            "Wrote 0 customers to exports/newsletter-email-all-mailchimp-2026-01-10.csv.",
+            "Left out: no consent: 2.",
+        ],
+    )
+
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == sorted(
+        [*before, "newsletter-email-all-mailchimp-2026-01-10.csv"]
+    )
 
 
 def test_report_feedback_and_bonus_commands(run):

@@ -417,16 +417,49 @@ async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypat
         await settle(pilot)
         result = text_of(app.screen.query_one("#result", Static))
         assert result == (
-            "Wrote 1 customer to exports/newsletter-email-all-2026-11-23.xlsx. "
+            "Wrote 1 customer to exports/newsletter-email-all-brevo-2026-11-23.xlsx. "
             "Left out: no consent: 2."
+        )
+        # Mailchimp, chosen with the keys: the format becomes CSV and .xlsx is not offered
+        preset, file_format = app.screen.query_one("#preset"), app.screen.query_one("#format")
+        preset.focus()
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert (preset.value, file_format.value) == ("mailchimp", "csv")
+        assert [key for _, key in file_format._options] == ["csv", "csv-excel"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(app.screen.query_one("#result", Static)).startswith(
+            "Wrote 1 customer to exports/newsletter-email-all-mailchimp-2026-11-23.csv."
+        )
+        # back to Brevo: Excel again; rapidmail for SMS is refused next to the tool
+        preset.value = "brevo"
+        await settle(pilot)
+        assert file_format.value == "xlsx"
+        assert [key for _, key in file_format._options] == ["xlsx", "csv", "csv-excel"]
+        preset.value = "rapidmail"
+        app.screen.query_one("#channel").value = "sms"
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert file_format.value == "csv"
+        assert text_of(app.screen.query_one("#preset-error", Label)) == (
+            "rapidmail sends email only: export SMS contacts with another mailing tool."
         )
     rows = list(
         openpyxl.load_workbook(
-            tmp_path / "exports" / "newsletter-email-all-2026-11-23.xlsx"
+            tmp_path / "exports" / "newsletter-email-all-brevo-2026-11-23.xlsx"
         ).active.iter_rows(values_only=True)
     )
     assert rows[0][:3] == ("EMAIL", "FIRSTNAME", "LASTNAME")
     assert rows[1][:5] == ("anna@example.com", "Anna", "Müller", "Frau", None)
+    mailchimp = tmp_path / "exports" / "newsletter-email-all-mailchimp-2026-11-23.csv"
+    assert (
+        mailchimp.read_text("utf-8")
+        .splitlines()[1]
+        .startswith("anna@example.com,Anna,Müller,Frau,,")
+    )
+    assert len(list((tmp_path / "exports").iterdir())) == 2
 
 
 async def test_import_screen_checks_then_imports(app_factory, tmp_path):
