@@ -998,6 +998,8 @@ def cmd_export_consent_form(shop, args, _) -> int:
 def import_report_json(report, t) -> dict:
     return {
         "file": report.file,
+        "encoding": report.encoding,
+        "separator": {";": "semicolon", ",": "comma", "\t": "tab"}.get(report.separator or ""),
         "mapping": report.mapping_text(),
         "rows": report.total,
         "empty_rows": report.empty,
@@ -1025,6 +1027,7 @@ def cmd_import_customers(shop, args, _) -> int:
         emit_json(import_report_json(report, t))
         return 0
     mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
+    print(report.file_text(t))
     print(t("Columns: {mapping}", mapping=mapping))
     for number, error in report.refused:
         print(t("Row {row} refused: {reason}", row=number, reason=error.render(t.gettext)))

@@ -533,3 +533,23 @@ def test_report_feedback_and_bonus_commands(run):
     assert code == 2 and err == "error: months must be a whole number from 1 to 120, not 'abc'.\n"
     code, _, err = run("report", "--until", "2030-01")
     assert code == 2 and err == "error: The report cannot end in the future.\n"
+
+
+def test_import_dry_run_names_the_encoding_and_separator(run, tmp_path):
+    sheet = tmp_path / "Kunden.txt"  # Excel: Save as → Unicode text
+    sheet.write_bytes(
+        "Vorname\tNachname\tHandy\r\nŞirin\tDvořák\t0160 1111 2222\r\nX\t\t12\r\n".encode("utf-16")
+    )
+    code, out, err = run("import", "customers", str(sheet), "--dry-run")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "File: UTF-16 text, columns separated by tabs.",
+        "Columns: Vorname → first_name, Nachname → last_name, Handy → phone",
+        "Row 3 refused: Please enter the last name.",
+        "Dry run: 1 of 2 rows can be imported, 1 refused. Nothing was written.",
+    ]
+    code, out, _ = run("--lang", "de", "import", "customers", str(sheet), "--dry-run")
+    assert out.splitlines()[0] == "Datei: Text in UTF-16, Spalten getrennt durch Tabulatoren."
+    report = as_json(run("import", "customers", str(sheet), "--json"))
+    assert (report["encoding"], report["separator"], report["imported"]) == ("UTF-16", "tab", 1)
+    assert as_json(run("show", "1", "--json"))["last_name"] == "Dvořák"

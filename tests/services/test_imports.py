@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 import openpyxl
 import pytest
 
 from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.i18n import Translator
 from olga_loyalty.services import imports, ledger
 from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Lot
 from tests.conftest import dump_database, register
@@ -47,16 +50,16 @@ def write_xlsx(path, header=HEADER, rows=ROWS):
     return path
 
 
-def write_csv(path, header=HEADER, rows=ROWS, encoding="cp1252"):
-    lines = [";".join(header)]
+def write_csv(path, header=HEADER, rows=ROWS, encoding="cp1252", separator=";"):
+    """As Excel saves it: CRLF, a field quoted only where it holds the separator."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
+    writer.writerow(header)
     for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, date):
-                value = value.strftime("%d.%m.%Y")
-            cells.append("" if value is None else str(value))
-        lines.append(";".join(cells))
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+        writer.writerow(
+            [value.strftime("%d.%m.%Y") if isinstance(value, date) else value for value in row]
+        )
+    path.write_bytes(out.getvalue().encode(encoding))
     return path
 
 
@@ -64,16 +67,45 @@ def dump(db_path):
     return dump_database(db_path)
 
 
-@pytest.mark.parametrize("kind", ["xlsx", "csv-cp1252", "csv-utf8-bom"])
+FOUND = {
+    "xlsx": (None, None, "File: an Excel workbook (its first sheet)."),
+    "csv-cp1252": (
+        "Windows-1252",
+        ";",
+        "File: Windows-1252 text, columns separated by semicolons.",
+    ),
+    "csv-utf8-bom": (
+        "UTF-8 with BOM",
+        ";",
+        "File: UTF-8 with BOM text, columns separated by semicolons.",
+    ),
+    "csv-utf8-comma": ("UTF-8", ",", "File: UTF-8 text, columns separated by commas."),
+    # Excel's "Unicode text" (Save as → Unicode text): .txt, UTF-16 little-endian with a byte
+    # order mark, tab-separated
+    "unicode-text": ("UTF-16", "\t", "File: UTF-16 text, columns separated by tabs."),
+    "utf16-big-endian": ("UTF-16", "\t", "File: UTF-16 text, columns separated by tabs."),
+}
+
+
+@pytest.mark.parametrize("kind", list(FOUND))
 def test_messy_file_exact_report_and_rows(shop, tmp_path, db_path, kind):
     register(shop, "Jana", "Jung", phone="0151 5555 5555")
     if kind == "xlsx":
         path = write_xlsx(tmp_path / "kunden.xlsx")
+    elif kind == "unicode-text":
+        path = write_csv(tmp_path / "kunden.txt", encoding="utf-16", separator="\t")
+        assert path.read_bytes()[:2] == b"\xff\xfe"  # what Excel writes
+    elif kind == "utf16-big-endian":
+        path = tmp_path / "kunden.txt"
+        text = write_csv(path, encoding="utf-8", separator="\t").read_text("utf-8")
+        path.write_bytes(b"\xfe\xff" + text.encode("utf-16-be"))
     else:
-        encoding = "cp1252" if kind == "csv-cp1252" else "utf-8-sig"
-        path = write_csv(tmp_path / "kunden.csv", encoding=encoding)
+        encoding = {"csv-cp1252": "cp1252", "csv-utf8-bom": "utf-8-sig"}.get(kind, "utf-8")
+        separator = "," if kind == "csv-utf8-comma" else ";"
+        path = write_csv(tmp_path / "kunden.csv", encoding=encoding, separator=separator)
     before = dump(db_path)
     report = imports.check_file(shop, path)
+    assert (report.encoding, report.separator, report.file_text(Translator("en"))) == FOUND[kind]
     assert report.mapping_text() == {
         "Name": "name",
         "Telefon": "phone",

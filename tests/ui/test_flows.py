@@ -486,9 +486,12 @@ async def test_import_screen_checks_then_imports(app_factory, tmp_path):
         assert text_of(app.screen.query_one("#summary", Static)) == "Check the file first (F5)."
         await pilot.press("f5")
         await settle(pilot)
-        assert "1 of 2 rows can be imported, 1 refused." in text_of(
-            app.screen.query_one("#summary", Static)
-        )
+        assert text_of(app.screen.query_one("#summary", Static)).splitlines() == [
+            "File: Windows-1252 text, columns separated by semicolons.",
+            "Columns: Vorname → first_name, Nachname → last_name, Handy → phone, Punkte → points",
+            "1 of 2 rows can be imported, 1 refused. ctrl+s imports the good rows.",
+        ]
+
         table = app.screen.query_one(DataTable)
         assert [str(c) for c in table.get_row_at(0)] == ["3", "Please enter the last name."]
         assert Customer.select().count() == 3

@@ -138,7 +138,9 @@ class ImportScreen(BaseScreen):
         self.query_one("#progress").display = False
         mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
         self.query_one("#summary", Static).update(
-            t("Columns: {mapping}", mapping=mapping)
+            report.file_text(t)
+            + "\n"
+            + t("Columns: {mapping}", mapping=mapping)
             + "\n"
             + t.ngettext(
                 "{good} of {rows} row can be imported, {refused} refused. ctrl+s imports the good rows.",
