@@ -553,3 +553,34 @@ def test_import_dry_run_names_the_encoding_and_separator(run, tmp_path):
     report = as_json(run("import", "customers", str(sheet), "--json"))
     assert (report["encoding"], report["separator"], report["imported"]) == ("UTF-16", "tab", 1)
     assert as_json(run("show", "1", "--json"))["last_name"] == "Dvořák"
+
+
+def test_consent_form_command_and_the_shop_address(run, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+
+    monkeypatch.chdir(tmp_path)
+    add_anna(run)
+    assert run("settings", "set", "shop.address", "Hauptstraße 1, 12345 Berlin")[0] == 0
+    code, _, err = run("--lang", "en", "settings", "set", "shop.address", "Haupt\x07straße")
+    assert (code, err) == (
+        2,
+        "error: The address contains characters that cannot be printed.\n",
+    )
+    settings = as_json(run("settings", "show", "--json"))
+    assert settings["shop"]["address"] == "Hauptstraße 1, 12345 Berlin"
+    assert as_json(run("export", "consent-form", "1", "--json")) == {
+        "path": "exports/consent-form-1-2026-01-10.pdf"
+    }
+    code, out, _ = run("--lang", "en", "export", "consent-form")
+    assert (code, out) == (
+        0,
+        "Wrote the consent form to exports/consent-form-blank-2026-01-10.pdf.\n",
+    )
+    text = PdfReader(tmp_path / "exports" / "consent-form-1-2026-01-10.pdf").pages[0].extract_text()
+    assert "Hauptstraße 1, 12345 Berlin" in text and "Anna Müller" in text
+    code, _, err = run("export", "consent-form", "99")
+    assert code == 1 and err.startswith("error: ")
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == [
+        "consent-form-1-2026-01-10.pdf",
+        "consent-form-blank-2026-01-10.pdf",
+    ]

@@ -52,6 +52,12 @@ def catalogue(language: str) -> dict[str, str | dict[str, str]]:
     return json.loads(text)
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalogue where it is translated later (a sheet's title kept
+    in a table, say): gettext's no-op marker."""
+    return message
+
+
 @cache
 def plural_categories(language: str) -> tuple[str, ...]:
     """The CLDR plural categories a catalogue entry needs for the language (always `other`)."""

@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
-TRANSLATING_CALLS = {"t", "gettext", "_"}
+TRANSLATING_CALLS = {"t", "gettext", "_", "N_"}
+
 PLURAL_CALLS = {"ngettext", "Plural"}
 ERROR_CLASSES = {
     "InvalidInput",

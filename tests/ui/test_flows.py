@@ -335,6 +335,28 @@ async def test_settings_change_the_programme_and_the_language(app_factory, ui_sh
     assert ui_shop.settings.language == "de"
 
 
+async def test_the_shop_address_for_the_consent_form_is_set_in_the_settings(app_factory, ui_shop):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#address", Input).focus()
+        await type_text(pilot, "x" * 121)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(screen.query_one("#address-error", Label)) == (
+            "The address is too long (at most 120 characters)."
+        )
+        assert ui_shop.settings.address == ""
+        screen.query_one("#address", Input).value = ""
+        await type_text(pilot, "Hauptstraße 1,   12345 Berlin")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert ui_shop.settings.address == "Hauptstraße 1, 12345 Berlin"
+
+
 async def test_first_start_asks_for_the_shop_then_shows_search(tmp_path):
     from olga_loyalty.storage.db import close_database
     from olga_loyalty.ui.app import LoyaltyApp
@@ -536,7 +558,31 @@ async def test_blank_consent_form_from_the_palette(app_factory, tmp_path, monkey
         await pilot.pause(0.5)
         await pilot.press("enter")
         await settle(pilot)
-    assert (tmp_path / "exports" / "consent-form-blank-2026-11-23.xlsx").exists()
+    assert (tmp_path / "exports" / "consent-form-blank-2026-11-23.pdf").exists()
+
+
+async def test_consent_form_and_data_export_from_the_card(app_factory, tmp_path, monkeypatch):
+    import openpyxl
+    from pypdf import PdfReader
+
+    monkeypatch.chdir(tmp_path)
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(1)
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        shown = [str(n.message) for n in app._notifications]
+    form = tmp_path / "exports" / "consent-form-1-2026-11-23.pdf"
+    data = tmp_path / "exports" / "customer-1-data-2026-11-23.xlsx"
+    assert shown[-2:] == [f"Written: exports/{form.name}", f"Written: exports/{data.name}"]
+    reader = PdfReader(form)
+    assert len(reader.pages) == 1
+    assert "Frau Anna Müller" in reader.pages[0].extract_text()
+    assert openpyxl.load_workbook(data).sheetnames[:2] == ["About this file", "Profile"]
 
 
 async def test_pin_guards_settings_and_adjustments_and_everything_is_audited(app_factory, ui_shop):
