@@ -5,12 +5,16 @@ builds them); nothing here translates or reads the database. DejaVu Sans (shippe
 `fonts/` with its licence) prints every letter a customer's name may have, `Şirin Dvořák`
 as much as `Jörg Weiß`. Consent texts are printed whole: when they are long the type gets
 smaller (down to 7 pt) so that the form stays on one page; only texts too long even for
-that continue on a second page, the signature lines after the last text.
+that continue on a second page, the signature lines after the last text. Letters DejaVu Sans
+does not have (Chinese, Japanese, emoji) are left blank; tabs print as a space and control
+characters not at all.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import unicodedata
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -47,10 +51,33 @@ def _fonts() -> Path:
     return Path(str(resources.files(__package__).joinpath("fonts")))
 
 
+def printable(text: str) -> str:
+    """What a page can show: a tab as a space, no other control characters."""
+    text = text.replace("\t", " ").replace("\r\n", "\n")
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+
+
+def _printable(form: ConsentForm) -> ConsentForm:
+    def clean(value):
+        if isinstance(value, str):
+            return printable(value)
+        if isinstance(value, ConsentBlock):
+            return ConsentBlock(*(printable(getattr(value, f.name)) for f in fields(value)))
+        if isinstance(value, list):
+            return [tuple(map(printable, v)) if isinstance(v, tuple) else clean(v) for v in value]
+        return value
+
+    return replace(form, **{f.name: clean(getattr(form, f.name)) for f in fields(form)})
+
+
 def write_consent_form(path: Path, form: ConsentForm) -> int:
     """Write the form to `path`; return the number of pages (1 unless the texts are very
     long)."""
+    # fpdf2 logs each letter the font lacks; the form leaves it blank (module docstring)
+    logging.getLogger("fpdf.output").setLevel(logging.ERROR)
+    form = _printable(form)
     pdf = _draw(form, TEXT_SIZES[0])
+
     if pdf.pages_count > 1:
         smallest = _draw(form, TEXT_SIZES[-1])
         if smallest.pages_count > 1:  # too long even in small type: usual size, numbered

@@ -404,3 +404,11 @@ def test_erasure_leaves_nothing_but_the_amounts(shop, clock, tmp_path, db_path):
     if not POSTGRES:  # the file itself; a server's files are its own business
         raw = db_path.read_bytes()
         assert b"anna.m@example.com" not in raw
+
+
+def test_consent_form_prints_markup_as_text_and_drops_control_characters(shop, tmp_path):
+    c = register(shop, "Anna", "Müller", phone="0151 1234 5678")
+    new_consent_text(shop, "email", "[b]Newsletter[/b] [/i]\tper\x07 E-Mail\nZweite Zeile")
+    text = PdfReader(gdpr.consent_form(shop, c.id, folder=tmp_path)).pages[0].extract_text()
+    assert "[b]Newsletter[/b] [/i] per E-Mail\nZweite Zeile" in text
+    assert "\x07" not in text and "\t" not in text
