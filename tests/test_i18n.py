@@ -5,6 +5,8 @@ import re
 from importlib import resources
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
 from olga_loyalty.i18n import Translator, plural_categories
@@ -134,3 +136,13 @@ def test_money_and_dates_per_locale():
 
 def test_no_stale_translations():
     assert sorted(set(catalogue()) - messages() - set(plurals())) == []
+
+
+@settings(max_examples=200)
+@given(st.integers(min_value=-(10**9), max_value=10**9))
+def test_one_is_singular_and_every_other_count_plural(n):
+    de, en = Translator("de"), Translator("en")
+    singular = abs(n) == 1
+    assert de.points(n) == f"{de.number(n)} {'Punkt' if singular else 'Punkte'}"
+    assert en.points(n) == f"{en.number(n)} {'point' if singular else 'points'}"
+    assert de.customers(n) == f"{de.number(n)} {'Kundin' if singular else 'Kundinnen'}"

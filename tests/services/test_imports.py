@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.exports.readers import read_table
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services import imports, ledger
 from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Lot
@@ -230,3 +235,48 @@ def test_unsubscribes_withdraw_and_suppress(shop, tmp_path):
     assert [str(note) for _, note in checked.notes] == [
         "The email is on the suppression list: imported without email consent."
     ]
+
+
+_HEADER = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyzäöüß", min_size=1)
+_CELL = (
+    st.text(alphabet=st.sampled_from(list("abcXYZ019 äöüÄÖÜßéèçñ€;,\"'-+=@.#Şř")), min_size=1)
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    columns=st.integers(min_value=2, max_value=5),
+    data=st.data(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-be-bom", "cp1252"]),
+    separator=st.sampled_from([";", ",", "\t"]),
+)
+def test_any_table_reads_back_in_any_encoding_and_separator(columns, data, encoding, separator):
+    header = data.draw(st.lists(_HEADER, min_size=columns, max_size=columns))
+    body = data.draw(
+        st.lists(st.lists(_CELL, min_size=columns, max_size=columns), min_size=1, max_size=5)
+    )
+    if encoding == "cp1252":  # Windows-1252 has no Ş or ř
+        body = [[cell.replace("Ş", "S").replace("ř", "r") for cell in row] for row in body]
+    out = io.StringIO()
+    csv.writer(out, delimiter=separator, lineterminator="\r\n").writerows([header, *body])
+    if encoding == "utf-16-be-bom":
+        raw = b"\xfe\xff" + out.getvalue().encode("utf-16-be")
+    else:
+        raw = out.getvalue().encode(encoding)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "liste.txt"
+        path.write_bytes(raw)
+        table = read_table(path)
+    assert table == [header, *body]
+    assert table.separator == separator
+    expected = {
+        "utf-8-sig": "UTF-8 with BOM",
+        "utf-16": "UTF-16",
+        "utf-16-be-bom": "UTF-16",
+        "utf-8": "UTF-8",
+    }.get(encoding)
+    if expected is None:  # cp1252: what is also valid UTF-8 (plain ASCII) is read as UTF-8
+        expected = "UTF-8" if raw.isascii() else "Windows-1252"
+    assert table.encoding == expected
