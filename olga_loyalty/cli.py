@@ -202,7 +202,6 @@ def build_parser() -> Parser:
         help="xlsx; csv to upload; csv-excel to open in Excel (default: what the tool takes: "
         "xlsx for generic and brevo, csv for mailchimp (always), cleverreach and rapidmail)",
     )
-
     news.add_argument(
         "--out",
         metavar="PATH",
@@ -942,7 +941,6 @@ def cmd_export_newsletter(shop, args, _) -> int:
 
     newsletter.check_choice(args.channel, args.preset, args.file_format)  # before the PIN prompt
     require_pin(shop, args, "export", f"newsletter {args.channel} {args.segment}")
-
     result = newsletter.export(
         shop,
         args.channel,
@@ -1078,7 +1076,6 @@ def cmd_import_unsubscribes(shop, args, _) -> int:
         )
     else:
         print(report.summary(args.t))
-
     return 0
 
 

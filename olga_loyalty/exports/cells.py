@@ -122,7 +122,6 @@ class CsvWriter:
                 out.append(plain.isoformat())
             elif column.kind == "money":
                 out.append(f"{Decimal(str(plain)):.2f}".replace(".", self.decimal))
-
             else:
                 out.append(str(plain))
         self.writer.writerow(out)

@@ -14,8 +14,8 @@ keys it by the English singular and holds one wording per CLDR plural category o
 language, chosen by babel's plural rule for the locale (German and English: `one` for
 exactly 1, `other` for 0, 2, 5 ...; a language like Polish adds `few` and `many`):
 
-    "{count} customer will be written.": {"one": "{count} Kunde wird geschrieben.",
-                                           "other": "{count} Kunden werden geschrieben."}
+    "{count} customer will be written.": {"one": "{count} Kundin wird geschrieben.",
+                                           "other": "{count} Kundinnen werden geschrieben."}
 
 A sentence with two counts is built from pluralised parts, each its own message
 ("{count} point" / "{count} points"), put into a sentence that does not agree with them.

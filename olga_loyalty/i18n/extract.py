@@ -17,7 +17,6 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TRANSLATING_CALLS = {"t", "gettext", "_", "N_"}
-
 PLURAL_CALLS = {"ngettext", "Plural"}
 ERROR_CLASSES = {
     "InvalidInput",

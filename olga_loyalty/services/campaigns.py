@@ -44,7 +44,6 @@ def _check(shop: Shop, points: int, valid_days: int | None) -> date:
             field="points",
             maximum=BONUS_MAX,
         )
-
     return adjustment_expiry(shop, valid_days)
 
 

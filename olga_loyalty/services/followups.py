@@ -257,7 +257,6 @@ def apologise(
             field="points",
             maximum=APOLOGY_MAX,
         )
-
     ledger.lock_customer(item.customer_id)
     expires = adjustment_expiry(shop, valid_days)
     reason = clean_reason(f"apology for complaint #{item.id}: {item.note}"[:200])

@@ -116,7 +116,6 @@ def preset_columns(preset: str) -> list[PresetColumn]:
         rest = [name for name in GENERIC if name not in CLEVERREACH]
         picks = [(header, name) for name, header in CLEVERREACH.items()]
         picks += [(name, name) for name in rest]
-
     elif preset == "rapidmail":
         picks = RAPIDMAIL
     else:
@@ -131,10 +130,6 @@ def preset_columns(preset: str) -> list[PresetColumn]:
             convert = _gender
         out.append(PresetColumn(Column(header, kind, width), GENERIC.index(name), convert))
     return out
-
-
-def columns_for(preset: str) -> list[Column]:
-    return [c.column for c in preset_columns(preset)]
 
 
 def check_choice(channel: str, preset: str, file_format: str | None) -> str:
@@ -489,11 +484,11 @@ def export(
     if file_format == "csv-excel":  # Excel would read +4915... as a number: as dialled here
         phone = GENERIC.index("phone")
         picks = [(i, partial(_dialled, region=shop.region) if i == phone else f) for i, f in picks]
+    as_is = picks == [(i, None) for i in range(len(GENERIC))]  # generic, brevo: no reordering
     written = 0
     total = selection.count
     for row in rows(selection, shop):
-        writer.write([f(row[i]) if f else row[i] for i, f in picks])
-
+        writer.write(row if as_is else [f(row[i]) if f else row[i] for i, f in picks])
         written += 1
         if progress and written % 1000 == 0:
             progress(written, total)

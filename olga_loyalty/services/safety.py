@@ -99,7 +99,6 @@ def check_pin(
                 field="pin",
                 left=left,
             )
-
         if failures.get("count"):
             write_setting("pin_failures", {"count": 0, "locked_until": None})
 

@@ -12,7 +12,6 @@ from olga_loyalty.domain.points import Tier
 from olga_loyalty.services.shop import PURPOSES, Shop, current_consent_text
 
 SHOP_KEYS = ("name", "address", "region", "currency", "language")
-
 INT_KEYS = (
     "tier_window_days",
     "purchase_validity_days",

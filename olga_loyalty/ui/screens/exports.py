@@ -152,7 +152,6 @@ class ExportScreen(BaseScreen):
     def _count_now(self) -> None:
         self._timer = None
         show_field_errors(self, {}, FIELDS)
-
         self.db(
             "counted",
             _count,
@@ -218,7 +217,6 @@ class ExportScreen(BaseScreen):
             count=t.number(result.written),
             path=result.path,
         )
-
         if result.left_out:
             reasons = ", ".join(
                 f"{t(REASON_LABELS.get(k, k))}: {t.number(v)}"
