@@ -27,7 +27,8 @@ def test_every_message_has_a_german_translation():
 #: A number placeholder followed by a counted English noun: such a message needs plural forms.
 COUNTED = re.compile(
     r"\{\w+\}\]?(?:\[/b\])? (?:earned |birthday |ledger |matched )?(?:points|customers|rows|days|characters|months|tries|lots|"
-    r"tables|entries|contacts|consents|bonuses|purchases|follow-ups)\b"
+    r"tables|entries|contacts|consents|bonuses|purchases|follow-ups|mails|reminders|seconds|"
+    r"minutes|hours|attempts|messages|files)\b"
 )
 #: Not counts: the typed text of a number that is too big; a fixed limit of 500,000 rows
 #: (exports/readers.py's read_table, left to the hostile-input issue).
