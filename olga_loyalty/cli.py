@@ -195,8 +195,19 @@ def build_parser() -> Parser:
         default="all",
         help="all, birthday:MONTH, expiring:DAYS, lapsed:DAYS, tier:NAME, top:PERCENT",
     )
-    news.add_argument("--preset", default="generic", choices=["generic", "brevo", "mailchimp"])
-    news.add_argument("--format", default="xlsx", choices=["xlsx", "csv"], dest="file_format")
+    news.add_argument(
+        "--preset",
+        default="generic",
+        choices=["generic", "brevo", "mailchimp", "cleverreach", "rapidmail"],
+        help="the mailing tool the file is for (its column names, its format)",
+    )
+    news.add_argument(
+        "--format",
+        choices=["xlsx", "csv", "csv-excel"],
+        dest="file_format",
+        help="xlsx; csv to upload; csv-excel to open in Excel (default: what the tool takes: "
+        "xlsx for generic and brevo, csv for mailchimp (always), cleverreach and rapidmail)",
+    )
     news.add_argument(
         "--out",
         metavar="PATH",
@@ -386,8 +397,8 @@ def cmd_customer_add(shop, args, _) -> int:
         if result.welcome_points:
             print(
                 _(
-                    "Welcome bonus: {points} points, valid until {date}.",
-                    points=result.welcome_points,
+                    "Welcome bonus: {points}, valid until {date}.",
+                    points=args.t.points(result.welcome_points),
                     date=args.t.date(result.welcome_expires_on),
                 )
             )
@@ -526,14 +537,21 @@ def cmd_show(shop, args, _) -> int:
     print(line)
     print(
         t(
-            "Balance: {points} points = {value}",
-            points=t.number(card.balance),
+            "Balance: {points} = {value}",
+            points=t.points(card.balance),
             value=t.money(card.balance_value),
         )
     )
     for points, day in card.expiring:
         print(
-            "  " + t("{points} points expire on {date}", points=t.number(points), date=t.date(day))
+            "  "
+            + t.ngettext(
+                "{points} point expires on {date}",
+                "{points} points expire on {date}",
+                points,
+                points=t.number(points),
+                date=t.date(day),
+            )
         )
     print(
         t(
@@ -650,18 +668,18 @@ def cmd_purchase(shop, args, _) -> int:
     if plan.redeemed_points:
         print(
             t(
-                "Redeemed {points} points = {value}",
-                points=plan.redeemed_points,
+                "Redeemed {points} = {value}",
+                points=t.points(plan.redeemed_points),
                 value=t.money(plan.redeemed_value),
             )
         )
     print(t("To pay: {paid}", paid=t.money(plan.paid)))
     print(
         t(
-            "Earned {points} points ({tier}); balance now {balance} points.",
-            points=plan.earned_points,
+            "Earned {points} ({tier}); balance now {balance}.",
+            points=t.points(plan.earned_points),
             tier=plan.tier.name,
-            balance=result.balance,
+            balance=t.points(result.balance),
         )
     )
     if result.follow_up_id:
@@ -781,8 +799,8 @@ def cmd_feedback_apologise(shop, args, _) -> int:
     )
     print(
         args.t(
-            "Apology bonus: {points} points for {name} (complaint #{id}).",
-            points=entry.points,
+            "Apology bonus: {points} for {name} (complaint #{id}).",
+            points=args.t.points(entry.points),
             name=f"{item.customer.first_name} {item.customer.last_name}",
             id=item.id,
         )
@@ -808,11 +826,10 @@ def cmd_bonus(shop, args, _) -> int:
         return 0
     print(
         t(
-            "{customers} customers × {points} points = {total} points ({value}), "
-            "valid until {day}.",
-            customers=result.customers,
-            points=result.points,
-            total=result.total_points,
+            "{customers} × {points} = {total} ({value}), valid until {day}.",
+            customers=t.customers(result.customers),
+            points=t.points(result.points),
+            total=t.points(result.total_points),
             value=t.money(result.total_value),
             day=t.date(result.expires_on),
         )
@@ -860,18 +877,20 @@ def cmd_refund(shop, args, _) -> int:
     )
     if result.shortfall_points:
         print(
-            t(
+            t.ngettext(
+                "{points} earned point was already spent: keep back {value} from the cash refund.",
                 "{points} earned points were already spent: "
                 "keep back {value} from the cash refund.",
-                points=result.shortfall_points,
+                result.shortfall_points,
+                points=t.number(result.shortfall_points),
                 value=t.money(result.shortfall_value),
             )
         )
     print(
         t(
-            "Cash to refund: {cash}. Balance now {balance} points.",
+            "Cash to refund: {cash}. Balance now {balance}.",
             cash=t.money(result.cash_refund),
-            balance=result.balance,
+            balance=t.points(result.balance),
         )
     )
     return 0
@@ -900,9 +919,9 @@ def cmd_adjust(shop, args, _) -> int:
     else:
         print(
             args.t(
-                "Adjusted by {points} points; balance now {balance} points.",
-                points=f"{result.points:+d}",
-                balance=result.balance,
+                "Adjusted by {points}; balance now {balance}.",
+                points=args.t.points(result.points, signed=True),
+                balance=args.t.points(result.balance),
             )
         )
     return 0
@@ -927,6 +946,7 @@ def cmd_export_newsletter(shop, args, _) -> int:
 
     from olga_loyalty.services import newsletter
 
+    newsletter.check_choice(args.channel, args.preset, args.file_format)  # before the PIN prompt
     require_pin(shop, args, "export", f"newsletter {args.channel} {args.segment}")
     result = newsletter.export(
         shop,
@@ -942,7 +962,15 @@ def cmd_export_newsletter(shop, args, _) -> int:
         )
         return 0
     t = args.t
-    print(t("Wrote {count} customers to {path}.", count=result.written, path=result.path))
+    print(
+        t.ngettext(
+            "Wrote {count} customer to {path}.",
+            "Wrote {count} customers to {path}.",
+            result.written,
+            count=t.number(result.written),
+            path=result.path,
+        )
+    )
     if result.left_out:
         reasons = ", ".join(f"{t(reason)}: {n}" for reason, n in sorted(result.left_out.items()))
         print(t("Left out: {reasons}.", reasons=reasons))
@@ -975,6 +1003,8 @@ def cmd_export_consent_form(shop, args, _) -> int:
 def import_report_json(report, t) -> dict:
     return {
         "file": report.file,
+        "encoding": report.encoding,
+        "separator": {";": "semicolon", ",": "comma", "\t": "tab"}.get(report.separator or ""),
         "mapping": report.mapping_text(),
         "rows": report.total,
         "empty_rows": report.empty,
@@ -1002,6 +1032,7 @@ def cmd_import_customers(shop, args, _) -> int:
         emit_json(import_report_json(report, t))
         return 0
     mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
+    print(report.file_text(t))
     print(t("Columns: {mapping}", mapping=mapping))
     for number, error in report.refused:
         print(t("Row {row} refused: {reason}", row=number, reason=error.render(t.gettext)))
@@ -1009,8 +1040,10 @@ def cmd_import_customers(shop, args, _) -> int:
         print(t("Row {row}: {note}", row=number, note=note.render(t.gettext)))
     if args.dry_run:
         print(
-            t(
+            t.ngettext(
+                "Dry run: {good} of {rows} row can be imported, {refused} refused. Nothing was written.",
                 "Dry run: {good} of {rows} rows can be imported, {refused} refused. Nothing was written.",
+                report.total,
                 good=len(report.good),
                 rows=report.total,
                 refused=len(report.refused),
@@ -1018,8 +1051,10 @@ def cmd_import_customers(shop, args, _) -> int:
         )
     else:
         print(
-            t(
+            t.ngettext(
+                "Imported {good} of {rows} row; {refused} refused.",
                 "Imported {good} of {rows} rows; {refused} refused.",
+                report.total,
                 good=report.imported,
                 rows=report.total,
                 refused=len(report.refused),
@@ -1047,16 +1082,7 @@ def cmd_import_unsubscribes(shop, args, _) -> int:
             }
         )
     else:
-        print(
-            args.t(
-                "{contacts} contacts read: {matched} matched customers, {unmatched} unknown; "
-                "{withdrawn} consents withdrawn. All are on the suppression list.",
-                contacts=report.contacts,
-                matched=report.matched,
-                unmatched=report.unmatched,
-                withdrawn=report.withdrawn,
-            )
-        )
+        print(report.summary(args.t))
     return 0
 
 
@@ -1078,12 +1104,18 @@ def cmd_daily(shop, args, _) -> int:
     else:
         print(
             args.t(
-                "Daily run for {day}: {points} points expired in {lots} lots; "
-                "{bonuses} birthday bonuses given.",
+                "Daily run for {day}: {points} expired in {lots}; {bonuses} given.",
                 day=args.t.date(result.day),
-                points=result.expired_points,
-                lots=result.expired_lots,
-                bonuses=result.birthday_bonuses,
+                points=args.t.points(result.expired_points),
+                lots=args.t.ngettext(
+                    "{count} lot", "{count} lots", result.expired_lots, count=result.expired_lots
+                ),
+                bonuses=args.t.ngettext(
+                    "{count} birthday bonus",
+                    "{count} birthday bonuses",
+                    result.birthday_bonuses,
+                    count=result.birthday_bonuses,
+                ),
             )
         )
         print_daily_reminders(mails, args.t)
@@ -1229,22 +1261,29 @@ def cmd_move_to(shop, args, _) -> int:
         return 0
     print(
         args.t(
-            "Moved {source} to {target} in {seconds} s: {rows} rows in {tables} tables.",
+            "Moved {source} to {target} in {seconds} s: {rows} in {tables}.",
             source=str(source),
             target=target,
             seconds=report.seconds,
-            rows=sum(report.rows.values()),
-            tables=len(report.rows),
+            rows=args.t.ngettext(
+                "{count} row",
+                "{count} rows",
+                sum(report.rows.values()),
+                count=sum(report.rows.values()),
+            ),
+            tables=args.t.ngettext(
+                "{count} table", "{count} tables", len(report.rows), count=len(report.rows)
+            ),
         )
     )
     for table, count in report.rows.items():
         print(f"  {table:<16}{count:>10}")
     print(
         args.t(
-            "Checked: every table's row count, the balances of all {customers} customers and "
-            "the ledger sums of {ledger} customers are the same in both databases.",
-            customers=report.customers,
-            ledger=report.ledger_checked,
+            "Checked: every table's row count, the balances of {customers} and "
+            "the ledger sums of {ledger} are the same in both databases.",
+            customers=args.t.customers(report.customers),
+            ledger=args.t.customers(report.ledger_checked),
         )
     )
     print(args.t("From now on, start every till with --db {target}", target=target))
@@ -1266,9 +1305,21 @@ def cmd_demo(shop, args, _) -> int:
     else:
         print(
             args.t(
-                "Made {customers} customers, {purchases} purchases and {entries} ledger entries "
-                "in {seconds} s.",
-                **{k: result[k] for k in ("customers", "purchases", "entries", "seconds")},
+                "Made {customers}, {purchases} and {entries} in {seconds} s.",
+                customers=args.t.customers(result["customers"]),
+                purchases=args.t.ngettext(
+                    "{count} purchase",
+                    "{count} purchases",
+                    result["purchases"],
+                    count=args.t.number(result["purchases"]),
+                ),
+                entries=args.t.ngettext(
+                    "{count} ledger entry",
+                    "{count} ledger entries",
+                    result["entries"],
+                    count=args.t.number(result["entries"]),
+                ),
+                seconds=result["seconds"],
             )
         )
     return 0

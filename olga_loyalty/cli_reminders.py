@@ -83,7 +83,14 @@ def cmd_reminders_preview(shop, args, _) -> int:
         emit_json([_item_json(i) for i in items])
         return 0
     t = args.t
-    print(t("{count} reminders would be sent:", count=len(items)))
+    print(
+        t.ngettext(
+            "{count} reminder would be sent:",
+            "{count} reminders would be sent:",
+            len(items),
+            count=t.number(len(items)),
+        )
+    )
     for item in items:
         print(_item_line(item, t))
     if not reminders.mail_settings().configured:
@@ -122,9 +129,11 @@ def cmd_reminders_send(shop, args, _) -> int:
         emit_json(data)
     elif report.dry_run:
         print(
-            t(
+            t.ngettext(
+                "Dry run: {count} reminder would be sent; nothing was sent or written.",
                 "Dry run: {count} reminders would be sent; nothing was sent or written.",
-                count=len(report.would_send),
+                len(report.would_send),
+                count=t.number(len(report.would_send)),
             )
         )
         for item in report.would_send:
@@ -149,11 +158,15 @@ def cmd_reminders_send(shop, args, _) -> int:
 
 
 def _unknown_note(count: int, t) -> str:
-    return t(
+    return t.ngettext(
+        "{count} mail has an unknown fate (sending stopped while the server had it): look "
+        "in the mail account's sent folder, then 'reminders mark-sent ID' or 'reminders retry "
+        "ID'.",
         "{count} mails have an unknown fate (sending stopped while the server had them): look "
         "in the mail account's sent folder, then 'reminders mark-sent ID' or 'reminders retry "
         "ID'.",
-        count=count,
+        count,
+        count=t.number(count),
     )
 
 

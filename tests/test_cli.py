@@ -205,6 +205,28 @@ def test_human_output_is_readable(run):
     assert code == 2  # --lang is global: before the command
 
 
+def test_counts_read_as_words_in_both_languages(run):
+    add_anna(run)  # 100 welcome points
+    assert run("adjust", "1", "1", "--reason", "typo") == (
+        0,
+        "Adjusted by +1 point; balance now 101 points.\n",
+        "",
+    )
+    assert run("--lang", "de", "adjust", "1", "-100", "--reason", "Tippfehler") == (
+        0,
+        "Um -100 Punkte korrigiert; Stand jetzt 1 Punkt.\n",
+        "",
+    )
+    code, out, _ = run("--lang", "de", "show", "1")
+    assert "Punktestand: 1 Punkt = 0,05\xa0€" in out.splitlines()
+    assert run("adjust", "1", "-2", "--reason", "x")[2] == (
+        "error: Cannot take 2 points: the balance is 1.\n"
+    )
+    assert run("adjust", "1", "-1", "--reason", "x")[1] == (
+        "Adjusted by -1 point; balance now 0 points.\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
@@ -440,9 +462,9 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch):
     assert as_json(run("find", "weiss", "--json"))[0]["phone"] == "+4916011112222"
     code, out, _ = run("export", "newsletter", "--channel", "email", "--preset", "brevo")
     assert code == 0
-    path = tmp_path / "exports" / "newsletter-email-all-2026-01-10.xlsx"
+    path = tmp_path / "exports" / "newsletter-email-all-brevo-2026-01-10.xlsx"
     assert out.splitlines() == [
-        f"Wrote 1 customers to exports/{path.name}.",
+        f"Wrote 1 customer to exports/{path.name}.",
         "Left out: no consent: 1.",
     ]
     rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
@@ -464,6 +486,23 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch):
     assert (code, err.strip()) == (2, f"error: The file {tmp_path / 'nope.xlsx'} does not exist.")
     code, _, err = run("export", "newsletter", "--channel", "email", "--segment", "top:0")
     assert code == 2 and "top needs a whole number from 1 to 100" in err
+    before = sorted(p.name for p in (tmp_path / "exports").iterdir())
+    code, _, err = run(
+        "export", "newsletter", "--channel", "email", "--preset", "mailchimp", "--format", "xlsx"
+    )
+    assert (code, err) == (2, "error: Mailchimp imports CSV files only: use --format csv.\n")
+    code, out, _ = run("export", "newsletter", "--channel", "email", "--preset", "mailchimp")
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            "Wrote 0 customers to exports/newsletter-email-all-mailchimp-2026-01-10.csv.",
+            "Left out: no consent: 2.",
+        ],
+    )
+
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == sorted(
+        [*before, "newsletter-email-all-mailchimp-2026-01-10.csv"]
+    )
 
 
 def test_report_feedback_and_bonus_commands(run):
@@ -503,3 +542,54 @@ def test_report_feedback_and_bonus_commands(run):
     assert code == 2 and err == "error: months must be a whole number from 1 to 120, not 'abc'.\n"
     code, _, err = run("report", "--until", "2030-01")
     assert code == 2 and err == "error: The report cannot end in the future.\n"
+
+
+def test_import_dry_run_names_the_encoding_and_separator(run, tmp_path):
+    sheet = tmp_path / "Kunden.txt"  # Excel: Save as → Unicode text
+    sheet.write_bytes(
+        "Vorname\tNachname\tHandy\r\nŞirin\tDvořák\t0160 1111 2222\r\nX\t\t12\r\n".encode("utf-16")
+    )
+    code, out, err = run("import", "customers", str(sheet), "--dry-run")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "File: UTF-16 text, columns separated by tabs.",
+        "Columns: Vorname → first_name, Nachname → last_name, Handy → phone",
+        "Row 3 refused: Please enter the last name.",
+        "Dry run: 1 of 2 rows can be imported, 1 refused. Nothing was written.",
+    ]
+    code, out, _ = run("--lang", "de", "import", "customers", str(sheet), "--dry-run")
+    assert out.splitlines()[0] == "Datei: Text in UTF-16, Spalten getrennt durch Tabulatoren."
+    report = as_json(run("import", "customers", str(sheet), "--json"))
+    assert (report["encoding"], report["separator"], report["imported"]) == ("UTF-16", "tab", 1)
+    assert as_json(run("show", "1", "--json"))["last_name"] == "Dvořák"
+
+
+def test_consent_form_command_and_the_shop_address(run, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+
+    monkeypatch.chdir(tmp_path)
+    add_anna(run)
+    assert run("settings", "set", "shop.address", "Hauptstraße 1, 12345 Berlin")[0] == 0
+    code, _, err = run("--lang", "en", "settings", "set", "shop.address", "Haupt\x07straße")
+    assert (code, err) == (
+        2,
+        "error: The address contains characters that cannot be printed.\n",
+    )
+    settings = as_json(run("settings", "show", "--json"))
+    assert settings["shop"]["address"] == "Hauptstraße 1, 12345 Berlin"
+    assert as_json(run("export", "consent-form", "1", "--json")) == {
+        "path": "exports/consent-form-1-2026-01-10.pdf"
+    }
+    code, out, _ = run("--lang", "en", "export", "consent-form")
+    assert (code, out) == (
+        0,
+        "Wrote the consent form to exports/consent-form-blank-2026-01-10.pdf.\n",
+    )
+    text = PdfReader(tmp_path / "exports" / "consent-form-1-2026-01-10.pdf").pages[0].extract_text()
+    assert "Hauptstraße 1, 12345 Berlin" in text and "Anna Müller" in text
+    code, _, err = run("export", "consent-form", "99")
+    assert code == 1 and err.startswith("error: ")
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == [
+        "consent-form-1-2026-01-10.pdf",
+        "consent-form-blank-2026-01-10.pdf",
+    ]

@@ -101,7 +101,7 @@ def test_move_prints_what_it_did_in_words(sqlite_shop, tmp_path, capsys):
     assert lines[0].endswith("rows in 14 tables.")
     assert "  customer                 3" in lines
     assert lines[-2] == (
-        "Checked: every table's row count, the balances of all 3 customers and the ledger "
+        "Checked: every table's row count, the balances of 3 customers and the ledger "
         "sums of 3 customers are the same in both databases."
     )
     assert lines[-1] == f"From now on, start every till with --db {target}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 
-from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.domain.errors import InvalidInput, Plural
 
 NAME_MAX = 80
 NOTES_MAX = 2000
@@ -44,7 +44,11 @@ def clean_name(value: str | None, *, field: str, label: str) -> str:
         raise InvalidInput("Please enter the {label}.", field=field, label=label)
     if len(text) > NAME_MAX:
         raise InvalidInput(
-            "The {label} is too long ({length} characters; at most {maximum}).",
+            Plural(
+                "The {label} is too long ({length} character; at most {maximum}).",
+                "The {label} is too long ({length} characters; at most {maximum}).",
+                len(text),
+            ),
             field=field,
             label=label,
             length=len(text),
@@ -256,7 +260,11 @@ def clean_notes(value: str | None, *, field: str = "notes") -> str:
     text = (value or "").strip()
     if len(text) > NOTES_MAX:
         raise InvalidInput(
-            "The notes are too long ({length} characters; at most {maximum}).",
+            Plural(
+                "The notes are too long ({length} character; at most {maximum}).",
+                "The notes are too long ({length} characters; at most {maximum}).",
+                len(text),
+            ),
             field=field,
             length=len(text),
             maximum=NOTES_MAX,

@@ -2,10 +2,26 @@
 
 A message is an English template with named parameters; the UI and the command line
 translate the template through the message catalogue before filling it in, so the
-same error reads in German or English.
+same error reads in German or English. A message whose wording depends on a number
+("1 point", "2 points") is a `Plural`: both English forms and the number; the catalogue
+holds one wording per plural category of the language (see olga_loyalty/i18n).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Plural(NamedTuple):
+    """A message that depends on a count: the English singular and plural templates and the
+    count `n` (a whole number; its sign does not matter) that chooses between them."""
+
+    singular: str
+    plural: str
+    n: int
+
+    def english(self) -> str:
+        return self.singular if abs(self.n) == 1 else self.plural
 
 
 class LoyaltyError(Exception):
@@ -13,7 +29,9 @@ class LoyaltyError(Exception):
 
     exit_code = 1
 
-    def __init__(self, template: str, *, field: str | None = None, **params: object) -> None:
+    def __init__(
+        self, template: str | Plural, *, field: str | None = None, **params: object
+    ) -> None:
         self.template = template
         self.field = field
         # What a person typed is echoed back: never with line breaks or control characters.
@@ -25,7 +43,10 @@ class LoyaltyError(Exception):
 
     def render(self, translate=None) -> str:
         if translate is None:
-            return self.template.format(**self.params)
+            template = self.template
+            return (template.english() if isinstance(template, Plural) else template).format(
+                **self.params
+            )
         params = {k: translate(v) if isinstance(v, str) else v for k, v in self.params.items()}
         return translate(self.template).format(**params)
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from olga_loyalty.domain.errors import InvalidInput, Refused
+from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
 from olga_loyalty.domain.money import ZERO, floor_int, quantize
 
 #: Every kind of ledger entry (SPEC §6). The ledger is append-only.
@@ -256,7 +256,11 @@ def check_redemption(points: int, amount: Decimal, balance: int, programme: Prog
         return
     if points < programme.min_redeem_points:
         raise Refused(
-            "At least {minimum} points must be redeemed at a time (asked: {points}).",
+            Plural(
+                "At least {minimum} point must be redeemed at a time (asked: {points}).",
+                "At least {minimum} points must be redeemed at a time (asked: {points}).",
+                programme.min_redeem_points,
+            ),
             field="redeem",
             minimum=programme.min_redeem_points,
             points=points,
@@ -272,7 +276,11 @@ def check_redemption(points: int, amount: Decimal, balance: int, programme: Prog
     if points > cap:
         share = int(programme.max_redeem_share * 100)
         raise Refused(
-            "At most {cap} points can be redeemed on this purchase ({share} % of the amount).",
+            Plural(
+                "At most {cap} point can be redeemed on this purchase ({share} % of the amount).",
+                "At most {cap} points can be redeemed on this purchase ({share} % of the amount).",
+                cap,
+            ),
             field="redeem",
             cap=cap,
             share=share,

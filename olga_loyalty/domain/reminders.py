@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 
 from olga_loyalty.domain.customers import normalize_email
-from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.domain.errors import InvalidInput, Plural
 
 KINDS = ("birthday", "expiring", "welcome")
 LANGUAGES = ("de", "en")
@@ -458,7 +458,13 @@ def check_subject(text: str) -> str:
         raise InvalidInput("The subject contains control characters.", field="subject")
     if len(text) > SUBJECT_MAX:
         raise InvalidInput(
-            "A subject has at most {maximum} characters.", field="subject", maximum=SUBJECT_MAX
+            Plural(
+                "A subject has at most {maximum} character.",
+                "A subject has at most {maximum} characters.",
+                SUBJECT_MAX,
+            ),
+            field="subject",
+            maximum=SUBJECT_MAX,
         )
     return check_template(text, field="subject")
 
@@ -467,7 +473,13 @@ def check_body(text: str) -> str:
     text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
     if len(text) > BODY_MAX:
         raise InvalidInput(
-            "A mail text has at most {maximum} characters.", field="body", maximum=BODY_MAX
+            Plural(
+                "A mail text has at most {maximum} character.",
+                "A mail text has at most {maximum} characters.",
+                BODY_MAX,
+            ),
+            field="body",
+            maximum=BODY_MAX,
         )
     if _control_in(text, allowed="\n\t"):
         raise InvalidInput("The mail text contains control characters.", field="body")

@@ -40,8 +40,9 @@ def _plain(value, kind: str):
 class XlsxWriter:
     """A streaming workbook for long lists (the newsletter export): the header row frozen,
     columns sized, each column written with its own type, so text is never read as a formula,
-    a number or a link. XlsxWriter in constant-memory mode streams each row to disk and is
-    about twice as fast as openpyxl's write-only mode (docs/benchmarks.md)."""
+    a number or a link: a text cell holds the text exactly as stored (an .xlsx string cell is
+    never evaluated, so it needs no guard). XlsxWriter in constant-memory mode streams each
+    row to disk and is about twice as fast as openpyxl's write-only mode (docs/benchmarks.md)."""
 
     def __init__(self, path: Path, columns: Sequence[Column], title: str = "Export") -> None:
         import xlsxwriter
@@ -68,7 +69,7 @@ class XlsxWriter:
             self.sheet.write_string(0, index, column.header, bold)
         sheet = self.sheet
         writers = {
-            "text": lambda r, c, v: sheet.write_string(r, c, neutralise(str(v))),
+            "text": lambda r, c, v: sheet.write_string(r, c, str(v)),
             "phone": lambda r, c, v: sheet.write_string(r, c, str(v)),
             "date": lambda r, c, v: sheet.write_datetime(r, c, v, formats["date"]),
             "int": lambda r, c, v: sheet.write_number(r, c, v),
@@ -97,12 +98,18 @@ def _sheet_title(title: str) -> str:
 
 
 class CsvWriter:
-    """UTF-8 CSV (what Mailchimp takes), the same neutralisation as the workbook."""
+    """CSV for upload (UTF-8, `,`: what Mailchimp and the others take) or, with `excel`, for
+    opening in Excel with a double click (UTF-8 with BOM so that umlauts survive, `;` and a
+    decimal comma as German Excel expects). Fields a spreadsheet would evaluate are
+    neutralised."""
 
-    def __init__(self, path: Path, columns: Sequence[Column], title: str = "") -> None:
+    def __init__(
+        self, path: Path, columns: Sequence[Column], title: str = "", *, excel: bool = False
+    ) -> None:
         self.path, self.columns = path, columns
-        self.handle = path.open("w", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.handle)
+        self.handle = path.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="")
+        self.writer = csv.writer(self.handle, delimiter=";" if excel else ",")
+        self.decimal = "," if excel else "."
         self.writer.writerow([c.header for c in columns])
 
     def write(self, values: Sequence) -> None:
@@ -114,7 +121,7 @@ class CsvWriter:
             elif isinstance(plain, (date, datetime)):
                 out.append(plain.isoformat())
             elif column.kind == "money":
-                out.append(f"{Decimal(str(plain)):.2f}")
+                out.append(f"{Decimal(str(plain)):.2f}".replace(".", self.decimal))
             else:
                 out.append(str(plain))
         self.writer.writerow(out)

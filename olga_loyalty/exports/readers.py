@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from datetime import date, datetime
@@ -9,8 +10,21 @@ from pathlib import Path
 
 from olga_loyalty.domain.errors import InvalidInput
 
-ENCODINGS = ("utf-8-sig", "cp1252")
 MAX_ROWS = 500_000
+#: Byte order marks, longest first: Excel's "Unicode text" is UTF-16 (little-endian) with one.
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+
+
+class Table(list):
+    """The rows of a CSV file, and how the file was written: its encoding (`UTF-16`,
+    `UTF-8`, `UTF-8 with BOM`, `Windows-1252`) and its separator (`;`, `,` or a tab)."""
+
+    encoding: str | None = None
+    separator: str | None = None
 
 
 def read_table(path: Path) -> list[list]:
@@ -62,29 +76,44 @@ def _cell(value):
     return value
 
 
-def _read_csv(path: Path) -> list[list]:
+def _decode(raw: bytes) -> tuple[str, str] | None:
+    """The text and the name of its encoding: a byte order mark decides, else UTF-8, else
+    Windows-1252 (what older Excel writes in Western Europe)."""
+    for bom, codec, name in BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec), name
+            except UnicodeDecodeError:
+                return None
+    try:
+        return raw.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:  # five bytes cp1252 leaves undefined
+        return None
+
+
+def _read_csv(path: Path) -> Table:
     raw = path.read_bytes()
-    for encoding in ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
+    decoded = _decode(raw)
+    if decoded is None or "\x00" in decoded[0]:
         raise InvalidInput("{name} is not a text file.", field="file", name=path.name)
-    if "\x00" in text:
-        raise InvalidInput("{name} is not a text file.", field="file", name=path.name)
+    text, encoding = decoded
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     if first.count("\t") > max(first.count(";"), first.count(",")):
         delimiter = "\t"
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        return [[cell.strip() for cell in row] for row in reader]
+        table = Table([cell.strip() for cell in row] for row in reader)
     except csv.Error:
         raise InvalidInput(
             "{name} is not a readable CSV file.", field="file", name=path.name
         ) from None
+    table.encoding, table.separator = encoding, delimiter
+    return table
 
 
 def as_text(value) -> str:

@@ -2,6 +2,26 @@
 
 Every visible string goes through `Translator.gettext` (aliased `_` by callers).
 Money, numbers and dates are formatted with babel for the language's locale.
+
+Plural forms. A message with a count is written with both English forms and the count,
+as gettext's `ngettext` does:
+
+    t.ngettext("{count} customer will be written.", "{count} customers will be written.",
+               n, count=t.number(n))
+
+or, for an error, `InvalidInput(Plural(singular, plural, n), count=n)`. The catalogue
+keys it by the English singular and holds one wording per CLDR plural category of the
+language, chosen by babel's plural rule for the locale (German and English: `one` for
+exactly 1, `other` for 0, 2, 5 ...; a language like Polish adds `few` and `many`):
+
+    "{count} customer will be written.": {"one": "{count} Kundin wird geschrieben.",
+                                           "other": "{count} Kundinnen werden geschrieben."}
+
+A sentence with two counts is built from pluralised parts, each its own message
+("{count} point" / "{count} points"), put into a sentence that does not agree with them.
+`python -m olga_loyalty.i18n.extract` lists messages (plural ones too) without a
+translation; tests/test_i18n.py fails on one, on a plural entry missing a category of the
+language, and on a placeholder lost in translation.
 """
 
 from __future__ import annotations
@@ -12,14 +32,17 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
+
+from olga_loyalty.domain.errors import Plural
 
 LOCALES = {"de": "de_DE", "en": "en_GB"}
 
 
 @cache
-def catalogue(language: str) -> dict[str, str]:
+def catalogue(language: str) -> dict[str, str | dict[str, str]]:
     if language == "en":
         return {}
     try:
@@ -29,6 +52,24 @@ def catalogue(language: str) -> dict[str, str]:
     return json.loads(text)
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalogue where it is translated later (a sheet's title kept
+    in a table, say): gettext's no-op marker."""
+    return message
+
+
+@cache
+def plural_categories(language: str) -> tuple[str, ...]:
+    """The CLDR plural categories a catalogue entry needs for the language (always `other`)."""
+    rule = Locale.parse(LOCALES.get(language, "en_GB")).plural_form
+    return tuple(sorted(rule.tags | {"other"}))
+
+
+@cache
+def _plural_rule(locale: str):
+    return Locale.parse(locale).plural_form
+
+
 class Translator:
     def __init__(self, language: str = "en", currency: str = "EUR") -> None:
         self.language = language if language in LOCALES else "en"
@@ -36,12 +77,32 @@ class Translator:
         self.currency = currency
         self._messages = catalogue(self.language)
 
-    def gettext(self, message: str) -> str:
-        return self._messages.get(message, message)
+    def gettext(self, message: str | Plural) -> str:
+        if isinstance(message, Plural):
+            forms = self._messages.get(message.singular)
+            if not isinstance(forms, dict):
+                return message.english()
+            category = _plural_rule(self.locale)(abs(message.n))
+            return forms.get(category) or forms["other"]
+        found = self._messages.get(message, message)
+        return found if isinstance(found, str) else message
 
-    def __call__(self, message: str, **params: object) -> str:
+    def __call__(self, message: str | Plural, /, **params: object) -> str:
         text = self.gettext(message)
         return text.format(**params) if params else text
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **params: object) -> str:
+        """The form of a message for the count `n`, filled in with `params`."""
+        return self(Plural(singular, plural, n), **params)
+
+    def points(self, n: int, *, signed: bool = False) -> str:
+        """A count of points for a sentence: `1 point`, `1.234 Punkte`, `+5 points`."""
+        shown = ("+" if signed and n >= 0 else "") + self.number(n)
+        return self.ngettext("{count} point", "{count} points", n, count=shown)
+
+    def customers(self, n: int) -> str:
+        """A count of customers for a sentence: `1 customer`, `1.234 Kundinnen`."""
+        return self.ngettext("{count} customer", "{count} customers", n, count=self.number(n))
 
     def money(self, value: Decimal) -> str:
         return format_currency(value, self.currency, locale=self.locale)

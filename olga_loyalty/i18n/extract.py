@@ -3,6 +3,8 @@
 A message is a string literal given to the translator (`t(...)`, `gettext(...)`), to one
 of the error classes, as a Binding's description, or as a value of a module-level table
 of labels (names ending in LABELS, NAMES, PLACEHOLDERS, or NUMBER_FIELDS).
+A plural message is the pair of English forms given to `ngettext(...)` or `Plural(...)`;
+its catalogue entry is keyed by the singular and holds one form per plural category.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
-TRANSLATING_CALLS = {"t", "gettext", "_"}
+TRANSLATING_CALLS = {"t", "gettext", "_", "N_"}
+PLURAL_CALLS = {"ngettext", "Plural"}
 ERROR_CLASSES = {
     "InvalidInput",
     "Refused",
@@ -89,6 +92,25 @@ def messages(root: Path = PACKAGE) -> set[str]:
     return {m for m in found if m.strip() and any(ch.isalpha() for ch in m)}
 
 
+def plurals(root: Path = PACKAGE) -> dict[str, str]:
+    """Every plural message: English singular → English plural."""
+    found: dict[str, str] = {}
+    for path in sorted(root.rglob("*.py")):
+        if path.name in SKIP_FILES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and _name(node.func) in PLURAL_CALLS
+                and len(node.args) >= 2
+                and all(
+                    isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args[:2]
+                )
+            ):
+                found[node.args[0].value] = node.args[1].value
+    return found
+
+
 def fields_of(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
@@ -96,10 +118,15 @@ def fields_of(template: str) -> set[str]:
 def main() -> int:
     catalogue_path = Path(__file__).with_name("de.json")
     catalogue = json.loads(catalogue_path.read_text("utf-8"))
-    missing = sorted(messages() - set(catalogue))
+    plural = plurals()
+    missing = sorted((messages() | set(plural)) - set(catalogue))
     if "--update" in sys.argv:
+        from olga_loyalty.i18n import plural_categories
+
         for message in missing:
-            catalogue[message] = ""
+            catalogue[message] = (
+                dict.fromkeys(plural_categories("de"), "") if message in plural else ""
+            )
         catalogue_path.write_text(
             json.dumps(catalogue, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from olga_loyalty.domain.errors import InvalidInput, Refused
+from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
 from olga_loyalty.services.customers import _clean_staff
 from olga_loyalty.services.newsletter import parse_segment, segment_members
 from olga_loyalty.services.points import adjustment_expiry, clean_reason
@@ -36,7 +36,13 @@ class BonusPreview:
 def _check(shop: Shop, points: int, valid_days: int | None) -> date:
     if not 1 <= points <= BONUS_MAX:
         raise InvalidInput(
-            "A bonus is 1 to {maximum} points per customer.", field="points", maximum=BONUS_MAX
+            Plural(
+                "A bonus is 1 to {maximum} point per customer.",
+                "A bonus is 1 to {maximum} points per customer.",
+                BONUS_MAX,
+            ),
+            field="points",
+            maximum=BONUS_MAX,
         )
     return adjustment_expiry(shop, valid_days)
 

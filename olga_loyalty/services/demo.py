@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from olga_loyalty.domain.customers import name_keys, phone_search_key
-from olga_loyalty.domain.errors import Refused
+from olga_loyalty.domain.errors import Plural, Refused
 from olga_loyalty.domain.money import ZERO, cents, quantize
 from olga_loyalty.domain.points import (
     OpenLot,
@@ -208,8 +208,13 @@ def generate(
     existing = Customer.select().count()
     if existing:
         raise Refused(
-            "demo only fills an empty database; this one already has {count} customers. "
-            "Use --db with a new file.",
+            Plural(
+                "demo only fills an empty database; this one already has {count} customer. "
+                "Use --db with a new file.",
+                "demo only fills an empty database; this one already has {count} customers. "
+                "Use --db with a new file.",
+                existing,
+            ),
             count=existing,
         )
     started = time.perf_counter()

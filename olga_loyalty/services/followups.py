@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
+from olga_loyalty.domain.errors import InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.services import ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
 from olga_loyalty.services.points import adjustment_expiry, clean_reason
@@ -45,7 +45,13 @@ def clean_note(note: str | None, *, required: bool = True) -> str:
         raise InvalidInput("Please write what the customer said or what to ask.", field="note")
     if len(text) > NOTE_MAX:
         raise InvalidInput(
-            "The note is too long (at most {maximum} characters).", field="note", maximum=NOTE_MAX
+            Plural(
+                "The note is too long (at most {maximum} character).",
+                "The note is too long (at most {maximum} characters).",
+                NOTE_MAX,
+            ),
+            field="note",
+            maximum=NOTE_MAX,
         )
     if not text.isprintable():
         raise InvalidInput("The note contains characters that cannot be printed.", field="note")
@@ -63,11 +69,7 @@ def parse_follow_up(value: str | date | None, today: date) -> date | None:
         if text.isdigit():
             days = int(text)
             if days > FOLLOW_UP_MAX_DAYS:
-                raise InvalidInput(
-                    "A follow-up can be at most {days} days ahead.",
-                    field="follow_up",
-                    days=FOLLOW_UP_MAX_DAYS,
-                )
+                raise _too_far_ahead()
             day = today + timedelta(days=days)
         else:
             day = _parse_day(text)
@@ -76,12 +78,20 @@ def parse_follow_up(value: str | date | None, today: date) -> date | None:
     if day < today:
         raise InvalidInput("The follow-up date is in the past.", field="follow_up")
     if day > today + timedelta(days=FOLLOW_UP_MAX_DAYS):
-        raise InvalidInput(
-            "A follow-up can be at most {days} days ahead.",
-            field="follow_up",
-            days=FOLLOW_UP_MAX_DAYS,
-        )
+        raise _too_far_ahead()
     return day
+
+
+def _too_far_ahead() -> InvalidInput:
+    return InvalidInput(
+        Plural(
+            "A follow-up can be at most {days} day ahead.",
+            "A follow-up can be at most {days} days ahead.",
+            FOLLOW_UP_MAX_DAYS,
+        ),
+        field="follow_up",
+        days=FOLLOW_UP_MAX_DAYS,
+    )
 
 
 def _parse_day(text: str) -> date:
@@ -239,7 +249,13 @@ def apologise(
         )
     if not 1 <= points <= APOLOGY_MAX:
         raise InvalidInput(
-            "An apology bonus is 1 to {maximum} points.", field="points", maximum=APOLOGY_MAX
+            Plural(
+                "An apology bonus is 1 to {maximum} point.",
+                "An apology bonus is 1 to {maximum} points.",
+                APOLOGY_MAX,
+            ),
+            field="points",
+            maximum=APOLOGY_MAX,
         )
     ledger.lock_customer(item.customer_id)
     expires = adjustment_expiry(shop, valid_days)

@@ -1,286 +1,525 @@
 """The customer's rights: everything stored about her in one file (Art. 15/20), and the
-printable consent form (§4). Erasure (Art. 17) lives with the customers service."""
+printable consent form (§4). Erasure (Art. 17) lives with the customers service.
+
+Both are documents handed to the customer, so both are in the shop's language: sheet names,
+headers and every value the program itself wrote (purposes, methods, kinds of booking,
+reasons) are translated; what a person typed stays as typed.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from olga_loyalty.domain.customers import phone_for_display
-from olga_loyalty.exports.cells import free_path, neutralise
+from olga_loyalty.domain.reminders import KIND_LABELS, STATUS_LABELS
+from olga_loyalty.exports.cells import free_path
+from olga_loyalty.i18n import N_, Translator
 from olga_loyalty.services import customers, reminders
+from olga_loyalty.services.followups import FEEDBACK_LABELS
 from olga_loyalty.services.shop import PURPOSES, Shop
-from olga_loyalty.storage.models import LedgerEntry, Purchase, Refund
+from olga_loyalty.storage.models import Customer, Feedback, LedgerEntry, Purchase, Refund
 
 EXPORTS = Path("exports")
-E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+# The words for the codes the database holds. The English texts are the ones the screens use
+# (ui/screens/consents.py, register.py, card.py), so they share their translations.
+PURPOSE_LABELS = {
+    "data_processing": "Data processing",
+    "email": "Email newsletter",
+    "sms": "SMS / messenger",
+}
+METHOD_LABELS = {
+    "paper_signed": "Signed on paper",
+    "verbal": "Said at the till",
+    "digital": "Digitally",
+}
+LEDGER_LABELS = {
+    "earn": "Points earned",
+    "welcome": "Welcome bonus",
+    "birthday": "Birthday bonus",
+    "referral": "Referral bonus",
+    "redeem": "Points redeemed",
+    "expire": "Points expired",
+    "refund": "Points taken back",
+    "restore": "Points given back",
+    "adjust": "Adjustment",
+    "forfeit": "Points forfeited",
+    "opening": "Opening balance",
+    "bonus": "Bonus campaign",
+}
+FIELD_LABELS = {
+    "customer_id": "Customer number",
+    "salutation": "Salutation",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "phone": "Phone",
+    "email": "Email",
+    "birthday": "Birthday",
+    "notes": "Notes",
+    "language": "Language",
+    "referred_by": "Referred by",
+    "registered_at": "Registered",
+    "registered_by": "Registered by",
+}
+LANGUAGE_NAMES = {"de": "German", "en": "English"}
+#: Texts the program writes into reasons, sources and outcomes, and their wording for people.
+PROGRAM_TEXT_LABELS = [
+    (r"welcome bonus", "Welcome bonus"),
+    (r"expired", "Expired"),
+    (r"erasure", "Erasure"),
+    (r"opening balance from import", "Opening balance from an import"),
+    (r"birthday (?P<year>\d{4})", "Birthday {year}"),
+    (r"referral of customer #(?P<id>\d+)", "Referral of customer #{id}"),
+    (r"refund of purchase #(?P<id>\d+)", "Refund of purchase #{id}"),
+    (r"apology for complaint #(?P<id>\d+): (?P<note>.*)", "Apology for complaint #{id}: {note}"),
+    (r"unsubscribe import (?P<file>.+)", "Unsubscribe list {file}"),
+    (r"import (?P<file>.+) row (?P<row>\d+)", "Import of {file}, row {row}"),
+]
+_PROGRAM_TEXTS = [(re.compile(pattern, re.S), label) for pattern, label in PROGRAM_TEXT_LABELS]
+_APOLOGY_OUTCOME = re.compile(r"apology bonus: (?P<points>-?\d+) points")
 
 
-def _sheet(workbook, title: str, headers: list[str], rows: list[list]) -> None:
-    from openpyxl.styles import Font
-
-    sheet = workbook.create_sheet(title)
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        # a phone in E.164 stays as it is (a text cell); any other text is made inert
-        sheet.append(
-            [neutralise(v) if isinstance(v, str) and not E164.fullmatch(v) else v for v in row]
-        )
-    for index, header in enumerate(headers, start=1):
-        widest = max(
-            [len(str(header))] + [len(str(r[index - 1])) for r in rows if r[index - 1] is not None]
-        )
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(
-            max(widest + 2, 10), 60
-        )
+def program_text(t: Translator, text: str | None) -> str:
+    """A reason, source or outcome in words: what the program wrote is translated, what a
+    person typed is left as it is."""
+    if not text:
+        return ""
+    found = _APOLOGY_OUTCOME.fullmatch(text)
+    if found:
+        return t("Apology bonus: {points}", points=t.points(int(found["points"])))
+    for pattern, label in _PROGRAM_TEXTS:
+        found = pattern.fullmatch(text)
+        if found:
+            return t(label, **found.groupdict())
+    return text
 
 
-def _naive(moment):
-    """Excel has no time zones: local wall-clock time."""
-    return moment.replace(tzinfo=None) if moment is not None else None
+@dataclass
+class Sheet:
+    """One sheet of the access export: an English title and headers (translated when it is
+    written) and rows of plain values, each column of one kind."""
+
+    title: str
+    columns: list[tuple[str, str]]  # (English header, kind: text, int, date, datetime, money)
+    rows: list[list]
+    widths: list[int] | None = None
 
 
-def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
-    """One .xlsx with sheets profile, consents, purchases, points ledger, change history,
-    feedback, mails sent."""
-    from openpyxl import Workbook
+def _local(moment: datetime | None) -> datetime | None:
+    """Excel has no time zones: the shop's local wall-clock time."""
+    return moment.astimezone().replace(tzinfo=None) if moment is not None else None
 
-    customer = customers.resolve(shop, ref)
-    cid = customer.id
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    profile = [
-        ["customer_id", cid],
-        ["first_name", customer.first_name],
-        ["last_name", customer.last_name],
-        ["salutation", customer.salutation],
-        ["phone", customer.phone],
-        ["email", customer.email or ""],
-        ["birthday", customer.birthday],
-        ["notes", customer.notes],
-        ["language", customer.language],
-        ["referred_by", customer.referred_by_id],
-        ["registered_at", _naive(customer.registered_at)],
-        ["registered_by", customer.registered_by],
-    ]
-    _sheet(workbook, "profile", ["field", "value"], profile)
-    _sheet(
-        workbook,
-        "consents",
+
+def _profile(shop: Shop, customer: Customer, t: Translator) -> Sheet:
+    c = customer
+    values = {
+        "customer_id": c.id,
+        "salutation": c.salutation,
+        "first_name": c.first_name,
+        "last_name": c.last_name,
+        "phone": c.phone,
+        "email": c.email or "",
+        "birthday": c.birthday,
+        "notes": c.notes,
+        "language": t(LANGUAGE_NAMES.get(c.language, c.language)),
+        "referred_by": f"#{c.referred_by_id}" if c.referred_by_id else "",
+        "registered_at": _local(c.registered_at),
+        "registered_by": c.registered_by,
+    }
+    return Sheet(
+        N_("Profile"),
+        [(N_("Field"), "text"), (N_("Value"), "any")],
+        [[t(FIELD_LABELS[k]), v] for k, v in values.items()],
+    )
+
+
+def _consents(shop: Shop, customer: Customer, t: Translator) -> Sheet:
+    def method(code):
+        return t(METHOD_LABELS[code]) if code in METHOD_LABELS else code or ""
+
+    return Sheet(
+        N_("Consents"),
         [
-            "purpose",
-            "given_at",
-            "method",
-            "text_version",
-            "recorded_by",
-            "withdrawn_at",
-            "withdrawn_method",
-            "source",
+            (N_("Purpose"), "text"),
+            (N_("Given on"), "datetime"),
+            (N_("How"), "text"),
+            (N_("Text version"), "int"),
+            (N_("Wording agreed to"), "text"),
+            (N_("Recorded by"), "text"),
+            (N_("Source"), "text"),
+            (N_("Withdrawn on"), "datetime"),
+            (N_("How withdrawn"), "text"),
+            (N_("Withdrawn through"), "text"),
         ],
         [
             [
-                c.purpose,
-                _naive(c.given_at),
-                c.method,
+                t(PURPOSE_LABELS.get(c.purpose, c.purpose)),
+                _local(c.given_at),
+                method(c.method),
                 c.text_version,
+                c.text.text,
                 c.recorded_by,
-                _naive(c.withdrawn_at),
-                c.withdrawn_method,
-                c.source or c.withdrawn_source or "",
+                program_text(t, c.source),
+                _local(c.withdrawn_at),
+                method(c.withdrawn_method),
+                program_text(t, c.withdrawn_source),
             ]
-            for c in reversed(customers.consent_records(cid))
+            for c in reversed(customers.consent_records(customer.id))
         ],
+        widths=[22, 17, 18, 8, 50, 14, 22, 17, 18, 22],
     )
-    refunds = {}
-    for r in Refund.select().where(Refund.customer == cid):
+
+
+def _purchases(shop: Shop, customer: Customer, t: Translator) -> Sheet:
+    refunds: dict[int, list[Refund]] = {}
+    for r in Refund.select().where(Refund.customer == customer.id):
         refunds.setdefault(r.purchase_id, []).append(r)
-    _sheet(
-        workbook,
-        "purchases",
+    currency = shop.settings.currency
+
+    def money(header: str) -> tuple[str, str]:
+        return (t(header) + f" ({currency})", "money")
+
+    return Sheet(
+        N_("Purchases"),
         [
-            "purchase_id",
-            "created_at",
-            "amount",
-            "redeemed_points",
-            "redeemed_value",
-            "paid",
-            "earned_points",
-            "tier",
-            "staff",
-            "refunded",
-            "cash_refunded",
+            (N_("Purchase number"), "int"),
+            (N_("Date"), "datetime"),
+            money(N_("Amount")),
+            (N_("Points redeemed"), "int"),
+            money(N_("Value of the points redeemed")),
+            money(N_("Paid")),
+            (N_("Points earned"), "int"),
+            (N_("Tier"), "text"),
+            (N_("Staff"), "text"),
+            money(N_("Refunded")),
+            money(N_("Refunded in cash")),
         ],
         [
             [
                 p.id,
-                _naive(p.created_at),
-                float(p.amount),
+                _local(p.created_at),
+                p.amount,
                 p.redeemed_points,
-                float(p.redeemed_value),
-                float(p.paid),
+                p.redeemed_value,
+                p.paid,
                 p.earned_points,
                 p.tier,
                 p.staff,
-                float(sum((r.amount for r in refunds.get(p.id, [])), 0)),
-                float(sum((r.cash_refund for r in refunds.get(p.id, [])), 0)),
+                sum((r.amount for r in refunds.get(p.id, [])), Decimal("0.00")),
+                sum((r.cash_refund for r in refunds.get(p.id, [])), Decimal("0.00")),
             ]
-            for p in Purchase.select().where(Purchase.customer == cid).order_by(Purchase.created_at)
+            for p in Purchase.select()
+            .where(Purchase.customer == customer.id)
+            .order_by(Purchase.created_at, Purchase.id)
         ],
     )
-    _sheet(
-        workbook,
-        "points ledger",
-        ["entry_id", "created_at", "kind", "points", "lot_id", "purchase_id", "staff", "reason"],
+
+
+def _ledger(shop: Shop, customer: Customer, t: Translator) -> Sheet:
+    return Sheet(
+        N_("Points ledger"),
+        [
+            (N_("Entry number"), "int"),
+            (N_("Date"), "datetime"),
+            (N_("Kind"), "text"),
+            (N_("Points"), "int"),
+            (N_("Lot number"), "int"),
+            (N_("Purchase number"), "int"),
+            (N_("Staff"), "text"),
+            (N_("Reason"), "text"),
+        ],
         [
             [
                 e.id,
-                _naive(e.created_at),
-                e.kind,
+                _local(e.created_at),
+                t(LEDGER_LABELS[e.kind]) if e.kind in LEDGER_LABELS else e.kind,
                 e.points,
                 e.lot_id,
                 e.purchase_id,
                 e.staff,
-                e.reason,
+                program_text(t, e.reason),
             ]
             for e in LedgerEntry.select()
-            .where(LedgerEntry.customer == cid)
+            .where(LedgerEntry.customer == customer.id)
             .order_by(LedgerEntry.id)
         ],
     )
-    _sheet(
-        workbook,
-        "change history",
-        ["changed_at", "field", "old_value", "new_value", "changed_by"],
-        [
-            [_naive(h.changed_at), h.field, h.old_value, h.new_value, h.changed_by]
-            for h in reversed(customers.change_history(cid))
-        ],
-    )
-    from olga_loyalty.storage.models import Feedback
 
-    _sheet(
-        workbook,
-        "feedback",
-        ["created_at", "kind", "note", "follow_up_on", "done_at", "outcome", "staff"],
+
+def _changes(shop: Shop, customer: Customer, t: Translator) -> Sheet:
+    return Sheet(
+        N_("Change history"),
+        [
+            (N_("Date"), "datetime"),
+            (N_("Field"), "text"),
+            (N_("Old value"), "text"),
+            (N_("New value"), "text"),
+            (N_("Changed by"), "text"),
+        ],
         [
             [
-                _naive(f.created_at),
-                f.kind,
-                f.note,
-                f.follow_up_on,
-                _naive(f.done_at) if f.done_at else None,
-                f.outcome,
-                f.staff,
+                _local(h.changed_at),
+                t(FIELD_LABELS[h.field]) if h.field in FIELD_LABELS else h.field,
+                h.old_value,
+                h.new_value,
+                h.changed_by,
             ]
-            for f in Feedback.select().where(Feedback.customer == cid).order_by(Feedback.id)
+            for h in reversed(customers.change_history(customer.id))
         ],
     )
-    _sheet(workbook, *reminders.mails_sent_sheet(cid))
-    path = free_path(folder, f"customer-{cid}-data-{shop.today().isoformat()}", ".xlsx")
+
+
+def _feedback(shop: Shop, customer: Customer, t: Translator) -> Sheet:
+    return Sheet(
+        N_("Feedback"),
+        [
+            (N_("Date"), "datetime"),
+            (N_("Kind"), "text"),
+            (N_("Note"), "text"),
+            (N_("Follow up on"), "date"),
+            (N_("Done on"), "datetime"),
+            (N_("Outcome"), "text"),
+            (N_("Staff"), "text"),
+        ],
+        [
+            [
+                _local(f.created_at),
+                t(FEEDBACK_LABELS[f.kind]) if f.kind in FEEDBACK_LABELS else f.kind,
+                f.note,
+                f.follow_up_on,
+                _local(f.done_at),
+                program_text(t, f.outcome),
+                f.staff,
+            ]
+            for f in Feedback.select().where(Feedback.customer == customer.id).order_by(Feedback.id)
+        ],
+    )
+
+
+def _mails_sent(shop: Shop, customer: Customer, t: Translator) -> Sheet:
+    """Every reminder mail of hers (SPEC §12), with its text and the server's answer."""
+    return Sheet(
+        N_("Mails sent"),
+        [
+            (N_("Mail number"), "int"),
+            (N_("Kind"), "text"),
+            (N_("Occasion"), "text"),
+            (N_("Status"), "text"),
+            (N_("Queued on"), "datetime"),
+            (N_("Sent on"), "datetime"),
+            (N_("Email"), "text"),
+            (N_("Subject"), "text"),
+            (N_("Text"), "text"),
+            (N_("Answer of the mail server"), "text"),
+        ],
+        [
+            [
+                r.id,
+                t(KIND_LABELS[r.kind]) if r.kind in KIND_LABELS else r.kind,
+                _occasion(t, r.occasion),
+                t(STATUS_LABELS[r.status]) if r.status in STATUS_LABELS else r.status,
+                _local(r.queued_at),
+                _local(r.sent_at),
+                r.address,
+                r.subject,
+                r.body,
+                r.server_answer,
+            ]
+            for r in reminders.mails_of(customer.id)
+        ],
+    )
+
+
+def _occasion(t: Translator, occasion: str) -> str:
+    """`birthday:2026` → "Geburtstag 2026", `expiring:2026-06-25` → "Punkte verfallen am
+    25.06.2026", `welcome` → "Willkommen"."""
+    kind, _, rest = occasion.partition(":")
+    try:
+        if kind == "birthday":
+            return t("Birthday {year}", year=rest)
+        if kind == "expiring":
+            return t("Points expiring on {date}", date=t.date(date.fromisoformat(rest)))
+    except ValueError:
+        return occasion
+    return t(KIND_LABELS[kind]) if kind in KIND_LABELS else occasion
+
+
+#: The sheets after "About this file", in order, each with a line for that first sheet. One
+#: more kind of data (the mails sent, SPEC §12) is one more function and one more line here.
+SHEETS: list[tuple[Callable[[Shop, Customer, Translator], Sheet], str]] = [
+    (_profile, N_("Your name and contact details, as stored.")),
+    (_consents, N_("Every consent given or withdrawn, with the wording agreed to.")),
+    (_purchases, N_("Every purchase, with the points redeemed and earned, and refunds.")),
+    (_ledger, N_("Every booking on the points account.")),
+    (_changes, N_("Every change to the details: when, which field, old and new value, by whom.")),
+    (_feedback, N_("What was said to the shop (praise, wishes, complaints) and the follow-ups.")),
+    (_mails_sent, N_("Every reminder mail sent or waiting to be sent to her, with its text.")),
+]
+
+
+def _about(shop: Shop, customer: Customer, t: Translator, sheets: list[tuple[Sheet, str]]) -> Sheet:
+    settings = shop.settings
+    rows: list[list] = [
+        [
+            t("What this file is"),
+            t(
+                "Everything this shop stores about one customer, for the customer (GDPR Art. 15 and 20)."
+            ),
+        ],
+        [t("Customer"), f"{customer.first_name} {customer.last_name} (#{customer.id})"],
+        [
+            t("Shop"),
+            ", ".join(part for part in (settings.name, _one_line(settings.address)) if part),
+        ],
+        [t("Made on"), _local(shop.now())],
+        [t("Times"), t("Dates and times are the shop's local time.")],
+        [None, None],
+        [t("Sheets"), None],
+    ]
+    rows += [[t(sheet.title), t(line)] for sheet, line in sheets]
+    return Sheet(N_("About this file"), [("", "text"), ("", "any")], rows, widths=[24, 90])
+
+
+def _one_line(text: str) -> str:
+    return ", ".join(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
+    """One .xlsx in the shop's language: a first sheet that says what the file is and when it
+    was made, then profile, consents, purchases, points ledger, change history, feedback."""
+    from openpyxl import Workbook
+
+    customer = customers.resolve(shop, ref)
+    t = Translator(shop.settings.language, shop.settings.currency)
+    built = [(build(shop, customer, t), line) for build, line in SHEETS]
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _write_sheet(workbook, _about(shop, customer, t, built), t, header=False)
+    for sheet, _ in built:
+        _write_sheet(workbook, sheet, t)
+    path = free_path(folder, f"customer-{customer.id}-data-{shop.today().isoformat()}", ".xlsx")
     workbook.save(path)
     return path
 
 
-FORM_TEXT = {
-    "de": {
-        "title": "Einwilligung zum Bonusprogramm",
-        "name": "Name",
-        "phone": "Telefon",
-        "email": "E-Mail",
-        "birthday": "Geburtstag",
-        "agree": "Ich stimme zu",
-        "place": "Ort, Datum",
-        "signature": "Unterschrift",
-        "version": "Textversion",
-        "customer": "Kundennummer",
-        "purposes": {
-            "data_processing": "Datenverarbeitung (erforderlich)",
-            "email": "Newsletter per E-Mail (freiwillig)",
-            "sms": "Angebote per SMS/Messenger (freiwillig)",
-        },
-    },
-    "en": {
-        "title": "Consent to the bonus programme",
-        "name": "Name",
-        "phone": "Phone",
-        "email": "Email",
-        "birthday": "Birthday",
-        "agree": "I agree",
-        "place": "Place, date",
-        "signature": "Signature",
-        "version": "Text version",
-        "customer": "Customer number",
-        "purposes": {
-            "data_processing": "Data processing (required)",
-            "email": "Newsletters by email (optional)",
-            "sms": "Offers by SMS/messenger (optional)",
-        },
-    },
+def _formats(t: Translator) -> dict[str, str]:
+    day = "DD.MM.YYYY" if t.language == "de" else "DD/MM/YYYY"
+    return {"date": day, "datetime": day + " HH:MM", "money": "#,##0.00"}
+
+
+def _write_sheet(workbook, sheet: Sheet, t: Translator, *, header: bool = True) -> None:
+    """Typed cells: text always a string cell exactly as stored (never a formula), dates and
+    times as dates, money as a number with two decimals; columns sized to their contents."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+
+    ws = workbook.create_sheet(_sheet_title(t(sheet.title)))
+    formats = _formats(t)
+    widths = [len(t(h)) if h else 0 for h, _ in sheet.columns]
+    first = 1
+    if header:
+        for index, (title, _) in enumerate(sheet.columns, start=1):
+            ws.cell(1, index, t(title)).font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        first = 2
+    for offset, values in enumerate(sheet.rows):
+        for index, (value, (_, kind)) in enumerate(zip(values, sheet.columns, strict=True), 1):
+            if value is None or value == "":
+                continue
+            cell = ws.cell(first + offset, index)
+            if isinstance(value, str):
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                cell.data_type = "s"  # a string cell, even for "=..."
+                shown = max((len(line) for line in value.splitlines()), default=0)
+                if "\n" in value:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+            else:
+                cell.value = value
+                if isinstance(value, datetime):
+                    cell.number_format = formats["datetime"]
+                    shown = 16
+                elif isinstance(value, date):
+                    cell.number_format = formats["date"]
+                    shown = 10
+                elif kind == "money":
+                    cell.number_format = formats["money"]
+                    shown = len(f"{value:,.2f}")
+                else:
+                    shown = len(str(value))
+            widths[index - 1] = max(widths[index - 1], shown)
+        if not header and offset == 0:
+            ws.cell(1, 1).font = Font(bold=True)
+    if not header:
+        for row in ws.iter_rows(min_col=1, max_col=1):
+            row[0].font = Font(bold=True)
+            row[0].alignment = Alignment(vertical="top")
+        for row in ws.iter_rows(min_col=2, max_col=2):
+            row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    for index, width in enumerate(sheet.widths or widths, start=1):
+        ws.column_dimensions[ws.cell(1, index).column_letter].width = min(max(width + 2, 8), 60)
+
+
+def _sheet_title(title: str) -> str:
+    """Excel's rules for a sheet name: at most 31 characters, none of []:*?/\\."""
+    return "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()[:31] or "Sheet"
+
+
+#: The headings of the consents on the form (the same words as the registration form's).
+FORM_PURPOSE_LABELS = {
+    "data_processing": "Data processing for the bonus programme (required)",
+    "email": "Newsletters by email (optional)",
+    "sms": "Offers by SMS or messenger (optional)",
 }
 
 
 def consent_form(shop: Shop, ref: str | int | None = None, folder: Path = EXPORTS) -> Path:
-    """A one-page form with the customer's data (or empty lines) and the consent texts, each
-    with a box for "Ich stimme zu" and room for a signature."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
+    """A one-page A4 PDF in the shop's language: the shop's name and address, the customer's
+    data (or lines to write on for a blank form), each consent with its purpose, whether it
+    is required, its whole text, version and a box for "Ich stimme zu", then place, date and
+    signature lines."""
+    from olga_loyalty.exports.consent_pdf import ConsentBlock, ConsentForm, write_consent_form
 
     customer = customers.resolve(shop, ref) if ref not in (None, "") else None
-    words = FORM_TEXT[shop.settings.language if shop.settings.language in FORM_TEXT else "en"]
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "consent"
-    sheet.column_dimensions["A"].width = 24
-    sheet.column_dimensions["B"].width = 62
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    line = Border(bottom=Side(style="thin"))
-    box = Border(*(Side(style="thin"),) * 4)
-    sheet["A1"] = shop.settings.name or "Olga Loyalty"
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = words["title"]
-    sheet["A2"].font = Font(bold=True, size=12)
-    row = 4
+    settings = shop.settings
+    t = Translator(settings.language, settings.currency)
+    c = customer
     details = [
-        (words["customer"], f"#{customer.id}" if customer else ""),
+        (t("Customer number"), f"#{c.id}" if c else ""),
         (
-            words["name"],
-            f"{customer.salutation} {customer.first_name} {customer.last_name}".strip()
-            if customer
-            else "",
+            t("Name"),
+            " ".join(p for p in (c.salutation, c.first_name, c.last_name) if p) if c else "",
         ),
-        (words["phone"], phone_for_display(customer.phone or "", shop.region) if customer else ""),
-        (words["email"], customer.email or "" if customer else ""),
-        (
-            words["birthday"],
-            customer.birthday.strftime("%d.%m.%Y") if customer and customer.birthday else "",
-        ),
+        (t("Phone"), phone_for_display(c.phone or "", shop.region) if c else ""),
+        (t("Email"), (c.email or "") if c else ""),
+        (t("Birthday"), t.date(c.birthday) if c and c.birthday else ""),
     ]
-    for label, value in details:
-        sheet.cell(row, 1, label).font = Font(bold=True)
-        cell = sheet.cell(row, 2, neutralise(value))
-        cell.border = line
-        row += 1
-    row += 1
     texts = shop.consent_texts()
-    for purpose in PURPOSES:
-        text = texts[purpose]
-        sheet.cell(row, 1, words["purposes"][purpose]).font = Font(bold=True)
-        cell = sheet.cell(row, 2, f"{text.text}\n({words['version']} {text.version})")
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.row_dimensions[row].height = 15 * (len(text.text) // 60 + 2)
-        row += 1
-        sheet.cell(row, 1, "☐").border = box
-        sheet.cell(row, 2, words["agree"])
-        row += 2
-    sheet.cell(row + 1, 1, words["place"]).border = line
-    sheet.cell(row + 1, 2, words["signature"]).border = line
-    sheet.row_dimensions[row + 1].height = 36
+    blocks = [
+        ConsentBlock(
+            t(FORM_PURPOSE_LABELS[purpose]),
+            texts[purpose].text,
+            t("Text version {version}", version=texts[purpose].version),
+            t("I agree"),
+        )
+        for purpose in PURPOSES
+    ]
+    form = ConsentForm(
+        language=t.language,
+        shop_name=settings.name or "Olga Loyalty",
+        shop_address=settings.address,
+        title=t("Consent to the bonus programme"),
+        details=details,
+        consents=blocks,
+        place_date=t("Place, date"),
+        signature=t("Signature"),
+        made=shop.now(),
+    )
     stem = f"consent-form-{customer.id}" if customer else "consent-form-blank"
-    path = free_path(folder, f"{stem}-{shop.today().isoformat()}", ".xlsx")
-    workbook.save(path)
+    path = free_path(folder, f"{stem}-{shop.today().isoformat()}", ".pdf")
+    write_consent_form(path, form)
     return path

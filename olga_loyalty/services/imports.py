@@ -105,6 +105,7 @@ HEADER_WORDS = {
 }
 TRUE_WORDS = {"ja", "j", "yes", "y", "x", "1", "true", "wahr", "✓", "✔", "ok"}
 IMPORT_REASON = "opening balance from import"
+SEPARATOR_NAMES = {";": "semicolons", ",": "commas", "\t": "tabs"}
 
 
 def _key(header: str) -> str:
@@ -221,9 +222,21 @@ class ImportReport:
     refused: list[tuple[int, LoyaltyError]] = field(default_factory=list)
     notes: list[tuple[int, LoyaltyError]] = field(default_factory=list)
     imported: int = 0
+    encoding: str | None = None  # of a CSV file: UTF-16, UTF-8, UTF-8 with BOM, Windows-1252
+    separator: str | None = None  # of a CSV file: ";", "," or a tab
 
     def mapping_text(self) -> dict[str, str]:
         return {self.headers[i]: f for i, f in sorted(self.mapping.items())}
+
+    def file_text(self, t) -> str:
+        """How the file was read, in words: which encoding and separator were found."""
+        if self.encoding is None:
+            return t("File: an Excel workbook (its first sheet).")
+        return t(
+            "File: {encoding} text, columns separated by {separator}.",
+            encoding=self.encoding,
+            separator=t(SEPARATOR_NAMES.get(self.separator or "", "commas")),
+        )
 
 
 def check_file(
@@ -250,6 +263,8 @@ def check_file(
             headers=", ".join(h for h in headers if h)[:200] or "-",
         )
     report = ImportReport(path.name, headers, mapping)
+    report.encoding = getattr(table, "encoding", None)
+    report.separator = getattr(table, "separator", None)
     region, today = shop.region, shop.today()
     seen_phone: dict[str, int] = {}
     seen_email: dict[str, int] = {}
@@ -478,6 +493,26 @@ class UnsubscribeReport:
     matched: int = 0
     unmatched: int = 0
     withdrawn: int = 0
+
+    def summary(self, t) -> str:
+        """The result in one line, for the import screen and the command line."""
+        return (
+            t(
+                "{contacts} read: {matched} matched, {unmatched} unknown; {withdrawn} withdrawn.",
+                contacts=t.ngettext(
+                    "{count} contact", "{count} contacts", self.contacts, count=self.contacts
+                ),
+                matched=self.matched,
+                unmatched=self.unmatched,
+                withdrawn=t.ngettext(
+                    "{count} consent", "{count} consents", self.withdrawn, count=self.withdrawn
+                ),
+            )
+            + " "
+            + t.ngettext(
+                "It is on the suppression list.", "All are on the suppression list.", self.contacts
+            )
+        )
 
 
 @write_action

@@ -19,7 +19,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
 from urllib.parse import quote
 
-from olga_loyalty.domain.errors import InvalidInput, Refused
+from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
 from olga_loyalty.domain.reminders import (
     TEST_TEXTS,
     UNSUBSCRIBE_WORD,
@@ -40,7 +40,7 @@ class MailError(Refused):
     """The mail server could not be used; `kind` says why (connection, timeout, tls, auth,
     sender, recipient, setup). The message says it in words."""
 
-    def __init__(self, template: str, *, kind: str, **params: object) -> None:
+    def __init__(self, template: str | Plural, *, kind: str, **params: object) -> None:
         super().__init__(template, **params)
         self.kind = kind
 
@@ -241,8 +241,13 @@ def _connection_error(exc: BaseException, settings: MailSettings) -> MailError:
     if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
         # smtplib reports a read that timed out as "Connection unexpectedly closed"
         return MailError(
-            "The mail server {host} did not answer within {seconds} seconds on port {port}. "
-            "Check the port and the security setting (port 465: ssl, port 587: starttls).",
+            Plural(
+                "The mail server {host} did not answer within {seconds} second on port {port}. "
+                "Check the port and the security setting (port 465: ssl, port 587: starttls).",
+                "The mail server {host} did not answer within {seconds} seconds on port {port}. "
+                "Check the port and the security setting (port 465: ssl, port 587: starttls).",
+                int(TIMEOUT),
+            ),
             kind="timeout",
             host=host,
             port=port,

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,11 +26,23 @@ from olga_loyalty.storage.db import fetch_rows
 from olga_loyalty.storage.models import Consent, Customer, Lot, Purchase
 
 CHANNELS = ("email", "sms")
-PRESETS = ("generic", "brevo", "mailchimp")
-FORMATS = ("xlsx", "csv")
+PRESETS = ("generic", "brevo", "mailchimp", "cleverreach", "rapidmail")
+#: xlsx; csv is the upload file (UTF-8, `,`); csv-excel is for reading in Excel (BOM, `;`).
+FORMATS = ("xlsx", "csv", "csv-excel")
+#: What each tool takes best (EXPORT_COLUMNS.md): Mailchimp imports CSV only, CleverReach
+#: and rapidmail recommend CSV.
+DEFAULT_FORMAT = {
+    "generic": "xlsx",
+    "brevo": "xlsx",
+    "mailchimp": "csv",
+    "cleverreach": "csv",
+    "rapidmail": "csv",
+}
+CSV_ONLY = ("mailchimp",)
+EMAIL_ONLY = ("rapidmail",)
 EXPORTS = Path("exports")
 
-# generic header, brevo, mailchimp, kind, width
+# generic header, brevo, mailchimp, kind, width; the rows hold the values in this order
 COLUMNS = [
     ("email", "EMAIL", "Email Address", "text", 30),
     ("first_name", "FIRSTNAME", "First Name", "text", 16),
@@ -51,15 +64,93 @@ COLUMNS = [
 ]
 
 
-def columns_for(preset: str) -> list[Column]:
-    index = PRESETS.index(preset)
-    cols = []
-    for generic, brevo, mailchimp, kind, width in COLUMNS:
-        header = (generic, brevo, mailchimp)[index]
-        if preset == "mailchimp" and generic == "birthday":
-            kind = "text"  # Mailchimp takes birthdays as MM/DD text
-        cols.append(Column(header, kind, width))
-    return cols
+GENERIC = [c[0] for c in COLUMNS]
+#: CleverReach: its own names for the first five, the rest under the generic names (fields
+#: the shop creates once in its list).
+CLEVERREACH = {
+    "email": "email",
+    "first_name": "firstname",
+    "last_name": "lastname",
+    "salutation": "salutation",
+    "birthday": "birthday",
+}
+#: rapidmail: fixed field names and ten unnamed extra fields; which extra holds what is
+#: documented in docs/exports.md.
+RAPIDMAIL = [
+    ("email", "email"),
+    ("firstname", "first_name"),
+    ("lastname", "last_name"),
+    ("gender", "salutation"),
+    ("birthdate", "birthday"),
+    ("extra1", "tier"),
+    ("extra2", "points"),
+    ("extra3", "points_value"),
+    ("extra4", "points_expiring"),
+    ("extra5", "points_expire_on"),
+    ("extra6", "customer_id"),
+]
+GENDER = {"Frau": "female", "Herr": "male"}
+
+
+def _mailchimp_birthday(value):
+    return value.strftime("%m/%d") if value else None  # Mailchimp takes MM/DD text
+
+
+def _gender(value):
+    return GENDER.get(value or "")
+
+
+@dataclass(frozen=True)
+class PresetColumn:
+    column: Column
+    source: int  # index into a row of rows()
+    convert: Callable | None = None
+
+
+def preset_columns(preset: str) -> list[PresetColumn]:
+    """The columns a preset writes, in order: header, type, and where the value comes from."""
+    spec = {c[0]: c for c in COLUMNS}
+    if preset in ("generic", "brevo", "mailchimp"):
+        picks = [(c[PRESETS.index(preset)], c[0]) for c in COLUMNS]
+    elif preset == "cleverreach":
+        rest = [name for name in GENERIC if name not in CLEVERREACH]
+        picks = [(header, name) for name, header in CLEVERREACH.items()]
+        picks += [(name, name) for name in rest]
+    elif preset == "rapidmail":
+        picks = RAPIDMAIL
+    else:
+        raise ValueError(preset)
+    out = []
+    for header, name in picks:
+        _, _, _, kind, width = spec[name]
+        convert = None
+        if preset == "mailchimp" and name == "birthday":
+            kind, convert = "text", _mailchimp_birthday
+        elif preset == "rapidmail" and name == "salutation":
+            convert = _gender
+        out.append(PresetColumn(Column(header, kind, width), GENERIC.index(name), convert))
+    return out
+
+
+def check_choice(channel: str, preset: str, file_format: str | None) -> str:
+    """The format to write (the preset's own when none is asked for), or why not."""
+    if preset not in PRESETS:
+        raise InvalidInput(
+            "The mailing tool must be one of {choices}.", field="preset", choices=", ".join(PRESETS)
+        )
+    file_format = file_format or DEFAULT_FORMAT[preset]
+    if file_format not in FORMATS:
+        raise InvalidInput(
+            "The format must be one of {choices}.", field="format", choices=", ".join(FORMATS)
+        )
+    if preset in CSV_ONLY and file_format == "xlsx":
+        raise InvalidInput("Mailchimp imports CSV files only: use --format csv.", field="format")
+    if preset in EMAIL_ONLY and channel == "sms":
+        raise InvalidInput(
+            "rapidmail sends email only: export SMS contacts with another mailing tool.",
+            field="preset",
+        )
+    return file_format
 
 
 def digest(kind: str, value: str) -> str:
@@ -294,20 +385,18 @@ def _segment_ids(segment, ids, people, points, spent, shop) -> list[int]:
     raise ValueError(kind)
 
 
-def rows(selection: Selection, preset: str, shop: Shop) -> Iterator[list]:
+def rows(selection: Selection, shop: Shop) -> Iterator[list]:
+    """One list per recipient, the values in the order of COLUMNS (the generic columns)."""
     tags_segment = "" if selection.segment.kind == "all" else selection.segment.label
     for r in selection.recipients:
         c = r.customer
-        birthday = c.birthday
-        if preset == "mailchimp" and birthday:
-            birthday = birthday.strftime("%m/%d")
         yield [
             c.email if selection.channel == "email" else None,
             c.first_name,
             c.last_name,
             c.salutation or None,
             c.phone if selection.channel == "sms" or _has_sms(c.id, selection) else None,
-            birthday,
+            c.birthday,
             c.language,
             r.tier,
             r.points,
@@ -336,6 +425,16 @@ def _has_sms(customer_id: int, selection: Selection) -> bool:
     return customer_id in sms
 
 
+def _dialled(e164: str | None, region: str) -> str | None:
+    """A phone as dialled from the shop's country (`01511 1111111`, `00 43 664 1234567`):
+    text that Excel and LibreOffice keep as it is."""
+    if not e164:
+        return None
+    import phonenumbers
+
+    return phonenumbers.format_out_of_country_calling_number(phonenumbers.parse(e164), region)
+
+
 @dataclass(frozen=True)
 class ExportResult:
     path: Path
@@ -349,18 +448,17 @@ def export(
     segment: str = "all",
     *,
     preset: str = "generic",
-    file_format: str = "xlsx",
+    file_format: str | None = None,
     out: Path | None = None,
     folder: Path = EXPORTS,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
-    if preset not in PRESETS:
-        raise InvalidInput("The preset must be generic, brevo or mailchimp.", field="preset")
-    if file_format not in FORMATS:
-        raise InvalidInput("The format must be xlsx or csv.", field="format")
+    """Write the file; `file_format` None is the preset's own (xlsx, or CSV for the tools that
+    want CSV)."""
+    file_format = check_choice(channel, preset, file_format)
     parsed = parse_segment(segment, shop)
     selection = select(shop, channel, parsed)
-    suffix = f".{file_format}"
+    suffix = ".xlsx" if file_format == "xlsx" else ".csv"
     if out is not None:
         if out.exists():
             raise InvalidInput(
@@ -374,14 +472,23 @@ def export(
             )
         path = out
     else:
-        stem = f"newsletter-{channel}-{parsed.label}-{shop.today().isoformat()}"
+        tool = preset + ("-excel" if file_format == "csv-excel" else "")
+        stem = f"newsletter-{channel}-{parsed.label}-{tool}-{shop.today().isoformat()}"
         path = free_path(folder, stem, suffix)
-    writer_class = XlsxWriter if file_format == "xlsx" else CsvWriter
-    writer = writer_class(path, columns_for(preset), title=f"newsletter {channel}")
+    columns = preset_columns(preset)
+    if file_format == "xlsx":
+        writer = XlsxWriter(path, [c.column for c in columns], title=f"newsletter {channel}")
+    else:
+        writer = CsvWriter(path, [c.column for c in columns], excel=file_format == "csv-excel")
+    picks = [(c.source, c.convert) for c in columns]
+    if file_format == "csv-excel":  # Excel would read +4915... as a number: as dialled here
+        phone = GENERIC.index("phone")
+        picks = [(i, partial(_dialled, region=shop.region) if i == phone else f) for i, f in picks]
+    as_is = picks == [(i, None) for i in range(len(GENERIC))]  # generic, brevo: no reordering
     written = 0
     total = selection.count
-    for values in rows(selection, preset, shop):
-        writer.write(values)
+    for row in rows(selection, shop):
+        writer.write(row if as_is else [f(row[i]) if f else row[i] for i, f in picks])
         written += 1
         if progress and written % 1000 == 0:
             progress(written, total)

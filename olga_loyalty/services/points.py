@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from peewee import fn
 
-from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
+from olga_loyalty.domain.errors import InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.domain.money import from_cents, parse_amount
 from olga_loyalty.domain.points import (
     PurchaseFacts,
@@ -315,7 +315,11 @@ def clean_reason(reason: str | None) -> str:
         raise InvalidInput("An adjustment needs a reason.", field="reason")
     if len(text) > REASON_MAX:
         raise InvalidInput(
-            "The reason is too long (at most {maximum} characters).",
+            Plural(
+                "The reason is too long (at most {maximum} character).",
+                "The reason is too long (at most {maximum} characters).",
+                REASON_MAX,
+            ),
             field="reason",
             maximum=REASON_MAX,
         )
@@ -374,7 +378,11 @@ def adjust(
         available = ledger.balance(customer.id, today)
         if -points > available:
             raise Refused(
-                "Cannot take {points} points: the balance is {balance}.",
+                Plural(
+                    "Cannot take {points} point: the balance is {balance}.",
+                    "Cannot take {points} points: the balance is {balance}.",
+                    -points,
+                ),
                 field="points",
                 points=-points,
                 balance=available,

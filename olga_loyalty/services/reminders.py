@@ -833,41 +833,10 @@ def forget_customer(customer_id: int) -> None:
     ).execute()
 
 
-MAILS_SENT_HEADERS = [
-    "mail_id",
-    "kind",
-    "occasion",
-    "status",
-    "queued_at",
-    "sent_at",
-    "address",
-    "subject",
-    "body",
-    "server_answer",
-]
-
-
-def mails_sent_sheet(customer_id: int) -> tuple[str, list[str], list[list]]:
-    """The access export's sheet (Art. 15): every reminder mail of hers, with its text."""
-
-    def naive(moment):
-        return moment.replace(tzinfo=None) if moment is not None else None
-
-    rows = [
-        [
-            r.id,
-            r.kind,
-            r.occasion,
-            r.status,
-            naive(r.queued_at),
-            naive(r.sent_at),
-            r.address,
-            r.subject,
-            r.body,
-            r.server_answer,
-        ]
-        for r in OutboxMail.select()
+def mails_of(customer_id: int) -> list[OutboxMail]:
+    """Every reminder mail of hers, oldest first (the access export's sheet, Art. 15)."""
+    return list(
+        OutboxMail.select()
         .where(OutboxMail.customer == customer_id)
         .order_by(OutboxMail.queued_at, OutboxMail.id)
-    ]
-    return "mails sent", MAILS_SENT_HEADERS, rows
+    )

@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from olga_loyalty.domain.errors import InvalidInput, Refused
+from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
 from olga_loyalty.services.shop import Shop, read_setting, write_setting
 from olga_loyalty.storage import backup as backups
 from olga_loyalty.storage import migrations
@@ -93,7 +93,12 @@ def check_pin(
                 audit(shop, "pin-locked", action, staff)
                 raise Refused("Wrong PIN. Protected actions are locked for a minute.", field="pin")
             write_setting("pin_failures", {"count": count, "locked_until": None})
-            raise Refused("Wrong PIN ({left} tries left).", field="pin", left=PIN_TRIES - count)
+            left = PIN_TRIES - count
+            raise Refused(
+                Plural("Wrong PIN ({left} try left).", "Wrong PIN ({left} tries left).", left),
+                field="pin",
+                left=left,
+            )
         if failures.get("count"):
             write_setting("pin_failures", {"count": 0, "locked_until": None})
 

@@ -24,6 +24,7 @@ CONSENT_METHODS = ("paper_signed", "verbal", "digital")
 @dataclass(frozen=True)
 class ShopSettings:
     name: str = ""
+    address: str = ""  # one line, for the printed consent form: "Hauptstraße 1, 12345 Berlin"
     region: str = "DE"
     currency: str = "EUR"
     language: str = "de"
@@ -40,6 +41,15 @@ def validate_shop_settings(settings: ShopSettings) -> ShopSettings:
     name = " ".join(settings.name.split())
     if len(name) > 80:
         raise InvalidInput("The shop name is too long (at most 80 characters).", field="name")
+    address = ", ".join(
+        " ".join(line.split()) for line in settings.address.splitlines() if line.strip()
+    )
+    if len(address) > 120:
+        raise InvalidInput("The address is too long (at most 120 characters).", field="address")
+    if not address.isprintable():
+        raise InvalidInput(
+            "The address contains characters that cannot be printed.", field="address"
+        )
     region = settings.region.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidInput(
@@ -56,7 +66,7 @@ def validate_shop_settings(settings: ShopSettings) -> ShopSettings:
         )
     if settings.language not in ("de", "en"):
         raise InvalidInput("The language must be de or en.", field="language")
-    return replace(settings, name=name, region=region, currency=currency)
+    return replace(settings, name=name, address=address, region=region, currency=currency)
 
 
 class Shop:

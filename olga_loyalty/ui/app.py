@@ -124,9 +124,14 @@ class LoyaltyApp(DbMixin, App):
         if result.expired_points or result.birthday_bonuses:
             self.notify(
                 self.t(
-                    "Daily run: {points} points expired; {bonuses} birthday bonuses given.",
-                    points=result.expired_points,
-                    bonuses=result.birthday_bonuses,
+                    "Daily run: {points} expired; {bonuses} given.",
+                    points=self.t.points(result.expired_points),
+                    bonuses=self.t.ngettext(
+                        "{count} birthday bonus",
+                        "{count} birthday bonuses",
+                        result.birthday_bonuses,
+                        count=result.birthday_bonuses,
+                    ),
                 )
             )
         self.reminders_after_daily()

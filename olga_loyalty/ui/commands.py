@@ -34,5 +34,7 @@ class CustomerCommands(Provider):
                 1.0,
                 f"{name} · {phone}",
                 partial(app.open_card, hit.id),
-                help=t("Open the card: {points} points, {tier}", points=hit.balance, tier=hit.tier),
+                help=t(
+                    "Open the card: {points}, {tier}", points=t.points(hit.balance), tier=hit.tier
+                ),
             )

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.exports.readers import read_table
+from olga_loyalty.i18n import Translator
 from olga_loyalty.services import imports, ledger
 from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Lot
 from tests.conftest import dump_database, register
@@ -47,16 +55,16 @@ def write_xlsx(path, header=HEADER, rows=ROWS):
     return path
 
 
-def write_csv(path, header=HEADER, rows=ROWS, encoding="cp1252"):
-    lines = [";".join(header)]
+def write_csv(path, header=HEADER, rows=ROWS, encoding="cp1252", separator=";"):
+    """As Excel saves it: CRLF, a field quoted only where it holds the separator."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
+    writer.writerow(header)
     for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, date):
-                value = value.strftime("%d.%m.%Y")
-            cells.append("" if value is None else str(value))
-        lines.append(";".join(cells))
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+        writer.writerow(
+            [value.strftime("%d.%m.%Y") if isinstance(value, date) else value for value in row]
+        )
+    path.write_bytes(out.getvalue().encode(encoding))
     return path
 
 
@@ -64,16 +72,45 @@ def dump(db_path):
     return dump_database(db_path)
 
 
-@pytest.mark.parametrize("kind", ["xlsx", "csv-cp1252", "csv-utf8-bom"])
+FOUND = {
+    "xlsx": (None, None, "File: an Excel workbook (its first sheet)."),
+    "csv-cp1252": (
+        "Windows-1252",
+        ";",
+        "File: Windows-1252 text, columns separated by semicolons.",
+    ),
+    "csv-utf8-bom": (
+        "UTF-8 with BOM",
+        ";",
+        "File: UTF-8 with BOM text, columns separated by semicolons.",
+    ),
+    "csv-utf8-comma": ("UTF-8", ",", "File: UTF-8 text, columns separated by commas."),
+    # Excel's "Unicode text" (Save as → Unicode text): .txt, UTF-16 little-endian with a byte
+    # order mark, tab-separated
+    "unicode-text": ("UTF-16", "\t", "File: UTF-16 text, columns separated by tabs."),
+    "utf16-big-endian": ("UTF-16", "\t", "File: UTF-16 text, columns separated by tabs."),
+}
+
+
+@pytest.mark.parametrize("kind", list(FOUND))
 def test_messy_file_exact_report_and_rows(shop, tmp_path, db_path, kind):
     register(shop, "Jana", "Jung", phone="0151 5555 5555")
     if kind == "xlsx":
         path = write_xlsx(tmp_path / "kunden.xlsx")
+    elif kind == "unicode-text":
+        path = write_csv(tmp_path / "kunden.txt", encoding="utf-16", separator="\t")
+        assert path.read_bytes()[:2] == b"\xff\xfe"  # what Excel writes
+    elif kind == "utf16-big-endian":
+        path = tmp_path / "kunden.txt"
+        text = write_csv(path, encoding="utf-8", separator="\t").read_text("utf-8")
+        path.write_bytes(b"\xfe\xff" + text.encode("utf-16-be"))
     else:
-        encoding = "cp1252" if kind == "csv-cp1252" else "utf-8-sig"
-        path = write_csv(tmp_path / "kunden.csv", encoding=encoding)
+        encoding = {"csv-cp1252": "cp1252", "csv-utf8-bom": "utf-8-sig"}.get(kind, "utf-8")
+        separator = "," if kind == "csv-utf8-comma" else ";"
+        path = write_csv(tmp_path / "kunden.csv", encoding=encoding, separator=separator)
     before = dump(db_path)
     report = imports.check_file(shop, path)
+    assert (report.encoding, report.separator, report.file_text(Translator("en"))) == FOUND[kind]
     assert report.mapping_text() == {
         "Name": "name",
         "Telefon": "phone",
@@ -198,3 +235,48 @@ def test_unsubscribes_withdraw_and_suppress(shop, tmp_path):
     assert [str(note) for _, note in checked.notes] == [
         "The email is on the suppression list: imported without email consent."
     ]
+
+
+_HEADER = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyzäöüß", min_size=1)
+_CELL = (
+    st.text(alphabet=st.sampled_from(list("abcXYZ019 äöüÄÖÜßéèçñ€;,\"'-+=@.#Şř")), min_size=1)
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    columns=st.integers(min_value=2, max_value=5),
+    data=st.data(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-be-bom", "cp1252"]),
+    separator=st.sampled_from([";", ",", "\t"]),
+)
+def test_any_table_reads_back_in_any_encoding_and_separator(columns, data, encoding, separator):
+    header = data.draw(st.lists(_HEADER, min_size=columns, max_size=columns))
+    body = data.draw(
+        st.lists(st.lists(_CELL, min_size=columns, max_size=columns), min_size=1, max_size=5)
+    )
+    if encoding == "cp1252":  # Windows-1252 has no Ş or ř
+        body = [[cell.replace("Ş", "S").replace("ř", "r") for cell in row] for row in body]
+    out = io.StringIO()
+    csv.writer(out, delimiter=separator, lineterminator="\r\n").writerows([header, *body])
+    if encoding == "utf-16-be-bom":
+        raw = b"\xfe\xff" + out.getvalue().encode("utf-16-be")
+    else:
+        raw = out.getvalue().encode(encoding)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "liste.txt"
+        path.write_bytes(raw)
+        table = read_table(path)
+    assert table == [header, *body]
+    assert table.separator == separator
+    expected = {
+        "utf-8-sig": "UTF-8 with BOM",
+        "utf-16": "UTF-16",
+        "utf-16-be-bom": "UTF-16",
+        "utf-8": "UTF-8",
+    }.get(encoding)
+    if expected is None:  # cp1252: what is also valid UTF-8 (plain ASCII) is read as UTF-8
+        expected = "UTF-8" if raw.isascii() else "Windows-1252"
+    assert table.encoding == expected

@@ -334,21 +334,32 @@ def test_erasure_blanks_her_mails_and_the_access_export_lists_them(shop, smtp, t
     points.daily(shop)
     reminders.queue_due(shop)  # the birthday mail waits
     path = gdpr.access_export(shop, anna.id, folder=tmp_path)
-    sheet = load_workbook(path)["mails sent"]
+    sheet = load_workbook(path)["Gesendete E-Mails"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == tuple(reminders.MAILS_SENT_HEADERS)
+    assert rows[0] == (
+        "Mail Nr.",
+        "Art",
+        "Anlass",
+        "Status",
+        "Vorgemerkt am",
+        "Gesendet am",
+        "E-Mail",
+        "Betreff",
+        "Text",
+        "Antwort des Mailservers",
+    )
     assert [(r[1], r[2], r[3], r[6], r[7]) for r in rows[1:]] == [
         (
-            "welcome",
-            "welcome",
-            "sent",
+            "Willkommen",
+            "Willkommen",
+            "gesendet",
             "anna@example.de",
             "Willkommen im Bonusprogramm von Boutique Olga",
         ),
         (
-            "birthday",
-            "birthday:2026",
-            "pending",
+            "Geburtstag",
+            "Geburtstag 2026",
+            "wartet",
             "anna@example.de",
             "Alles Gute zum Geburtstag, Anna!",
         ),
@@ -446,7 +457,7 @@ def test_a_wrong_security_setting_is_named(shop, tmp_path, monkeypatch):
             reminders.send_test(shop, "olga@example.de")
         assert error.value.kind == "timeout"
         assert str(error.value) == (
-            f"The mail server 127.0.0.1 did not answer within 1 seconds on port {secure.port}. "
+            f"The mail server 127.0.0.1 did not answer within 1 second on port {secure.port}. "
             "Check the port and the security setting (port 465: ssl, port 587: starttls)."
         )
     settings_service.set_value(shop, "mail.host", "nowhere.invalid")

@@ -67,12 +67,15 @@ def test_domain_storage_and_services_never_import_the_ui():
         "olga_loyalty.services.demo",
         "olga_loyalty.services.reminders",
         "olga_loyalty.services.mail",
+        "olga_loyalty.services.gdpr",
+        "olga_loyalty.services.newsletter",
+        "olga_loyalty.exports.consent_pdf",
         "olga_loyalty.cli",
     ]
     code = (
         "import sys\n"
         + "".join(f"import {m}\n" for m in modules)
-        + "bad = [m for m in ('textual', 'openpyxl') if m in sys.modules]\n"
+        + "bad = [m for m in ('textual', 'openpyxl', 'fpdf') if m in sys.modules]\n"
         + "assert not bad, bad\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -335,6 +335,28 @@ async def test_settings_change_the_programme_and_the_language(app_factory, ui_sh
     assert ui_shop.settings.language == "de"
 
 
+async def test_the_shop_address_for_the_consent_form_is_set_in_the_settings(app_factory, ui_shop):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#address", Input).focus()
+        await type_text(pilot, "x" * 121)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(screen.query_one("#address-error", Label)) == (
+            "The address is too long (at most 120 characters)."
+        )
+        assert ui_shop.settings.address == ""
+        screen.query_one("#address", Input).value = ""
+        await type_text(pilot, "Hauptstraße 1,   12345 Berlin")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert ui_shop.settings.address == "Hauptstraße 1, 12345 Berlin"
+
+
 async def test_first_start_asks_for_the_shop_then_shows_search(tmp_path):
     from olga_loyalty.storage.db import close_database
     from olga_loyalty.ui.app import LoyaltyApp
@@ -408,7 +430,7 @@ async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypat
         await pilot.pause(0.6)
         await settle(pilot)
         assert text_of(app.screen.query_one("#count", Static)) == (
-            "1 customers will be written. Left out: no consent: 2."
+            "1 customer will be written. Left out: no consent: 2."
         )
         app.screen.query_one("#preset").value = "brevo"
         await pilot.pause(0.6)
@@ -417,16 +439,49 @@ async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypat
         await settle(pilot)
         result = text_of(app.screen.query_one("#result", Static))
         assert result == (
-            "Wrote 1 customers to exports/newsletter-email-all-2026-11-23.xlsx. "
+            "Wrote 1 customer to exports/newsletter-email-all-brevo-2026-11-23.xlsx. "
             "Left out: no consent: 2."
+        )
+        # Mailchimp, chosen with the keys: the format becomes CSV and .xlsx is not offered
+        preset, file_format = app.screen.query_one("#preset"), app.screen.query_one("#format")
+        preset.focus()
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert (preset.value, file_format.value) == ("mailchimp", "csv")
+        assert [key for _, key in file_format._options] == ["csv", "csv-excel"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(app.screen.query_one("#result", Static)).startswith(
+            "Wrote 1 customer to exports/newsletter-email-all-mailchimp-2026-11-23.csv."
+        )
+        # back to Brevo: Excel again; rapidmail for SMS is refused next to the tool
+        preset.value = "brevo"
+        await settle(pilot)
+        assert file_format.value == "xlsx"
+        assert [key for _, key in file_format._options] == ["xlsx", "csv", "csv-excel"]
+        preset.value = "rapidmail"
+        app.screen.query_one("#channel").value = "sms"
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert file_format.value == "csv"
+        assert text_of(app.screen.query_one("#preset-error", Label)) == (
+            "rapidmail sends email only: export SMS contacts with another mailing tool."
         )
     rows = list(
         openpyxl.load_workbook(
-            tmp_path / "exports" / "newsletter-email-all-2026-11-23.xlsx"
+            tmp_path / "exports" / "newsletter-email-all-brevo-2026-11-23.xlsx"
         ).active.iter_rows(values_only=True)
     )
     assert rows[0][:3] == ("EMAIL", "FIRSTNAME", "LASTNAME")
     assert rows[1][:5] == ("anna@example.com", "Anna", "Müller", "Frau", None)
+    mailchimp = tmp_path / "exports" / "newsletter-email-all-mailchimp-2026-11-23.csv"
+    assert (
+        mailchimp.read_text("utf-8")
+        .splitlines()[1]
+        .startswith("anna@example.com,Anna,Müller,Frau,,")
+    )
+    assert len(list((tmp_path / "exports").iterdir())) == 2
 
 
 async def test_import_screen_checks_then_imports(app_factory, tmp_path):
@@ -453,9 +508,12 @@ async def test_import_screen_checks_then_imports(app_factory, tmp_path):
         assert text_of(app.screen.query_one("#summary", Static)) == "Check the file first (F5)."
         await pilot.press("f5")
         await settle(pilot)
-        assert "1 of 2 rows can be imported, 1 refused." in text_of(
-            app.screen.query_one("#summary", Static)
-        )
+        assert text_of(app.screen.query_one("#summary", Static)).splitlines() == [
+            "File: Windows-1252 text, columns separated by semicolons.",
+            "Columns: Vorname → first_name, Nachname → last_name, Handy → phone, Punkte → points",
+            "1 of 2 rows can be imported, 1 refused. ctrl+s imports the good rows.",
+        ]
+
         table = app.screen.query_one(DataTable)
         assert [str(c) for c in table.get_row_at(0)] == ["3", "Please enter the last name."]
         assert Customer.select().count() == 3
@@ -500,7 +558,31 @@ async def test_blank_consent_form_from_the_palette(app_factory, tmp_path, monkey
         await pilot.pause(0.5)
         await pilot.press("enter")
         await settle(pilot)
-    assert (tmp_path / "exports" / "consent-form-blank-2026-11-23.xlsx").exists()
+    assert (tmp_path / "exports" / "consent-form-blank-2026-11-23.pdf").exists()
+
+
+async def test_consent_form_and_data_export_from_the_card(app_factory, tmp_path, monkeypatch):
+    import openpyxl
+    from pypdf import PdfReader
+
+    monkeypatch.chdir(tmp_path)
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(1)
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        shown = [str(n.message) for n in app._notifications]
+    form = tmp_path / "exports" / "consent-form-1-2026-11-23.pdf"
+    data = tmp_path / "exports" / "customer-1-data-2026-11-23.xlsx"
+    assert shown[-2:] == [f"Written: exports/{form.name}", f"Written: exports/{data.name}"]
+    reader = PdfReader(form)
+    assert len(reader.pages) == 1
+    assert "Frau Anna Müller" in reader.pages[0].extract_text()
+    assert openpyxl.load_workbook(data).sheetnames[:2] == ["About this file", "Profile"]
 
 
 async def test_pin_guards_settings_and_adjustments_and_everything_is_audited(app_factory, ui_shop):

@@ -202,6 +202,13 @@ async def export_screen(pilot):
     await settle(pilot)
 
 
+async def export_mailchimp(pilot):
+    await export_screen(pilot)
+    pilot.app.screen.query_one("#preset").value = "mailchimp"
+    await pilot.pause(0.6)
+    await settle(pilot)
+
+
 async def import_screen(pilot):
     import tempfile
     from pathlib import Path
@@ -309,6 +316,7 @@ SCENARIOS = [
     settings_tab("tab-audit"),
     help_screen,
     export_screen,
+    export_mailchimp,
     import_screen,
     pin_dialog,
     reports_tab("tab-overview"),

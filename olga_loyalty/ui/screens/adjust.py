@@ -59,9 +59,9 @@ class AdjustScreen(BaseModal):
             delta = 0
         self.query_one("#preview", Static).update(
             t(
-                "Balance {before} → {after} points",
+                "Balance {before} → {after}",
                 before=t.number(self.card.balance),
-                after=t.number(self.card.balance + delta),
+                after=t.points(self.card.balance + delta),
             )
         )
 
@@ -112,8 +112,8 @@ class AdjustScreen(BaseModal):
         )
         self.app.notify(
             self.t(
-                "Adjusted by {points} points; balance {balance}.",
-                points=f"{result.points:+d}",
+                "Adjusted by {points}; balance {balance}.",
+                points=self.t.points(result.points, signed=True),
                 balance=self.t.number(result.balance),
             )
         )

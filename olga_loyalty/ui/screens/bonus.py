@@ -66,11 +66,10 @@ class BonusScreen(BaseModal):
         t = self.t
         self.query_one("#preview", Static).update(
             t(
-                "{customers} customers × {points} points = {total} points ({value}), "
-                "valid until {day}.",
-                customers=t.number(result.customers),
-                points=t.number(result.points),
-                total=t.number(result.total_points),
+                "{customers} × {points} = {total} ({value}), valid until {day}.",
+                customers=t.customers(result.customers),
+                points=t.points(result.points),
+                total=t.points(result.total_points),
                 value=t.money(result.total_value),
                 day=t.date(result.expires_on),
             )
@@ -117,9 +116,9 @@ class BonusScreen(BaseModal):
         t = self.t
         self.app.notify(
             t(
-                "Bonus given: {customers} customers × {points} points.",
-                customers=t.number(result.customers),
-                points=t.number(result.points),
+                "Bonus given: {customers} × {points}.",
+                customers=t.customers(result.customers),
+                points=t.points(result.points),
             )
         )
         self.dismiss(result)

@@ -99,8 +99,8 @@ class CardScreen(BaseScreen):
 
         points = [
             t(
-                "[b]{points} points[/b] = {value}",
-                points=t.number(card.balance),
+                "[b]{points}[/b] = {value}",
+                points=t.points(card.balance),
                 value=t.money(card.balance_value),
             ),
         ]

@@ -22,9 +22,23 @@ SEGMENT_LABELS = {
     "top": "Top percent by spend (1–100)",
 }
 REASON_LABELS = {"no consent": "no consent", "no email": "no email", "suppressed": "suppressed"}
+TOOL_LABELS = {
+    "generic": "Generic (any tool)",
+    "brevo": "Brevo",
+    "mailchimp": "Mailchimp (CSV only)",
+    "cleverreach": "CleverReach",
+    "rapidmail": "rapidmail (email only)",
+}
+FORMAT_LABELS = {
+    "xlsx": "Excel (.xlsx)",
+    "csv": "CSV to upload (UTF-8, comma)",
+    "csv-excel": "CSV to open in Excel (semicolon)",
+}
+FIELDS = ["segment", "preset", "format"]
 
 
-def _count(shop, channel: str, segment: str):
+def _count(shop, channel: str, segment: str, preset: str, file_format: str):
+    newsletter.check_choice(channel, preset, file_format)
     selection = newsletter.select(shop, channel, newsletter.parse_segment(segment, shop))
     return selection.count, dict(selection.left_out)
 
@@ -74,21 +88,23 @@ class ExportScreen(BaseScreen):
             with Horizontal(classes="row"):
                 yield Label(t("Mailing tool"), classes="field-label")
                 yield Select(
-                    [("Generic", "generic"), ("Brevo", "brevo"), ("Mailchimp", "mailchimp")],
+                    [(t(label), key) for key, label in TOOL_LABELS.items()],
                     value="generic",
                     allow_blank=False,
                     id="preset",
                     compact=True,
                 )
+            yield FieldError(id="preset-error")
             with Horizontal(classes="row"):
                 yield Label(t("Format"), classes="field-label")
                 yield Select(
-                    [("Excel (.xlsx)", "xlsx"), ("CSV (UTF-8)", "csv")],
+                    self.format_options("generic"),
                     value="xlsx",
                     allow_blank=False,
                     id="format",
                     compact=True,
                 )
+            yield FieldError(id="format-error")
             yield Static("", id="count", classes="section")
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("", id="result")
@@ -108,6 +124,22 @@ class ExportScreen(BaseScreen):
     def value(self, widget_id: str) -> str:
         return str(self.query_one(f"#{widget_id}", Select).value)
 
+    def format_options(self, preset: str) -> list[tuple[str, str]]:
+        """Mailchimp imports CSV only: its choices have no .xlsx."""
+        return [
+            (self.t(label), key)
+            for key, label in FORMAT_LABELS.items()
+            if not (key == "xlsx" and preset in newsletter.CSV_ONLY)
+        ]
+
+    @on(Select.Changed, "#preset")
+    def preset_chosen(self, event: Select.Changed) -> None:
+        """Each tool's own format: CSV for Mailchimp (always), CleverReach and rapidmail."""
+        preset = str(event.value)
+        chosen = self.query_one("#format", Select)
+        chosen.set_options(self.format_options(preset))
+        chosen.value = newsletter.DEFAULT_FORMAT[preset]
+
     @on(Select.Changed)
     @on(Input.Changed)
     def recount(self) -> None:
@@ -119,13 +151,26 @@ class ExportScreen(BaseScreen):
 
     def _count_now(self) -> None:
         self._timer = None
-        show_field_errors(self, {}, ["segment"])
-        self.db("counted", _count, self.shop, self.value("channel"), self.segment_text())
+        show_field_errors(self, {}, FIELDS)
+        self.db(
+            "counted",
+            _count,
+            self.shop,
+            self.value("channel"),
+            self.segment_text(),
+            self.value("preset"),
+            self.value("format"),
+        )
 
     def on_counted(self, result) -> None:
         count, left_out = result
         t = self.t
-        text = t("{count} customers will be written.", count=t.number(count))
+        text = t.ngettext(
+            "{count} customer will be written.",
+            "{count} customers will be written.",
+            count,
+            count=t.number(count),
+        )
         if left_out:
             reasons = ", ".join(
                 f"{t(REASON_LABELS.get(k, k))}: {t.number(v)}" for k, v in sorted(left_out.items())
@@ -135,7 +180,9 @@ class ExportScreen(BaseScreen):
 
     def on_counted_error(self, error: LoyaltyError) -> None:
         self.query_one("#count", Static).update("")
-        show_field_errors(self, {"segment": error}, ["segment"])
+        show_field_errors(
+            self, {error.field if error.field in FIELDS else "segment": error}, FIELDS
+        )
 
     def action_write(self) -> None:
         bar = self.query_one("#progress", ProgressBar)
@@ -163,8 +210,12 @@ class ExportScreen(BaseScreen):
 
     def on_written(self, result: newsletter.ExportResult) -> None:
         t = self.t
-        text = t(
-            "Wrote {count} customers to {path}.", count=t.number(result.written), path=result.path
+        text = t.ngettext(
+            "Wrote {count} customer to {path}.",
+            "Wrote {count} customers to {path}.",
+            result.written,
+            count=t.number(result.written),
+            path=result.path,
         )
         if result.left_out:
             reasons = ", ".join(
@@ -178,7 +229,9 @@ class ExportScreen(BaseScreen):
 
     def on_written_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False
-        show_field_errors(self, {"segment": error}, ["segment"])
+        show_field_errors(
+            self, {error.field if error.field in FIELDS else "segment": error}, FIELDS
+        )
 
     def action_close(self) -> None:
         self.app.pop_screen()

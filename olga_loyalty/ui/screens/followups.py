@@ -150,8 +150,10 @@ class FollowUpsScreen(BaseScreen):
                 key=str(item.id),
             )
         self.query_one("#status", Label).update(
-            t(
+            t.ngettext(
+                "{count} follow-up due · Enter: done · a: apology bonus for a complaint",
                 "{count} follow-ups due · Enter: done · a: apology bonus for a complaint",
+                len(items),
                 count=len(items),
             )
             if items
@@ -293,8 +295,8 @@ class ApologyScreen(_FollowUpDialog):
         )
         self.app.notify(
             self.t(
-                "Apology bonus: {points} points for {name} (complaint #{id}).",
-                points=entry.points,
+                "Apology bonus: {points} for {name} (complaint #{id}).",
+                points=self.t.points(entry.points),
                 name=self.item.name,
                 id=item.id,
             )

@@ -138,10 +138,14 @@ class ImportScreen(BaseScreen):
         self.query_one("#progress").display = False
         mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
         self.query_one("#summary", Static).update(
-            t("Columns: {mapping}", mapping=mapping)
+            report.file_text(t)
             + "\n"
-            + t(
+            + t("Columns: {mapping}", mapping=mapping)
+            + "\n"
+            + t.ngettext(
+                "{good} of {rows} row can be imported, {refused} refused. ctrl+s imports the good rows.",
                 "{good} of {rows} rows can be imported, {refused} refused. ctrl+s imports the good rows.",
+                report.total,
                 good=len(report.good),
                 rows=report.total,
                 refused=len(report.refused),
@@ -172,8 +176,10 @@ class ImportScreen(BaseScreen):
 
     def on_imported(self, report: imports.ImportReport) -> None:
         t = self.t
-        text = t(
+        text = t.ngettext(
+            "Imported {good} of {rows} row; {refused} refused.",
             "Imported {good} of {rows} rows; {refused} refused.",
+            report.total,
             good=report.imported,
             rows=report.total,
             refused=len(report.refused),
@@ -187,15 +193,7 @@ class ImportScreen(BaseScreen):
         show_field_errors(self, {"file": error}, FIELDS)
 
     def on_unsubscribed(self, report: imports.UnsubscribeReport) -> None:
-        t = self.t
-        text = t(
-            "{contacts} contacts read: {matched} matched customers, {unmatched} unknown; "
-            "{withdrawn} consents withdrawn. All are on the suppression list.",
-            contacts=report.contacts,
-            matched=report.matched,
-            unmatched=report.unmatched,
-            withdrawn=report.withdrawn,
-        )
+        text = report.summary(self.t)
         self.query_one("#summary", Static).update(text)
         self.app.notify(text, timeout=10)
 

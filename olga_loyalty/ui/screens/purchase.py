@@ -98,17 +98,17 @@ class PurchaseScreen(BaseModal):
         lines = [
             t("Amount: {amount}", amount=t.money(plan.amount)),
             t(
-                "Redeemed: {points} points = −{value}",
-                points=t.number(plan.redeemed_points),
+                "Redeemed: {points} = −{value}",
+                points=t.points(plan.redeemed_points),
                 value=t.money(plan.redeemed_value),
             ),
             t("[b]To pay: {paid}[/b]", paid=t.money(plan.paid)),
             t(
-                "Earned: {points} points ({tier})",
-                points=t.number(plan.earned_points),
+                "Earned: {points} ({tier})",
+                points=t.points(plan.earned_points),
                 tier=plan.tier.name,
             ),
-            t("New balance: {points} points", points=t.number(plan.balance_after)),
+            t("New balance: {points}", points=t.points(plan.balance_after)),
             t("Enter confirms · Esc cancels"),
         ]
         preview.update("\n".join(lines))
@@ -163,9 +163,9 @@ class PurchaseScreen(BaseModal):
         t = self.t
         self.app.notify(
             t(
-                "Purchase #{id} saved: {points} points earned, balance {balance}.",
+                "Purchase #{id} saved: {points} earned, balance {balance}.",
                 id=result.purchase_id,
-                points=result.plan.earned_points,
+                points=t.points(result.plan.earned_points),
                 balance=t.number(result.balance),
             )
         )

@@ -126,9 +126,11 @@ class RefundScreen(BaseModal):
         ]
         if outcome.shortfall_points:
             lines.append(
-                t(
+                t.ngettext(
+                    "[b]{points} point was already spent: keep back {value}[/b]",
                     "[b]{points} points were already spent: keep back {value}[/b]",
-                    points=outcome.shortfall_points,
+                    outcome.shortfall_points,
+                    points=t.number(outcome.shortfall_points),
                     value=t.money(outcome.shortfall_value),
                 )
             )
@@ -153,9 +155,9 @@ class RefundScreen(BaseModal):
     def on_saved(self, result: points.RefundResult) -> None:
         t = self.t
         message = t(
-            "Refund saved: give back {cash}; balance {balance} points.",
+            "Refund saved: give back {cash}; balance {balance}.",
             cash=t.money(result.cash_refund),
-            balance=t.number(result.balance),
+            balance=t.points(result.balance),
         )
         if result.shortfall_points:
             message += " " + t(

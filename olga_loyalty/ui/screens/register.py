@@ -309,8 +309,8 @@ class RegisterScreen(CustomerForm):
         )
         if result.welcome_points:
             message += " " + t(
-                "Welcome bonus: {points} points, valid until {date}.",
-                points=result.welcome_points,
+                "Welcome bonus: {points}, valid until {date}.",
+                points=t.points(result.welcome_points),
                 date=t.date(result.welcome_expires_on),
             )
         self.app.notify(message, timeout=10)

@@ -85,8 +85,10 @@ class ReportsScreen(BaseScreen):
         self.report = report
         t = self.t
         self.query_one("#period", Label).update(
-            t(
+            t.ngettext(
+                "{start} to {end} ({months} month) · + and - change the period",
                 "{start} to {end} ({months} months) · + and - change the period",
+                len(report.months),
                 start=t.date(report.start),
                 end=t.date(report.end),
                 months=len(report.months),
@@ -122,11 +124,7 @@ class ReportsScreen(BaseScreen):
             (t("Open points (liability)"), f"{t.number(r.open_points)} = {t.money(r.open_value)}"),
             (
                 t("Expiring in 30 days"),
-                t(
-                    "{points} points, {customers} customers",
-                    points=t.number(r.expiring_points),
-                    customers=t.number(r.expiring_customers),
-                ),
+                f"{t.points(r.expiring_points)}, {t.customers(r.expiring_customers)}",
             ),
             (t("No purchase for 90+ days"), t.number(r.lapsed)),
             (t("Birthdays this month"), t.number(r.birthdays)),
@@ -327,8 +325,10 @@ class ReportsScreen(BaseScreen):
     def on_exported(self, result) -> None:
         self.loyalty.audit("export", f"newsletter email {self.segment()}")
         self.app.notify(
-            self.t(
+            self.t.ngettext(
+                "Written: {path} ({count} customer with email consent)",
                 "Written: {path} ({count} customers with email consent)",
+                result.written,
                 path=result.path,
                 count=result.written,
             ),

@@ -95,7 +95,7 @@ class SettingsScreen(BaseScreen):
         yield Header(show_clock=False)
         with TabbedContent(id="tabs"):
             with TabPane(t("Shop"), id="tab-shop"), VerticalScroll():
-                yield from shop_settings_form(t, shop.settings)
+                yield from shop_settings_form(t, shop.settings, address=True)
             with TabPane(t("Programme"), id="tab-programme"), VerticalScroll():
                 yield from self._row(
                     "point_value",

@@ -15,15 +15,26 @@ from olga_loyalty.services.shop import CURRENCIES
 from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
 
 REGIONS = ["DE", "AT", "CH", "LU", "BE", "NL", "DK", "FR", "IT", "ES", "PL", "CZ", "GB", "IE", "US"]
-FIELDS = ["name", "region", "currency", "language"]
+FIELDS = ["name", "address", "region", "currency", "language"]
 
 
-def shop_settings_form(t, settings) -> ComposeResult:
-    """The four shop fields, shared by the first start and the settings screen."""
+def shop_settings_form(t, settings, *, address: bool = False) -> ComposeResult:
+    """The shop fields, shared by the first start and the settings screen (which also has the
+    address, printed on the consent form)."""
     with Horizontal(classes="row"):
         yield Label(t("Shop name"), classes="field-label")
         yield Input(value=settings.name, id="name", compact=True)
     yield FieldError(id="name-error")
+    if address:
+        with Horizontal(classes="row"):
+            yield Label(t("Address"), classes="field-label")
+            yield Input(
+                value=settings.address,
+                id="address",
+                compact=True,
+                placeholder=t("e.g. Hauptstraße 1, 12345 Berlin"),
+            )
+        yield FieldError(id="address-error")
     with Horizontal(classes="row"):
         yield Label(t("Country"), classes="field-label")
         yield Select(
@@ -54,9 +65,11 @@ def shop_settings_form(t, settings) -> ComposeResult:
 
 
 def read_shop_form(screen, settings):
+    address = screen.query("#address")
     return replace(
         settings,
         name=screen.query_one("#name", Input).value,
+        address=address.first(Input).value if address else settings.address,
         region=str(screen.query_one("#region", Select).value),
         currency=str(screen.query_one("#currency", Select).value),
         language=str(screen.query_one("#language", Select).value),
