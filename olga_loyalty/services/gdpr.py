@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from olga_loyalty import logs, paths
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.exports.cells import free_path, neutralise
 from olga_loyalty.services import customers
 from olga_loyalty.services.shop import PURPOSES, Shop
 from olga_loyalty.storage.models import LedgerEntry, Purchase, Refund
 
-EXPORTS = Path("exports")
 E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
@@ -43,7 +43,7 @@ def _naive(moment):
     return moment.replace(tzinfo=None) if moment is not None else None
 
 
-def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
+def access_export(shop: Shop, ref: str | int, folder: Path | None = None) -> Path:
     """One .xlsx with sheets profile, consents, purchases, points ledger, change history,
     feedback."""
     from openpyxl import Workbook
@@ -178,8 +178,11 @@ def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
             for f in Feedback.select().where(Feedback.customer == cid).order_by(Feedback.id)
         ],
     )
-    path = free_path(folder, f"customer-{cid}-data-{shop.today().isoformat()}", ".xlsx")
+    path = free_path(
+        folder or paths.exports_folder(), f"customer-{cid}-data-{shop.today().isoformat()}", ".xlsx"
+    )
     workbook.save(path)
+    logs.action("gdpr.access_export", customer=cid)
     return path
 
 
@@ -221,7 +224,7 @@ FORM_TEXT = {
 }
 
 
-def consent_form(shop: Shop, ref: str | int | None = None, folder: Path = EXPORTS) -> Path:
+def consent_form(shop: Shop, ref: str | int | None = None, folder: Path | None = None) -> Path:
     """A one-page form with the customer's data (or empty lines) and the consent texts, each
     with a box for "Ich stimme zu" and room for a signature."""
     from openpyxl import Workbook
@@ -280,6 +283,9 @@ def consent_form(shop: Shop, ref: str | int | None = None, folder: Path = EXPORT
     sheet.cell(row + 1, 2, words["signature"]).border = line
     sheet.row_dimensions[row + 1].height = 36
     stem = f"consent-form-{customer.id}" if customer else "consent-form-blank"
-    path = free_path(folder, f"{stem}-{shop.today().isoformat()}", ".xlsx")
+    path = free_path(
+        folder or paths.exports_folder(), f"{stem}-{shop.today().isoformat()}", ".xlsx"
+    )
     workbook.save(path)
+    logs.action("gdpr.consent_form", customer=customer.id if customer else 0)
     return path

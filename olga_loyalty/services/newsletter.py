@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
+from olga_loyalty import logs, paths
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.exports.cells import Column, CsvWriter, XlsxWriter, free_path
@@ -27,7 +28,6 @@ from olga_loyalty.storage.models import Consent, Customer, Lot, Purchase
 CHANNELS = ("email", "sms")
 PRESETS = ("generic", "brevo", "mailchimp")
 FORMATS = ("xlsx", "csv")
-EXPORTS = Path("exports")
 
 # generic header, brevo, mailchimp, kind, width
 COLUMNS = [
@@ -351,7 +351,7 @@ def export(
     preset: str = "generic",
     file_format: str = "xlsx",
     out: Path | None = None,
-    folder: Path = EXPORTS,
+    folder: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
     if preset not in PRESETS:
@@ -375,7 +375,7 @@ def export(
         path = out
     else:
         stem = f"newsletter-{channel}-{parsed.label}-{shop.today().isoformat()}"
-        path = free_path(folder, stem, suffix)
+        path = free_path(folder or paths.exports_folder(), stem, suffix)
     writer_class = XlsxWriter if file_format == "xlsx" else CsvWriter
     writer = writer_class(path, columns_for(preset), title=f"newsletter {channel}")
     written = 0
@@ -388,4 +388,5 @@ def export(
     writer.close()
     if progress:
         progress(written, total)
+    logs.action("newsletter.export", written=written, left_out=sum(selection.left_out.values()))
     return ExportResult(path, written, dict(selection.left_out))

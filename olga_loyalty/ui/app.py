@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from olga_loyalty import logs, paths
 from olga_loyalty.config import Clock
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services.shop import Shop, open_shop
@@ -43,6 +45,7 @@ class LoyaltyApp(DbMixin, App):
         Binding("f8", "import", "Import"),
         Binding("f6", "reports", "Reports"),
         Binding("f3", "follow_ups", "Follow-ups"),
+        Binding("ctrl+o", "open_folder", "Open the folder", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -53,8 +56,15 @@ class LoyaltyApp(DbMixin, App):
         self.run_daily = run_daily
         self.last_daily: date | None = None
         self.staff = (shop.staff_names() or [""])[-1]
+        #: the folder of the last file written (ctrl+o opens it), else the exports folder
+        self.last_folder: Path | None = None
         super().__init__()
         translate_bindings(self, self.t)
+
+    def get_driver_class(self):
+        from olga_loyalty.ui.terminal import hangup_safe
+
+        return hangup_safe(super().get_driver_class())
 
     def _translator(self) -> Translator:
         settings = self.shop.settings
@@ -65,6 +75,10 @@ class LoyaltyApp(DbMixin, App):
         from olga_loyalty.ui.screens.search import SearchScreen
 
         self.sub_title = self.shop.settings.name
+        if not self.is_headless:
+            from olga_loyalty.ui.terminal import TerminalWatch
+
+            TerminalWatch(self, on_gone=lambda why: logs.LOGGER.info("ui ended: %s", why)).start()
         self.push_screen(SearchScreen())
         # After the first paint, so that the thread does not hold up the screen.
         self.call_after_refresh(self.run_worker, _load_libraries, thread=True, group="warm-up")
@@ -79,9 +93,20 @@ class LoyaltyApp(DbMixin, App):
 
             self.db("daily_backup", safety.backup_if_first_today, self.shop)
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An error no screen expected: its traceback goes to the log, and the user reads one
+        line that names the log instead of Textual's traceback (tests keep Textual's way, which
+        hands the error to the test)."""
+        logs.unexpected(error, "the screen")
+        message = logs.unexpected_message(self.t)
+        if self.is_headless or message is None:
+            super()._handle_exception(error)
+            return
+        self.exit(None, 1, message)
+
     def on_daily_backup(self, path) -> None:
         if path is not None:
-            self.notify(self.t("Backup of the day written: {path}", path=path.name))
+            self.notify(self.t("Backup of the day written: {path}", path=str(path)))
 
     # -- the daily run: at start and at each new day while the app runs -------------
     def check_new_day(self) -> None:
@@ -184,7 +209,29 @@ class LoyaltyApp(DbMixin, App):
         self.db("file_written", gdpr.consent_form, self.shop, None)
 
     def on_file_written(self, path) -> None:
-        self.notify(self.t("Written: {path}", path=path), timeout=10)
+        self.notify(self.written_message(self.t("Written: {path}", path=path), path), timeout=10)
+
+    # -- files written: where they are, and the folder opened on request -----------------
+    def written_message(self, text: str, path: Path) -> str:
+        """A result that names a file: remember its folder and offer to open it (ctrl+o) where
+        the platform has a file manager."""
+        self.last_folder = Path(path).parent
+        if paths.file_manager() is None:
+            return text
+        return text + "\n" + self.t("ctrl+o opens the folder.")
+
+    def action_open_folder(self) -> None:
+        folder = self.last_folder or paths.exports_folder()
+        if not paths.open_folder(folder):
+            self.notify(self.t("The folder is {path}", path=str(folder)), timeout=10)
+
+    def make_shortcut(self) -> None:
+        from olga_loyalty import shortcut
+
+        self.db("shortcut_written", shortcut.write, self.shop.location)
+
+    def on_shortcut_written(self, path: Path) -> None:
+        self.notify(self.t("Wrote the shortcut {path}.", path=str(path)), timeout=10)
 
     def open_card(self, customer_id: int) -> None:
         from olga_loyalty.ui.screens.card import CardScreen
@@ -242,6 +289,16 @@ class LoyaltyApp(DbMixin, App):
             t("A printable form to fill in by hand"),
             self.blank_consent_form,
         )
+        yield SystemCommand(
+            t("Open the folder"),
+            t("The folder of the last file written, else the exports folder (ctrl+o)"),
+            self.action_open_folder,
+        )
+        yield SystemCommand(
+            t("Desktop shortcut"),
+            t("A shortcut on the desktop that starts Olga Loyalty"),
+            self.make_shortcut,
+        )
         yield SystemCommand(t("Help"), t("Every key on every screen"), self.action_help)
         for binding in screen._bindings.key_to_bindings.values():
             for b in binding:
@@ -261,6 +318,7 @@ def make_app(location: str, clock: Clock, language: str | None = None, **options
 
 def run(location: str, clock: Clock, language: str | None = None) -> int:
     app = make_app(location, clock, language)
+    logs.LOGGER.info("ui started")
     try:
         app.run()
     finally:
