@@ -320,11 +320,18 @@ def test_bad_clock_and_unreadable_database(run, tmp_path, monkeypatch):
     code, _, err = run("--db", str(junk), "find", "x")
     assert code == 1
     assert "not an Olga Loyalty database or is damaged" in err
-    code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "find", "x")
+    code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "daily")
     assert (code, err.strip()) == (
         1,
         f"error: The folder {tmp_path / 'missing'} for the database does not exist.",
     )
+    code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "find", "x")
+    assert (code, err.strip()) == (
+        1,
+        f"error: no database at {tmp_path / 'missing' / 'x.db'}; nothing was created. Check "
+        "--db or OLGA_LOYALTY_DB ('olga-loyalty paths' shows where the data is).",
+    )
+    assert not (tmp_path / "missing").exists()
 
 
 def test_console_script_runs_in_a_fresh_process(tmp_path):
@@ -393,11 +400,15 @@ def test_no_input_gives_a_traceback(run, command, first, second):
     assert code == 0 or (err.startswith("error: ") and err.count("\n") == 1)
 
 
-def test_export_and_import_commands(run, tmp_path, monkeypatch):
+def test_export_and_import_commands(run, tmp_path, monkeypatch, user_home):
+    """Files go to the exports folder of the rule (here: installed, the user's documents) and
+    every message names them with their absolute path; the working folder stays empty."""
     import openpyxl
 
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "exports").mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    exports = user_home / "Documents" / "Olga Loyalty"
     as_json(
         run(
             "customer",
@@ -431,16 +442,16 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch):
     assert as_json(run("find", "weiss", "--json"))[0]["phone"] == "+4916011112222"
     code, out, _ = run("export", "newsletter", "--channel", "email", "--preset", "brevo")
     assert code == 0
-    path = tmp_path / "exports" / "newsletter-email-all-2026-01-10.xlsx"
+    path = exports / "newsletter-email-all-2026-01-10.xlsx"
     assert out.splitlines() == [
-        f"Wrote 1 customers to exports/{path.name}.",
+        f"Wrote 1 customers to {path}.",
         "Left out: no consent: 1.",
     ]
     rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
     assert rows[1][:3] == ("anna@example.com", "Anna", "Müller")
     assert (
         as_json(run("export", "customer", "1", "--json"))["path"]
-        == "exports/customer-1-data-2026-01-10.xlsx"
+        == f"{exports}/customer-1-data-2026-01-10.xlsx"
     )
     unsub = tmp_path / "unsub.csv"
     unsub.write_text("email\nanna@example.com\n", encoding="utf-8")
@@ -455,6 +466,10 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch):
     assert (code, err.strip()) == (2, f"error: The file {tmp_path / 'nope.xlsx'} does not exist.")
     code, _, err = run("export", "newsletter", "--channel", "email", "--segment", "top:0")
     assert code == 2 and "top needs a whole number from 1 to 100" in err
+    code, out, _ = run("export", "newsletter", "--channel", "email", "--out", "mine.csv")
+    assert out.splitlines()[0] == f"Wrote 1 customers to {work / 'mine.csv'}."
+    (work / "mine.csv").unlink()
+    assert list(work.iterdir()) == []
 
 
 def test_report_feedback_and_bonus_commands(run):

@@ -106,7 +106,7 @@ class LoyaltyApp(DbMixin, App):
 
     def on_daily_backup(self, path) -> None:
         if path is not None:
-            self.notify(self.t("Backup of the day written: {path}", path=str(path)))
+            self.notify(self.t("Backup of the day written: {path}", path=str(path)), markup=False)
 
     # -- the daily run: at start and at each new day while the app runs -------------
     def check_new_day(self) -> None:
@@ -209,21 +209,31 @@ class LoyaltyApp(DbMixin, App):
         self.db("file_written", gdpr.consent_form, self.shop, None)
 
     def on_file_written(self, path) -> None:
-        self.notify(self.written_message(self.t("Written: {path}", path=path), path), timeout=10)
+        self.announce_file(self.t("Written: {path}", path=path), path)
 
     # -- files written: where they are, and the folder opened on request -----------------
-    def written_message(self, text: str, path: Path) -> str:
-        """A result that names a file: remember its folder and offer to open it (ctrl+o) where
-        the platform has a file manager."""
+    def announce_file(self, text: str, path: Path, *, into=None) -> None:
+        """A result that names a file (by its absolute path): shown as plain text, since a
+        folder may be called `[b]`; its folder is remembered and, where the platform has a
+        file manager, ctrl+o offered to open it. `into`: a Static that shows it too."""
+        from textual.content import Content
+
         self.last_folder = Path(path).parent
-        if paths.file_manager() is None:
-            return text
-        return text + "\n" + self.t("ctrl+o opens the folder.")
+        if paths.file_manager() is not None:
+            text += "\n" + self.t("ctrl+o opens the folder.")
+        if into is not None:
+            into.update(Content(text))
+        self.notify(text, timeout=10, markup=False)
 
     def action_open_folder(self) -> None:
         folder = self.last_folder or paths.exports_folder()
+        if folder == paths.exports_folder():
+            try:
+                folder.mkdir(parents=True, exist_ok=True)  # the place to put lists to import
+            except OSError:
+                pass
         if not paths.open_folder(folder):
-            self.notify(self.t("The folder is {path}", path=str(folder)), timeout=10)
+            self.notify(self.t("The folder is {path}", path=str(folder)), timeout=10, markup=False)
 
     def make_shortcut(self) -> None:
         from olga_loyalty import shortcut
@@ -231,7 +241,7 @@ class LoyaltyApp(DbMixin, App):
         self.db("shortcut_written", shortcut.write, self.shop.location)
 
     def on_shortcut_written(self, path: Path) -> None:
-        self.notify(self.t("Wrote the shortcut {path}.", path=str(path)), timeout=10)
+        self.notify(self.t("Wrote the shortcut {path}.", path=str(path)), timeout=10, markup=False)
 
     def open_card(self, customer_id: int) -> None:
         from olga_loyalty.ui.screens.card import CardScreen

@@ -397,10 +397,13 @@ async def test_command_palette_finds_customers(app_factory):
         assert app.screen.customer_id == 2
 
 
-async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypatch):
+async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypatch, user_home):
     import openpyxl
 
-    monkeypatch.chdir(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    exports = user_home / "Documents" / "Olga Loyalty"
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -417,13 +420,14 @@ async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypat
         await settle(pilot)
         result = text_of(app.screen.query_one("#result", Static))
         assert result == (
-            "Wrote 1 customers to exports/newsletter-email-all-2026-11-23.xlsx. "
+            f"Wrote 1 customers to {exports / 'newsletter-email-all-2026-11-23.xlsx'}. "
             "Left out: no consent: 2."
         )
+    assert list(work.iterdir()) == []  # never the working folder
     rows = list(
-        openpyxl.load_workbook(
-            tmp_path / "exports" / "newsletter-email-all-2026-11-23.xlsx"
-        ).active.iter_rows(values_only=True)
+        openpyxl.load_workbook(exports / "newsletter-email-all-2026-11-23.xlsx").active.iter_rows(
+            values_only=True
+        )
     )
     assert rows[0][:3] == ("EMAIL", "FIRSTNAME", "LASTNAME")
     assert rows[1][:5] == ("anna@example.com", "Anna", "Müller", "Frau", None)
@@ -489,8 +493,10 @@ async def test_erase_from_the_card_needs_the_typed_word(app_factory):
     assert Customer.get_by_id(3).first_name == "Erased #3"
 
 
-async def test_blank_consent_form_from_the_palette(app_factory, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+async def test_blank_consent_form_from_the_palette(app_factory, tmp_path, monkeypatch, user_home):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -500,7 +506,10 @@ async def test_blank_consent_form_from_the_palette(app_factory, tmp_path, monkey
         await pilot.pause(0.5)
         await pilot.press("enter")
         await settle(pilot)
-    assert (tmp_path / "exports" / "consent-form-blank-2026-11-23.xlsx").exists()
+    assert (
+        user_home / "Documents" / "Olga Loyalty" / "consent-form-blank-2026-11-23.xlsx"
+    ).exists()
+    assert list(work.iterdir()) == []
 
 
 async def test_pin_guards_settings_and_adjustments_and_everything_is_audited(app_factory, ui_shop):

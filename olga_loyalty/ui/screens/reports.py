@@ -326,14 +326,12 @@ class ReportsScreen(BaseScreen):
 
     def on_exported(self, result) -> None:
         self.loyalty.audit("export", f"newsletter email {self.segment()}")
-        self.app.notify(
-            self.t(
-                "Written: {path} ({count} customers with email consent)",
-                path=result.path,
-                count=result.written,
-            ),
-            timeout=10,
+        text = self.t(
+            "Written: {path} ({count} customers with email consent)",
+            path=result.path,
+            count=result.written,
         )
+        self.loyalty.announce_file(text, result.path)
 
     def action_back(self) -> None:
         self.app.pop_screen()

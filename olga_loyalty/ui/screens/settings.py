@@ -9,6 +9,7 @@ from decimal import Decimal
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import (
     DataTable,
     Footer,
@@ -160,6 +161,7 @@ class SettingsScreen(BaseScreen):
                 yield from self._row("new_pin", t("New PIN (4–12 digits)"), "")
                 yield from self._row("new_pin_again", t("The same PIN again"), "")
             with TabPane(t("Backups"), id="tab-backups"), Vertical():
+                yield Static(self.folders_text(), id="folders")
                 yield Static(
                     t(
                         "ctrl+b backs up now; ctrl+r restores the chosen backup (the current "
@@ -175,6 +177,26 @@ class SettingsScreen(BaseScreen):
             with TabPane(t("Audit log"), id="tab-audit"), Vertical():
                 yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
         yield Footer()
+
+    def folders_text(self) -> Content:
+        """Where the data lives (`olga_loyalty.paths`), as `olga-loyalty paths` shows it."""
+        from olga_loyalty import paths
+
+        t = self.t
+        shown = paths.resolve(self.shop.location).shown()
+        labels = {
+            "database": t("Database"),
+            "backups": t("Backups"),
+            "exports": t("Exports"),
+            "logs": t("Logs"),
+        }
+        width = max(len(label) for label in labels.values()) + 2
+        server = t("(on the server: back it up with pg_dump)")
+        return Content(  # plain text: a folder may be called [b]
+            "\n".join(
+                f"{label + ':':<{width}}{shown[key] or server}" for key, label in labels.items()
+            )
+        )
 
     def _row(self, name: str, label: str, value: str) -> ComposeResult:
         with Horizontal(classes="row"):
