@@ -92,7 +92,12 @@ def shop_file(tmp_path, monkeypatch):
     monkeypatch.setenv("OLGA_LOYALTY_NOW", "2026-11-23T10:00")
     assert main(["--db", str(db), "customer", "add", "--first-name", "Anna", "--last-name",
                  "Müller", "--phone", "0151 1234 5678", "--consent-data"]) == 0  # fmt: skip
-    return db
+    yield db
+    for pid in processes_using(str(db)):  # a failed test leaves no spinning program behind
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def terminal_env(home: Path) -> dict[str, str]:
@@ -110,19 +115,6 @@ def terminal_env(home: Path) -> dict[str, str]:
 def close_terminal_and_wait(pid: int, fd: int, db: Path) -> tuple[float, int | None]:
     os.close(fd)  # the window closes: the pty's other side is gone
     return wait_gone(pid, str(db), timeout=15)
-
-
-@pytest.fixture(autouse=True)
-def no_process_left_behind(request):
-    """A failing test must not leave a spinning program behind on the shared machine."""
-    yield
-    if "shop_file" not in request.fixturenames:
-        return
-    for pid in processes_using(str(request.getfixturevalue("shop_file"))):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def test_closing_the_terminal_ends_the_program(shop_file, user_home):
