@@ -261,7 +261,12 @@ class LoyaltyApp(DbMixin, App):
         from olga_loyalty.ui.screens.search import SearchScreen
 
         self.t = self._translator()
+        # The English originals again, to translate; Textual adds ctrl+p (the palette) at
+        # start, not to the class's bindings: keep it, or the palette is gone after set-up.
+        palette = [b for _, b in self._bindings if b.action == "command_palette"]
         self._bindings = self._merged_bindings.copy()
+        for binding in palette:
+            self._bindings._add_binding(binding)
         translate_bindings(self, self.t)
         self.sub_title = self.shop.settings.name
         while len(self.screen_stack) > 1:

@@ -229,3 +229,28 @@ async def test_the_palette_offers_the_app_actions_and_the_screens_keys(app_facto
         await settle(pilot)
         # her balance (570) is less than half of 80,00 in points (800)
         assert app.screen.query_one("#redeem", Input).value == "570"
+
+
+async def test_the_palette_still_opens_after_the_first_start(tmp_path):
+    """The set-up rebuilds the screens in the chosen language; ctrl+p (the way to every F-key
+    action without F-keys) used to be gone after it, until the next start."""
+    from textual.command import CommandPalette
+
+    from olga_loyalty.storage.db import close_database
+    from tests.conftest import fresh_database
+    from tests.ui.conftest import build_shop
+
+    shop = build_shop(fresh_database(tmp_path, "new.db"), setup_done=False)
+    app = LoyaltyApp(shop, language="en", run_daily=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await type_text(pilot, "Boutique")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert shop.settings.setup_done
+            await pilot.press("ctrl+p")
+            await settle(pilot)
+            assert isinstance(app.screen, CommandPalette)
+    finally:
+        close_database()
