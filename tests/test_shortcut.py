@@ -153,8 +153,8 @@ def test_the_command(user_home, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["shortcut"]) == 1
     assert capsys.readouterr().err == (
-        f"error: There is no desktop folder at {user_home / 'Desktop'}; name another with "
-        "--folder.\n"
+        f"error: There is no desktop folder at {user_home / 'Desktop'} (on the command line, "
+        "--folder names another).\n"
     )
     (user_home / "Desktop").mkdir()
     assert main(["--db", "kasse.db", "shortcut", "--json"]) == 0
