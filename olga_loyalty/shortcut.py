@@ -135,8 +135,7 @@ def write(location: str, folder: Path | None = None, platform: str | None = None
     folder = Path(folder).expanduser().absolute() if folder else desktop_folder()
     if not folder.is_dir():
         raise Refused(
-            "There is no desktop folder at {folder} (on the command line, --folder names "
-            "another).",
+            "There is no desktop folder at {folder} (on the command line, --folder names another).",
             folder=str(folder),
         )
     shortcut = shortcut_for(platform, launch_command(location))

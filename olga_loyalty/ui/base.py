@@ -136,7 +136,9 @@ class FieldError(Label):
     """
 
     def show(self, text: str) -> None:
-        self.update(text)
+        from textual.content import Content
+
+        self.update(Content(text))  # plain text: a message may quote what was typed, `[/i]`
         self.set_class(bool(text), "-shown")
 
 

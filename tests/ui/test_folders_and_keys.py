@@ -254,3 +254,18 @@ async def test_the_palette_still_opens_after_the_first_start(tmp_path):
             assert isinstance(app.screen, CommandPalette)
     finally:
         close_database()
+
+
+async def test_a_typed_path_that_looks_like_markup_gets_its_message(app_factory, user_home):
+    """The import screen names the file it looked for; `[/i]` in it used to stop the app."""
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        await type_text(pilot, "[/i]x.csv")
+        await pilot.press("f5")
+        await settle(pilot)
+        message = str(app.screen.query_one("#file-error", Static).render())
+    exports = user_home / "Documents" / "Olga Loyalty"
+    assert message == f"The file {exports / '[/i]x.csv'} does not exist."

@@ -255,7 +255,7 @@ class SettingsScreen(BaseScreen):
                 )
             )
             return
-        self.app.notify(self.t("Backup written to {path}.", path=path))
+        self.app.notify(self.t("Backup written to {path}.", path=path), markup=False)
         self.load_backups()
         self.db("audit_loaded", safety.audit_log)
 
@@ -294,6 +294,7 @@ class SettingsScreen(BaseScreen):
         self.app.notify(
             self.t("Restored. The database as it was before is in {backup}.", backup=safety_copy),
             timeout=10,
+            markup=False,
         )
         self.loyalty.language_changed()
 
