@@ -8,7 +8,8 @@ program). So:
 - SIGHUP and SIGTERM end the app the normal way (POSIX; Windows ends a console program itself
   when its window closes);
 - a watcher thread looks at the terminal four times a second and does the same when it has
-  hung up (`poll` reports POLLHUP/POLLERR/POLLNVAL on standard input);
+  hung up (`poll` reports POLLHUP/POLLERR/POLLNVAL on standard input), where `poll` works on
+  a terminal (Linux; not macOS, where the signals do it);
 - the screen output stops failing once the terminal is gone (writes to it are dropped), so
   shutting down cannot stall on it; if shutting down still takes longer than a few seconds,
   the process ends anyway (SQLite's WAL keeps every committed action).
@@ -94,8 +95,21 @@ class TerminalWatch:
             self.loop.add_signal_handler(
                 number, self.end, 128 + number, signal.Signals(number).name
             )
-        if hasattr(select, "poll") and sys.__stdin__ is not None and sys.__stdin__.isatty():
+        if self._can_watch():
             threading.Thread(target=self._watch, name="terminal-watch", daemon=True).start()
+
+    @staticmethod
+    def _can_watch() -> bool:
+        """Only where `poll` works on a terminal: on macOS it answers POLLNVAL for any tty,
+        which would read as "gone" at once; there (and wherever the first look says so) the
+        signals alone end the program — Terminal.app sends SIGHUP when a window closes."""
+        stdin = sys.__stdin__
+        if not hasattr(select, "poll") or stdin is None or not stdin.isatty():
+            return False
+        try:
+            return not terminal_gone(stdin.fileno())
+        except (OSError, ValueError):
+            return False
 
     def _watch(self) -> None:
         fd = sys.__stdin__.fileno()

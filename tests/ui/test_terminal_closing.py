@@ -169,3 +169,54 @@ def test_the_screen_needs_a_terminal(tmp_path, capsys, monkeypatch):
         "error: The screen needs a terminal; give a command instead (see 'olga-loyalty --help').\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_hung_up_terminal_is_seen():
+    from olga_loyalty.ui.terminal import terminal_gone
+
+    master, slave = os.openpty()
+    try:
+        assert not terminal_gone(slave)
+        os.close(master)
+        assert terminal_gone(slave)
+    finally:
+        os.close(slave)
+
+
+def test_no_watcher_where_poll_misreads_a_terminal(monkeypatch):
+    """macOS answers POLLNVAL for any tty: the watcher must not end the program at once."""
+    import io
+
+    from olga_loyalty.ui import terminal
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+        def fileno(self) -> int:
+            return 0
+
+    monkeypatch.setattr(sys, "__stdin__", Tty())
+    monkeypatch.setattr(terminal, "terminal_gone", lambda fd=0: True)
+    assert terminal.TerminalWatch._can_watch() is False
+    monkeypatch.setattr(terminal, "terminal_gone", lambda fd=0: False)
+    assert terminal.TerminalWatch._can_watch() is True
+
+
+def test_writes_to_a_dead_terminal_are_dropped():
+    from olga_loyalty.ui.terminal import QuietStream
+
+    class Dead:
+        def write(self, text):
+            raise OSError(5, "Input/output error")
+
+        def flush(self):
+            raise OSError(5, "Input/output error")
+
+        def fileno(self):
+            return 2
+
+    stream = QuietStream(Dead())
+    assert stream.write("\x1b[?1049l") == 8
+    stream.flush()
+    assert stream.fileno() == 2
