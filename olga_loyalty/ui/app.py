@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -58,6 +59,8 @@ class LoyaltyApp(DbMixin, App):
         self.staff = (shop.staff_names() or [""])[-1]
         #: the folder of the last file written (ctrl+o opens it), else the exports folder
         self.last_folder: Path | None = None
+        #: what to tell the user after the screen has closed (an unexpected error)
+        self.exit_line = ""
         super().__init__()
         translate_bindings(self, self.t)
 
@@ -102,7 +105,8 @@ class LoyaltyApp(DbMixin, App):
         if self.is_headless or message is None:
             super()._handle_exception(error)
             return
-        self.exit(None, 1, message)
+        self.exit_line = message  # printed whole once the screen is gone (`run`)
+        self.exit(None, 1)
 
     def on_daily_backup(self, path) -> None:
         if path is not None:
@@ -338,4 +342,6 @@ def run(location: str, clock: Clock, language: str | None = None) -> int:
         app.run()
     finally:
         app.shop.close()
+    if app.exit_line:
+        print(app.exit_line, file=sys.stderr)  # one line, not wrapped: the path can be copied
     return app.return_code or 0

@@ -220,3 +220,25 @@ def test_writes_to_a_dead_terminal_are_dropped():
     assert stream.write("\x1b[?1049l") == 8
     stream.flush()
     assert stream.fileno() == 2
+
+
+def test_an_error_in_the_screen_ends_with_one_line_and_a_logged_traceback(shop_file, user_home):
+    log_folder = user_home / "log"
+    script = Path(__file__).parent / "crashing_app.py"
+    argv = [sys.executable, str(script), str(shop_file), str(log_folder)]
+    pid, fd = start_in_terminal(argv, terminal_env(user_home), shop_file.parent)
+    try:
+        assert b"Olga Loyalty" in wait_for_screen(fd, b"Olga Loyalty")
+        time.sleep(0.5)
+        os.write(fd, b"\x14")  # ctrl+t
+        log = log_folder / "olga-loyalty.log"
+        screen = wait_for_screen(fd, b"Unexpected error; details in", timeout=30)
+        _, status = wait_gone(pid, str(shop_file), timeout=15)
+    finally:
+        os.close(fd)
+    assert f"Unexpected error; details in {log}".encode() in screen
+    assert b"Traceback" not in screen  # Textual's own traceback (with locals) is not shown
+    assert os.waitstatus_to_exitcode(status) == 1
+    text = log.read_text(encoding="utf-8")
+    assert "ERROR" in text and "unexpected error in the screen" in text
+    assert 'raise KeyError("a bug in a key\'s action")' in text
