@@ -24,7 +24,8 @@ from olga_loyalty import paths
 from olga_loyalty.domain.errors import Refused
 
 TITLE = "Olga Loyalty"
-COMMENT = "Customers, consent and bonus points for the shop"
+#: The desktop entry's tooltip, in English and (`Comment[de]`) German: the desktop picks one.
+COMMENT_LABELS = {"comment": "Customers, consent and bonus points for the shop"}
 
 
 @dataclass(frozen=True)
@@ -67,14 +68,18 @@ def _desktop_string(value: str) -> str:
 
 
 def desktop_entry(command: list[str]) -> Shortcut:
+    from olga_loyalty.i18n import Translator
+
     exec_line = " ".join(_desktop_argument(arg) for arg in command)
+    comment = COMMENT_LABELS["comment"]
     text = "\n".join(
         [
             "[Desktop Entry]",
             "Type=Application",
             "Version=1.0",
             f"Name={TITLE}",
-            f"Comment={COMMENT}",
+            f"Comment={comment}",
+            f"Comment[de]={_desktop_string(Translator('de').gettext(comment))}",
             f"Exec={_desktop_string(exec_line)}",
             "Terminal=true",
             "Categories=Office;",

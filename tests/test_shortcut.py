@@ -36,6 +36,7 @@ def test_linux_desktop_entry():
         "Version=1.0\n"
         "Name=Olga Loyalty\n"
         "Comment=Customers, consent and bonus points for the shop\n"
+        "Comment[de]=Kundinnen, Einwilligungen und Bonuspunkte für das Geschäft\n"
         "Exec=/usr/bin/python3 -m olga_loyalty\n"
         "Terminal=true\n"
         "Categories=Office;\n"
