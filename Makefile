@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint bench clean
+.PHONY: run test test-install test-postgres lint bench clean wheel
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,17 @@ TEST_WORKERS ?= 4
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The file to install on a shop PC: dist/olga_loyalty-VERSION-py3-none-any.whl
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --quiet --wheel-dir dist .
+	@ls dist/*.whl
+
+# As a shop PC has it: a wheel built from the checkout, installed into a fresh virtual
+# environment outside it, run with HOME at an empty folder from two working folders
+# (scripts/test_install.py; about 30 s with pip's cache).
+test-install: $(STAMP)
+	$(BIN)/python scripts/test_install.py
 
 # The whole suite against a throwaway PostgreSQL server (Debian's postgresql package; nothing
 # is installed or configured: scripts/with_postgres.py makes the server and removes it). The

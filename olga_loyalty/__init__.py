@@ -1,3 +1,3 @@
 """Olga Loyalty: a desktop loyalty manager for small shops."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

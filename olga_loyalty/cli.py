@@ -12,15 +12,16 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
-from olga_loyalty import __version__
+from olga_loyalty import __version__, logs, paths
 from olga_loyalty.cli_reminders import (
     REMINDER_COMMANDS,
     add_reminder_commands,
     daily_reminders_json,
     print_daily_reminders,
 )
-from olga_loyalty.config import clock_from_env, database_url, system_language
+from olga_loyalty.config import clock_from_env, system_language
 from olga_loyalty.domain.customers import CustomerInput, phone_for_display
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
 from olga_loyalty.domain.money import money_str, parse_amount, parse_points
@@ -45,7 +46,8 @@ def build_parser() -> Parser:
         "Without a command it starts the terminal UI.",
     )
     parser.add_argument(
-        "--db", help="database path or URL (env OLGA_LOYALTY_DB; default data/loyalty.db)"
+        "--db",
+        help="database path or URL (env OLGA_LOYALTY_DB; default: see 'olga-loyalty paths')",
     )
     parser.add_argument("--lang", choices=["de", "en"], help="language of messages")
     parser.add_argument("--pin", help="the owner PIN, for protected actions (else asked for)")
@@ -211,7 +213,7 @@ def build_parser() -> Parser:
     news.add_argument(
         "--out",
         metavar="PATH",
-        help="file to write (default: exports/ with a name that says what it is)",
+        help="file to write (default: the exports folder, with a name that says what it is)",
     )
     news.add_argument("--json", action="store_true")
     one = esub.add_parser("customer", help="everything stored about one customer (GDPR Art. 15/20)")
@@ -267,7 +269,7 @@ def build_parser() -> Parser:
     saudit = ssub.add_parser("audit", help="the audit log of protected actions")
     saudit.add_argument("--json", action="store_true")
 
-    bak = sub.add_parser("backup", help="back up the database now (into data/backups/)")
+    bak = sub.add_parser("backup", help="back up the database now (into the backups folder)")
     bak.add_argument("--list", action="store_true", help="list the backups instead")
     bak.add_argument("--json", action="store_true")
     res = sub.add_parser("restore", help="replace the database with a backup (after backing it up)")
@@ -286,6 +288,14 @@ def build_parser() -> Parser:
     demo.add_argument("--customers", default="1000", metavar="N")
     demo.add_argument("--seed", default="1", metavar="SEED")
     demo.add_argument("--json", action="store_true")
+
+    where = sub.add_parser(
+        "paths", help="where the database, the backups, the exports and the logs are"
+    )
+    where.add_argument("--json", action="store_true")
+    link = sub.add_parser("shortcut", help="put a shortcut that starts Olga Loyalty on the desktop")
+    link.add_argument("--folder", metavar="FOLDER", help="another folder than the desktop")
+    link.add_argument("--json", action="store_true")
     return parser
 
 
@@ -954,7 +964,7 @@ def cmd_export_newsletter(shop, args, _) -> int:
         args.segment,
         preset=args.preset,
         file_format=args.file_format,
-        out=Path(args.out) if args.out else None,
+        out=Path(args.out).expanduser().absolute() if args.out else None,
     )
     if args.json:
         emit_json(
@@ -1218,12 +1228,13 @@ def cmd_restore(shop, args, _) -> int:
 
     from olga_loyalty.services import safety
 
-    require_pin(shop, args, "restore", Path(args.file).name)
-    safety_copy = safety.restore(shop, Path(args.file))
+    file = Path(args.file).expanduser().absolute()
+    require_pin(shop, args, "restore", file.name)
+    safety_copy = safety.restore(shop, file)
     print(
         args.t(
             "Restored {file}. The database as it was before is in {backup}.",
-            file=args.file,
+            file=str(file),
             backup=safety_copy,
         )
     )
@@ -1242,10 +1253,11 @@ def cmd_move_to(shop, args, _) -> int:
     require_pin(shop, args, "move-to", target)
     safety.audit(shop, "move-to", target, staff="")  # in the copy too
     args.audit = None
+    shows_progress = not args.json and sys.stderr.isatty()
     report = move.move_to(
-        source, args.target, shop.clock, progress=None if args.json else _table_progress
+        source, args.target, shop.clock, progress=_table_progress if shows_progress else None
     )
-    if not args.json:
+    if shows_progress:
         print(file=sys.stderr)  # end the progress line
     if args.json:
         emit_json(
@@ -1299,7 +1311,8 @@ def cmd_demo(shop, args, _) -> int:
 
     count = _int_arg(args.customers, "customers", 1, 1_000_000)
     seed = _int_arg(args.seed, "seed", 0, 2**31)
-    result = demo.generate(shop, count, seed=seed, progress=None if args.json else _progress)
+    shows_progress = not args.json and sys.stderr.isatty()
+    result = demo.generate(shop, count, seed=seed, progress=_progress if shows_progress else None)
     if args.json:
         emit_json(result)
     else:
@@ -1364,13 +1377,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     language = system_language()
     t = Translator(language)
+    command = "olga-loyalty"
     try:
         args = build_parser().parse_args(argv)
+        command = " ".join(filter(None, [args.command or "ui", getattr(args, "action", None)]))
         language = args.lang or language
         t = Translator(language)
         args.t = t
+        locations = paths.resolve(args.db)
+        logs.setup(locations.logs)
+        if args.command == "paths":
+            return cmd_paths(locations, args)
+        if args.command == "shortcut":
+            return cmd_shortcut(locations, args)
         clock = clock_from_env()
-        location = database_url(args.db)
+        if args.command is None:
+            require_terminal()
+        prepare_database_file(locations, only_reads(args))
+        location = locations.database
         if args.command is None:
             return run_ui(location, clock, args.lang)
         action = (
@@ -1411,14 +1435,100 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last line of defence: never a traceback for a user
+        logs.unexpected(exc, command)
         print(
             "error: "
-            + t(
-                "an unexpected problem occurred: {problem}", problem=f"{type(exc).__name__}: {exc}"
+            + (
+                logs.unexpected_message(t)
+                or t(
+                    "an unexpected problem occurred: {problem}",
+                    problem=f"{type(exc).__name__}: {exc}",
+                )
             ),
             file=sys.stderr,
         )
         return 1
+
+
+#: Commands that only read: a database file that does not exist is refused, never created.
+READ_ONLY = {
+    ("find", None),
+    ("show", None),
+    ("report", None),
+    ("backup", None),
+    ("move-to", None),
+    ("export", "newsletter"),
+    ("export", "customer"),
+    ("export", "consent-form"),
+    ("settings", "show"),
+    ("settings", "audit"),
+    ("feedback", "due"),
+    ("reminders", "preview"),
+    ("reminders", "list"),
+}
+
+
+def only_reads(args) -> bool:
+    if getattr(args, "dry_run", False):  # import customers --dry-run, bonus --dry-run
+        return True
+    return (args.command, getattr(args, "action", None)) in READ_ONLY
+
+
+def prepare_database_file(locations: paths.Locations, reads_only: bool) -> None:
+    """A command that only reads needs the database to exist (a mistyped --db, a start from
+    another folder must not make an empty one); the first writing start makes the default
+    database's folder."""
+    file = locations.database_file
+    if file is None or file.exists():
+        return
+    if reads_only:
+        raise Refused(
+            "no database at {path}; nothing was created. Check --db or OLGA_LOYALTY_DB "
+            "('olga-loyalty paths' shows where the data is).",
+            path=str(file),
+        )
+    if locations.is_default:
+        file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def cmd_paths(locations: paths.Locations, args) -> int:
+    """Where everything is; never opens (or makes) the database."""
+    shown = locations.shown()
+    if args.json:
+        emit_json(shown)
+        return 0
+    t = args.t
+    labels = {
+        "database": t("Database"),
+        "backups": t("Backups"),
+        "exports": t("Exports"),
+        "logs": t("Logs"),
+    }
+    width = max(len(label) for label in labels.values()) + 2
+    for key, label in labels.items():
+        value = shown[key] or t("(on the server: back it up with pg_dump)")
+        print(f"{label + ':':<{width}}{value}")
+    return 0
+
+
+def cmd_shortcut(locations: paths.Locations, args) -> int:
+    from olga_loyalty import shortcut
+
+    path = shortcut.write(locations.database, Path(args.folder) if args.folder else None)
+    logs.action("shortcut.write")
+    if args.json:
+        emit_json({"path": str(path)})
+    else:
+        print(args.t("Wrote the shortcut {path}.", path=str(path)))
+    return 0
+
+
+def require_terminal() -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal the screen has no keys to read and nothing to show.
+        raise Refused(
+            "The screen needs a terminal; give a command instead (see 'olga-loyalty --help')."
+        )
 
 
 def run_ui(location: str, clock, language: str | None) -> int:

@@ -1,6 +1,7 @@
 """Where the database is, what time it is, which language: one place, env overrides.
 
-- `OLGA_LOYALTY_DB`: a path or URL (`sqlite:///...`, `postgresql://...`); default `data/loyalty.db`.
+- `OLGA_LOYALTY_DB`: a path or URL (`sqlite:///...`, `postgresql://...`); else the rule of
+  `olga_loyalty.paths` (a source checkout's `data/loyalty.db`, else the user's data folder).
 - `OLGA_LOYALTY_NOW`: an ISO date (`2026-01-10`, taken as 00:00 local time) or datetime
   (`2026-01-10T15:30`, `2026-01-10T15:30+01:00`) that fixes the clock for every command and the UI.
 - `OLGA_LOYALTY_LANG`: `de` or `en`; else the system locale decides (German if it is German).
@@ -12,11 +13,9 @@ import locale
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from olga_loyalty.domain.errors import InvalidInput
 
-DEFAULT_DB = Path("data") / "loyalty.db"
 LANGUAGES = ("de", "en")
 
 
@@ -73,8 +72,9 @@ def from_utc_naive(moment: datetime) -> datetime:
 
 
 def database_url(cli_value: str | None = None, env: dict[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    return cli_value or env.get("OLGA_LOYALTY_DB") or str(DEFAULT_DB)
+    from olga_loyalty import paths
+
+    return paths.resolve(cli_value, env).database
 
 
 def system_language(env: dict[str, str] | None = None) -> str:

@@ -20,6 +20,33 @@ from olga_loyalty.storage.db import close_database  # noqa: E402
 
 START = datetime.fromisoformat("2026-01-10T10:00:00+01:00")
 
+#: The XDG variables that would move platformdirs' folders away from HOME.
+XDG_VARIABLES = (
+    "XDG_DATA_HOME",
+    "XDG_STATE_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_DOCUMENTS_DIR",
+    "XDG_DESKTOP_DIR",
+    "OLGA_LOYALTY_DB",
+)
+
+
+@pytest.fixture(autouse=True)
+def user_home(tmp_path_factory, monkeypatch):
+    """Every test runs as an installed program would, in an empty home folder: platformdirs'
+    folders are under a temporary HOME and the package does not count as a source checkout,
+    so no test writes into the checkout's data/ and exports/ (or the real home)."""
+    from olga_loyalty import logs, paths
+
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name in XDG_VARIABLES + ("DISPLAY", "WAYLAND_DISPLAY"):  # no file manager either
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(paths, "PACKAGE_DIR", home / "site-packages" / "olga_loyalty")
+    yield home
+    logs.close()
+
 
 @pytest.fixture
 def clock() -> FixedClock:

@@ -351,11 +351,18 @@ def test_bad_clock_and_unreadable_database(run, tmp_path, monkeypatch):
     code, _, err = run("--db", str(junk), "find", "x")
     assert code == 1
     assert "not an Olga Loyalty database or is damaged" in err
-    code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "find", "x")
+    code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "daily")
     assert (code, err.strip()) == (
         1,
         f"error: The folder {tmp_path / 'missing'} for the database does not exist.",
     )
+    code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "find", "x")
+    assert (code, err.strip()) == (
+        1,
+        f"error: no database at {tmp_path / 'missing' / 'x.db'}; nothing was created. Check "
+        "--db or OLGA_LOYALTY_DB ('olga-loyalty paths' shows where the data is).",
+    )
+    assert not (tmp_path / "missing").exists()
 
 
 def test_console_script_runs_in_a_fresh_process(tmp_path):
@@ -424,11 +431,15 @@ def test_no_input_gives_a_traceback(run, command, first, second):
     assert code == 0 or (err.startswith("error: ") and err.count("\n") == 1)
 
 
-def test_export_and_import_commands(run, tmp_path, monkeypatch):
+def test_export_and_import_commands(run, tmp_path, monkeypatch, user_home):
+    """Files go to the exports folder of the rule (here: installed, the user's documents) and
+    every message names them with their absolute path; the working folder stays empty."""
     import openpyxl
 
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "exports").mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    exports = user_home / "Documents" / "Olga Loyalty"
     as_json(
         run(
             "customer",
@@ -462,16 +473,16 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch):
     assert as_json(run("find", "weiss", "--json"))[0]["phone"] == "+4916011112222"
     code, out, _ = run("export", "newsletter", "--channel", "email", "--preset", "brevo")
     assert code == 0
-    path = tmp_path / "exports" / "newsletter-email-all-brevo-2026-01-10.xlsx"
+    path = exports / "newsletter-email-all-brevo-2026-01-10.xlsx"
     assert out.splitlines() == [
-        f"Wrote 1 customer to exports/{path.name}.",
+        f"Wrote 1 customer to {path}.",
         "Left out: no consent: 1.",
     ]
     rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
     assert rows[1][:3] == ("anna@example.com", "Anna", "Müller")
     assert (
         as_json(run("export", "customer", "1", "--json"))["path"]
-        == "exports/customer-1-data-2026-01-10.xlsx"
+        == f"{exports}/customer-1-data-2026-01-10.xlsx"
     )
     unsub = tmp_path / "unsub.csv"
     unsub.write_text("email\nanna@example.com\n", encoding="utf-8")
@@ -486,7 +497,7 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch):
     assert (code, err.strip()) == (2, f"error: The file {tmp_path / 'nope.xlsx'} does not exist.")
     code, _, err = run("export", "newsletter", "--channel", "email", "--segment", "top:0")
     assert code == 2 and "top needs a whole number from 1 to 100" in err
-    before = sorted(p.name for p in (tmp_path / "exports").iterdir())
+    before = sorted(p.name for p in exports.iterdir())
     code, _, err = run(
         "export", "newsletter", "--channel", "email", "--preset", "mailchimp", "--format", "xlsx"
     )
@@ -495,14 +506,17 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch):
     assert (code, out.splitlines()) == (
         0,
         [
-            "Wrote 0 customers to exports/newsletter-email-all-mailchimp-2026-01-10.csv.",
+            f"Wrote 0 customers to {exports / 'newsletter-email-all-mailchimp-2026-01-10.csv'}.",
             "Left out: no consent: 2.",
         ],
     )
-
-    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == sorted(
+    assert sorted(p.name for p in exports.iterdir()) == sorted(
         [*before, "newsletter-email-all-mailchimp-2026-01-10.csv"]
     )
+    code, out, _ = run("export", "newsletter", "--channel", "email", "--out", "mine.csv")
+    assert out.splitlines()[0] == f"Wrote 0 customers to {work / 'mine.csv'}."  # unsubscribed
+    (work / "mine.csv").unlink()
+    assert list(work.iterdir()) == []
 
 
 def test_report_feedback_and_bonus_commands(run):
@@ -545,6 +559,7 @@ def test_report_feedback_and_bonus_commands(run):
 
 
 def test_import_dry_run_names_the_encoding_and_separator(run, tmp_path):
+    add_anna(run)  # a dry run only reads: the shop's database must exist
     sheet = tmp_path / "Kunden.txt"  # Excel: Save as → Unicode text
     sheet.write_bytes(
         "Vorname\tNachname\tHandy\r\nŞirin\tDvořák\t0160 1111 2222\r\nX\t\t12\r\n".encode("utf-16")
@@ -561,13 +576,13 @@ def test_import_dry_run_names_the_encoding_and_separator(run, tmp_path):
     assert out.splitlines()[0] == "Datei: Text in UTF-16, Spalten getrennt durch Tabulatoren."
     report = as_json(run("import", "customers", str(sheet), "--json"))
     assert (report["encoding"], report["separator"], report["imported"]) == ("UTF-16", "tab", 1)
-    assert as_json(run("show", "1", "--json"))["last_name"] == "Dvořák"
+    assert as_json(run("show", "2", "--json"))["last_name"] == "Dvořák"
 
 
-def test_consent_form_command_and_the_shop_address(run, tmp_path, monkeypatch):
+def test_consent_form_command_and_the_shop_address(run, user_home):
     from pypdf import PdfReader
 
-    monkeypatch.chdir(tmp_path)
+    exports = user_home / "Documents" / "Olga Loyalty"
     add_anna(run)
     assert run("settings", "set", "shop.address", "Hauptstraße 1, 12345 Berlin")[0] == 0
     code, _, err = run("--lang", "en", "settings", "set", "shop.address", "Haupt\x07straße")
@@ -578,18 +593,18 @@ def test_consent_form_command_and_the_shop_address(run, tmp_path, monkeypatch):
     settings = as_json(run("settings", "show", "--json"))
     assert settings["shop"]["address"] == "Hauptstraße 1, 12345 Berlin"
     assert as_json(run("export", "consent-form", "1", "--json")) == {
-        "path": "exports/consent-form-1-2026-01-10.pdf"
+        "path": str(exports / "consent-form-1-2026-01-10.pdf")
     }
     code, out, _ = run("--lang", "en", "export", "consent-form")
     assert (code, out) == (
         0,
-        "Wrote the consent form to exports/consent-form-blank-2026-01-10.pdf.\n",
+        f"Wrote the consent form to {exports / 'consent-form-blank-2026-01-10.pdf'}.\n",
     )
-    text = PdfReader(tmp_path / "exports" / "consent-form-1-2026-01-10.pdf").pages[0].extract_text()
+    text = PdfReader(exports / "consent-form-1-2026-01-10.pdf").pages[0].extract_text()
     assert "Hauptstraße 1, 12345 Berlin" in text and "Anna Müller" in text
     code, _, err = run("export", "consent-form", "99")
     assert code == 1 and err.startswith("error: ")
-    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == [
+    assert sorted(p.name for p in exports.iterdir()) == [
         "consent-form-1-2026-01-10.pdf",
         "consent-form-blank-2026-01-10.pdf",
     ]

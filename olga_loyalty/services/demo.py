@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from olga_loyalty import logs
 from olga_loyalty.domain.customers import name_keys, phone_search_key
 from olga_loyalty.domain.errors import Plural, Refused
 from olga_loyalty.domain.money import ZERO, cents, quantize
@@ -241,6 +242,7 @@ def generate(
     sync_sequences(Customer, Consent, Purchase, Refund, Lot, LedgerEntry)
     write_setting("daily_last_run", today.isoformat())
     totals["seconds"] = round(time.perf_counter() - started, 1)
+    logs.action("demo.generate", **{k: v for k, v in totals.items() if k != "seconds"})
     return totals
 
 

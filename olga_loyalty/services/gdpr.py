@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from olga_loyalty import logs, paths
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.domain.reminders import KIND_LABELS, STATUS_LABELS
 from olga_loyalty.exports.cells import free_path
@@ -23,8 +24,6 @@ from olga_loyalty.services import customers, reminders
 from olga_loyalty.services.followups import FEEDBACK_LABELS
 from olga_loyalty.services.shop import PURPOSES, Shop
 from olga_loyalty.storage.models import Customer, Feedback, LedgerEntry, Purchase, Refund
-
-EXPORTS = Path("exports")
 
 # The words for the codes the database holds. The English texts are the ones the screens use
 # (ui/screens/consents.py, register.py, card.py), so they share their translations.
@@ -389,7 +388,7 @@ def _one_line(text: str) -> str:
     return ", ".join(line.strip() for line in (text or "").splitlines() if line.strip())
 
 
-def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
+def access_export(shop: Shop, ref: str | int, folder: Path | None = None) -> Path:
     """One .xlsx in the shop's language: a first sheet that says what the file is and when it
     was made, then profile, consents, purchases, points ledger, change history, feedback."""
     from openpyxl import Workbook
@@ -402,8 +401,13 @@ def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
     _write_sheet(workbook, _about(shop, customer, t, built), t, header=False)
     for sheet, _ in built:
         _write_sheet(workbook, sheet, t)
-    path = free_path(folder, f"customer-{customer.id}-data-{shop.today().isoformat()}", ".xlsx")
+    path = free_path(
+        folder or paths.exports_folder(),
+        f"customer-{customer.id}-data-{shop.today().isoformat()}",
+        ".xlsx",
+    )
     workbook.save(path)
+    logs.action("gdpr.access_export", customer=customer.id)
     return path
 
 
@@ -477,7 +481,7 @@ FORM_PURPOSE_LABELS = {
 }
 
 
-def consent_form(shop: Shop, ref: str | int | None = None, folder: Path = EXPORTS) -> Path:
+def consent_form(shop: Shop, ref: str | int | None = None, folder: Path | None = None) -> Path:
     """A one-page A4 PDF in the shop's language: the shop's name and address, the customer's
     data (or lines to write on for a blank form), each consent with its purpose, whether it
     is required, its whole text, version and a box for "Ich stimme zu", then place, date and
@@ -520,6 +524,7 @@ def consent_form(shop: Shop, ref: str | int | None = None, folder: Path = EXPORT
         made=shop.now(),
     )
     stem = f"consent-form-{customer.id}" if customer else "consent-form-blank"
-    path = free_path(folder, f"{stem}-{shop.today().isoformat()}", ".pdf")
+    path = free_path(folder or paths.exports_folder(), f"{stem}-{shop.today().isoformat()}", ".pdf")
     write_consent_form(path, form)
+    logs.action("gdpr.consent_form", customer=customer.id if customer else 0)
     return path

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import peewee
 
+from olga_loyalty import logs
 from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import InvalidInput, Refused, StorageError
 from olga_loyalty.storage import migrations
+from olga_loyalty.storage.backup import read_only_uri
 from olga_loyalty.storage.db import close_database, fetch_rows, is_sqlite, sync_sequences
 from olga_loyalty.storage.models import (
     SCHEMA_V1,
@@ -86,7 +88,7 @@ def move_to(
 
     check_target(target)
     started = time.perf_counter()
-    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    reader = sqlite3.connect(read_only_uri(source), uri=True)
     try:
         version = reader.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
         if version != migrations.LATEST:
@@ -127,6 +129,7 @@ def move_to(
     finally:
         reader.close()
     report.seconds = round(time.perf_counter() - started, 1)
+    logs.action("move.move_to", rows=sum(report.rows.values()), customers=report.customers)
     return report
 
 

@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
+from olga_loyalty import logs, paths
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.exports.cells import Column, CsvWriter, XlsxWriter, free_path
@@ -40,7 +41,6 @@ DEFAULT_FORMAT = {
 }
 CSV_ONLY = ("mailchimp",)
 EMAIL_ONLY = ("rapidmail",)
-EXPORTS = Path("exports")
 
 # generic header, brevo, mailchimp, kind, width; the rows hold the values in this order
 COLUMNS = [
@@ -450,7 +450,7 @@ def export(
     preset: str = "generic",
     file_format: str | None = None,
     out: Path | None = None,
-    folder: Path = EXPORTS,
+    folder: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
     """Write the file; `file_format` None is the preset's own (xlsx, or CSV for the tools that
@@ -474,7 +474,7 @@ def export(
     else:
         tool = preset + ("-excel" if file_format == "csv-excel" else "")
         stem = f"newsletter-{channel}-{parsed.label}-{tool}-{shop.today().isoformat()}"
-        path = free_path(folder, stem, suffix)
+        path = free_path(folder or paths.exports_folder(), stem, suffix)
     columns = preset_columns(preset)
     if file_format == "xlsx":
         writer = XlsxWriter(path, [c.column for c in columns], title=f"newsletter {channel}")
@@ -495,4 +495,5 @@ def export(
     writer.close()
     if progress:
         progress(written, total)
+    logs.action("newsletter.export", written=written, left_out=sum(selection.left_out.values()))
     return ExportResult(path, written, dict(selection.left_out))

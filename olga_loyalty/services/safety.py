@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from olga_loyalty import logs
 from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
 from olga_loyalty.services.shop import Shop, read_setting, write_setting
 from olga_loyalty.storage import backup as backups
@@ -119,6 +120,7 @@ def backup(shop: Shop, reason: str = "manual", *, staff: str = "") -> Path | Non
         return None
     made = backups.make_backup(path, shop.now().astimezone().replace(tzinfo=None), reason)
     audit(shop, "backup", f"{reason}: {made.name}", staff)
+    logs.action(f"safety.backup.{reason}", bytes=made.stat().st_size)
     return made
 
 
@@ -144,10 +146,11 @@ def restore(shop: Shop, file: Path, *, staff: str = "") -> Path:
     path = database_path(shop)
     if path is None:
         raise Refused("Restore works on the SQLite database; PostgreSQL has its own tools.")
-    backups.check_backup_file(Path(file), migrations.LATEST)
+    version = backups.check_backup_file(Path(file), migrations.LATEST)
     safety_copy = backup(shop, "restore", staff=staff)
     backups.restore_into(path, Path(file))
     migrations.migrate(shop.clock)
     shop.reset_caches()
     audit(shop, "restore", f"from {Path(file).name}", staff)
+    logs.action("safety.restore", schema=version)
     return safety_copy

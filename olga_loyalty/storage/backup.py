@@ -1,6 +1,7 @@
 """Backups with SQLite's online backup API: consistent while the shop keeps selling.
 
-Backups go to `backups/` beside the database (`data/backups/` for the default database),
+Backups go to `backups/` beside the database (`olga_loyalty.paths`: `data/backups/` in a source
+checkout, else in the user's data folder),
 with mode 0600, named `loyalty-YYYYMMDD-HHMMSS-REASON.db`. Rotation keeps every backup of
 today, the newest backup of each of the last 7 days that have one and of each of the last 8
 ISO weeks; older ones are deleted. Backups made before an import, a restore or a migration
@@ -14,7 +15,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from olga_loyalty.domain.errors import InvalidInput, StorageError
 
@@ -32,7 +33,19 @@ class BackupFile:
 
 
 def backup_folder(database_path: Path) -> Path:
-    return database_path.parent / "backups"
+    from olga_loyalty.paths import backups_folder
+
+    return backups_folder(database_path)
+
+
+def read_only_uri(path: PurePath) -> str:
+    """An SQLite URI that opens `path` read-only. `as_uri()` escapes what a URI would misread
+    (`#`, `?`, `%`, spaces, umlauts) and writes a Windows drive as `file:///C:/...`; a Windows
+    network share (`\\\\server\\share`) gets the empty authority SQLite requires."""
+    uri = (path if path.is_absolute() else Path(path).absolute()).as_uri()
+    if not uri.startswith("file:///"):
+        uri = "file:////" + uri[len("file://") :]
+    return uri + "?mode=ro"
 
 
 def make_backup(database_path: Path, moment: datetime, reason: str = "manual") -> Path:
@@ -124,7 +137,7 @@ def check_backup_file(path: Path, latest_schema: int) -> int:
     if not path.is_file():
         raise InvalidInput("The file {path} does not exist.", field="file", path=str(path))
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
             if result != "ok":
@@ -156,7 +169,7 @@ def restore_into(database_path: Path, backup: Path) -> None:
     """Replace the live database's content with the backup's, page by page (the online backup
     API in the other direction), so that open connections see a consistent switch."""
     try:
-        source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+        source = sqlite3.connect(read_only_uri(backup), uri=True)
         target = sqlite3.connect(database_path, timeout=30)
         try:
             source.backup(target)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -12,7 +13,7 @@ from typing import TypeVar
 
 import peewee
 
-from olga_loyalty.config import DEFAULT_DB
+from olga_loyalty import logs
 from olga_loyalty.domain.errors import DatabaseBusy, StorageError
 from olga_loyalty.storage.fields import MoneyField
 from olga_loyalty.storage.models import database
@@ -78,7 +79,7 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
 def _open_sqlite(path: Path, create_folder: bool | None) -> peewee.SqliteDatabase:
     folder = path.parent
     if not folder.exists():
-        if create_folder or (create_folder is None and path == DEFAULT_DB):
+        if create_folder:
             folder.mkdir(parents=True, exist_ok=True)
         else:
             raise StorageError(
@@ -176,11 +177,28 @@ def _reason(exc: Exception) -> str:
     return text
 
 
+_actions = threading.local()
+
+
 def write_action(func: Callable[..., T]) -> Callable[..., T]:
-    """One business action = one transaction, retried while another till holds the lock."""
+    """One business action = one transaction, retried while another till holds the lock.
+    Once it is committed, the outermost action writes its line to the log (ids and amounts
+    only, `olga_loyalty.logs`)."""
+    name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}"
 
     @wraps(func)
     def run(*args, **kwargs) -> T:
+        depth = getattr(_actions, "depth", 0)
+        _actions.depth = depth + 1
+        try:
+            result = transaction(*args, **kwargs)
+        finally:
+            _actions.depth = depth
+        if depth == 0 and name not in logs.NOT_LOGGED:
+            logs.action(name, result)
+        return result
+
+    def transaction(*args, **kwargs) -> T:
         delay = 0.05
         deadline = time.monotonic() + LOCK_PATIENCE
         while True:

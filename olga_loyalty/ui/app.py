@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from olga_loyalty import logs, paths
 from olga_loyalty.config import Clock
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services.shop import Shop, open_shop
@@ -44,6 +47,7 @@ class LoyaltyApp(DbMixin, App):
         Binding("f6", "reports", "Reports"),
         Binding("f3", "follow_ups", "Follow-ups"),
         Binding("f2", "reminders", "Reminders", show=False),
+        Binding("ctrl+o", "open_folder", "Open the folder", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -54,8 +58,17 @@ class LoyaltyApp(DbMixin, App):
         self.run_daily = run_daily
         self.last_daily: date | None = None
         self.staff = (shop.staff_names() or [""])[-1]
+        #: the folder of the last file written (ctrl+o opens it), else the exports folder
+        self.last_folder: Path | None = None
+        #: what to tell the user after the screen has closed (an unexpected error)
+        self.exit_line = ""
         super().__init__()
         translate_bindings(self, self.t)
+
+    def get_driver_class(self):
+        from olga_loyalty.ui.terminal import hangup_safe
+
+        return hangup_safe(super().get_driver_class())
 
     def _translator(self) -> Translator:
         settings = self.shop.settings
@@ -66,6 +79,10 @@ class LoyaltyApp(DbMixin, App):
         from olga_loyalty.ui.screens.search import SearchScreen
 
         self.sub_title = self.shop.settings.name
+        if not self.is_headless:
+            from olga_loyalty.ui.terminal import TerminalWatch
+
+            TerminalWatch(self, on_gone=lambda why: logs.LOGGER.info("ui ended: %s", why)).start()
         self.push_screen(SearchScreen())
         # After the first paint, so that the thread does not hold up the screen.
         self.call_after_refresh(self.run_worker, _load_libraries, thread=True, group="warm-up")
@@ -80,9 +97,21 @@ class LoyaltyApp(DbMixin, App):
 
             self.db("daily_backup", safety.backup_if_first_today, self.shop)
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An error no screen expected: its traceback goes to the log, and the user reads one
+        line that names the log instead of Textual's traceback (tests keep Textual's way, which
+        hands the error to the test)."""
+        logs.unexpected(error, "the screen")
+        message = logs.unexpected_message(self.t)
+        if self.is_headless or message is None:
+            super()._handle_exception(error)
+            return
+        self.exit_line = message  # printed whole once the screen is gone (`run`)
+        self.exit(None, 1)
+
     def on_daily_backup(self, path) -> None:
         if path is not None:
-            self.notify(self.t("Backup of the day written: {path}", path=path.name))
+            self.notify(self.t("Backup of the day written: {path}", path=str(path)), markup=False)
 
     # -- the daily run: at start and at each new day while the app runs -------------
     def check_new_day(self) -> None:
@@ -222,7 +251,39 @@ class LoyaltyApp(DbMixin, App):
         self.db("file_written", gdpr.consent_form, self.shop, None)
 
     def on_file_written(self, path) -> None:
-        self.notify(self.t("Written: {path}", path=path), timeout=10)
+        self.announce_file(self.t("Written: {path}", path=path), path)
+
+    # -- files written: where they are, and the folder opened on request -----------------
+    def announce_file(self, text: str, path: Path, *, into=None) -> None:
+        """A result that names a file (by its absolute path): shown as plain text, since a
+        folder may be called `[b]`; its folder is remembered and, where the platform has a
+        file manager, ctrl+o offered to open it. `into`: a Static that shows it too."""
+        from textual.content import Content
+
+        self.last_folder = Path(path).parent
+        if paths.file_manager() is not None:
+            text += "\n" + self.t("ctrl+o opens the folder.")
+        if into is not None:
+            into.update(Content(text))
+        self.notify(text, timeout=10, markup=False)
+
+    def action_open_folder(self) -> None:
+        folder = self.last_folder or paths.exports_folder()
+        if folder == paths.exports_folder():
+            try:
+                folder.mkdir(parents=True, exist_ok=True)  # the place to put lists to import
+            except OSError:
+                pass
+        if not paths.open_folder(folder):
+            self.notify(self.t("The folder is {path}", path=str(folder)), timeout=10, markup=False)
+
+    def make_shortcut(self) -> None:
+        from olga_loyalty import shortcut
+
+        self.db("shortcut_written", shortcut.write, self.shop.location)
+
+    def on_shortcut_written(self, path: Path) -> None:
+        self.notify(self.t("Wrote the shortcut {path}.", path=str(path)), timeout=10, markup=False)
 
     def open_card(self, customer_id: int) -> None:
         from olga_loyalty.ui.screens.card import CardScreen
@@ -242,7 +303,12 @@ class LoyaltyApp(DbMixin, App):
         from olga_loyalty.ui.screens.search import SearchScreen
 
         self.t = self._translator()
+        # The English originals again, to translate; Textual adds ctrl+p (the palette) at
+        # start, not to the class's bindings: keep it, or the palette is gone after set-up.
+        palette = [b for _, b in self._bindings if b.action == "command_palette"]
         self._bindings = self._merged_bindings.copy()
+        for binding in palette:
+            self._bindings._add_binding(binding)
         translate_bindings(self, self.t)
         self.sub_title = self.shop.settings.name
         while len(self.screen_stack) > 1:
@@ -285,6 +351,16 @@ class LoyaltyApp(DbMixin, App):
             t("A printable form to fill in by hand"),
             self.blank_consent_form,
         )
+        yield SystemCommand(
+            t("Open the folder"),
+            t("The folder of the last file written, else the exports folder (ctrl+o)"),
+            self.action_open_folder,
+        )
+        yield SystemCommand(
+            t("Desktop shortcut"),
+            t("A shortcut on the desktop that starts Olga Loyalty"),
+            self.make_shortcut,
+        )
         yield SystemCommand(t("Help"), t("Every key on every screen"), self.action_help)
         for binding in screen._bindings.key_to_bindings.values():
             for b in binding:
@@ -304,8 +380,11 @@ def make_app(location: str, clock: Clock, language: str | None = None, **options
 
 def run(location: str, clock: Clock, language: str | None = None) -> int:
     app = make_app(location, clock, language)
+    logs.LOGGER.info("ui started")
     try:
         app.run()
     finally:
         app.shop.close()
+    if app.exit_line:
+        print(app.exit_line, file=sys.stderr)  # one line, not wrapped: the path can be copied
     return app.return_code or 0

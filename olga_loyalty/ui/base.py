@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label
 
+from olga_loyalty import logs
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.storage.models import database
 
@@ -91,7 +92,10 @@ class DbMixin:
         if isinstance(error, LoyaltyError):
             text = error.render(self.app.t.gettext)
         else:
-            text = self.app.t("An unexpected problem occurred: {problem}", problem=str(error))
+            logs.unexpected(error, f"{type(self).__name__} ({type(error).__name__})")
+            text = logs.unexpected_message(self.app.t) or self.app.t(
+                "An unexpected problem occurred: {problem}", problem=str(error)
+            )
         self.app.notify(text, severity="error", timeout=8)  # type: ignore[attr-defined]
 
 
@@ -132,7 +136,9 @@ class FieldError(Label):
     """
 
     def show(self, text: str) -> None:
-        self.update(text)
+        from textual.content import Content
+
+        self.update(Content(text))  # plain text: a message may quote what was typed, `[/i]`
         self.set_class(bool(text), "-shown")
 
 

@@ -227,7 +227,7 @@ def test_broken_storage_gives_messages(tmp_path):
     done = run_cli(["--db", str(junk), "show", "1"], env)
     assert done.returncode == 1
     assert "not an Olga Loyalty database or is damaged" in done.stderr
-    done = run_cli(["--db", str(tmp_path / "nowhere" / "x.db"), "show", "1"], env)
+    done = run_cli(["--db", str(tmp_path / "nowhere" / "x.db"), "daily"], env)
     assert (
         done.stderr
         == f"error: The folder {tmp_path / 'nowhere'} for the database does not exist.\n"

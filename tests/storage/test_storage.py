@@ -71,6 +71,9 @@ def test_domain_storage_and_services_never_import_the_ui():
         "olga_loyalty.services.newsletter",
         "olga_loyalty.exports.consent_pdf",
         "olga_loyalty.cli",
+        "olga_loyalty.paths",
+        "olga_loyalty.logs",
+        "olga_loyalty.shortcut",
     ]
     code = (
         "import sys\n"

@@ -419,10 +419,13 @@ async def test_command_palette_finds_customers(app_factory):
         assert app.screen.customer_id == 2
 
 
-async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypatch):
+async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypatch, user_home):
     import openpyxl
 
-    monkeypatch.chdir(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    exports = user_home / "Documents" / "Olga Loyalty"
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -439,7 +442,7 @@ async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypat
         await settle(pilot)
         result = text_of(app.screen.query_one("#result", Static))
         assert result == (
-            "Wrote 1 customer to exports/newsletter-email-all-brevo-2026-11-23.xlsx. "
+            f"Wrote 1 customer to {exports / 'newsletter-email-all-brevo-2026-11-23.xlsx'}. "
             "Left out: no consent: 2."
         )
         # Mailchimp, chosen with the keys: the format becomes CSV and .xlsx is not offered
@@ -453,7 +456,7 @@ async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypat
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert text_of(app.screen.query_one("#result", Static)).startswith(
-            "Wrote 1 customer to exports/newsletter-email-all-mailchimp-2026-11-23.csv."
+            f"Wrote 1 customer to {exports / 'newsletter-email-all-mailchimp-2026-11-23.csv'}."
         )
         # back to Brevo: Excel again; rapidmail for SMS is refused next to the tool
         preset.value = "brevo"
@@ -468,20 +471,21 @@ async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypat
         assert text_of(app.screen.query_one("#preset-error", Label)) == (
             "rapidmail sends email only: export SMS contacts with another mailing tool."
         )
+    assert list(work.iterdir()) == []  # never the working folder
     rows = list(
         openpyxl.load_workbook(
-            tmp_path / "exports" / "newsletter-email-all-brevo-2026-11-23.xlsx"
+            exports / "newsletter-email-all-brevo-2026-11-23.xlsx"
         ).active.iter_rows(values_only=True)
     )
     assert rows[0][:3] == ("EMAIL", "FIRSTNAME", "LASTNAME")
     assert rows[1][:5] == ("anna@example.com", "Anna", "Müller", "Frau", None)
-    mailchimp = tmp_path / "exports" / "newsletter-email-all-mailchimp-2026-11-23.csv"
+    mailchimp = exports / "newsletter-email-all-mailchimp-2026-11-23.csv"
     assert (
         mailchimp.read_text("utf-8")
         .splitlines()[1]
         .startswith("anna@example.com,Anna,Müller,Frau,,")
     )
-    assert len(list((tmp_path / "exports").iterdir())) == 2
+    assert len(list(exports.iterdir())) == 2
 
 
 async def test_import_screen_checks_then_imports(app_factory, tmp_path):
@@ -547,8 +551,10 @@ async def test_erase_from_the_card_needs_the_typed_word(app_factory):
     assert Customer.get_by_id(3).first_name == "Erased #3"
 
 
-async def test_blank_consent_form_from_the_palette(app_factory, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+async def test_blank_consent_form_from_the_palette(app_factory, tmp_path, monkeypatch, user_home):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -558,14 +564,14 @@ async def test_blank_consent_form_from_the_palette(app_factory, tmp_path, monkey
         await pilot.pause(0.5)
         await pilot.press("enter")
         await settle(pilot)
-    assert (tmp_path / "exports" / "consent-form-blank-2026-11-23.pdf").exists()
+    assert (user_home / "Documents" / "Olga Loyalty" / "consent-form-blank-2026-11-23.pdf").exists()
+    assert list(work.iterdir()) == []
 
 
-async def test_consent_form_and_data_export_from_the_card(app_factory, tmp_path, monkeypatch):
+async def test_consent_form_and_data_export_from_the_card(app_factory, user_home):
     import openpyxl
     from pypdf import PdfReader
 
-    monkeypatch.chdir(tmp_path)
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -576,9 +582,10 @@ async def test_consent_form_and_data_export_from_the_card(app_factory, tmp_path,
         await pilot.press("d")
         await settle(pilot)
         shown = [str(n.message) for n in app._notifications]
-    form = tmp_path / "exports" / "consent-form-1-2026-11-23.pdf"
-    data = tmp_path / "exports" / "customer-1-data-2026-11-23.xlsx"
-    assert shown[-2:] == [f"Written: exports/{form.name}", f"Written: exports/{data.name}"]
+    exports = user_home / "Documents" / "Olga Loyalty"
+    form = exports / "consent-form-1-2026-11-23.pdf"
+    data = exports / "customer-1-data-2026-11-23.xlsx"
+    assert [line.split("\n")[0] for line in shown[-2:]] == [f"Written: {form}", f"Written: {data}"]
     reader = PdfReader(form)
     assert len(reader.pages) == 1
     assert "Frau Anna Müller" in reader.pages[0].extract_text()

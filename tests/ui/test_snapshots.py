@@ -4,16 +4,33 @@ and fixed data. Look at the SVG before accepting one (`pytest --snapshot-update`
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input, TabbedContent
 
+from olga_loyalty import paths
 from olga_loyalty.storage.db import close_database
 from olga_loyalty.ui.app import LoyaltyApp
 from tests.conftest import fresh_database
 from tests.ui.conftest import build_shop, settle
 
 SIZE = (80, 24)
+
+#: The folders the screens show, the same on every machine (not the test's temporary home).
+FOLDERS = paths.Locations(
+    database="/home/olga/.local/share/olga-loyalty/loyalty.db",
+    backups=Path("/home/olga/.local/share/olga-loyalty/backups"),
+    exports=Path("/home/olga/Documents/Olga Loyalty"),
+    logs=Path("/home/olga/.local/state/olga-loyalty/log"),
+    source="user",
+)
+
+
+@pytest.fixture(autouse=True)
+def fixed_folders(monkeypatch):
+    monkeypatch.setattr(paths, "resolve", lambda db=None, env=None: FOLDERS)
+    monkeypatch.setattr(paths, "exports_folder", lambda: FOLDERS.exports)
 
 
 async def type_text(pilot, text: str) -> None:

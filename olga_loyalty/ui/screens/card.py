@@ -220,7 +220,7 @@ class CardScreen(BaseScreen):
             self.db("file_written", gdpr.consent_form, self.shop, self.card.customer.id)
 
     def on_file_written(self, path) -> None:
-        self.app.notify(self.t("Written: {path}", path=path), timeout=10)
+        self.loyalty.announce_file(self.t("Written: {path}", path=path), path)
         if path.name.startswith("customer-"):
             self.loyalty.audit("export", f"customer {self.customer_id}")
 

@@ -223,8 +223,7 @@ class ExportScreen(BaseScreen):
                 for k, v in sorted(result.left_out.items())
             )
             text += " " + t("Left out: {reasons}.", reasons=reasons)
-        self.query_one("#result", Static).update(text)
-        self.app.notify(text, timeout=10)
+        self.loyalty.announce_file(text, result.path, into=self.query_one("#result", Static))
         self.loyalty.audit("export", f"newsletter {self.value('channel')} {self.segment_text()}")
 
     def on_written_error(self, error: LoyaltyError) -> None:

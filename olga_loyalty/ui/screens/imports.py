@@ -8,9 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Select, Static
 
+from olga_loyalty import paths
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.services import imports, safety
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
@@ -70,7 +72,17 @@ class ImportScreen(BaseScreen):
                 yield Label(t("Column mapping"), classes="field-label")
                 yield Input(id="map", placeholder=t("e.g. Handy=phone, C=birthday"), compact=True)
             yield FieldError(id="map-error")
-            yield Static(t("F5 checks the file and writes nothing; ctrl+s imports."), id="summary")
+            yield Static(
+                Content(
+                    t("F5 checks the file and writes nothing; ctrl+s imports.")
+                    + "\n"
+                    + t(
+                        "A file name without a folder is looked up in {folder} (ctrl+o opens it).",
+                        folder=str(paths.exports_folder()),
+                    )
+                ),
+                id="summary",
+            )
             yield ProgressBar(id="progress", show_eta=False)
             yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -82,13 +94,17 @@ class ImportScreen(BaseScreen):
         table = self.query_one(DataTable)
         table.add_column(t("Row"), width=6)
         table.add_column(t("Problem"), width=66)
+        self.loyalty.last_folder = paths.exports_folder()  # where the owner puts the lists
         self.query_one("#file").focus()
 
     def mode(self) -> str:
         return str(self.query_one("#mode", Select).value)
 
     def path(self) -> Path:
-        return Path(self.query_one("#file", Input).value.strip()).expanduser()
+        """The file typed in; a bare name (or a relative path) is in the exports folder: a
+        program started from a shortcut has no working folder the owner knows."""
+        typed = Path(self.query_one("#file", Input).value.strip()).expanduser()
+        return typed if typed.is_absolute() else paths.exports_folder() / typed
 
     def overrides(self) -> list[str]:
         text = self.query_one("#map", Input).value
@@ -184,8 +200,7 @@ class ImportScreen(BaseScreen):
             rows=report.total,
             refused=len(report.refused),
         )
-        self.query_one("#summary", Static).update(text)
-        self.app.notify(text, timeout=10)
+        self.loyalty.announce_file(text, self.path(), into=self.query_one("#summary", Static))
         self.report = None
 
     def on_imported_error(self, error: LoyaltyError) -> None:

@@ -324,16 +324,14 @@ class ReportsScreen(BaseScreen):
 
     def on_exported(self, result) -> None:
         self.loyalty.audit("export", f"newsletter email {self.segment()}")
-        self.app.notify(
-            self.t.ngettext(
-                "Written: {path} ({count} customer with email consent)",
-                "Written: {path} ({count} customers with email consent)",
-                result.written,
-                path=result.path,
-                count=result.written,
-            ),
-            timeout=10,
+        text = self.t.ngettext(
+            "Written: {path} ({count} customer with email consent)",
+            "Written: {path} ({count} customers with email consent)",
+            result.written,
+            path=result.path,
+            count=result.written,
         )
+        self.loyalty.announce_file(text, result.path)
 
     def action_back(self) -> None:
         self.app.pop_screen()

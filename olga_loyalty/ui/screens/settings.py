@@ -9,6 +9,7 @@ from decimal import Decimal
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import (
     DataTable,
     Footer,
@@ -163,6 +164,7 @@ class SettingsScreen(BaseScreen):
                 yield from self._row("new_pin", t("New PIN (4–12 digits)"), "")
                 yield from self._row("new_pin_again", t("The same PIN again"), "")
             with TabPane(t("Backups"), id="tab-backups"), Vertical():
+                yield Static(self.folders_text(), id="folders")
                 yield Static(
                     t(
                         "ctrl+b backs up now; ctrl+r restores the chosen backup (the current "
@@ -178,6 +180,26 @@ class SettingsScreen(BaseScreen):
             with TabPane(t("Audit log"), id="tab-audit"), Vertical():
                 yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
         yield Footer()
+
+    def folders_text(self) -> Content:
+        """Where the data lives (`olga_loyalty.paths`), as `olga-loyalty paths` shows it."""
+        from olga_loyalty import paths
+
+        t = self.t
+        shown = paths.resolve(self.shop.location).shown()
+        labels = {
+            "database": t("Database"),
+            "backups": t("Backups"),
+            "exports": t("Exports"),
+            "logs": t("Logs"),
+        }
+        width = max(len(label) for label in labels.values()) + 2
+        server = t("(on the server: back it up with pg_dump)")
+        return Content(  # plain text: a folder may be called [b]
+            "\n".join(
+                f"{label + ':':<{width}}{shown[key] or server}" for key, label in labels.items()
+            )
+        )
 
     def _row(self, name: str, label: str, value: str) -> ComposeResult:
         with Horizontal(classes="row"):
@@ -236,7 +258,7 @@ class SettingsScreen(BaseScreen):
                 )
             )
             return
-        self.app.notify(self.t("Backup written to {path}.", path=path))
+        self.app.notify(self.t("Backup written to {path}.", path=path), markup=False)
         self.load_backups()
         self.db("audit_loaded", safety.audit_log)
 
@@ -275,6 +297,7 @@ class SettingsScreen(BaseScreen):
         self.app.notify(
             self.t("Restored. The database as it was before is in {backup}.", backup=safety_copy),
             timeout=10,
+            markup=False,
         )
         self.loyalty.language_changed()
 
