@@ -107,7 +107,7 @@ def main() -> int:
         out, _ = shop(second, "find", "müller")
         check("Anna Müller" in out, "registered from one folder, found from another")
         out, _ = shop(second, "export", "newsletter", "--channel", "email")
-        export = where["exports"] / "newsletter-email-all-2026-01-10.xlsx"
+        export = where["exports"] / "newsletter-email-all-generic-2026-01-10.xlsx"
         check(str(export) in out and export.is_file(), "the export is in the exports folder")
         out, _ = shop(second, "backup")
         made = next(where["backups"].glob("loyalty-*-manual.db"))
