@@ -589,7 +589,7 @@ EDITABLE = ("first_name", "last_name", "phone", "email", "salutation", "birthday
 @write_action
 def edit(shop: Shop, ref: str | int, changes: CustomerInput, *, staff: str = "") -> list[str]:
     """Change the given fields (None = unchanged); each change is kept in the history."""
-    customer = resolve(shop, ref)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     checks = {
         "first_name": lambda v: clean_name(v, field="first_name", label="first name"),
         "last_name": lambda v: clean_name(v, field="last_name", label="last name"),
@@ -684,7 +684,7 @@ def give_consent(
     shop: Shop, ref: str | int, purpose: str, *, method: str = "paper_signed", staff: str = ""
 ) -> Consent:
     _check_purpose_and_method(purpose, method)
-    customer = resolve(shop, ref)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     if consent_states(customer.id)[purpose].active:
         raise Refused("This consent ({purpose}) is already given.", purpose=purpose)
     _lift_suppression(customer, purpose)
@@ -715,7 +715,7 @@ def withdraw_consent(
 ) -> Consent:
     """Withdrawal adds withdrawn_at to the active record; data processing leads to erasure."""
     _check_purpose_and_method(purpose, method)
-    customer = resolve(shop, ref)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     active = (
         Consent.select()
         .where(
@@ -750,8 +750,9 @@ def withdraw_consent(
 
 @write_action
 def erase(shop: Shop, ref: str | int, *, staff: str = "") -> int:
-    """Replace personal data for good; amounts stay for the books. Returns the customer id."""
-    customer = resolve(shop, ref)
+    """Replace personal data for good; amounts stay for the books. Returns the customer id.
+    The customer is locked first: a purchase at another till waits, then finds her erased."""
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     _erase(shop, customer, staff)
     return customer.id
 

@@ -133,7 +133,7 @@ def add_feedback(shop, ref, kind, note, follow_up, purchase_id, staff) -> Feedba
     day = parse_follow_up(follow_up, shop.today())
     if kind == "call" and day is None:
         raise InvalidInput("A call needs a follow-up date.", field="follow_up")
-    customer = resolve(shop, ref)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     return Feedback.create(
         customer=customer.id,
         kind=kind,
@@ -208,10 +208,18 @@ def _open(feedback_id: int | str) -> Feedback:
     return found
 
 
+def _open_locked(feedback_id: int | str) -> Feedback:
+    """A feedback to change, read again after its customer is locked: two tills answering
+    the same complaint at once give one apology bonus, not two."""
+    found = _open(feedback_id)
+    ledger.lock_active_customer(found.customer_id)
+    return Feedback.get_by_id(found.id)
+
+
 @write_action
 def complete(shop: Shop, feedback_id: int | str, outcome: str, *, staff: str = "") -> Feedback:
     """Mark a follow-up done, with what came of it."""
-    item = _open(feedback_id)
+    item = _open_locked(feedback_id)
     if item.done_at is not None:
         raise Refused("Feedback #{id} is already done.", field="feedback", id=item.id)
     text = clean_note(outcome)
@@ -230,7 +238,7 @@ def apologise(
     valid_days: int | None = None,
 ) -> tuple[Feedback, LedgerEntry]:
     """Answer a complaint with an apology bonus: an adjustment whose reason is the complaint."""
-    item = _open(feedback_id)
+    item = _open_locked(feedback_id)
     if item.kind != "complaint":
         raise Refused("Only a complaint is answered with an apology bonus.", field="feedback")
     if item.apology_entry_id is not None:
@@ -241,7 +249,6 @@ def apologise(
         raise InvalidInput(
             "An apology bonus is 1 to {maximum} points.", field="points", maximum=APOLOGY_MAX
         )
-    ledger.lock_customer(item.customer_id)
     expires = adjustment_expiry(shop, valid_days)
     reason = clean_reason(f"apology for complaint #{item.id}: {item.note}"[:200])
     staff = _clean_staff(staff)

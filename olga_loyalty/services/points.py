@@ -24,7 +24,7 @@ from olga_loyalty.domain.points import (
 from olga_loyalty.services import ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
 from olga_loyalty.services.shop import Shop, write_setting
-from olga_loyalty.storage.db import write_action
+from olga_loyalty.storage.db import serialise, write_action
 from olga_loyalty.storage.models import (
     BirthdayBonus,
     Customer,
@@ -83,8 +83,7 @@ def record_purchase(
 
     amount = parse_amount(amount)
     follow_up_day = followups.parse_follow_up(follow_up, shop.today())
-    customer = resolve(shop, ref)
-    ledger.lock_customer(customer.id)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     now, today, programme = shop.now(), shop.today(), shop.programme
     staff = _clean_staff(staff)
     is_first = not Purchase.select().where(Purchase.customer == customer.id).exists()
@@ -131,8 +130,9 @@ def record_purchase(
         )
     referral_to = None
     if is_first and customer.referred_by_id and programme.earning_open(today):
-        referrer = Customer.get_or_none(Customer.id == customer.referred_by_id)
-        if referrer is not None and referrer.erased_at is None and programme.referral_points:
+        # the referrer is locked too: an erasure at this moment must not leave her the bonus
+        referrer = ledger.lock_customer(customer.referred_by_id)
+        if referrer.erased_at is None and programme.referral_points:
             ledger.award(
                 referrer.id,
                 "referral",
@@ -226,10 +226,9 @@ def refund(
     shortfall's money value is kept back from the cash refund.
     """
     purchase = find_purchase(purchase_id)
-    customer = Customer.get_by_id(purchase.customer_id)
+    customer = ledger.lock_customer(purchase.customer_id)
     if customer.erased_at is not None:
         raise Refused("This purchase belongs to an erased customer; it cannot be refunded.")
-    ledger.lock_customer(customer.id)
     before = refund_totals(purchase.id)
     left = purchase.amount - before.amount
     if left <= 0:
@@ -353,8 +352,7 @@ def adjust(
     reason = clean_reason(reason)
     if points == 0:
         raise InvalidInput("An adjustment of 0 points changes nothing.", field="points")
-    customer = resolve(shop, ref)
-    ledger.lock_customer(customer.id)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     now, today = shop.now(), shop.today()
     staff = _clean_staff(staff)
     expires = None
@@ -399,38 +397,20 @@ class DailyResult:
 EXPIRY_BATCH = 2000
 
 
-@write_action
 def daily(shop: Shop) -> DailyResult:
-    """Expiry entries for lots past their date, and birthday bonuses due. Idempotent:
-    an expired lot has nothing left to expire, and a birthday bonus is once per year."""
-    today, now, programme = shop.today(), shop.now(), shop.programme
+    """Expiry entries for lots past their date, and birthday bonuses due. Idempotent, also
+    when two tills run it at the same moment: each step is a short transaction that takes
+    the daily-run lock before it reads anything (`serialise`), so the second till finds the
+    lots already expired and the bonuses already given. Expiry goes in batches, each
+    committed on its own, so a long first run never holds up the tills."""
+    today, programme = shop.today(), shop.programme
     expired_lots = expired_points = 0
     while True:
-        batch = list(
-            Lot.select(Lot.id, Lot.customer_id, Lot.remaining)
-            .where((Lot.remaining > 0) & (Lot.expires_on < today))
-            .order_by(Lot.id)
-            .limit(EXPIRY_BATCH)
-            .tuples()
-        )
-        if not batch:
+        lots, points = _expire_batch(shop, today)
+        if not lots:
             break
-        LedgerEntry.insert_many(
-            [
-                {
-                    "customer": cid,
-                    "kind": "expire",
-                    "points": -remaining,
-                    "lot": lot_id,
-                    "created_at": now,
-                    "reason": "expired",
-                }
-                for lot_id, cid, remaining in batch
-            ]
-        ).execute()
-        Lot.update(remaining=0).where(Lot.id.in_([row[0] for row in batch])).execute()
-        expired_lots += len(batch)
-        expired_points += sum(row[2] for row in batch)
+        expired_lots += lots
+        expired_points += points
     bonuses = 0
     if programme.earning_open(today) and programme.birthday_points > 0:
         bonuses = _birthday_bonuses(shop, today)
@@ -438,7 +418,40 @@ def daily(shop: Shop) -> DailyResult:
     return DailyResult(today, expired_lots, expired_points, bonuses)
 
 
+@write_action
+def _expire_batch(shop: Shop, today: date) -> tuple[int, int]:
+    """Up to EXPIRY_BATCH lots past their date: an `expire` entry each, remainder set to 0."""
+    serialise("daily")
+    batch = list(
+        Lot.select(Lot.id, Lot.customer_id, Lot.remaining)
+        .where((Lot.remaining > 0) & (Lot.expires_on < today))
+        .order_by(Lot.id)
+        .limit(EXPIRY_BATCH)
+        .tuples()
+    )
+    if not batch:
+        return 0, 0
+    now = shop.now()
+    LedgerEntry.insert_many(
+        [
+            {
+                "customer": cid,
+                "kind": "expire",
+                "points": -remaining,
+                "lot": lot_id,
+                "created_at": now,
+                "reason": "expired",
+            }
+            for lot_id, cid, remaining in batch
+        ]
+    ).execute()
+    Lot.update(remaining=0).where(Lot.id.in_([row[0] for row in batch])).execute()
+    return len(batch), sum(row[2] for row in batch)
+
+
+@write_action
 def _birthday_bonuses(shop: Shop, today: date) -> int:
+    serialise("daily")
     programme, now = shop.programme, shop.now()
     grace = programme.birthday_grace_days
     month_days = set()
@@ -452,7 +465,7 @@ def _birthday_bonuses(shop: Shop, today: date) -> int:
         .where(Customer.birthday_md.in_(sorted(month_days)) & Customer.erased_at.is_null())
         .order_by(Customer.id)
     )
-    given = 0
+    due: dict[int, int] = {}
     for customer in candidates:
         year = birthday_bonus_year(customer.birthday, today, grace)
         if year is None:
@@ -465,8 +478,15 @@ def _birthday_bonuses(shop: Shop, today: date) -> int:
             .exists()
         ):
             continue
+        due[customer.id] = year
+    # An erasure at this moment must not leave an erased customer a bonus.
+    active = ledger.lock_customers(due)
+    given = 0
+    for customer_id, year in due.items():
+        if customer_id not in active:
+            continue
         lot = ledger.award(
-            customer.id,
+            customer_id,
             "birthday",
             programme.birthday_points,
             today=today,
@@ -474,7 +494,7 @@ def _birthday_bonuses(shop: Shop, today: date) -> int:
             now=now,
             reason=f"birthday {year}",
         )
-        BirthdayBonus.create(customer=customer.id, year=year, lot=lot.id)
+        BirthdayBonus.create(customer=customer_id, year=year, lot=lot.id)
         given += 1
     return given
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote
 
 import peewee
 
@@ -72,6 +73,12 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
             location=redact(location),
             reason=_reason(exc),
         ) from None
+    if not isinstance(db, peewee.SqliteDatabase):
+        try:
+            refuse_foreign_server_database(db)
+        except StorageError:
+            db.close()
+            raise
     return db
 
 
@@ -87,6 +94,8 @@ def _open_sqlite(path: Path, create_folder: bool | None) -> peewee.SqliteDatabas
     if path.exists() and not path.is_file():
         raise StorageError("{path} is not a database file.", path=str(path))
     is_new = not path.exists()
+    if not is_new:
+        refuse_foreign_file(path)
     db = peewee.SqliteDatabase(
         str(path),
         pragmas=SQLITE_PRAGMAS,
@@ -105,6 +114,58 @@ def _open_sqlite(path: Path, create_folder: bool | None) -> peewee.SqliteDatabas
                 reason=exc.strerror or str(exc),
             ) from None
     return db
+
+
+def readonly_uri(path: Path) -> str:
+    """A read-only SQLite URI for a path: `?`, `#` and `%` in a file name are escaped, so
+    that `we?ird.db` is opened as itself and not as `we` with a query."""
+    return f"file:{quote(str(Path(path).absolute()))}?mode=ro"
+
+
+#: What SQLite keeps for itself in any database; not a sign of another program's data.
+_SQLITE_OWN = ("sqlite_sequence", "sqlite_stat1", "sqlite_stat4")
+
+
+def refuse_foreign_file(path: Path) -> None:
+    """Refuse, before anything is written (no pragma, no table, no WAL switch), a file that
+    holds another program's data or is not a database at all. An empty file, or a database
+    without tables, may become a new shop."""
+    if path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
+        try:
+            tables = {
+                name
+                for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(
+            "Cannot open the database {location}: {reason}",
+            location=str(path),
+            reason=_reason(exc),
+        ) from None
+    tables -= set(_SQLITE_OWN)
+    if tables and "schema_version" not in tables:
+        raise StorageError(
+            "{path} belongs to another program (it holds the tables {tables}); it is not an "
+            "Olga Loyalty database and was left untouched.",
+            path=str(path),
+            tables=", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else ""),
+        )
+
+
+def refuse_foreign_server_database(db: peewee.Database) -> None:
+    """The same for a PostgreSQL database: tables of its own but no `schema_version`."""
+    tables = set(db.get_tables())
+    if tables and "schema_version" not in tables:
+        raise StorageError(
+            "This PostgreSQL database belongs to another program (it holds the tables "
+            "{tables}); it is not an Olga Loyalty database and was left untouched.",
+            tables=", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else ""),
+        )
 
 
 def placeholders(count: int) -> str:
@@ -150,6 +211,36 @@ def sync_sequences(*models: type[peewee.Model]) -> None:
         )
 
 
+def repair_sequences() -> list[str]:
+    """At open on PostgreSQL: every id sequence that is behind its table's highest id (an
+    interrupted `demo` or copy, rows written by another tool) is set past it, so the next
+    registration does not fail on a taken id. Returns the tables that were behind."""
+    if is_sqlite():
+        return []
+    behind = []
+    for table, sequence in fetch_rows(
+        "SELECT table_name, pg_get_serial_sequence(quote_ident(table_name), 'id') "
+        "FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND column_name = 'id' AND column_default LIKE 'nextval%' ORDER BY table_name"
+    ):
+        if not sequence:
+            continue
+        highest = fetch_rows(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')[0][0]
+        last, called = fetch_rows(f"SELECT last_value, is_called FROM {sequence}")[0]
+        if highest > (last if called else last - 1):
+            fetch_rows("SELECT setval(?, ?, true)", (sequence, highest))
+            behind.append(table)
+    return behind
+
+
+def serialise(name: str) -> None:
+    """Inside a write transaction: one process at a time past this point until it commits.
+    SQLite's write lock (BEGIN IMMEDIATE) already serialises every writer; PostgreSQL takes
+    a transaction-level advisory lock named after the job (the daily run)."""
+    if not is_sqlite():
+        fetch_rows("SELECT pg_advisory_xact_lock(hashtext(?))", (f"olga-loyalty {name}",))
+
+
 def close_database() -> None:
     if database.obj is not None and not database.obj.is_closed():
         database.obj.close()
@@ -181,6 +272,11 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
 
     @wraps(func)
     def run(*args, **kwargs) -> T:
+        if database.in_transaction():
+            # Part of a larger action (a protected action, a purchase that adds a follow-up):
+            # a savepoint; only the outermost action waits and retries, as a whole.
+            with database.atomic():
+                return func(*args, **kwargs)
         delay = 0.05
         deadline = time.monotonic() + LOCK_PATIENCE
         while True:

@@ -130,6 +130,19 @@ def _feedback(db: peewee.Database, clock: Clock) -> None:
     )
 
 
+def _shop_id(db: peewee.Database, clock: Clock) -> None:
+    # Which shop a database (and so each of its backups) belongs to: a random id made once,
+    # by this migration for a database from an older release and at the first start of a
+    # new one. A restore compares it; a copy (move-to) keeps it.
+    import json
+    import uuid
+
+    from olga_loyalty.storage.models import Setting
+
+    if Setting.get_or_none(Setting.key == "shop_id") is None:
+        Setting.create(key="shop_id", value=json.dumps(uuid.uuid4().hex))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "create schema", _create_schema),
     Migration(2, "suppression list", _suppression_list),
@@ -138,6 +151,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "covering indexes for spend and open points", _covering_indexes),
     Migration(6, "search keys in byte order on PostgreSQL", _binary_key_order),
     Migration(7, "feedback and follow-ups", _feedback),
+    Migration(8, "shop id", _shop_id),
 ]
 
 LATEST = MIGRATIONS[-1].version
