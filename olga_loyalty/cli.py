@@ -254,6 +254,11 @@ def build_parser() -> Parser:
     bak.add_argument("--json", action="store_true")
     res = sub.add_parser("restore", help="replace the database with a backup (after backing it up)")
     res.add_argument("file", metavar="FILE")
+    res.add_argument(
+        "--other-shop",
+        action="store_true",
+        help="the backup is another shop's: restore it all the same (after the warning)",
+    )
 
     move = sub.add_parser(
         "move-to",
@@ -293,8 +298,8 @@ def emit_json(data) -> None:
     print(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
 
 
-def require_pin(shop, args, action: str, detail: str = "") -> None:
-    """Protected actions ask for the owner PIN when one is set (SPEC §10) and are logged."""
+def given_pin(shop, args):
+    """The owner PIN for a protected action (SPEC §10): `--pin`, or asked on a terminal."""
     from olga_loyalty.services import safety
 
     pin = args.pin
@@ -302,8 +307,34 @@ def require_pin(shop, args, action: str, detail: str = "") -> None:
         import getpass
 
         pin = getpass.getpass(args.t("Owner PIN: "))
-    safety.check_pin(shop, pin, action, staff=getattr(args, "staff", "") or "")
-    args.audit = (action, detail)  # written once the action has succeeded
+    return safety.prepare_pin(pin)
+
+
+def protected(shop, args, action: str, work: Callable, *work_args, detail="", **work_kwargs):
+    """A protected action through the one entry point the screens use too: the PIN check,
+    the action and its audit entry commit together (services.safety.run_protected)."""
+    from olga_loyalty.services import safety
+
+    result = safety.run_protected(
+        shop,
+        action,
+        given_pin(shop, args),
+        work,
+        *work_args,
+        by=getattr(args, "staff", "") or "",
+        detail=detail,
+        **work_kwargs,
+    )
+    if safety.pin_needs_change():
+        print(
+            "note: "
+            + args.t(
+                "The owner PIN was set under the old rules (4 digits were enough). Please "
+                "choose a new one of at least 6 digits or a passphrase: olga-loyalty settings pin"
+            ),
+            file=sys.stderr,
+        )
+    return result
 
 
 def _int_arg(text: str, field: str, lo: int, hi: int) -> int:
@@ -562,9 +593,21 @@ def cmd_consent(shop, args, _) -> int:
             method=args.method or "paper_signed",
             staff=args.staff,
         )
+    elif args.purpose == "data_processing" and args.yes:
+        record = protected(
+            shop,
+            args,
+            "erase",
+            customers.withdraw_consent,
+            shop,
+            args.customer,
+            args.purpose,
+            method=args.method or "verbal",
+            staff=args.staff,
+            erase_confirmed=True,
+            detail=lambda r: f"customer #{r.customer_id} (consent withdrawn)",
+        )
     else:
-        if args.purpose == "data_processing" and args.yes:
-            require_pin(shop, args, "erase", f"customer {args.customer} (consent withdrawn)")
         record = customers.withdraw_consent(
             shop,
             args.customer,
@@ -768,9 +811,17 @@ def cmd_feedback_apologise(shop, args, _) -> int:
 
     amount = _int_arg(args.points, "points", 1, followups.APOLOGY_MAX)
     days = _int_arg(args.valid_days, "valid_days", 1, 3650) if args.valid_days else None
-    require_pin(shop, args, "adjust", f"apology for feedback {args.feedback}: +{amount}")
-    item, entry = followups.apologise(
-        shop, args.feedback, amount, staff=args.staff, valid_days=days
+    item, entry = protected(
+        shop,
+        args,
+        "adjust",
+        followups.apologise,
+        shop,
+        args.feedback,
+        amount,
+        staff=args.staff,
+        valid_days=days,
+        detail=lambda r: f"customer #{r[0].customer_id}: +{r[1].points} (apology #{r[0].id})",
     )
     print(
         args.t(
@@ -792,9 +843,18 @@ def cmd_bonus(shop, args, _) -> int:
     if args.dry_run:
         result = campaigns.preview(shop, args.segment, amount, valid_days=days)
     else:
-        require_pin(shop, args, "bonus", f"{args.segment}: +{amount} ({args.reason[:100]})")
-        result = campaigns.award(
-            shop, args.segment, amount, reason=args.reason, valid_days=days, staff=args.staff
+        result = protected(
+            shop,
+            args,
+            "bonus",
+            campaigns.award,
+            shop,
+            args.segment,
+            amount,
+            reason=args.reason,
+            valid_days=days,
+            staff=args.staff,
+            detail=lambda r: f"{r.segment}: {r.customers} × +{r.points} ({args.reason[:100]})",
         )
     if args.json:
         emit_json(vars(result) | {"written": not args.dry_run})
@@ -875,11 +935,18 @@ def cmd_adjust(shop, args, _) -> int:
 
     amount = parse_points(args.points, allow_negative=True, allow_zero=False)
     days = _int_arg(args.valid_days, "valid_days", 1, 3650) if args.valid_days else None
-    require_pin(
-        shop, args, "adjust", f"customer {args.customer}: {amount:+d} ({args.reason[:100]})"
-    )
-    result = points.adjust(
-        shop, args.customer, amount, reason=args.reason, staff=args.staff, valid_days=days
+    result = protected(
+        shop,
+        args,
+        "adjust",
+        points.adjust,
+        shop,
+        args.customer,
+        amount,
+        reason=args.reason,
+        staff=args.staff,
+        valid_days=days,
+        detail=lambda r: f"customer #{r.customer_id}: {r.points:+d} ({args.reason[:100]})",
     )
     if args.json:
         emit_json(
@@ -906,8 +973,16 @@ def cmd_erase(shop, args, _) -> int:
 
     if not args.yes:
         raise InvalidInput("Erasure cannot be undone: add --yes to confirm.", field="yes")
-    require_pin(shop, args, "erase", f"customer {args.customer}")
-    cid = customers.erase(shop, args.customer, staff=args.staff)
+    cid = protected(
+        shop,
+        args,
+        "erase",
+        customers.erase,
+        shop,
+        args.customer,
+        staff=args.staff,
+        detail=lambda erased: f"customer #{erased}",
+    )
     if args.json:
         emit_json({"erased": cid})
     else:
@@ -920,14 +995,18 @@ def cmd_export_newsletter(shop, args, _) -> int:
 
     from olga_loyalty.services import newsletter
 
-    require_pin(shop, args, "export", f"newsletter {args.channel} {args.segment}")
-    result = newsletter.export(
+    result = protected(
+        shop,
+        args,
+        "export",
+        newsletter.export,
         shop,
         args.channel,
         args.segment,
         preset=args.preset,
         file_format=args.file_format,
         out=Path(args.out) if args.out else None,
+        detail=lambda r: f"newsletter {args.channel} {args.segment}: {r.written}",
     )
     if args.json:
         emit_json(
@@ -943,10 +1022,10 @@ def cmd_export_newsletter(shop, args, _) -> int:
 
 
 def cmd_export_customer(shop, args, _) -> int:
-    from olga_loyalty.services import gdpr
+    from olga_loyalty.services import customers, gdpr
 
-    require_pin(shop, args, "export", f"customer {args.customer}")
-    path = gdpr.access_export(shop, args.customer)
+    cid = customers.resolve(shop, args.customer).id
+    path = protected(shop, args, "export", gdpr.access_export, shop, cid, detail=f"customer #{cid}")
     if args.json:
         emit_json({"path": str(path)})
     else:
@@ -986,11 +1065,14 @@ def cmd_import_customers(shop, args, _) -> int:
     t = args.t
     report = imports.check_file(shop, Path(args.file), args.map)
     if not args.dry_run and report.good:
-        from olga_loyalty.services import safety
-
-        require_pin(shop, args, "import", f"customers from {Path(args.file).name}")
-        safety.backup(shop, "import", staff=args.staff)
-        imports.import_rows(shop, report, staff=args.staff)
+        # the owner PIN, a backup, then all good rows or none (services.imports.import_rows)
+        imports.import_rows(
+            shop,
+            report,
+            staff=args.staff,
+            pin=given_pin(shop, args),
+            progress=None if args.json else _progress,
+        )
     if args.json:
         emit_json(import_report_json(report, t))
         return 0
@@ -1024,11 +1106,15 @@ def cmd_import_customers(shop, args, _) -> int:
 def cmd_import_unsubscribes(shop, args, _) -> int:
     from pathlib import Path
 
-    from olga_loyalty.services import imports, safety
+    from olga_loyalty.services import imports
 
-    require_pin(shop, args, "import", f"unsubscribes from {Path(args.file).name}")
-    safety.backup(shop, "import", staff=args.staff)
-    report = imports.import_unsubscribes(shop, Path(args.file), staff=args.staff)
+    report = imports.import_unsubscribes(
+        shop,
+        Path(args.file),
+        staff=args.staff,
+        pin=given_pin(shop, args),
+        progress=None if args.json else _progress,
+    )
     if args.json:
         emit_json(
             {
@@ -1109,22 +1195,24 @@ def cmd_settings(shop, args, _) -> int:
     if args.action == "pin":
         from olga_loyalty.services import safety
 
-        require_pin(shop, args, "settings", "PIN changed")
-        safety.set_pin(shop, args.new_pin)
+        safety.change_pin(shop, given_pin(shop, args), args.new_pin, staff="")
         print(
             args.t("The owner PIN is set.") if args.new_pin else args.t("The owner PIN is removed.")
         )
         return 0
-    require_pin(
-        shop,
-        args,
-        "settings",
-        f"{args.action} {getattr(args, 'key', getattr(args, 'purpose', ''))}",
-    )
     if args.action == "consent-text":
         from olga_loyalty.services.shop import new_consent_text
 
-        text = new_consent_text(shop, args.purpose, args.text)
+        text = protected(
+            shop,
+            args,
+            "settings",
+            new_consent_text,
+            shop,
+            args.purpose,
+            args.text,
+            detail=f"consent-text {args.purpose}",
+        )
         print(
             args.t(
                 "Consent text {purpose} is now version {version}.",
@@ -1133,7 +1221,16 @@ def cmd_settings(shop, args, _) -> int:
             )
         )
         return 0
-    settings_service.set_value(shop, args.key, args.value)
+    protected(
+        shop,
+        args,
+        "settings",
+        settings_service.set_value,
+        shop,
+        args.key,
+        args.value,
+        detail=f"set {args.key[:40]}",
+    )
     print(args.t("{key} set to {value}.", key=args.key, value=args.value))
     return 0
 
@@ -1176,13 +1273,24 @@ def cmd_restore(shop, args, _) -> int:
 
     from olga_loyalty.services import safety
 
-    require_pin(shop, args, "restore", Path(args.file).name)
-    safety_copy = safety.restore(shop, Path(args.file))
+    result = protected(
+        shop,
+        args,
+        "restore",
+        safety.restore,
+        shop,
+        Path(args.file),
+        staff="",
+        other_shop=args.other_shop,
+    )
+    warning = result.check.warning
+    if warning is not None:
+        print(f"warning: {warning.render(args.t.gettext)}", file=sys.stderr)
     print(
         args.t(
             "Restored {file}. The database as it was before is in {backup}.",
             file=args.file,
-            backup=safety_copy,
+            backup=result.safety_copy,
         )
     )
     return 0
@@ -1197,11 +1305,16 @@ def cmd_move_to(shop, args, _) -> int:
         raise Refused("move-to copies a SQLite database; this shop already runs on a server.")
     move.check_target(args.target)
     target = redact(args.target)
-    require_pin(shop, args, "move-to", target)
-    safety.audit(shop, "move-to", target, staff="")  # in the copy too
-    args.audit = None
-    report = move.move_to(
-        source, args.target, shop.clock, progress=None if args.json else _table_progress
+    report = protected(
+        shop,
+        args,
+        "move-to",
+        move.move_to,
+        source,
+        args.target,
+        shop.clock,
+        progress=None if args.json else _table_progress,
+        audit=(shop.now(), target),
     )
     if not args.json:
         print(file=sys.stderr)  # end the progress line
@@ -1329,12 +1442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 t = Translator(args.lang, shop.settings.currency)
             args.t = t
-            code = handler(shop, args, t)
-            if code == 0 and getattr(args, "audit", None):
-                from olga_loyalty.services import safety
-
-                safety.audit(shop, *args.audit, staff=getattr(args, "staff", "") or "")
-            return code
+            return handler(shop, args, t)
         finally:
             shop.close()
     except UsageError as exc:

@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import peewee
@@ -78,8 +79,11 @@ def move_to(
     target: str,
     clock: Clock,
     progress: Callable[[str, int], None] | None = None,
+    audit: tuple[datetime, str] | None = None,
 ) -> MoveReport:
-    """Copy the SQLite database at `source` into the empty PostgreSQL database `target`."""
+    """Copy the SQLite database at `source` into the empty PostgreSQL database `target`.
+    `audit` (when, detail): the move's own audit entry, written into the copy in the same
+    transaction, after the check."""
     from olga_loyalty.services.shop import open_shop
 
     check_target(target)
@@ -118,6 +122,8 @@ def move_to(
             )
             report.customers = report.rows["customer"]
             _verify(reader, report, clock)  # inside the transaction: a mismatch writes nothing
+            if audit is not None:
+                AuditEntry.create(at=audit[0], action="move-to", detail=audit[1][:500])
     except sqlite3.DatabaseError as exc:
         raise StorageError(
             "Cannot read the database {location}: {reason}", location=str(source), reason=str(exc)

@@ -402,7 +402,11 @@ def daily(shop: Shop) -> DailyResult:
     when two tills run it at the same moment: each step is a short transaction that takes
     the daily-run lock before it reads anything (`serialise`), so the second till finds the
     lots already expired and the bonuses already given. Expiry goes in batches, each
-    committed on its own, so a long first run never holds up the tills."""
+    committed on its own, so a long first run never holds up the tills. An import that a
+    crash interrupted after it was decided is finished first."""
+    from olga_loyalty.services import imports
+
+    imports.finish_interrupted(shop)
     today, programme = shop.today(), shop.programme
     expired_lots = expired_points = 0
     while True:

@@ -13,7 +13,12 @@ from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import InvalidInput, StorageError
 from olga_loyalty.domain.points import Programme
 from olga_loyalty.storage import migrations
-from olga_loyalty.storage.db import close_database, open_database, write_action
+from olga_loyalty.storage.db import (
+    close_database,
+    open_database,
+    repair_sequences,
+    write_action,
+)
 from olga_loyalty.storage.models import ConsentText, Setting
 
 CURRENCIES = ("EUR", "CHF", "GBP", "USD", "PLN", "CZK", "DKK", "SEK", "NOK")
@@ -219,4 +224,8 @@ def open_shop(location: str, clock: Clock, *, migrate: bool = True) -> Shop:
                 location=location,
                 reason=str(exc),
             ) from None
+    if not isinstance(db, peewee.SqliteDatabase):
+        # An interrupted `demo` or copy, or rows written by another tool, can leave an id
+        # sequence behind its table: set it past the highest id before anyone registers.
+        repair_sequences()
     return Shop(clock, location).warm()

@@ -9,8 +9,10 @@ are rotated the same way.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -119,8 +121,10 @@ def rotate(folder: Path, today: date) -> list[Path]:
     return removed
 
 
-def check_backup_file(path: Path, latest_schema: int) -> int:
-    """Refuse a file that is not a sound Olga Loyalty database. Returns its schema version."""
+def check_backup_file(path: Path, latest_schema: int, name: str = "") -> int:
+    """Refuse a file that is not a sound Olga Loyalty database. Returns its schema version.
+    `name` is the file's name in messages (a working copy is checked under the original's)."""
+    name = name or path.name
     if not path.is_file():
         raise InvalidInput("The file {path} does not exist.", field="file", path=str(path))
     try:
@@ -131,7 +135,7 @@ def check_backup_file(path: Path, latest_schema: int) -> int:
                 raise InvalidInput(
                     "{name} is damaged (integrity check: {result}); nothing was restored.",
                     field="file",
-                    name=path.name,
+                    name=name,
                     result=str(result)[:80],
                 )
             version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
@@ -141,13 +145,13 @@ def check_backup_file(path: Path, latest_schema: int) -> int:
         raise InvalidInput(
             "{name} is not an Olga Loyalty backup; nothing was restored.",
             field="file",
-            name=path.name,
+            name=name,
         ) from None
     if version is None or int(version) > latest_schema:
         raise InvalidInput(
             "{name} was written by a newer version of Olga Loyalty; nothing was restored.",
             field="file",
-            name=path.name,
+            name=name,
         )
     return int(version)
 
@@ -167,3 +171,113 @@ def restore_into(database_path: Path, backup: Path) -> None:
         raise StorageError(
             "The restore failed: {reason}; the database was left as it was.", reason=str(exc)
         ) from None
+
+
+# -- what a restore checks, on a private working copy --------------------------------------
+
+
+def working_copy(source: Path, folder: Path) -> Path:
+    """A private copy (mode 0600) of a file to restore, made with the online backup API
+    through a read-only URI in which the path is escaped (`?`, `#`, `%` in a name are part of
+    it). Every check runs on this copy, and this copy is what replaces the database: the file
+    cannot change between the checks and the restore."""
+    from olga_loyalty.storage.db import readonly_uri
+
+    if not source.is_file():
+        raise InvalidInput("The file {path} does not exist.", field="file", path=str(source))
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f".restore-{secrets.token_hex(6)}.db"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    try:
+        reader = sqlite3.connect(readonly_uri(source), uri=True)
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                reader.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                copy.close()
+        finally:
+            reader.close()
+    except sqlite3.DatabaseError:
+        target.unlink(missing_ok=True)
+        raise InvalidInput(
+            "{name} is not an Olga Loyalty backup; nothing was restored.",
+            field="file",
+            name=source.name,
+        ) from None
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise StorageError("The backup could not be read: {reason}", reason=str(exc)) from None
+    return target
+
+
+def check_schema(path: Path, version: int, name: str) -> None:
+    """The tables and columns must be exactly those of schema `version` as the migrations
+    make it: a file that only claims a version (a `schema_version` table and nothing else)
+    would leave the shop without its tables."""
+    from olga_loyalty.storage.schema import known_schema, tables_and_columns
+
+    with sqlite3.connect(path) as conn:
+        found = tables_and_columns(conn)
+    conn.close()
+    expected = known_schema(version)
+    missing = sorted(set(expected) - set(found))
+    if missing:
+        raise InvalidInput(
+            "{name} is not a complete Olga Loyalty backup: the table {table} is missing; "
+            "nothing was restored.",
+            field="file",
+            name=name,
+            table=missing[0],
+        )
+    extra = sorted(set(found) - set(expected))
+    if extra:
+        raise InvalidInput(
+            "{name} does not match an Olga Loyalty database of its version: it has a table "
+            "{table} that version does not have; nothing was restored.",
+            field="file",
+            name=name,
+            table=extra[0],
+        )
+    for table in sorted(expected):
+        if found[table] != expected[table]:
+            column = sorted(found[table] ^ expected[table])[0]
+            raise InvalidInput(
+                "{name} does not match an Olga Loyalty database of its version: the columns "
+                "of {table} differ ({column}); nothing was restored.",
+                field="file",
+                name=name,
+                table=table,
+                column=column,
+            )
+
+
+def shop_id_of(path: Path) -> str | None:
+    """The shop id a backup carries (None: made before shop ids existed)."""
+    with sqlite3.connect(path) as conn:
+        row = conn.execute("SELECT value FROM setting WHERE key = 'shop_id'").fetchone()
+    conn.close()
+    return json.loads(row[0]) if row else None
+
+
+def prepare_for_restore(path: Path, shop_id: str | None, audit_row: dict | None) -> bool:
+    """Write into the working copy what must arrive together with the restored content: the
+    shop id (for a backup made before shop ids, the shop's own) and the restore's own audit
+    entry (when the backup's schema has the audit log). Returns whether the entry went in."""
+    with sqlite3.connect(path) as conn:
+        if shop_id is not None:
+            conn.execute(
+                "INSERT OR IGNORE INTO setting (key, value) VALUES ('shop_id', ?)",
+                (json.dumps(shop_id),),
+            )
+        tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        audited = audit_row is not None and "audit_log" in tables
+        if audited:
+            conn.execute(
+                "INSERT INTO audit_log (at, staff, action, detail) VALUES (?, ?, ?, ?)",
+                (audit_row["at"], audit_row["staff"], audit_row["action"], audit_row["detail"]),
+            )
+    conn.close()
+    return audited

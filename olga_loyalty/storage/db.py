@@ -233,6 +233,15 @@ def repair_sequences() -> list[str]:
     return behind
 
 
+def real_time() -> float:
+    """Seconds since the epoch on the real clock, never `OLGA_LOYALTY_NOW` (which fixes only
+    the shop's business day): for the PIN lock and for noticing an abandoned import. On
+    PostgreSQL the server's clock, so that every till counts the same minute."""
+    if is_sqlite():
+        return time.time()
+    return float(fetch_rows("SELECT EXTRACT(EPOCH FROM clock_timestamp())")[0][0])
+
+
 def serialise(name: str) -> None:
     """Inside a write transaction: one process at a time past this point until it commits.
     SQLite's write lock (BEGIN IMMEDIATE) already serialises every writer; PostgreSQL takes

@@ -143,6 +143,13 @@ def _shop_id(db: peewee.Database, clock: Clock) -> None:
         Setting.create(key="shop_id", value=json.dumps(uuid.uuid4().hex))
 
 
+def _import_staging(db: peewee.Database, clock: Clock) -> None:
+    # Imports are staged out of sight, then written in short batches (services/imports.py).
+    from olga_loyalty.storage.models import ImportRun, StagedRow
+
+    db.create_tables([ImportRun, StagedRow])
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "create schema", _create_schema),
     Migration(2, "suppression list", _suppression_list),
@@ -152,6 +159,7 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "search keys in byte order on PostgreSQL", _binary_key_order),
     Migration(7, "feedback and follow-ups", _feedback),
     Migration(8, "shop id", _shop_id),
+    Migration(9, "import staging", _import_staging),
 ]
 
 LATEST = MIGRATIONS[-1].version
@@ -170,11 +178,16 @@ def pending(db: peewee.Database | None = None) -> list[Migration]:
     return [m for m in MIGRATIONS if m.version > version]
 
 
-def migrate(clock: Clock, db: peewee.Database | None = None) -> list[Migration]:
-    """Apply every pending migration, each in its own transaction. Returns what ran."""
+def migrate(
+    clock: Clock, db: peewee.Database | None = None, *, up_to: int | None = None
+) -> list[Migration]:
+    """Apply every pending migration (up to version `up_to`), each in its own transaction.
+    Returns what ran."""
     db = db or database.obj
     ran = []
     for migration in pending(db):
+        if up_to is not None and migration.version > up_to:
+            break
         with db.atomic():
             migration.apply(db, clock)
             SchemaVersion.create(

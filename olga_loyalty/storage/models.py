@@ -15,6 +15,7 @@ from peewee import (
     CharField,
     DatabaseProxy,
     DateField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -234,6 +235,33 @@ class Feedback(BaseModel):
     done_by = CharField(max_length=80, default="")
     outcome = TextField(default="")
     apology_entry = ForeignKeyField(LedgerEntry, null=True)
+
+
+class ImportRun(BaseModel):
+    """An import on its way in (SPEC §7: all good rows or nothing, in short batches). Its rows
+    are staged first, out of sight; `ready` is the moment the import is decided (with the
+    PIN check and the audit entry); then the rows are moved into the shop in batches, and
+    a till that finds a `ready` run left by a crash finishes it."""
+
+    id = AutoField()
+    kind = CharField(max_length=20)  # customers, unsubscribes
+    file = CharField(max_length=200)
+    staff = CharField(max_length=80, default="")
+    created_at = UtcDateTimeField()
+    heartbeat = FloatField()  # real clock, seconds: a staging run that stopped long ago is dropped
+    state = CharField(max_length=10)  # staging, ready
+    counts = TextField(default="{}")  # JSON: what the batches did so far
+
+
+class StagedRow(BaseModel):
+    """One row of an import run, checked and waiting to be written (JSON)."""
+
+    id = AutoField()
+    run = ForeignKeyField(ImportRun, backref="rows", on_delete="CASCADE")
+    payload = TextField()
+
+    class Meta:
+        table_name = "import_stage"
 
 
 def _partial_indexes() -> None:

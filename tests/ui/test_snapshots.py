@@ -178,11 +178,11 @@ def settings_tab(tab: str):
 async def pin_dialog(pilot):
     from olga_loyalty.services import safety
 
-    safety.set_pin(pilot.app.shop, "2468")
+    safety.set_pin(pilot.app.shop, "246810")
     await open_anna(pilot)
     await pilot.press("a")
     await settle(pilot)
-    await type_text(pilot, "1111")
+    await type_text(pilot, "111111")
     await pilot.press("enter")
     await settle(pilot)
 

@@ -23,9 +23,10 @@ class AdjustScreen(BaseModal):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, card: CustomerCard) -> None:
+    def __init__(self, card: CustomerCard, pin=None) -> None:
         super().__init__()
         self.card = card
+        self.pin = pin  # the owner PIN given for this adjustment (safety.Pin)
         self.saving = False
 
     def compose(self) -> ComposeResult:
@@ -94,8 +95,12 @@ class AdjustScreen(BaseModal):
         if errors:
             return
         self.saving = True
-        self.db(
+        text = " ".join(reason.split())[:100]
+        self.loyalty.protected(
+            self,
             "saved",
+            "adjust",
+            self.pin,
             points.adjust,
             self.shop,
             self.card.customer.id,
@@ -103,13 +108,10 @@ class AdjustScreen(BaseModal):
             reason=reason,
             staff=self.loyalty.staff,
             valid_days=days,
+            detail=lambda r: f"customer #{r.customer_id}: {r.points:+d} ({text})",
         )
 
     def on_saved(self, result: points.AdjustResult) -> None:
-        reason = self.query_one("#reason", Input).value.strip()
-        self.loyalty.audit(
-            "adjust", f"customer {result.customer_id}: {result.points:+d} ({reason[:100]})"
-        )
         self.app.notify(
             self.t(
                 "Adjusted by {points} points; balance {balance}.",

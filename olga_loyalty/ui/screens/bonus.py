@@ -96,10 +96,14 @@ class BonusScreen(BaseModal):
             show_field_errors(self, {"reason": error}, FIELDS)
             return
 
-        def award() -> None:
+        def award(pin) -> None:
             self.saving = True
-            self.db(
+            text = " ".join(reason.split())[:100]
+            self.loyalty.protected(
+                self,
                 "awarded",
+                "bonus",
+                pin,
                 campaigns.award,
                 self.shop,
                 segment,
@@ -107,13 +111,12 @@ class BonusScreen(BaseModal):
                 reason=reason,
                 valid_days=days,
                 staff=self.loyalty.staff,
+                detail=lambda r: f"{r.segment}: {r.customers} × +{r.points} ({text})",
             )
 
         self.loyalty.with_pin("bonus", award)
 
     def on_awarded(self, result: campaigns.BonusPreview) -> None:
-        reason = self.query_one("#reason", Input).value.strip()
-        self.loyalty.audit("bonus", f"{result.segment}: +{result.points} ({reason[:100]})")
         t = self.t
         self.app.notify(
             t(

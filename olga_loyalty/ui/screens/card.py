@@ -188,7 +188,7 @@ class CardScreen(BaseScreen):
         if self.card:
             card = self.card
             self.loyalty.with_pin(
-                "adjust", lambda: self.app.push_screen(AdjustScreen(card), self._after)
+                "adjust", lambda pin: self.app.push_screen(AdjustScreen(card, pin), self._after)
             )
 
     def action_feedback(self) -> None:
@@ -210,7 +210,17 @@ class CardScreen(BaseScreen):
         if self.card:
             cid = self.card.customer.id
             self.loyalty.with_pin(
-                "export", lambda: self.db("file_written", gdpr.access_export, self.shop, cid)
+                "export",
+                lambda pin: self.loyalty.protected(
+                    self,
+                    "file_written",
+                    "export",
+                    pin,
+                    gdpr.access_export,
+                    self.shop,
+                    cid,
+                    detail=f"customer #{cid}",
+                ),
             )
 
     def action_consent_form(self) -> None:
@@ -221,8 +231,6 @@ class CardScreen(BaseScreen):
 
     def on_file_written(self, path) -> None:
         self.app.notify(self.t("Written: {path}", path=path), timeout=10)
-        if path.name.startswith("customer-"):
-            self.loyalty.audit("export", f"customer {self.customer_id}")
 
     def action_erase(self) -> None:
         from olga_loyalty.ui.screens.confirm import TypedConfirm
@@ -231,13 +239,23 @@ class CardScreen(BaseScreen):
             return
         t, c = self.t, self.card.customer
 
-        def erase(confirmed: bool | None) -> None:
+        def erase(pin, confirmed: bool | None) -> None:
             if confirmed:
-                self.db("erased", customers.erase, self.shop, c.id, staff=self.loyalty.staff)
+                self.loyalty.protected(
+                    self,
+                    "erased",
+                    "erase",
+                    pin,
+                    customers.erase,
+                    self.shop,
+                    c.id,
+                    staff=self.loyalty.staff,
+                    detail=f"customer #{c.id}",
+                )
 
         self.loyalty.with_pin(
             "erase",
-            lambda: self.app.push_screen(
+            lambda pin: self.app.push_screen(
                 TypedConfirm(
                     t("Erase {name}", name=f"{c.first_name} {c.last_name}"),
                     t(
@@ -247,13 +265,12 @@ class CardScreen(BaseScreen):
                     ),
                     t("ERASE"),
                 ),
-                erase,
+                lambda confirmed: erase(pin, confirmed),
             ),
         )
 
     def on_erased(self, customer_id: int) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
-        self.loyalty.audit("erase", f"customer {customer_id}")
         self.loyalty.go_home()
 
     def action_consents(self) -> None:

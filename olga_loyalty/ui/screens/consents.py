@@ -144,10 +144,13 @@ class ConsentsScreen(BaseModal):
         t = self.t
         word = t("ERASE")
 
-        def erase(confirmed: bool | None) -> None:
+        def erase(pin, confirmed: bool | None) -> None:
             if confirmed:
-                self.db(
+                self.loyalty.protected(
+                    self,
                     "erased",
+                    "erase",
+                    pin,
                     customers.withdraw_consent,
                     self.shop,
                     self.customer_id,
@@ -155,11 +158,12 @@ class ConsentsScreen(BaseModal):
                     method=self.method(),
                     staff=self.loyalty.staff,
                     erase_confirmed=True,
+                    detail=f"customer #{self.customer_id} (consent withdrawn)",
                 )
 
         self.loyalty.with_pin(
             "erase",
-            lambda: self.app.push_screen(
+            lambda pin: self.app.push_screen(
                 TypedConfirm(
                     t("Withdraw consent to data processing"),
                     t(
@@ -169,7 +173,7 @@ class ConsentsScreen(BaseModal):
                     ),
                     word,
                 ),
-                erase,
+                lambda confirmed: erase(pin, confirmed),
             ),
         )
 
@@ -180,7 +184,6 @@ class ConsentsScreen(BaseModal):
 
     def on_erased(self, record) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
-        self.loyalty.audit("erase", f"customer {self.customer_id} (consent withdrawn)")
         self.loyalty.go_home()
 
     def action_close(self) -> None:

@@ -41,6 +41,10 @@ class ExportScreen(BaseScreen):
         Binding("escape", "close", "Back"),
     ]
 
+    def __init__(self, pin=None) -> None:
+        super().__init__()
+        self.pin = pin  # the owner PIN given to open this screen (safety.Pin)
+
     def compose(self) -> ComposeResult:
         t = self.t
         yield Header(show_clock=False)
@@ -145,15 +149,20 @@ class ExportScreen(BaseScreen):
         def progress(done: int, total: int) -> None:
             self.post_message(Progress(done, total))
 
-        self.db(
+        channel, segment = self.value("channel"), self.segment_text()
+        self.loyalty.protected(
+            self,
             "written",
+            "export",
+            self.pin,
             newsletter.export,
             self.shop,
-            self.value("channel"),
-            self.segment_text(),
+            channel,
+            segment,
             preset=self.value("preset"),
             file_format=self.value("format"),
             progress=progress,
+            detail=lambda r: f"newsletter {channel} {segment}: {r.written}",
         )
 
     def on_progress(self, message: Progress) -> None:
@@ -174,7 +183,6 @@ class ExportScreen(BaseScreen):
             text += " " + t("Left out: {reasons}.", reasons=reasons)
         self.query_one("#result", Static).update(text)
         self.app.notify(text, timeout=10)
-        self.loyalty.audit("export", f"newsletter {self.value('channel')} {self.segment_text()}")
 
     def on_written_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False

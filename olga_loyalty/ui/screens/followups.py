@@ -181,7 +181,8 @@ class FollowUpsScreen(BaseScreen):
             self.app.notify(self.t("Only a complaint is answered with an apology bonus."))
             return
         self.loyalty.with_pin(
-            "adjust", lambda: self.app.push_screen(ApologyScreen(item), lambda _: self.load())
+            "adjust",
+            lambda pin: self.app.push_screen(ApologyScreen(item, pin), lambda _: self.load()),
         )
 
     def action_open(self) -> None:
@@ -262,6 +263,10 @@ class ApologyScreen(_FollowUpDialog):
 
     FIELD = "points"
 
+    def __init__(self, item: followups.FollowUp, pin=None) -> None:
+        super().__init__(item)
+        self.pin = pin  # the owner PIN given for this bonus (safety.Pin)
+
     def title_and_context(self) -> tuple[str, str, str, str]:
         t = self.t
         return (
@@ -277,20 +282,21 @@ class ApologyScreen(_FollowUpDialog):
         except LoyaltyError as error:
             show_field_errors(self, {"points": error}, ["points"])
             return
-        self.db(
+        self.loyalty.protected(
+            self,
             "saved",
+            "adjust",
+            self.pin,
             followups.apologise,
             self.shop,
             self.item.id,
             amount,
             staff=self.loyalty.staff,
+            detail=lambda r: f"customer #{r[0].customer_id}: +{r[1].points} (apology #{r[0].id})",
         )
 
     def on_saved(self, result) -> None:
         item, entry = result
-        self.loyalty.audit(
-            "adjust", f"customer {item.customer_id}: +{entry.points} (apology #{item.id})"
-        )
         self.app.notify(
             self.t(
                 "Apology bonus: {points} points for {name} (complaint #{id}).",

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Select, Static
 
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
-from olga_loyalty.services import imports, safety
+from olga_loyalty.services import imports
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
 
 FIELDS = ["file", "map"]
@@ -24,17 +24,9 @@ class Progress(Message):
         self.done, self.total = done, total
 
 
-def _import(shop, report, staff):
-    safety.backup(shop, "import", staff=staff)  # before every import
-    imports.import_rows(shop, report, staff=staff)
-    safety.audit(shop, "import", f"customers from {report.file}: {report.imported}", staff)
-    return report
-
-
-def _unsubscribe(shop, path, staff):
-    safety.backup(shop, "import", staff=staff)
-    report = imports.import_unsubscribes(shop, path, staff=staff)
-    safety.audit(shop, "import", f"unsubscribes from {report.file}: {report.contacts}", staff)
+def _import(shop, report, staff, pin, progress):
+    # the owner PIN, a backup, then all good rows or none, in short batches
+    imports.import_rows(shop, report, staff=staff, pin=pin, progress=progress)
     return report
 
 
@@ -45,8 +37,9 @@ class ImportScreen(BaseScreen):
         Binding("escape", "close", "Back"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, pin=None) -> None:
         super().__init__()
+        self.pin = pin  # the owner PIN given to open this screen (safety.Pin)
         self.report: imports.ImportReport | None = None
 
     def compose(self) -> ComposeResult:
@@ -160,7 +153,16 @@ class ImportScreen(BaseScreen):
         if self.file_missing():
             return
         if self.mode() == "unsubscribes":
-            self.db("unsubscribed", _unsubscribe, self.shop, self.path(), self.loyalty.staff)
+            self.show_progress()
+            self.db(
+                "unsubscribed",
+                imports.import_unsubscribes,
+                self.shop,
+                self.path(),
+                staff=self.loyalty.staff,
+                pin=self.pin,
+                progress=self._progress,
+            )
             return
         if self.report is None:
             self.query_one("#summary", Static).update(self.t("Check the file first (F5)."))
@@ -168,10 +170,25 @@ class ImportScreen(BaseScreen):
         if not self.report.good:
             self.query_one("#summary", Static).update(self.t("There is no good row to import."))
             return
-        self.db("imported", _import, self.shop, self.report, self.loyalty.staff)
+        self.show_progress()
+        self.db(
+            "imported",
+            _import,
+            self.shop,
+            self.report,
+            self.loyalty.staff,
+            self.pin,
+            self._progress,
+        )
+
+    def show_progress(self) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
 
     def on_imported(self, report: imports.ImportReport) -> None:
         t = self.t
+        self.query_one("#progress").display = False
         text = t(
             "Imported {good} of {rows} rows; {refused} refused.",
             good=report.imported,
@@ -183,11 +200,13 @@ class ImportScreen(BaseScreen):
         self.report = None
 
     def on_imported_error(self, error: LoyaltyError) -> None:
+        self.query_one("#progress").display = False
         self.report = None
         show_field_errors(self, {"file": error}, FIELDS)
 
     def on_unsubscribed(self, report: imports.UnsubscribeReport) -> None:
         t = self.t
+        self.query_one("#progress").display = False
         text = t(
             "{contacts} contacts read: {matched} matched customers, {unmatched} unknown; "
             "{withdrawn} consents withdrawn. All are on the suppression list.",
@@ -200,6 +219,7 @@ class ImportScreen(BaseScreen):
         self.app.notify(text, timeout=10)
 
     def on_unsubscribed_error(self, error: LoyaltyError) -> None:
+        self.query_one("#progress").display = False
         show_field_errors(self, {"file": error}, FIELDS)
 
     def action_close(self) -> None:

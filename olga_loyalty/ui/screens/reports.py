@@ -321,11 +321,20 @@ class ReportsScreen(BaseScreen):
         segment = self.segment()
         self.loyalty.with_pin(
             "export",
-            lambda: self.db("exported", newsletter.export, self.shop, "email", segment),
+            lambda pin: self.loyalty.protected(
+                self,
+                "exported",
+                "export",
+                pin,
+                newsletter.export,
+                self.shop,
+                "email",
+                segment,
+                detail=lambda r: f"newsletter email {segment}: {r.written}",
+            ),
         )
 
     def on_exported(self, result) -> None:
-        self.loyalty.audit("export", f"newsletter email {self.segment()}")
         self.app.notify(
             self.t(
                 "Written: {path} ({count} customers with email consent)",

@@ -89,6 +89,10 @@ class SettingsScreen(BaseScreen):
         Binding("escape", "close", "Back"),
     ]
 
+    def __init__(self, pin=None) -> None:
+        super().__init__()
+        self.pin = pin  # the owner PIN given to open the settings (safety.Pin)
+
     def compose(self) -> ComposeResult:
         t, p, shop = self.t, self.shop.programme, self.shop
         yield Header(show_clock=False)
@@ -157,7 +161,10 @@ class SettingsScreen(BaseScreen):
                         "and personal-data exports. Leave both fields empty to remove it."
                     )
                 )
-                yield from self._row("new_pin", t("New PIN (4–12 digits)"), "")
+                yield Static("", id="pin-warning")
+                yield from self._row(
+                    "new_pin", t("New PIN (6+ digits or a passphrase)"), ""
+                )
                 yield from self._row("new_pin_again", t("The same PIN again"), "")
             with TabPane(t("Backups"), id="tab-backups"), Vertical():
                 yield Static(
@@ -200,6 +207,24 @@ class SettingsScreen(BaseScreen):
         audit.add_column(t("Detail"), width=36)
         self.load_backups()
         self.db("audit_loaded", safety.audit_log)
+        self.db("pin_state", safety.pin_needs_change)
+
+    def on_pin_state(self, needs_change: bool) -> None:
+        """A PIN set under the old rules still works; the settings ask for a new one."""
+        text = (
+            self.t(
+                "The owner PIN was set under the old rules (4 digits were enough) and is "
+                "easy to guess from a copy of the database. Please choose a new one."
+            )
+            if needs_change
+            else ""
+        )
+        warning = self.query_one("#pin-warning", Static)
+        warning.update(text)
+        warning.display = bool(text)
+        if needs_change:
+            self.query_one(TabbedContent).active = "tab-pin"
+            self.app.notify(text, severity="warning", timeout=10)
 
     def load_backups(self) -> None:
         self.db("backups_loaded", safety.list_backups, self.shop)
@@ -238,39 +263,61 @@ class SettingsScreen(BaseScreen):
         self.db("audit_loaded", safety.audit_log)
 
     def action_restore(self) -> None:
-        from olga_loyalty.ui.screens.confirm import TypedConfirm
-
+        """The owner PIN, then the file's checks, then the question (with a warning when the
+        backup is another shop's or carries no shop id), then the restore."""
         table = self.query_one("#backups", DataTable)
         found = getattr(self, "backups", [])
         if self.query_one(TabbedContent).active != "tab-backups" or not found:
             return
         chosen = found[table.cursor_row]
+
+        def checked(pin) -> None:
+            self._restoring = (chosen.path, pin)
+            self.db("restore_checked", safety.check_restore, self.shop, chosen.path)
+
+        self.loyalty.with_pin("restore", checked)
+
+    def on_restore_checked(self, check: safety.RestoreCheck) -> None:
+        """The file is sound: ask, with the warning about whose backup it is."""
+        from olga_loyalty.ui.screens.confirm import TypedConfirm
+
         t = self.t
+        path, pin = self._restoring
+        text = t(
+            "The database is replaced by this backup; everything recorded since then is gone from "
+            "it (the current state is backed up first)."
+        )
+        warning = check.warning
+        if warning is not None:
+            text = warning.render(t.gettext) + "\n\n" + text
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.db(
-                    "restored", safety.restore, self.shop, chosen.path, staff=self.loyalty.staff
+                self.loyalty.protected(
+                    self,
+                    "restored",
+                    "restore",
+                    pin,
+                    safety.restore,
+                    self.shop,
+                    path,
+                    staff=self.loyalty.staff,
+                    other_shop=not check.this_shop,
                 )
 
-        self.loyalty.with_pin(
-            "restore",
-            lambda: self.app.push_screen(
-                TypedConfirm(
-                    t("Restore {file}", file=chosen.path.name),
-                    t(
-                        "The database is replaced by this backup; everything recorded since then is gone from "
-                        "it (the current state is backed up first)."
-                    ),
-                    t("RESTORE"),
-                ),
-                confirmed,
-            ),
+        self.app.push_screen(
+            TypedConfirm(t("Restore {file}", file=path.name), text, t("RESTORE")), confirmed
         )
 
-    def on_restored(self, safety_copy) -> None:
+    def on_restore_checked_error(self, error: LoyaltyError) -> None:
+        self.app.notify(error.render(self.t.gettext), severity="error", timeout=10)
+
+    def on_restored(self, result: safety.RestoreResult) -> None:
         self.app.notify(
-            self.t("Restored. The database as it was before is in {backup}.", backup=safety_copy),
+            self.t(
+                "Restored. The database as it was before is in {backup}.",
+                backup=result.safety_copy,
+            ),
             timeout=10,
         )
         self.loyalty.language_changed()
@@ -292,7 +339,12 @@ class SettingsScreen(BaseScreen):
     def action_save(self) -> None:
         active = self.query_one(TabbedContent).active
         if active == "tab-shop":
-            self.db("shop_saved", self.shop.save_settings, read_shop_form(self, self.shop.settings))
+            self.save(
+                "shop_saved",
+                "shop",
+                self.shop.save_settings,
+                read_shop_form(self, self.shop.settings),
+            )
         elif active == "tab-programme":
             try:
                 programme = self.read_programme()
@@ -300,10 +352,10 @@ class SettingsScreen(BaseScreen):
                 show_field_errors(self, {error.field or "tiers": error}, PROGRAMME_FIELDS)
                 return
             show_field_errors(self, {}, PROGRAMME_FIELDS)
-            self.db("programme_saved", self.shop.save_programme, programme)
+            self.save("programme_saved", "programme", self.shop.save_programme, programme)
         elif active == "tab-texts":
             texts = {p: self.query_one(f"#text_{p}", TextArea).text for p in PURPOSES}
-            self.db("texts_saved", _save_texts, self.shop, texts)
+            self.save("texts_saved", "consent texts", _save_texts, self.shop, texts)
         elif active == "tab-pin":
             first = self.query_one("#new_pin", Input).value.strip()
             second = self.query_one("#new_pin_again", Input).value.strip()
@@ -311,10 +363,21 @@ class SettingsScreen(BaseScreen):
                 error = InvalidInput("The two PINs differ.", field="new_pin_again")
                 show_field_errors(self, {"new_pin_again": error}, ["new_pin", "new_pin_again"])
                 return
-            self.db("pin_saved", safety.set_pin, self.shop, first or None, staff=self.loyalty.staff)
+            self.db(
+                "pin_saved",
+                safety.change_pin,
+                self.shop,
+                self.pin,
+                first or None,
+                staff=self.loyalty.staff,
+            )
         elif active == "tab-staff":
             names = self.query_one("#staff", TextArea).text.splitlines()
-            self.db("staff_saved", _save_staff, self.shop, names)
+            self.save("staff_saved", "staff", _save_staff, self.shop, names)
+
+    def save(self, tag: str, detail: str, work, *args) -> None:
+        """A settings change: protected, with its audit entry in the same transaction."""
+        self.loyalty.protected(self, tag, "settings", self.pin, work, *args, detail=detail)
 
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value
@@ -365,7 +428,6 @@ class SettingsScreen(BaseScreen):
 
     def on_shop_saved(self, settings) -> None:
         self.app.notify(self.t("Shop settings saved."))
-        self.loyalty.audit("settings", "shop")
         self.loyalty.language_changed()
 
     def on_shop_saved_error(self, error: LoyaltyError) -> None:
@@ -373,7 +435,6 @@ class SettingsScreen(BaseScreen):
 
     def on_programme_saved(self, programme) -> None:
         self.app.notify(self.t("Programme saved."))
-        self.loyalty.audit("settings", "programme")
 
     def on_programme_saved_error(self, error: LoyaltyError) -> None:
         show_field_errors(
@@ -384,14 +445,14 @@ class SettingsScreen(BaseScreen):
 
     def on_texts_saved(self, versions) -> None:
         self.app.notify(self.t("Consent texts saved."))
-        self.loyalty.audit("settings", "consent texts")
         self.db("versions", _consent_versions)
 
     def on_staff_saved(self, names) -> None:
         self.app.notify(self.t("Staff names saved."))
-        self.loyalty.audit("settings", "staff")
 
-    def on_pin_saved(self, _) -> None:
+    def on_pin_saved(self, pin: safety.Pin) -> None:
+        self.pin = pin  # the settings go on with the new PIN
+        self.on_pin_state(False)
         show_field_errors(self, {}, ["new_pin", "new_pin_again"])
         for widget_id in ("new_pin", "new_pin_again"):
             self.query_one(f"#{widget_id}", Input).value = ""
