@@ -893,6 +893,9 @@ def cmd_refund(shop, args, _) -> int:
                 "shortfall_points": result.shortfall_points,
                 "shortfall_value": result.shortfall_value,
                 "balance": result.balance,
+                "referral_customer_id": result.referral_customer_id,
+                "referral_taken_back": result.referral_taken_back,
+                "referral_shortfall": result.referral_shortfall,
             }
         )
         return 0
@@ -920,6 +923,8 @@ def cmd_refund(shop, args, _) -> int:
                 value=t.money(result.shortfall_value),
             )
         )
+    if result.referral_taken_back or result.referral_shortfall:
+        print(referral_line(t, result))
     print(
         t(
             "Cash to refund: {cash}. Balance now {balance} points.",
@@ -928,6 +933,20 @@ def cmd_refund(shop, args, _) -> int:
         )
     )
     return 0
+
+
+def referral_line(t, result) -> str:
+    """What a refund did to the referral bonus of the purchase (command line and screen)."""
+    text = t(
+        "Referral bonus taken back from customer #{id}: {points} points.",
+        id=result.referral_customer_id,
+        points=result.referral_taken_back,
+    )
+    if result.referral_shortfall:
+        text += " " + t(
+            "{points} of it were already spent by her and stay.", points=result.referral_shortfall
+        )
+    return text
 
 
 def cmd_adjust(shop, args, _) -> int:

@@ -375,6 +375,17 @@ def plan_refund(purchase: PurchaseFacts, before: RefundTotals, amount: Decimal) 
     )
 
 
+def referral_take_back(
+    referral_points: int, purchase_amount: Decimal, refunded_before: Decimal, refunded: Decimal
+) -> int:
+    """The referral bonus follows the first purchase that earned it: a refund of that
+    purchase takes back its share of the bonus, on the running total of refunds like earned
+    points (two half refunds take back what one whole refund does)."""
+    before = floor_int(referral_points * refunded_before / purchase_amount)
+    after = floor_int(referral_points * (refunded_before + refunded) / purchase_amount)
+    return after - before
+
+
 @dataclass(frozen=True)
 class RefundOutcome:
     taken_back: int

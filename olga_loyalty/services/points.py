@@ -19,6 +19,7 @@ from olga_loyalty.domain.points import (
     expiry_date,
     plan_purchase,
     plan_refund,
+    referral_take_back,
     settle_refund,
 )
 from olga_loyalty.services import ledger
@@ -176,6 +177,10 @@ class RefundResult:
     shortfall_points: int
     shortfall_value: Decimal
     balance: int
+    #: The referral bonus this purchase earned the referrer, taken back in proportion.
+    referral_customer_id: int | None = None
+    referral_taken_back: int = 0
+    referral_shortfall: int = 0  # already spent by the referrer: recorded, not kept back
 
 
 def refund_totals(purchase_id: int) -> RefundTotals:
@@ -290,6 +295,9 @@ def refund(
             prefer_lot_id=earn_lot,
             reason=f"refund of purchase #{purchase.id}",
         )
+    referrer_id, referral_taken, referral_short = _take_back_referral(
+        purchase, before.amount, plan.amount, record.id, today=today, now=now, staff=staff
+    )
     return RefundResult(
         refund_id=record.id,
         purchase_id=purchase.id,
@@ -302,7 +310,51 @@ def refund(
         shortfall_points=outcome.shortfall_points,
         shortfall_value=outcome.shortfall_value,
         balance=ledger.balance(customer.id, today),
+        referral_customer_id=referrer_id,
+        referral_taken_back=referral_taken,
+        referral_shortfall=referral_short,
     )
+
+
+def _take_back_referral(
+    purchase: Purchase,
+    refunded_before: Decimal,
+    refunded: Decimal,
+    refund_id: int,
+    *,
+    today: date,
+    now,
+    staff: str,
+) -> tuple[int | None, int, int]:
+    """A refund of a referred customer's first purchase takes back the referral bonus it
+    earned, in proportion (docs/rules.md). Like other refunds it never drives the referrer's
+    balance below zero: what she already spent is the shortfall, recorded in the result but
+    not kept back from this customer's cash (they are not her points)."""
+    lot = (
+        Lot.select(Lot.id, Lot.customer, Lot.points)
+        .where((Lot.purchase == purchase.id) & (Lot.kind == "referral"))
+        .first()
+    )
+    if lot is None:
+        return None, 0, 0
+    due = referral_take_back(lot.points, purchase.amount, refunded_before, refunded)
+    referrer = ledger.lock_customer(lot.customer_id)
+    if due <= 0 or referrer.erased_at is not None:
+        return referrer.id, 0, 0  # an erased referrer's points were forfeited already
+    taken = min(due, ledger.balance(referrer.id, today))
+    ledger.take(
+        referrer.id,
+        taken,
+        "refund",
+        today=today,
+        now=now,
+        staff=staff,
+        purchase_id=purchase.id,
+        refund_id=refund_id,
+        prefer_lot_id=lot.id,
+        reason=f"referral bonus back: refund of purchase #{purchase.id}",
+    )
+    return referrer.id, taken, due - taken
 
 
 # -- adjustments -------------------------------------------------------------------------

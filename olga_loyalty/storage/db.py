@@ -221,7 +221,7 @@ def repair_sequences() -> list[str]:
     for table, sequence in fetch_rows(
         "SELECT table_name, pg_get_serial_sequence(quote_ident(table_name), 'id') "
         "FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND column_name = 'id' AND column_default LIKE 'nextval%' ORDER BY table_name"
+        "AND column_name = 'id' AND column_default LIKE 'nextval%%' ORDER BY table_name"
     ):
         if not sequence:
             continue

@@ -55,6 +55,9 @@ def purchase_or_erase(shop, clock, round_: int, who: int) -> str:
 def wrong_pin(shop, clock, round_: int, who: int) -> str:
     from olga_loyalty.services import safety
 
+    if not hasattr(safety, "authorise"):  # the code before the fix, to show the race
+        safety.check_pin(shop, "999999", "adjust")
+        return "accepted"
     safety.authorise(shop, "adjust", "999999")
     return "accepted"
 

@@ -80,7 +80,11 @@ def test_two_daily_runs_at_once_expire_each_lot_once_and_give_each_birthday_once
     close_database()
     by_round = race("daily", db, 2, DAILY_ROUNDS, tmp_path / "barrier")
     for results in by_round:
-        assert sorted(results) == ["expired=0 birthdays=0", "expired=20 birthdays=1"], results
+        # between them the two runs did the day's work once (which run did which step
+        # depends on who got the daily-run lock first)
+        done = [dict(part.split("=") for part in r.split()) for r in results]
+        assert sum(int(d["expired"]) for d in done) == 20, results
+        assert sum(int(d["birthdays"]) for d in done) == 1, results
     conn = _connect(db)
     try:
         doubled = _all(
@@ -102,7 +106,8 @@ APOLOGY_ROUNDS = 15
 def test_two_apologies_for_one_complaint_pay_once(tmp_path):
     """Two tills answer the same complaint with a 100-point apology at the same moment, 15
     times. Before the fix, on PostgreSQL, both read the complaint as unanswered before either
-    locked the customer, and the bonus was paid twice in 6 of 15 races."""
+    locked the customer: this test saw the bonus paid twice in 15 of 15 rounds. SQLite
+    serialised them already; the test holds there too."""
     db = fresh_database(tmp_path, "sorry.db")
     shop = open_shop(str(db), FixedClock(START))
     for n in range(APOLOGY_ROUNDS):
@@ -134,8 +139,8 @@ ERASE_ROUNDS = 12
 
 def test_a_purchase_during_an_erasure_never_leaves_an_erased_customer_points(tmp_path):
     """One till records a 500 € purchase for a customer while another erases her, 12 times.
-    Before the fix, on PostgreSQL, the erasure read the balance without locking the customer,
-    and in 1 of 12 races the erased customer kept the 500 points of the purchase. Now
+    Before the fix, on PostgreSQL, the erasure read the balance without locking the customer:
+    in this test 11 of the 12 erased customers kept the 500 points of the purchase. Now
     either the purchase comes first (and its points are forfeited with the rest) or the
     erasure comes first (and the purchase is refused)."""
     db = fresh_database(tmp_path, "erase.db")
@@ -172,9 +177,10 @@ PIN_ROUNDS = 3
 
 def test_parallel_wrong_pins_are_counted_one_by_one(tmp_path, monkeypatch):
     """12 tills type a wrong PIN at the same moment, 3 times. Before the fix every one of the
-    12 read the counter before any had written it: all 12 were told "2 tries left" and
-    nothing was locked. Now the counter is read and written in one transaction: two are
-    told how many tries are left, the third locks, the other nine find it locked."""
+    12 read the counter before any had written it: in every round, on SQLite and on
+    PostgreSQL, all 12 were told "2 tries left" and nothing was locked. Now the counter is
+    read and written in one transaction: two are told how many tries are left, the third
+    locks, the other nine find it locked."""
     monkeypatch.setattr(safety, "SCRYPT", {"n": 2**10, "r": 8, "p": 1})  # a quick test PIN
     db = fresh_database(tmp_path, "pin.db")
     shop = open_shop(str(db), FixedClock(START))

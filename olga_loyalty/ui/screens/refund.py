@@ -161,6 +161,17 @@ class RefundScreen(BaseModal):
             message += " " + t(
                 "{value} kept back for points already spent.", value=t.money(result.shortfall_value)
             )
+        if result.referral_taken_back or result.referral_shortfall:
+            message += " " + t(
+                "Referral bonus taken back from customer #{id}: {points} points.",
+                id=result.referral_customer_id,
+                points=result.referral_taken_back,
+            )
+        if result.referral_shortfall:
+            message += " " + t(
+                "{points} of it were already spent by her and stay.",
+                points=result.referral_shortfall,
+            )
         self.app.notify(message, timeout=10)
         self.dismiss(result)
 

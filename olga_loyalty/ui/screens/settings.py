@@ -162,9 +162,7 @@ class SettingsScreen(BaseScreen):
                     )
                 )
                 yield Static("", id="pin-warning")
-                yield from self._row(
-                    "new_pin", t("New PIN (6+ digits or a passphrase)"), ""
-                )
+                yield from self._row("new_pin", t("New PIN (6+ digits or a passphrase)"), "")
                 yield from self._row("new_pin_again", t("The same PIN again"), "")
             with TabPane(t("Backups"), id="tab-backups"), Vertical():
                 yield Static(
