@@ -187,6 +187,36 @@ async def pin_dialog(pilot):
     await settle(pilot)
 
 
+async def restore_other_shop(pilot):
+    from tests.ui.test_safety_flows import another_shops_backup
+
+    another_shops_backup(pilot.app.shop)
+    await settle(pilot)
+    await pilot.press("f9")
+    await settle(pilot)
+    pilot.app.screen.query_one(TabbedContent).active = "tab-backups"
+    await settle(pilot)
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+
+
+async def pin_old_rules(pilot):
+    from olga_loyalty.services import safety
+    from olga_loyalty.services.shop import write_setting
+
+    salt = bytes(range(16))
+    params = {"n": 2**14, "r": 8, "p": 1}
+    write_setting("pin", {"salt": salt.hex(), "hash": safety._hash("2468", salt, params), **params})
+    await settle(pilot)
+    await pilot.press("f9")
+    await settle(pilot)
+    await type_text(pilot, "2468")
+    await pilot.press("enter")
+    await settle(pilot)
+    pilot.app.clear_notifications()
+    await settle(pilot)
+
+
 async def help_screen(pilot):
     await settle(pilot)
     await pilot.press("f1")
@@ -243,6 +273,8 @@ SCENARIOS = [
     export_screen,
     import_screen,
     pin_dialog,
+    pin_old_rules,
+    pytest.param(restore_other_shop, marks=pytest.mark.sqlite_only, id="restore_other_shop"),
     reports_tab("tab-overview"),
     reports_tab("tab-months"),
     reports_tab("tab-points"),
