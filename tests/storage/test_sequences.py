@@ -11,6 +11,10 @@ from olga_loyalty.storage import db as storage
 from olga_loyalty.storage.db import close_database
 from tests.conftest import POSTGRES, register
 
+class Crash(BaseException):
+    """The process stops here (as a kill would stop it)."""
+
+
 pytestmark = pytest.mark.skipif(not POSTGRES, reason="PostgreSQL's sequences")
 
 
@@ -50,10 +54,10 @@ def test_an_interrupted_demo_leaves_no_sequence_behind(shop, monkeypatch):
     def stop_after_two(rows):
         calls.append(1)
         if len(calls) == 3:
-            raise KeyboardInterrupt
+            raise Crash
         return write(rows)
 
     monkeypatch.setattr(demo, "_write", stop_after_two)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Crash):
         demo.generate(shop, 30, batch_size=10)
     assert register(shop, "Nach", "Demo").id == 21  # no reopen needed
