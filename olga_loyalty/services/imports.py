@@ -816,52 +816,58 @@ def import_unsubscribes(
 
 def _write_unsubscribes(shop: Shop, run: ImportRun, payloads: list[dict], counts: dict) -> None:
     """One batch of contacts: suppressed, and the marketing consent of each matching customer
-    withdrawn (customers locked first). Doing it twice changes nothing."""
+    withdrawn (customers locked first), a few statements for the whole batch. Doing it twice
+    changes nothing."""
     now, source = shop.now(), f"unsubscribe import {run.file}"[:200]
     emails = [p["value"] for p in payloads if p["kind"] == "email"]
     phones = [p["value"] for p in payloads if p["kind"] == "phone"]
-    pairs: list[tuple[int, str]] = []
-    if emails:
-        pairs += [
-            (cid, "email")
+    matched = {
+        "email": [
+            cid
             for (cid,) in Customer.select(Customer.id)
             .where(Customer.email_key.in_(emails))
             .tuples()
         ]
-    if phones:
-        pairs += [
-            (cid, "sms")
+        if emails
+        else [],
+        "sms": [
+            cid
             for (cid,) in Customer.select(Customer.id).where(Customer.phone.in_(phones)).tuples()
         ]
-    ledger.lock_customers(cid for cid, _ in pairs)
+        if phones
+        else [],
+    }
+    ledger.lock_customers(matched["email"] + matched["sms"])
     withdrawn = 0
-    for cid, purpose in pairs:
-        withdrawn += (
-            Consent.update(
-                withdrawn_at=now,
-                withdrawn_method="digital",
-                withdrawn_by=run.staff,
-                withdrawn_source=source,
+    for purpose, ids in matched.items():
+        if ids:
+            withdrawn += (
+                Consent.update(
+                    withdrawn_at=now,
+                    withdrawn_method="digital",
+                    withdrawn_by=run.staff,
+                    withdrawn_source=source,
+                )
+                .where(
+                    Consent.customer.in_(ids)
+                    & (Consent.purpose == purpose)
+                    & Consent.withdrawn_at.is_null()
+                )
+                .execute()
             )
-            .where(
-                (Consent.customer == cid)
-                & (Consent.purpose == purpose)
-                & Consent.withdrawn_at.is_null()
-            )
-            .execute()
-        )
-    for p in payloads:
-        _suppress(p["kind"], p["value"], now, source)
-    counts["matched"] = counts.get("matched", 0) + len(pairs)
+    Suppression.insert_many(
+        [
+            {
+                "kind": p["kind"],
+                "digest": digest(p["kind"], p["value"]),
+                "created_at": now,
+                "source": source,
+            }
+            for p in payloads
+        ]
+    ).on_conflict_ignore().execute()
+    counts["matched"] = counts.get("matched", 0) + len(matched["email"]) + len(matched["sms"])
     counts["withdrawn"] = counts.get("withdrawn", 0) + withdrawn
-
-
-def _suppress(kind: str, value: str, now, source: str) -> None:
-    (
-        Suppression.insert(kind=kind, digest=digest(kind, value), created_at=now, source=source)
-        .on_conflict_ignore()
-        .execute()
-    )
 
 
 def is_suppressed(kind: str, value: str) -> bool:

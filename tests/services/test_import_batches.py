@@ -12,6 +12,7 @@ from olga_loyalty.storage.models import AuditEntry, Consent, Customer, ImportRun
 from tests.conftest import register
 from tests.services.test_imports import write_csv
 
+
 class Crash(BaseException):
     """The process stops here (as a kill would stop it)."""
 

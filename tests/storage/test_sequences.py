@@ -11,6 +11,7 @@ from olga_loyalty.storage import db as storage
 from olga_loyalty.storage.db import close_database
 from tests.conftest import POSTGRES, register
 
+
 class Crash(BaseException):
     """The process stops here (as a kill would stop it)."""
 

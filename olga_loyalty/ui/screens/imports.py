@@ -140,10 +140,7 @@ class ImportScreen(BaseScreen):
                 refused=len(report.refused),
             )
         )
-        table = self.query_one(DataTable)
-        table.clear()
-        for number, error in report.refused + report.notes:
-            table.add_row(str(number), error.render(t.gettext))
+        self.fill_problems(report)
 
     def on_checked_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False
@@ -197,7 +194,14 @@ class ImportScreen(BaseScreen):
         )
         self.query_one("#summary", Static).update(text)
         self.app.notify(text, timeout=10)
+        self.fill_problems(report)  # with rows another till registered meanwhile
         self.report = None
+
+    def fill_problems(self, report: imports.ImportReport) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for number, error in sorted(report.refused + report.notes, key=lambda r: r[0]):
+            table.add_row(str(number), error.render(self.t.gettext))
 
     def on_imported_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False
