@@ -27,20 +27,25 @@ from olga_loyalty.storage.models import (
     ConsentText,
     Customer,
     Feedback,
+    ImportRun,
     LedgerEntry,
     Lot,
     Purchase,
     SchemaVersion,
     Setting,
+    StagedRow,
     Suppression,
     database,
 )
 
-#: Every table but schema_version (the target has its own), parents before children.
+#: Every table but schema_version (the target has its own), parents before children. An
+#: import decided but not yet written goes along and is finished on the server.
 TABLES: list[type[peewee.Model]] = [m for m in SCHEMA_V1 if m is not SchemaVersion] + [
     Suppression,
     AuditEntry,
     Feedback,
+    ImportRun,
+    StagedRow,
 ]
 BATCH = 5000
 
