@@ -350,7 +350,7 @@ def list_backups(shop: Shop) -> list[backups.BackupFile]:
 
 
 def shop_id() -> str | None:
-    """This shop's id (migration 8): which backups are its own."""
+    """This shop's id (migration "shop id"): which backups are its own."""
     return read_setting("shop_id")
 
 

@@ -15,6 +15,7 @@ from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import InvalidInput, Refused, StorageError
 from olga_loyalty.services import safety
 from olga_loyalty.services.shop import open_shop, read_setting
+from olga_loyalty.storage import migrations
 from olga_loyalty.storage.db import close_database
 from olga_loyalty.storage.models import AuditEntry, Customer
 from tests.conftest import POSTGRES, dump_database, fresh_database, register
@@ -99,7 +100,7 @@ def test_another_shops_backup_needs_its_own_confirmation(tmp_path, clock, db_pat
     shop = open_shop(str(db_path), clock)
     try:
         check = safety.check_restore(shop, theirs)
-        assert (check.this_shop, check.version) == (False, 9)
+        assert (check.this_shop, check.version) == (False, migrations.LATEST)
         assert "is a backup of another shop" in str(check.warning)
         before = dump_database(db_path)
         with pytest.raises(Refused, match="is a backup of another shop.*--other-shop"):
@@ -250,7 +251,6 @@ def test_a_postgresql_database_of_another_program_is_refused(tmp_path, clock):
 def test_every_known_schema_matches_what_the_migrations_make(shop):
     """The schema a restore checks against is made by running the migrations (in a child
     process); the latest must be exactly the schema of a database opened today."""
-    from olga_loyalty.storage import migrations
     from olga_loyalty.storage.models import database
     from olga_loyalty.storage.schema import known_schema
 
@@ -258,8 +258,10 @@ def test_every_known_schema_matches_what_the_migrations_make(shop):
     assert set(latest) == set(database.get_tables())
     for table, columns in latest.items():
         assert columns == {c.name for c in database.get_columns(table)}, table
-    assert "shop_id" not in str(known_schema(7))
-    assert "import_stage" not in known_schema(8) and "import_stage" in latest
+    staging = next(m.version for m in migrations.MIGRATIONS if m.name == "import staging")
+    assert "import_stage" not in known_schema(staging - 1)
+    assert known_schema(staging)["import_stage"] == {"id", "run_id", "payload"}
+    assert "audit_log" not in known_schema(2) and "audit_log" in known_schema(3)
 
 
 @pytest.fixture(autouse=True)
