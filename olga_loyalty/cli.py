@@ -18,6 +18,7 @@ from olga_loyalty.config import clock_from_env, database_url, system_language
 from olga_loyalty.domain.customers import CustomerInput, phone_for_display
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
 from olga_loyalty.domain.money import money_str, parse_amount, parse_points
+from olga_loyalty.domain.text import visible
 from olga_loyalty.i18n import Translator
 
 
@@ -971,11 +972,16 @@ def import_report_json(report, t) -> dict:
         "mapping": report.mapping_text(),
         "rows": report.total,
         "empty_rows": report.empty,
+        "cleaned_cells": report.cleaned_cells,
         "good": len(report.good),
         "refused": [{"row": n, "reason": e.render(t.gettext)} for n, e in report.refused],
         "notes": [{"row": n, "note": e.render(t.gettext)} for n, e in report.notes],
         "imported": report.imported,
     }
+
+
+def cleaned_cells_text(t, count: int) -> str:
+    return t("{count} cells held invisible control characters; they were removed.", count=count)
 
 
 def cmd_import_customers(shop, args, _) -> int:
@@ -1000,6 +1006,8 @@ def cmd_import_customers(shop, args, _) -> int:
         print(t("Row {row} refused: {reason}", row=number, reason=error.render(t.gettext)))
     for number, note in report.notes:
         print(t("Row {row}: {note}", row=number, note=note.render(t.gettext)))
+    if report.cleaned_cells:
+        print(cleaned_cells_text(t, report.cleaned_cells))
     if args.dry_run:
         print(
             t(
@@ -1103,8 +1111,9 @@ def cmd_settings(shop, args, _) -> int:
                 ]
             )
         else:
-            for e in entries:
-                print(f"{args.t.datetime(e.at):<17} {e.staff:<10} {e.action:<10} {e.detail}")
+            for e in entries:  # entries saved before the hygiene rules may hold anything
+                staff, action, detail = (visible(v) for v in (e.staff, e.action, e.detail))
+                print(f"{args.t.datetime(e.at):<17} {staff:<10} {action:<10} {detail}")
         return 0
     if args.action == "pin":
         from olga_loyalty.services import safety

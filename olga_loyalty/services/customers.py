@@ -26,6 +26,7 @@ from olga_loyalty.domain.customers import (
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.points import Tier, expiring_within, expiry_date
+from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger
 from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_consent_text
 from olga_loyalty.storage.db import fetch_rows, write_action
@@ -493,7 +494,9 @@ def _search_columns(values: CustomerFields) -> dict:
 
 
 def _clean_staff(staff: str | None) -> str:
-    return " ".join((staff or "").split())[:80]
+    """A staff name as typed: spaces collapsed, at most 80 characters, no control characters."""
+    text = " ".join((staff or "").split())[:80]
+    return check_typed(text, field="staff", label="staff name")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from olga_loyalty.domain.customers import (
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.domain.points import expiry_date
+from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
 from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.newsletter import digest
@@ -221,6 +222,8 @@ class ImportReport:
     refused: list[tuple[int, LoyaltyError]] = field(default_factory=list)
     notes: list[tuple[int, LoyaltyError]] = field(default_factory=list)
     imported: int = 0
+    #: Cells that held control characters; they were removed (domain.text.strip_controls).
+    cleaned_cells: int = 0
 
     def mapping_text(self) -> dict[str, str]:
         return {self.headers[i]: f for i, f in sorted(self.mapping.items())}
@@ -238,7 +241,12 @@ def check_file(
         table.pop(0)
     if not table:
         raise InvalidInput("{name} is empty.", field="file", name=path.name)
-    headers = [as_text(h) for h in table[0]]
+    cleaned = 0
+    headers = []
+    for header in table[0]:
+        text = as_text(header)
+        headers.append(strip_controls(text))
+        cleaned += headers[-1] != text
     mapping = apply_overrides(headers, guess_mapping(headers), overrides or [])
     fields_present = set(mapping.values())
     if "phone" not in fields_present or not ({"last_name", "name"} & fields_present):
@@ -249,7 +257,7 @@ def check_file(
             name=path.name,
             headers=", ".join(h for h in headers if h)[:200] or "-",
         )
-    report = ImportReport(path.name, headers, mapping)
+    report = ImportReport(file_label(path), headers, mapping, cleaned_cells=cleaned)
     region, today = shop.region, shop.today()
     seen_phone: dict[str, int] = {}
     seen_email: dict[str, int] = {}
@@ -272,6 +280,12 @@ def check_file(
         if not any(as_text(v) for v in raw):
             report.empty += 1
             continue
+        for name, value in values.items():
+            if isinstance(value, str):
+                text = strip_controls(value, multiline=name == "notes")
+                if text != value:
+                    values[name] = text
+                    report.cleaned_cells += 1
         report.total += 1
         try:
             row = _row(values, number, region, today, path.name)
@@ -321,6 +335,12 @@ def check_file(
             seen_email[email] = number
         report.good.append(row)
     return report
+
+
+def file_label(path: Path) -> str:
+    """A file's name as it is kept in records (consent sources, the audit log): without
+    control characters, which a name on disk may hold."""
+    return strip_controls(path.name)[:120]
 
 
 def _truthy(value) -> bool:
@@ -490,7 +510,7 @@ def import_unsubscribes(shop: Shop, path: Path, *, staff: str = "") -> Unsubscri
         for value in row:
             if isinstance(value, (date, float)) or isinstance(value, bool):
                 continue  # dates and amounts are not contacts
-            text = as_text(value)
+            text = strip_controls(as_text(value))
             if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{2,4}", text):
                 continue
             if "@" in text:
@@ -503,12 +523,12 @@ def import_unsubscribes(shop: Shop, path: Path, *, staff: str = "") -> Unsubscri
                     phones.add(normalize_phone(text, shop.region))
                 except InvalidInput:
                     pass
-    report = UnsubscribeReport(path.name, contacts=len(emails) + len(phones))
+    report = UnsubscribeReport(file_label(path), contacts=len(emails) + len(phones))
     if not report.contacts:
         raise InvalidInput(
             "No email address or phone number found in {name}.", field="file", name=path.name
         )
-    now, source = shop.now(), f"unsubscribe import {path.name}"[:200]
+    now, source = shop.now(), f"unsubscribe import {report.file}"[:200]
     matched_ids: dict[int, set[str]] = {}
     for email in emails:
         for c in Customer.select(Customer.id).where(Customer.email_key == email):

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.money import ZERO, from_cents
+from olga_loyalty.domain.text import visible
 from olga_loyalty.exports.cells import Column, CsvWriter, XlsxWriter, free_path
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows
@@ -303,13 +304,13 @@ def rows(selection: Selection, preset: str, shop: Shop) -> Iterator[list]:
             birthday = birthday.strftime("%m/%d")
         yield [
             c.email if selection.channel == "email" else None,
-            c.first_name,
-            c.last_name,
+            visible(c.first_name),
+            visible(c.last_name),
             c.salutation or None,
             c.phone if selection.channel == "sms" or _has_sms(c.id, selection) else None,
             birthday,
             c.language,
-            r.tier,
+            visible(r.tier),
             r.points,
             shop.programme.value_of(r.points),
             r.expiring,
@@ -318,7 +319,7 @@ def rows(selection: Selection, preset: str, shop: Shop) -> Iterator[list]:
             r.consent.given_at.isoformat(timespec="seconds") if r.consent else None,
             r.consent.method if r.consent else None,
             r.consent.text_version if r.consent else None,
-            ",".join(t for t in (r.tier, tags_segment) if t),
+            visible(",".join(t for t in (r.tier, tags_segment) if t)),
         ]
 
 

@@ -21,6 +21,7 @@ from olga_loyalty.domain.points import (
     plan_refund,
     settle_refund,
 )
+from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
 from olga_loyalty.services.shop import Shop, write_setting
@@ -310,7 +311,7 @@ def refund(
 
 
 def clean_reason(reason: str | None) -> str:
-    text = " ".join((reason or "").split())
+    text = check_typed(" ".join((reason or "").split()), field="reason", label="reason")
     if not text:
         raise InvalidInput("An adjustment needs a reason.", field="reason")
     if len(text) > REASON_MAX:

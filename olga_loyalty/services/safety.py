@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from olga_loyalty.domain.errors import InvalidInput, Refused
+from olga_loyalty.domain.text import visible
 from olga_loyalty.services.shop import Shop, read_setting, write_setting
 from olga_loyalty.storage import backup as backups
 from olga_loyalty.storage import migrations
@@ -27,8 +28,13 @@ SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 @write_action
 def audit(shop: Shop, action: str, detail: str = "", staff: str = "") -> None:
+    # The detail may quote a file name or a reason: kept without control characters, so the
+    # audit view never sends a terminal an escape sequence.
     AuditEntry.create(
-        at=shop.now(), staff=" ".join(staff.split())[:80], action=action[:40], detail=detail[:500]
+        at=shop.now(),
+        staff=visible(" ".join(staff.split())[:80]),
+        action=visible(action[:40]),
+        detail=visible(detail[:500]),
     )
 
 

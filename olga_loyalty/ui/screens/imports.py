@@ -137,16 +137,23 @@ class ImportScreen(BaseScreen):
         self.report = report
         self.query_one("#progress").display = False
         mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
-        self.query_one("#summary", Static).update(
-            t("Columns: {mapping}", mapping=mapping)
-            + "\n"
-            + t(
+        lines = [
+            t("Columns: {mapping}", mapping=mapping),
+            t(
                 "{good} of {rows} rows can be imported, {refused} refused. ctrl+s imports the good rows.",
                 good=len(report.good),
                 rows=report.total,
                 refused=len(report.refused),
+            ),
+        ]
+        if report.cleaned_cells:
+            lines.append(
+                t(
+                    "{count} cells held invisible control characters; they were removed.",
+                    count=report.cleaned_cells,
+                )
             )
-        )
+        self.query_one("#summary", Static).update("\n".join(lines))
         table = self.query_one(DataTable)
         table.clear()
         for number, error in report.refused + report.notes:
