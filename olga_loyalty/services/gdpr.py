@@ -11,6 +11,7 @@ from olga_loyalty.domain.text import visible
 from olga_loyalty.exports.cells import free_path, neutralise
 from olga_loyalty.services import customers
 from olga_loyalty.services.shop import PURPOSES, Shop
+from olga_loyalty.storage.files import make_private
 from olga_loyalty.storage.models import LedgerEntry, Purchase, Refund
 
 EXPORTS = Path("exports")
@@ -187,6 +188,7 @@ def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
     )
     path = free_path(folder, f"customer-{cid}-data-{shop.today().isoformat()}", ".xlsx")
     workbook.save(path)
+    make_private(path)
     return path
 
 
@@ -289,4 +291,5 @@ def consent_form(shop: Shop, ref: str | int | None = None, folder: Path = EXPORT
     stem = f"consent-form-{customer.id}" if customer else "consent-form-blank"
     path = free_path(folder, f"{stem}-{shop.today().isoformat()}", ".xlsx")
     workbook.save(path)
+    make_private(path)
     return path

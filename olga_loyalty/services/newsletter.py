@@ -23,6 +23,7 @@ from olga_loyalty.domain.text import visible
 from olga_loyalty.exports.cells import Column, CsvWriter, XlsxWriter, free_path
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows
+from olga_loyalty.storage.files import make_private, new_output_file
 from olga_loyalty.storage.models import Consent, Customer, Lot, Purchase
 
 CHANNELS = ("email", "sms")
@@ -363,17 +364,7 @@ def export(
     selection = select(shop, channel, parsed)
     suffix = f".{file_format}"
     if out is not None:
-        if out.exists():
-            raise InvalidInput(
-                "{path} exists already; an export never overwrites a file.",
-                field="out",
-                path=str(out),
-            )
-        if not out.parent.exists():
-            raise InvalidInput(
-                "The folder {folder} does not exist.", field="out", folder=str(out.parent)
-            )
-        path = out
+        path = new_output_file(out)
     else:
         stem = f"newsletter-{channel}-{parsed.label}-{shop.today().isoformat()}"
         path = free_path(folder, stem, suffix)
@@ -387,6 +378,7 @@ def export(
         if progress and written % 1000 == 0:
             progress(written, total)
     writer.close()
+    make_private(path)
     if progress:
         progress(written, total)
     return ExportResult(path, written, dict(selection.left_out))

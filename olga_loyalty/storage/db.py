@@ -15,6 +15,7 @@ import peewee
 from olga_loyalty.config import DEFAULT_DB
 from olga_loyalty.domain.errors import DatabaseBusy, StorageError
 from olga_loyalty.storage.fields import MoneyField
+from olga_loyalty.storage.files import ensure_folder
 from olga_loyalty.storage.models import database
 
 SQLITE_PRAGMAS = {
@@ -77,9 +78,9 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
 
 def _open_sqlite(path: Path, create_folder: bool | None) -> peewee.SqliteDatabase:
     folder = path.parent
-    if not folder.exists():
+    if not folder.is_dir():
         if create_folder or (create_folder is None and path == DEFAULT_DB):
-            folder.mkdir(parents=True, exist_ok=True)
+            ensure_folder(folder)
         else:
             raise StorageError(
                 "The folder {folder} for the database does not exist.", folder=str(folder)
