@@ -78,11 +78,11 @@ def zip_bomb(path: Path, megabytes: int = 100) -> Path:
     """About 350 KB that inflate to `megabytes` MB of identical rows (no `r` attributes, so
     every row is the same bytes and deflate packs them a thousand times)."""
     row = (
-        "<row>"
-        '<c t="inlineStr"><is><t>Anna Muster</t></is></c>'
-        '<c t="inlineStr"><is><t>0151 12345678</t></is></c>'
-        "</row>"
-    ).encode()
+        b"<row>"
+        b'<c t="inlineStr"><is><t>Anna Muster</t></is></c>'
+        b'<c t="inlineStr"><is><t>0151 12345678</t></is></c>'
+        b"</row>"
+    )
     head = sheet_xml("<!--rows-->").encode()
     before, after = head.split(b"<!--rows-->")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
