@@ -307,6 +307,17 @@ def require_pin(shop, args, action: str, detail: str = "") -> None:
     args.audit = (action, detail)  # written once the action has succeeded
 
 
+def audit_customer(shop, args, action: str, ref: str, rest: str = "") -> int:
+    """After require_pin: the audit entry names the customer's number, never the reference
+    as typed (a phone number), and is linked to her so that her erasure scrubs it."""
+    from olga_loyalty.services import customers
+
+    number = customers.resolve(shop, ref).id
+    args.audit = (action, f"customer #{number}{rest}")
+    args.audit_customer = number
+    return number
+
+
 def _int_arg(text: str, field: str, lo: int, hi: int) -> int:
     if field != "points" and not text.strip().isdigit():
         # a count of months, days or customers: the points wording would be wrong
@@ -565,7 +576,8 @@ def cmd_consent(shop, args, _) -> int:
         )
     else:
         if args.purpose == "data_processing" and args.yes:
-            require_pin(shop, args, "erase", f"customer {args.customer} (consent withdrawn)")
+            require_pin(shop, args, "erase")
+            audit_customer(shop, args, "erase", args.customer, " (consent withdrawn)")
         record = customers.withdraw_consent(
             shop,
             args.customer,
@@ -773,6 +785,7 @@ def cmd_feedback_apologise(shop, args, _) -> int:
     item, entry = followups.apologise(
         shop, args.feedback, amount, staff=args.staff, valid_days=days
     )
+    args.audit_customer = item.customer_id
     print(
         args.t(
             "Apology bonus: {points} points for {name} (complaint #{id}).",
@@ -876,9 +889,8 @@ def cmd_adjust(shop, args, _) -> int:
 
     amount = parse_points(args.points, allow_negative=True, allow_zero=False)
     days = _int_arg(args.valid_days, "valid_days", 1, 3650) if args.valid_days else None
-    require_pin(
-        shop, args, "adjust", f"customer {args.customer}: {amount:+d} ({args.reason[:100]})"
-    )
+    require_pin(shop, args, "adjust")
+    audit_customer(shop, args, "adjust", args.customer, f": {amount:+d} ({args.reason[:100]})")
     result = points.adjust(
         shop, args.customer, amount, reason=args.reason, staff=args.staff, valid_days=days
     )
@@ -907,7 +919,8 @@ def cmd_erase(shop, args, _) -> int:
 
     if not args.yes:
         raise InvalidInput("Erasure cannot be undone: add --yes to confirm.", field="yes")
-    require_pin(shop, args, "erase", f"customer {args.customer}")
+    require_pin(shop, args, "erase")
+    audit_customer(shop, args, "erase", args.customer)
     cid = customers.erase(shop, args.customer, staff=args.staff)
     if args.json:
         emit_json({"erased": cid})
@@ -946,7 +959,8 @@ def cmd_export_newsletter(shop, args, _) -> int:
 def cmd_export_customer(shop, args, _) -> int:
     from olga_loyalty.services import gdpr
 
-    require_pin(shop, args, "export", f"customer {args.customer}")
+    require_pin(shop, args, "export")
+    audit_customer(shop, args, "export", args.customer)
     path = gdpr.access_export(shop, args.customer)
     if args.json:
         emit_json({"path": str(path)})
@@ -1342,7 +1356,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if code == 0 and getattr(args, "audit", None):
                 from olga_loyalty.services import safety
 
-                safety.audit(shop, *args.audit, staff=getattr(args, "staff", "") or "")
+                safety.audit(
+                    shop,
+                    *args.audit,
+                    staff=getattr(args, "staff", "") or "",
+                    customer_id=getattr(args, "audit_customer", None),
+                )
             return code
         finally:
             shop.close()

@@ -24,13 +24,15 @@ from olga_loyalty.domain.money import parse_points
 from olga_loyalty.domain.points import expiry_date
 from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
+from olga_loyalty.services import erasure
 from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
-from olga_loyalty.storage.db import bulk_insert, new_ids, write_action
+from olga_loyalty.storage.db import bulk_insert, fetch_rows, new_ids, write_action
 from olga_loyalty.storage.models import (
     Consent,
     Customer,
+    ImportOrigin,
     LedgerEntry,
     Lot,
     Suppression,
@@ -209,6 +211,8 @@ class ImportRow:
     data: CustomerInput
     consents: set[str]
     points: int
+    #: Keyed hashes of the phone and email as in the file: the customer's import origin.
+    digests: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -271,6 +275,14 @@ def check_file(
         .tuples()
     }
     suppressed = {s.digest for s in Suppression.select(Suppression.digest)}
+    erased = erasure.erased_hashes()
+    origins = {
+        digest: customer
+        for digest, customer in fetch_rows(
+            "SELECT o.digest, o.customer_id FROM import_origin o "
+            "JOIN customer c ON c.id = o.customer_id WHERE c.erased_at IS NULL"
+        )
+    }
     body = table[1:]
     for offset, raw in enumerate(body):
         number = offset + 2
@@ -294,8 +306,13 @@ def check_file(
             continue
         phone = row.data.phone
         email = (row.data.email or "").lower()
+        row.digests = [digest("phone", phone)] + ([digest("email", email)] if email else [])
         problem = None
-        if phone in seen_phone:
+        if any(d in erased for d in row.digests):
+            problem = Refused(
+                "This person was erased at her request (GDPR Art. 17); the row is not imported."
+            )
+        elif phone in seen_phone:
             problem = Refused(
                 "The phone {phone} is already in row {row}.", phone=phone, row=seen_phone[phone]
             )
@@ -309,6 +326,12 @@ def check_file(
             problem = Refused("The phone {phone} is already registered.", phone=phone)
         elif email and email in existing_emails:
             problem = Refused("The email {email} is already registered.", email=row.data.email)
+        elif any(d in origins for d in row.digests):
+            problem = Refused(
+                "Imported before as customer #{id} (her phone or email was changed since); "
+                "not imported again.",
+                id=next(origins[d] for d in row.digests if d in origins),
+            )
         if problem is not None:
             report.refused.append((number, problem))
             continue
@@ -409,7 +432,7 @@ def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
     customer_ids = new_ids(Customer, len(report.good))
     lot_ids = iter(new_ids(Lot, sum(1 for row in report.good if row.points > 0)))
     texts = {p: current_consent_text(p) for p in ("data_processing", "email", "sms")}
-    customers, consents, lots, entries = [], [], [], []
+    customers, consents, lots, entries, origins = [], [], [], [], []
     for offset, row in enumerate(report.good):
         cid = customer_ids[offset]
         d = row.data
@@ -439,6 +462,7 @@ def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
             }
         )
         source = f"import {report.file} row {row.row}"[:200]
+        origins.extend({"customer": cid, "digest": d, "source": source} for d in row.digests)
         for purpose in sorted(row.consents):
             consents.append(
                 {
@@ -482,6 +506,7 @@ def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
         (Consent, consents),
         (Lot, lots),
         (LedgerEntry, entries),
+        (ImportOrigin, origins),
     ):
         bulk_insert(model, data)
     report.imported = len(customers)

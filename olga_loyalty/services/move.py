@@ -18,6 +18,7 @@ import peewee
 
 from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import InvalidInput, Refused, StorageError
+from olga_loyalty.services.erasure import forget_secret
 from olga_loyalty.storage import migrations
 from olga_loyalty.storage.db import close_database, fetch_rows, is_sqlite, sync_sequences
 from olga_loyalty.storage.models import (
@@ -25,7 +26,9 @@ from olga_loyalty.storage.models import (
     AuditEntry,
     ConsentText,
     Customer,
+    ErasureJournal,
     Feedback,
+    ImportOrigin,
     LedgerEntry,
     Lot,
     Purchase,
@@ -40,6 +43,8 @@ TABLES: list[type[peewee.Model]] = [m for m in SCHEMA_V1 if m is not SchemaVersi
     Suppression,
     AuditEntry,
     Feedback,
+    ErasureJournal,  # the erasure journal moves too: no one erased comes back on the server
+    ImportOrigin,
 ]
 BATCH = 5000
 
@@ -118,6 +123,7 @@ def move_to(
             )
             report.customers = report.rows["customer"]
             _verify(reader, report, clock)  # inside the transaction: a mismatch writes nothing
+        forget_secret()  # the shop's own secret came with the settings
     except sqlite3.DatabaseError as exc:
         raise StorageError(
             "Cannot read the database {location}: {reason}", location=str(source), reason=str(exc)

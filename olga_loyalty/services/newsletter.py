@@ -7,7 +7,6 @@ the consent rules then say who is written and who is left out, and why.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.text import visible
 from olga_loyalty.exports.cells import Column, CsvWriter, XlsxWriter, free_path
+from olga_loyalty.services.erasure import keyed_digest
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows
 from olga_loyalty.storage.files import make_private, new_output_file
@@ -65,8 +65,9 @@ def columns_for(preset: str) -> list[Column]:
 
 
 def digest(kind: str, value: str) -> str:
-    """The suppression list keeps only this hash of a normalised email or phone."""
-    return hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
+    """The suppression list keeps only this keyed hash of a normalised email or phone
+    (HMAC with the shop's secret, services/erasure.py)."""
+    return keyed_digest(kind, value)
 
 
 @dataclass(frozen=True)

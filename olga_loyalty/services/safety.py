@@ -10,6 +10,7 @@ from pathlib import Path
 
 from olga_loyalty.domain.errors import InvalidInput, Refused
 from olga_loyalty.domain.text import visible
+from olga_loyalty.services import erasure
 from olga_loyalty.services.shop import Shop, read_setting, write_setting
 from olga_loyalty.storage import backup as backups
 from olga_loyalty.storage import migrations
@@ -27,7 +28,9 @@ SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
 @write_action
-def audit(shop: Shop, action: str, detail: str = "", staff: str = "") -> None:
+def audit(
+    shop: Shop, action: str, detail: str = "", staff: str = "", customer_id: int | None = None
+) -> None:
     # The detail may quote a file name or a reason: kept without control characters, so the
     # audit view never sends a terminal an escape sequence.
     AuditEntry.create(
@@ -35,6 +38,7 @@ def audit(shop: Shop, action: str, detail: str = "", staff: str = "") -> None:
         staff=visible(" ".join(staff.split())[:80]),
         action=visible(action[:40]),
         detail=visible(detail[:500]),
+        customer_id=customer_id,  # her erasure scrubs this detail (services/erasure.py)
     )
 
 
@@ -146,8 +150,10 @@ def restore(shop: Shop, file: Path, *, staff: str = "") -> Path:
     if path is None:
         raise Refused("Restore works on the SQLite database; PostgreSQL has its own tools.")
     backups.check_backup_file(Path(file), migrations.LATEST)
+    carried = erasure.journal_before_restore()  # no one erased since the backup comes back
     safety_copy = backup(shop, "restore", staff=staff)
     backups.restore_into(path, Path(file))
+    erasure.reapply_after_restore(shop, carried)
     migrations.migrate(shop.clock)
     shop.reset_caches()
     audit(shop, "restore", f"from {Path(file).name}", staff)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -187,8 +188,9 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
         while True:
             try:
                 with database.atomic():
-                    return func(*args, **kwargs)
+                    result = func(*args, **kwargs)
             except (peewee.OperationalError, sqlite3.OperationalError) as exc:
+                _drop_after_commit()
                 if not _is_lock_error(exc):
                     raise StorageError(
                         "The database could not be written: {reason}", reason=_reason(exc)
@@ -201,6 +203,7 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
             except peewee.DatabaseError as exc:
+                _drop_after_commit()
                 if _is_lock_error(exc):
                     raise DatabaseBusy(
                         "The database is busy (another till is saving). Nothing was saved; "
@@ -211,8 +214,41 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
                 raise StorageError(
                     "The database could not be written: {reason}", reason=_reason(exc)
                 ) from None
+            except BaseException:
+                _drop_after_commit()
+                raise
+            else:
+                _run_after_commit()
+                return result
 
     return run
+
+
+_after_commit = threading.local()
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run `callback` once the business action's transaction has committed (an erasure's
+    checkpoint, which cannot run inside a transaction); never when it is rolled back."""
+    pending = getattr(_after_commit, "pending", None)
+    if pending is None:
+        pending = _after_commit.pending = []
+    if callback not in pending:
+        pending.append(callback)
+
+
+def _drop_after_commit() -> None:
+    if database.transaction_depth() == 0:
+        _after_commit.pending = []
+
+
+def _run_after_commit() -> None:
+    if database.transaction_depth() > 0:
+        return  # an inner action: the outer transaction commits later
+    pending = getattr(_after_commit, "pending", None) or []
+    _after_commit.pending = []
+    for callback in pending:
+        callback()
 
 
 def redact(location: str) -> str:

@@ -20,12 +20,19 @@ FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 
 
+#: Why a folder cannot be used (translated where the message is shown).
+FOLDER_PROBLEM_LABELS = {
+    "dangling": "it is a link to a folder that does not exist",
+    "file": "a file of that name is in the way",
+}
+
+
 def folder_problem(folder: Path, exc: OSError) -> str:
     """Why a folder cannot be made or used, in words."""
     if folder.is_symlink() and not folder.exists():
-        return "it is a link to a folder that does not exist"
+        return FOLDER_PROBLEM_LABELS["dangling"]
     if folder.exists() and not folder.is_dir():
-        return "a file of that name is in the way"
+        return FOLDER_PROBLEM_LABELS["file"]
     return exc.strerror or str(exc)
 
 

@@ -109,10 +109,12 @@ class LoyaltyApp(DbMixin, App):
             return
         self.push_screen(PinScreen(action), lambda ok: then() if ok else None)
 
-    def audit(self, action: str, detail: str = "") -> None:
+    def audit(self, action: str, detail: str = "", customer_id: int | None = None) -> None:
+        """An audit entry about one customer names her number and is linked to her, so that
+        her erasure scrubs its detail."""
         from olga_loyalty.services import safety
 
-        self.db("audited", safety.audit, self.shop, action, detail, self.staff)
+        self.db("audited", safety.audit, self.shop, action, detail, self.staff, customer_id)
 
     def on_audited(self, _) -> None:
         pass

@@ -4,7 +4,6 @@ so the peak RSS of a real `olga-loyalty import` process is measured (os.wait4)."
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +54,17 @@ def hostile(tmp_path_factory) -> dict[str, Path]:
     return {name: build(folder / name) for name, (build, _) in HOSTILE.items()}
 
 
+#: A small process starts the command and reports its peak RSS: Linux counts a child's peak
+#: from the fork on, so the command must not be forked from pytest's own large process.
+LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(args: list[str], cwd: Path, db: Path) -> tuple[int, str, float]:
     """Run the command line in a child; its exit code, stderr and peak RSS in MB."""
     env = {
@@ -65,18 +75,14 @@ def run_measured(args: list[str], cwd: Path, db: Path) -> tuple[int, str, float]
         "HOME": str(cwd),
         "PATH": "/usr/bin:/bin",
     }
-    err_path = cwd / "stderr.txt"
-    with err_path.open("wb") as err:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "olga_loyalty", *args],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, err_path.read_text(), usage.ru_maxrss / 1024
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "olga_loyalty", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode, done.stderr, int(done.stdout.split()[-1]) / 1024
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))

@@ -27,7 +27,7 @@ def test_sqlite_is_opened_safely(shop, db_path):
 
 
 def test_first_migration_creates_the_schema_and_consent_texts(shop):
-    assert migrations.current_version() == migrations.LATEST == 7
+    assert migrations.current_version() == migrations.LATEST == 8
     assert [(v.version, v.name) for v in SchemaVersion.select()] == [
         (1, "create schema"),
         (2, "suppression list"),
@@ -36,6 +36,7 @@ def test_first_migration_creates_the_schema_and_consent_texts(shop):
         (5, "covering indexes for spend and open points"),
         (6, "search keys in byte order on PostgreSQL"),
         (7, "feedback and follow-ups"),
+        (8, "shop secret, erasure journal, import origins"),
     ]
     assert sorted(t.purpose for t in ConsentText.select()) == ["data_processing", "email", "sms"]
     assert migrations.migrate(shop.clock) == []  # nothing pending: the runner is idempotent

@@ -559,7 +559,7 @@ async def test_pin_guards_settings_and_adjustments_and_everything_is_audited(app
     assert actions == [
         ("settings", "staff"),
         ("pin", "set"),
-        ("adjust", "customer 1: +10 (Thank you)"),
+        ("adjust", "customer #1: +10 (Thank you)"),
     ]
 
 

@@ -108,7 +108,9 @@ class AdjustScreen(BaseModal):
     def on_saved(self, result: points.AdjustResult) -> None:
         reason = self.query_one("#reason", Input).value.strip()
         self.loyalty.audit(
-            "adjust", f"customer {result.customer_id}: {result.points:+d} ({reason[:100]})"
+            "adjust",
+            f"customer #{result.customer_id}: {result.points:+d} ({reason[:100]})",
+            result.customer_id,
         )
         self.app.notify(
             self.t(

@@ -222,7 +222,7 @@ class CardScreen(BaseScreen):
     def on_file_written(self, path) -> None:
         self.app.notify(self.t("Written: {path}", path=path), timeout=10)
         if path.name.startswith("customer-"):
-            self.loyalty.audit("export", f"customer {self.customer_id}")
+            self.loyalty.audit("export", f"customer #{self.customer_id}", self.customer_id)
 
     def action_erase(self) -> None:
         from olga_loyalty.ui.screens.confirm import TypedConfirm
@@ -253,7 +253,7 @@ class CardScreen(BaseScreen):
 
     def on_erased(self, customer_id: int) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
-        self.loyalty.audit("erase", f"customer {customer_id}")
+        self.loyalty.audit("erase", f"customer #{customer_id}", customer_id)
         self.loyalty.go_home()
 
     def action_consents(self) -> None:

@@ -180,7 +180,9 @@ class ConsentsScreen(BaseModal):
 
     def on_erased(self, record) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
-        self.loyalty.audit("erase", f"customer {self.customer_id} (consent withdrawn)")
+        self.loyalty.audit(
+            "erase", f"customer #{self.customer_id} (consent withdrawn)", self.customer_id
+        )
         self.loyalty.go_home()
 
     def action_close(self) -> None:

@@ -289,7 +289,9 @@ class ApologyScreen(_FollowUpDialog):
     def on_saved(self, result) -> None:
         item, entry = result
         self.loyalty.audit(
-            "adjust", f"customer {item.customer_id}: +{entry.points} (apology #{item.id})"
+            "adjust",
+            f"customer #{item.customer_id}: +{entry.points} (apology #{item.id})",
+            item.customer_id,
         )
         self.app.notify(
             self.t(
