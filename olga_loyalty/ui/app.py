@@ -79,6 +79,11 @@ class LoyaltyApp(DbMixin, App):
 
             self.db("daily_backup", safety.backup_if_first_today, self.shop)
 
+    def notify(self, message: str, *, markup: bool = False, **options) -> None:  # type: ignore[override]
+        """Every notification is plain text: it may quote a name, a path or a note, which
+        must never be read as markup (ui/text.py)."""
+        super().notify(message, markup=False, **options)
+
     def on_daily_backup(self, path) -> None:
         if path is not None:
             self.notify(self.t("Backup of the day written: {path}", path=path.name))

@@ -14,6 +14,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.services import imports, safety
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.text import lines as text_lines
+from olga_loyalty.ui.text import plain
 
 FIELDS = ["file", "map"]
 
@@ -125,7 +127,7 @@ class ImportScreen(BaseScreen):
             return
         if self.mode() == "unsubscribes":
             self.query_one("#summary", Static).update(
-                self.t("An unsubscribe list needs no check: ctrl+s withdraws the consents.")
+                plain(self.t("An unsubscribe list needs no check: ctrl+s withdraws the consents."))
             )
             return
         self.db(
@@ -153,11 +155,11 @@ class ImportScreen(BaseScreen):
                     count=report.cleaned_cells,
                 )
             )
-        self.query_one("#summary", Static).update("\n".join(lines))
+        self.query_one("#summary", Static).update(text_lines(*lines))
         table = self.query_one(DataTable)
         table.clear()
         for number, error in report.refused + report.notes:
-            table.add_row(str(number), error.render(t.gettext))
+            table.add_row(plain(number), plain(error.render(t.gettext)))
 
     def on_checked_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False
@@ -170,10 +172,12 @@ class ImportScreen(BaseScreen):
             self.db("unsubscribed", _unsubscribe, self.shop, self.path(), self.loyalty.staff)
             return
         if self.report is None:
-            self.query_one("#summary", Static).update(self.t("Check the file first (F5)."))
+            self.query_one("#summary", Static).update(plain(self.t("Check the file first (F5).")))
             return
         if not self.report.good:
-            self.query_one("#summary", Static).update(self.t("There is no good row to import."))
+            self.query_one("#summary", Static).update(
+                plain(self.t("There is no good row to import."))
+            )
             return
         self.db("imported", _import, self.shop, self.report, self.loyalty.staff)
 
@@ -185,7 +189,7 @@ class ImportScreen(BaseScreen):
             rows=report.total,
             refused=len(report.refused),
         )
-        self.query_one("#summary", Static).update(text)
+        self.query_one("#summary", Static).update(plain(text))
         self.app.notify(text, timeout=10)
         self.report = None
 
@@ -203,7 +207,7 @@ class ImportScreen(BaseScreen):
             unmatched=report.unmatched,
             withdrawn=report.withdrawn,
         )
-        self.query_one("#summary", Static).update(text)
+        self.query_one("#summary", Static).update(plain(text))
         self.app.notify(text, timeout=10)
 
     def on_unsubscribed_error(self, error: LoyaltyError) -> None:

@@ -34,6 +34,7 @@ from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
 from olga_loyalty.ui.screens.consents import PURPOSE_NAMES
 from olga_loyalty.ui.screens.setup import FIELDS as SHOP_FIELDS
 from olga_loyalty.ui.screens.setup import read_shop_form, shop_settings_form
+from olga_loyalty.ui.text import plain
 
 MAX_TIERS = 5
 BACKUP_REASON_NAMES = {
@@ -210,17 +211,19 @@ class SettingsScreen(BaseScreen):
         table.clear()
         for b in found:
             table.add_row(
-                f"{b.taken_at:%Y-%m-%d %H:%M:%S}",
-                self.t(BACKUP_REASON_NAMES.get(b.reason, b.reason)),
-                self.t.number(b.size),
-                b.path.name,
+                plain(f"{b.taken_at:%Y-%m-%d %H:%M:%S}"),
+                plain(self.t(BACKUP_REASON_NAMES.get(b.reason, b.reason))),
+                plain(self.t.number(b.size)),
+                plain(b.path.name),
             )
 
     def on_audit_loaded(self, entries) -> None:
         table = self.query_one("#audit", DataTable)
         table.clear()
         for e in entries:
-            table.add_row(self.t.datetime(e.at), e.staff, e.action, e.detail[:60])
+            table.add_row(
+                plain(self.t.datetime(e.at)), plain(e.staff), plain(e.action), plain(e.detail[:60])
+            )
 
     def action_backup_now(self) -> None:
         self.db("backed_up", safety.backup, self.shop, "manual", staff=self.loyalty.staff)
@@ -257,7 +260,7 @@ class SettingsScreen(BaseScreen):
             "restore",
             lambda: self.app.push_screen(
                 TypedConfirm(
-                    t("Restore {file}", file=chosen.path.name),
+                    plain(t("Restore {file}", file=chosen.path.name)),
                     t(
                         "The database is replaced by this backup; everything recorded since then is gone from "
                         "it (the current state is backed up first)."
@@ -280,11 +283,13 @@ class SettingsScreen(BaseScreen):
         for purpose, rows in versions.items():
             history = ", ".join(f"v{r.version} {t.date(r.created_at.date())}" for r in rows)
             self.query_one(f"#text-label-{purpose}", Label).update(
-                t(
-                    "{purpose}: version {version} (earlier: {history})",
-                    purpose=t(PURPOSE_NAMES[purpose]),
-                    version=rows[-1].version,
-                    history=history,
+                plain(
+                    t(
+                        "{purpose}: version {version} (earlier: {history})",
+                        purpose=t(PURPOSE_NAMES[purpose]),
+                        version=rows[-1].version,
+                        history=history,
+                    )
                 )
             )
 
