@@ -22,10 +22,10 @@ from olga_loyalty.domain.points import (
     settle_refund,
 )
 from olga_loyalty.domain.text import check_typed
-from olga_loyalty.services import ledger
+from olga_loyalty.services import erasure, ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
 from olga_loyalty.services.shop import Shop, write_setting
-from olga_loyalty.storage.db import write_action
+from olga_loyalty.storage.db import after_commit, write_action
 from olga_loyalty.storage.models import (
     BirthdayBonus,
     Customer,
@@ -436,6 +436,8 @@ def daily(shop: Shop) -> DailyResult:
     if programme.earning_open(today) and programme.birthday_points > 0:
         bonuses = _birthday_bonuses(shop, today)
     write_setting("daily_last_run", today.isoformat())
+    # An erasure whose checkpoint a crash or another till's read held up is finished here.
+    after_commit(erasure.checkpoint)
     return DailyResult(today, expired_lots, expired_points, bonuses)
 
 
