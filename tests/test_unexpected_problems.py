@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -14,6 +16,7 @@ from olga_loyalty.cli import main
 from olga_loyalty.domain.errors import StorageError
 from olga_loyalty.services import gdpr
 from olga_loyalty.storage.db import close_database, open_database
+from olga_loyalty.storage.models import AuditEntry, LedgerEntry, Purchase
 from tests.conftest import dump_database, fresh_database
 
 
@@ -48,6 +51,17 @@ def run(tmp_path, monkeypatch, capsys):
         == 0
     )
     return call
+
+
+@contextmanager
+def stored_directly(location):
+    """Write as a program before the input rules could (on SQLite or PostgreSQL)."""
+    close_database()
+    open_database(str(location))
+    try:
+        yield
+    finally:
+        close_database()
 
 
 def refused(run, *argv):
@@ -111,17 +125,16 @@ def test_line_breaks_stay_allowed_in_notes(run):
     assert '"notes": "Größe 38\\nmag Leinen\\tund Seide"' in out
 
 
-def test_a_staff_name_stored_before_the_rules_is_exported_visibly(run):
+def test_a_staff_name_stored_before_the_rules_is_exported_visibly(run, tmp_path):
     """Eva\\x01 got in before the rules (the reproduction of the issue): her customer can
     still get her Art. 15 export, with the character shown as ␁."""
     assert run("purchase", "1", "10", "--staff", "Eva")[0] == 0
-    close_database()
-    with sqlite3.connect(run.db) as conn:
-        conn.execute("UPDATE purchase SET staff = 'Eva' || char(1)")
-        conn.execute("UPDATE ledger_entry SET staff = 'Eva' || char(27) || '[31m'")
+    with stored_directly(run.db):
+        Purchase.update(staff="Eva\x01").execute()
+        LedgerEntry.update(staff="Eva\x1b[31m").execute()
     code, out, err = run("export", "customer", "1")
     assert code == 0, err
-    book = load_workbook(next((run.db.parent / "exports").glob("customer-1-data-*.xlsx")))
+    book = load_workbook(next((tmp_path / "exports").glob("customer-1-data-*.xlsx")))
     assert book["purchases"]["I2"].value == "Eva␁"
     assert book["points ledger"]["G2"].value == "Eva␛[31m"
 
@@ -130,12 +143,13 @@ def test_the_audit_view_never_prints_raw_escape_sequences(run, tmp_path):
     name = "kunden\x1b[2J\x1b]0;x\x07.csv"
     (tmp_path / name).write_text("Name;Telefon\nAnna Muster;0151 22233344\n", encoding="utf-8")
     assert run("import", "unsubscribes", name)[0] == 0
-    close_database()
-    with sqlite3.connect(run.db) as conn:  # a row written before the rules
-        conn.execute(
-            "INSERT INTO audit_log (at, staff, action, detail) VALUES "
-            "('2026-11-23 09:00:00', 'x' || char(27) || '[31m', 'import', 'y' || char(7))"
-        )
+    with stored_directly(run.db):  # a row written before the rules
+        AuditEntry.insert(
+            at=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
+            staff="x\x1b[31m",
+            action="import",
+            detail="y\x07",
+        ).execute()
     code, out, err = run("settings", "audit")
     assert code == 0
     assert not any(ch in out for ch in "\x1b\x07\x00")

@@ -207,7 +207,8 @@ def _chunks(name: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, *, tags
                 seen += len(chunk)
                 if seen > entry.file_size or seen > MAX_PART_BYTES:
                     raise _bomb(name)  # the zip said less than it holds
-                if _DTD.search(dtd_tail + chunk):
+                window = dtd_tail + chunk
+                if b"<!" in window and _DTD.search(window):  # "<!" is rare: comments, CDATA
                     raise InvalidInput(
                         "{name} contains a document type declaration, which Excel never "
                         "writes (it can make a reader fetch other files or expand without "
@@ -243,7 +244,7 @@ def _bound(data: bytes, bound: Extent) -> bool:
     quick count does not apply (a cell without `r`, a namespace prefix): then the sheet is
     followed cell by cell."""
     cells = data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/>")
-    if cells != data.count(b'<c r="') or _PREFIXED_CELL.search(data):
+    if cells != data.count(b'<c r="') or (b":c" in data and _PREFIXED_CELL.search(data)):
         return False
     if not cells:
         return True
