@@ -201,6 +201,12 @@ def reapply_after_restore(shop, carried: CarriedJournal) -> list[int]:
             customer = Customer.get_or_none(Customer.id == entry.customer_number)
             if customer is not None and customer.erased_at is None:
                 reerase(shop, customer, entry.erased_at)
+                AuditEntry.create(
+                    at=shop.now(),
+                    action="erase",
+                    detail=f"customer #{customer.id} (again, after the restore)",
+                    customer_id=customer.id,
+                )
                 again.append(customer.id)
         return again
 

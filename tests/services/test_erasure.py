@@ -187,6 +187,11 @@ def test_a_restore_of_an_older_backup_does_not_bring_her_back(shop, clock, db_pa
     assert [h.id for h in customers.find(shop, "bauer")] == [berta.id]
     entry = ErasureJournal.get()
     assert entry.customer_number == c.id and entry.phone_hash
+    audited = AuditEntry.select().where(AuditEntry.customer_id == c.id).order_by(AuditEntry.id)
+    assert [(a.action, a.detail) for a in audited][-1] == (
+        "erase",
+        f"customer #{c.id} (again, after the restore)",
+    )
     wal = Path(f"{db_path}-wal")
     assert traces_in(db_path, wal) == {db_path.name: [], wal.name: []}
     # the backup itself still holds her: it ages out by the rotation (docs/exports.md)
