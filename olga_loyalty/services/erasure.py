@@ -23,9 +23,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from olga_loyalty.storage.db import fetch_rows, is_sqlite
 from olga_loyalty.storage.models import (
@@ -162,14 +164,60 @@ class CarriedJournal:
 
 
 def journal_before_restore() -> CarriedJournal:
-    """Read the live database's secret and journal, before its file is replaced."""
+    """Read the live database's secret and journal, before its file is replaced. They are
+    also kept in a file next to the database until `reapply_after_restore` is done, so that
+    a crash between the two (a power cut) is finished by the next start (`resume`)."""
     row = Setting.get_or_none(Setting.key == SECRET_KEY)
     secret = json.loads(row.value) if row else None
     entries = [
         (e.customer_number, e.erased_at, e.phone_hash, e.email_hash)
         for e in ErasureJournal.select().order_by(ErasureJournal.customer_number)
     ]
-    return CarriedJournal(secret, entries)
+    carried = CarriedJournal(secret, entries)
+    _save_carried(carried)
+    return carried
+
+
+def _carry_file() -> Path | None:
+    """`loyalty.db.restore-journal` beside a SQLite database (PostgreSQL has no restore)."""
+    if not is_sqlite():
+        return None
+    path = Path(database.obj.database)
+    return path.with_name(path.name + ".restore-journal")
+
+
+def _save_carried(carried: CarriedJournal) -> None:
+    from olga_loyalty.storage.files import FILE_MODE
+
+    target = _carry_file()
+    if target is None:
+        return
+    data = {
+        "secret": carried.secret,
+        "entries": [[n, at.isoformat(), p, e] for n, at, p, e in carried.entries],
+    }
+    temporary = target.with_name(target.name + ".new")
+    temporary.unlink(missing_ok=True)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
+
+
+def resume(shop) -> list[int]:
+    """At start: a restore that stopped between replacing the file and re-applying the
+    journal (the file beside the database is still there) is finished now."""
+    target = _carry_file()
+    if target is None or not target.exists():
+        return []
+    data = json.loads(target.read_text("utf-8"))
+    carried = CarriedJournal(
+        data.get("secret"),
+        [(n, datetime.fromisoformat(at), p, e) for n, at, p, e in data.get("entries", [])],
+    )
+    return reapply_after_restore(shop, carried)
 
 
 def reapply_after_restore(shop, carried: CarriedJournal) -> list[int]:
@@ -212,4 +260,7 @@ def reapply_after_restore(shop, carried: CarriedJournal) -> list[int]:
 
     again = merge_and_erase()
     checkpoint()
+    target = _carry_file()
+    if target is not None:
+        target.unlink(missing_ok=True)
     return again

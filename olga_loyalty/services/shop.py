@@ -222,4 +222,9 @@ def open_shop(location: str, clock: Clock, *, migrate: bool = True) -> Shop:
                 location=location,
                 reason=str(exc),
             ) from None
-    return Shop(clock, location).warm()
+    shop = Shop(clock, location)
+    if migrate:
+        from olga_loyalty.services import erasure
+
+        erasure.resume(shop)  # a restore cut short by a crash: no one erased comes back
+    return shop.warm()

@@ -199,6 +199,26 @@ def test_a_restore_of_an_older_backup_does_not_bring_her_back(shop, clock, db_pa
 
 
 @sqlite_only
+def test_a_restore_cut_short_by_a_crash_is_finished_at_the_next_start(shop, clock, db_path):
+    from olga_loyalty.storage import backup as backups
+
+    c = zoraida(shop)
+    old = safety.backup(shop, "manual")
+    customers.erase(shop, c.id)
+    erasure.journal_before_restore()  # what restore does first; then the file is replaced
+    backups.restore_into(db_path, old)  # ... and the power goes before the journal is back
+    carry = Path(f"{db_path}.restore-journal")
+    assert carry.exists() and oct(carry.stat().st_mode & 0o777) == "0o600"
+    assert "+4915198765432" not in carry.read_text()  # numbers, times and keyed hashes only
+    close_database()
+    shop = open_shop(str(db_path), clock)  # the next start
+    assert customers.find(shop, "quintanilla") == []
+    assert not carry.exists()
+    wal = Path(f"{db_path}-wal")
+    assert traces_in(db_path, wal) == {db_path.name: [], wal.name: []}
+
+
+@sqlite_only
 def test_a_backup_from_before_the_journal_gets_the_shops_secret(shop, clock, db_path):
     """A backup made before migration 8 has no secret and no journal: it gets this shop's
     secret before it is migrated, so its suppression list and the journal agree."""
