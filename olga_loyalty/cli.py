@@ -18,6 +18,7 @@ from olga_loyalty.config import clock_from_env, database_url, system_language
 from olga_loyalty.domain.customers import CustomerInput, phone_for_display
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
 from olga_loyalty.domain.money import money_str, parse_amount, parse_points
+from olga_loyalty.domain.text import visible
 from olga_loyalty.i18n import Translator
 
 
@@ -310,9 +311,12 @@ def given_pin(shop, args):
     return safety.prepare_pin(pin)
 
 
-def protected(shop, args, action: str, work: Callable, *work_args, detail="", **work_kwargs):
+def protected(
+    shop, args, action: str, work: Callable, *work_args, detail="", customer_id=None, **work_kwargs
+):
     """A protected action through the one entry point the screens use too: the PIN check,
-    the action and its audit entry commit together (services.safety.run_protected)."""
+    the action and its audit entry commit together (services.safety.run_protected). An
+    action on one customer passes `customer_id` (or a function of the result giving it)."""
     from olga_loyalty.services import safety
 
     result = safety.run_protected(
@@ -323,6 +327,7 @@ def protected(shop, args, action: str, work: Callable, *work_args, detail="", **
         *work_args,
         by=getattr(args, "staff", "") or "",
         detail=detail,
+        customer_id=customer_id,
         **work_kwargs,
     )
     if safety.pin_needs_change():
@@ -606,6 +611,7 @@ def cmd_consent(shop, args, _) -> int:
             staff=args.staff,
             erase_confirmed=True,
             detail=lambda r: f"customer #{r.customer_id} (consent withdrawn)",
+            customer_id=lambda r: r.customer_id,
         )
     else:
         record = customers.withdraw_consent(
@@ -822,6 +828,7 @@ def cmd_feedback_apologise(shop, args, _) -> int:
         staff=args.staff,
         valid_days=days,
         detail=lambda r: f"customer #{r[0].customer_id}: +{r[1].points} (apology #{r[0].id})",
+        customer_id=lambda r: r[0].customer_id,
     )
     print(
         args.t(
@@ -966,6 +973,7 @@ def cmd_adjust(shop, args, _) -> int:
         staff=args.staff,
         valid_days=days,
         detail=lambda r: f"customer #{r.customer_id}: {r.points:+d} ({args.reason[:100]})",
+        customer_id=lambda r: r.customer_id,
     )
     if args.json:
         emit_json(
@@ -1001,6 +1009,7 @@ def cmd_erase(shop, args, _) -> int:
         args.customer,
         staff=args.staff,
         detail=lambda erased: f"customer #{erased}",
+        customer_id=lambda erased: erased,
     )
     if args.json:
         emit_json({"erased": cid})
@@ -1044,7 +1053,16 @@ def cmd_export_customer(shop, args, _) -> int:
     from olga_loyalty.services import customers, gdpr
 
     cid = customers.resolve(shop, args.customer).id
-    path = protected(shop, args, "export", gdpr.access_export, shop, cid, detail=f"customer #{cid}")
+    path = protected(
+        shop,
+        args,
+        "export",
+        gdpr.access_export,
+        shop,
+        cid,
+        detail=f"customer #{cid}",
+        customer_id=cid,
+    )
     if args.json:
         emit_json({"path": str(path)})
     else:
@@ -1069,11 +1087,16 @@ def import_report_json(report, t) -> dict:
         "mapping": report.mapping_text(),
         "rows": report.total,
         "empty_rows": report.empty,
+        "cleaned_cells": report.cleaned_cells,
         "good": len(report.good),
         "refused": [{"row": n, "reason": e.render(t.gettext)} for n, e in report.refused],
         "notes": [{"row": n, "note": e.render(t.gettext)} for n, e in report.notes],
         "imported": report.imported,
     }
+
+
+def cleaned_cells_text(t, count: int) -> str:
+    return t("{count} cells held invisible control characters; they were removed.", count=count)
 
 
 def cmd_import_customers(shop, args, _) -> int:
@@ -1101,6 +1124,8 @@ def cmd_import_customers(shop, args, _) -> int:
         print(t("Row {row} refused: {reason}", row=number, reason=error.render(t.gettext)))
     for number, note in report.notes:
         print(t("Row {row}: {note}", row=number, note=note.render(t.gettext)))
+    if report.cleaned_cells:
+        print(cleaned_cells_text(t, report.cleaned_cells))
     if args.dry_run:
         print(
             t(
@@ -1208,8 +1233,9 @@ def cmd_settings(shop, args, _) -> int:
                 ]
             )
         else:
-            for e in entries:
-                print(f"{args.t.datetime(e.at):<17} {e.staff:<10} {e.action:<10} {e.detail}")
+            for e in entries:  # entries saved before the hygiene rules may hold anything
+                staff, action, detail = (visible(v) for v in (e.staff, e.action, e.detail))
+                print(f"{args.t.datetime(e.at):<17} {staff:<10} {action:<10} {detail}")
         return 0
     if args.action == "pin":
         from olga_loyalty.services import safety

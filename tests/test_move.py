@@ -113,6 +113,29 @@ def test_move_prints_what_it_did_in_words(sqlite_shop, tmp_path, capsys):
     assert lines[-1] == f"From now on, start every till with --db {target}"
 
 
+@needs_server
+def test_move_carries_the_erasure_journal_and_the_shops_secret(tmp_path, capsys, monkeypatch):
+    from olga_loyalty.services import erasure
+    from olga_loyalty.storage.models import ErasureJournal
+
+    monkeypatch.setenv("OLGA_LOYALTY_NOW", START.isoformat())
+    path = tmp_path / "till.db"
+    shop = open_shop(str(path), FixedClock(START))
+    zoraida = register(shop, "Zoraida", "Quintanilla", phone="0151 9876 5432")
+    customers.erase(shop, zoraida.id)
+    secret = erasure.shop_secret()
+    journal = list(ErasureJournal.select().tuples())
+    close_database()
+    target = fresh_database(tmp_path)
+    assert run(["--db", str(path), "move-to", target], capsys)[0] == 0
+    shop = open_shop(target, FixedClock(START))
+    assert list(ErasureJournal.select().tuples()) == journal
+    assert erasure.shop_secret() == secret
+    assert journal[0][2] == erasure.keyed_digest("phone", "+4915198765432")
+    assert customers.find(shop, "quintanilla") == []
+    close_database()
+
+
 def test_move_needs_a_postgresql_address(sqlite_shop, tmp_path, capsys):
     path, _ = sqlite_shop
     before = dump_database(path) if not POSTGRES else None

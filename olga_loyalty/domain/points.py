@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from olga_loyalty.domain.errors import InvalidInput, Refused
 from olga_loyalty.domain.money import ZERO, floor_int, quantize
+from olga_loyalty.domain.text import check_typed
 
 #: Every kind of ledger entry (SPEC §6). The ledger is append-only.
 LEDGER_KINDS = (
@@ -139,6 +140,11 @@ def validate_programme(programme: Programme) -> None:
     names = [t.name.strip() for t in programme.tiers]
     if any(not n for n in names) or len({n.casefold() for n in names}) != len(names):
         raise InvalidInput("Every tier needs its own name.", field="tiers")
+    for name in names:
+        check_typed(name, field="tiers", label="tier name")
+    if not all(t.rate.is_finite() and t.threshold.is_finite() for t in programme.tiers):
+        # NaN and Infinity are Decimals too; compared below they would raise, not refuse
+        raise InvalidInput("A tier's earn rate must be between 0 and 100.", field="tiers")
     if min(t.threshold for t in programme.tiers) != 0:
         raise InvalidInput("The lowest tier must start at 0.", field="tiers")
     if any(t.rate < 0 or t.rate > 100 for t in programme.tiers):

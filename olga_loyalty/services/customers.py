@@ -26,6 +26,7 @@ from olga_loyalty.domain.customers import (
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.points import Tier, expiring_within, expiry_date
+from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger
 from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_consent_text
 from olga_loyalty.storage.db import fetch_rows, write_action
@@ -493,7 +494,9 @@ def _search_columns(values: CustomerFields) -> dict:
 
 
 def _clean_staff(staff: str | None) -> str:
-    return " ".join((staff or "").split())[:80]
+    """A staff name as typed: spaces collapsed, at most 80 characters, no control characters."""
+    text = " ".join((staff or "").split())[:80]
+    return check_typed(text, field="staff", label="staff name")
 
 
 @dataclass(frozen=True)
@@ -757,7 +760,15 @@ def erase(shop: Shop, ref: str | int, *, staff: str = "") -> int:
     return customer.id
 
 
-def _erase(shop: Shop, customer: Customer, staff: str) -> None:
+def reerase(shop: Shop, customer: Customer, erased_at: datetime) -> None:
+    """Erase again a customer the erasure journal names (after a restore brought her back)."""
+    _erase(shop, customer, "", erased_at=erased_at)
+
+
+def _erase(shop: Shop, customer: Customer, staff: str, erased_at: datetime | None = None) -> None:
+    from olga_loyalty.services import erasure
+    from olga_loyalty.storage.db import after_commit
+
     now, today = shop.now(), shop.today()
     open_points = ledger.balance(customer.id, today)
     if open_points:
@@ -786,10 +797,12 @@ def _erase(shop: Shop, customer: Customer, staff: str) -> None:
         last_key="",
         last_key_de="",
         phone_rev="",
-        erased_at=now,
+        erased_at=erased_at or now,
     ).where(Customer.id == customer.id).execute()
     CustomerChange.update(old_value="", new_value="").where(
         CustomerChange.customer == customer.id
     ).execute()
     Consent.update(source="", withdrawn_source="").where(Consent.customer == customer.id).execute()
     Feedback.update(note="", outcome="").where(Feedback.customer == customer.id).execute()
+    erasure.scrub_and_journal(customer, erased_at or now)
+    after_commit(erasure.checkpoint)

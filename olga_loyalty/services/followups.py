@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
+from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
 from olga_loyalty.services.points import adjustment_expiry, clean_reason
@@ -47,9 +48,7 @@ def clean_note(note: str | None, *, required: bool = True) -> str:
         raise InvalidInput(
             "The note is too long (at most {maximum} characters).", field="note", maximum=NOTE_MAX
         )
-    if not text.isprintable():
-        raise InvalidInput("The note contains characters that cannot be printed.", field="note")
-    return text
+    return check_typed(text, field="note", label="note")
 
 
 def parse_follow_up(value: str | date | None, today: date) -> date | None:

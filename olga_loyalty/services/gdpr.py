@@ -7,9 +7,11 @@ import re
 from pathlib import Path
 
 from olga_loyalty.domain.customers import phone_for_display
+from olga_loyalty.domain.text import visible
 from olga_loyalty.exports.cells import free_path, neutralise
 from olga_loyalty.services import customers
 from olga_loyalty.services.shop import PURPOSES, Shop
+from olga_loyalty.storage.files import make_private
 from olga_loyalty.storage.models import LedgerEntry, Purchase, Refund
 
 EXPORTS = Path("exports")
@@ -25,9 +27,15 @@ def _sheet(workbook, title: str, headers: list[str], rows: list[list]) -> None:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for row in rows:
-        # a phone in E.164 stays as it is (a text cell); any other text is made inert
+        # a phone in E.164 stays as it is (a text cell); any other text is made inert, and a
+        # control character saved before the input rules shows as a visible stand-in
         sheet.append(
-            [neutralise(v) if isinstance(v, str) and not E164.fullmatch(v) else v for v in row]
+            [
+                neutralise(visible(v, keep_line_breaks=True))
+                if isinstance(v, str) and not E164.fullmatch(v)
+                else v
+                for v in row
+            ]
         )
     for index, header in enumerate(headers, start=1):
         widest = max(
@@ -180,6 +188,7 @@ def access_export(shop: Shop, ref: str | int, folder: Path = EXPORTS) -> Path:
     )
     path = free_path(folder, f"customer-{cid}-data-{shop.today().isoformat()}", ".xlsx")
     workbook.save(path)
+    make_private(path)
     return path
 
 
@@ -261,7 +270,7 @@ def consent_form(shop: Shop, ref: str | int | None = None, folder: Path = EXPORT
     ]
     for label, value in details:
         sheet.cell(row, 1, label).font = Font(bold=True)
-        cell = sheet.cell(row, 2, neutralise(value))
+        cell = sheet.cell(row, 2, neutralise(visible(value)))
         cell.border = line
         row += 1
     row += 1
@@ -282,4 +291,5 @@ def consent_form(shop: Shop, ref: str | int | None = None, folder: Path = EXPORT
     stem = f"consent-form-{customer.id}" if customer else "consent-form-blank"
     path = free_path(folder, f"{stem}-{shop.today().isoformat()}", ".xlsx")
     workbook.save(path)
+    make_private(path)
     return path

@@ -27,15 +27,24 @@ from olga_loyalty.domain.customers import (
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.domain.points import expiry_date
+from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
-from olga_loyalty.services import ledger
+from olga_loyalty.services import erasure, ledger
 from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
-from olga_loyalty.storage.db import bulk_insert, is_sqlite, new_ids, real_time, write_action
+from olga_loyalty.storage.db import (
+    bulk_insert,
+    fetch_rows,
+    is_sqlite,
+    new_ids,
+    real_time,
+    write_action,
+)
 from olga_loyalty.storage.models import (
     Consent,
     Customer,
+    ImportOrigin,
     ImportRun,
     LedgerEntry,
     Lot,
@@ -216,6 +225,8 @@ class ImportRow:
     data: CustomerInput
     consents: set[str]
     points: int
+    #: Keyed hashes of the phone and email as in the file: the customer's import origin.
+    digests: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -229,6 +240,8 @@ class ImportReport:
     refused: list[tuple[int, LoyaltyError]] = field(default_factory=list)
     notes: list[tuple[int, LoyaltyError]] = field(default_factory=list)
     imported: int = 0
+    #: Cells that held control characters; they were removed (domain.text.strip_controls).
+    cleaned_cells: int = 0
 
     def mapping_text(self) -> dict[str, str]:
         return {self.headers[i]: f for i, f in sorted(self.mapping.items())}
@@ -246,7 +259,12 @@ def check_file(
         table.pop(0)
     if not table:
         raise InvalidInput("{name} is empty.", field="file", name=path.name)
-    headers = [as_text(h) for h in table[0]]
+    cleaned = 0
+    headers = []
+    for header in table[0]:
+        text = as_text(header)
+        headers.append(strip_controls(text))
+        cleaned += headers[-1] != text
     mapping = apply_overrides(headers, guess_mapping(headers), overrides or [])
     fields_present = set(mapping.values())
     if "phone" not in fields_present or not ({"last_name", "name"} & fields_present):
@@ -257,7 +275,7 @@ def check_file(
             name=path.name,
             headers=", ".join(h for h in headers if h)[:200] or "-",
         )
-    report = ImportReport(path.name, headers, mapping)
+    report = ImportReport(file_label(path), headers, mapping, cleaned_cells=cleaned)
     region, today = shop.region, shop.today()
     seen_phone: dict[str, int] = {}
     seen_email: dict[str, int] = {}
@@ -271,6 +289,14 @@ def check_file(
         .tuples()
     }
     suppressed = {s.digest for s in Suppression.select(Suppression.digest)}
+    erased = erasure.erased_hashes()
+    origins = {
+        digest: customer
+        for digest, customer in fetch_rows(
+            "SELECT o.digest, o.customer_id FROM import_origin o "
+            "JOIN customer c ON c.id = o.customer_id WHERE c.erased_at IS NULL"
+        )
+    }
     body = table[1:]
     for offset, raw in enumerate(body):
         number = offset + 2
@@ -280,6 +306,12 @@ def check_file(
         if not any(as_text(v) for v in raw):
             report.empty += 1
             continue
+        for name, value in values.items():
+            if isinstance(value, str):
+                text = strip_controls(value, multiline=name == "notes")
+                if text != value:
+                    values[name] = text
+                    report.cleaned_cells += 1
         report.total += 1
         try:
             row = _row(values, number, region, today, path.name)
@@ -288,8 +320,13 @@ def check_file(
             continue
         phone = row.data.phone
         email = (row.data.email or "").lower()
+        row.digests = [digest("phone", phone)] + ([digest("email", email)] if email else [])
         problem = None
-        if phone in seen_phone:
+        if any(d in erased for d in row.digests):
+            problem = Refused(
+                "This person was erased at her request (GDPR Art. 17); the row is not imported."
+            )
+        elif phone in seen_phone:
             problem = Refused(
                 "The phone {phone} is already in row {row}.", phone=phone, row=seen_phone[phone]
             )
@@ -303,6 +340,12 @@ def check_file(
             problem = Refused("The phone {phone} is already registered.", phone=phone)
         elif email and email in existing_emails:
             problem = Refused("The email {email} is already registered.", email=row.data.email)
+        elif any(d in origins for d in row.digests):
+            problem = Refused(
+                "Imported before as customer #{id} (her phone or email was changed since); "
+                "not imported again.",
+                id=next(origins[d] for d in row.digests if d in origins),
+            )
         if problem is not None:
             report.refused.append((number, problem))
             continue
@@ -329,6 +372,12 @@ def check_file(
             seen_email[email] = number
         report.good.append(row)
     return report
+
+
+def file_label(path: Path) -> str:
+    """A file's name as it is kept in records (consent sources, the audit log): without
+    control characters, which a name on disk may hold."""
+    return strip_controls(path.name)[:120]
 
 
 def _truthy(value) -> bool:
@@ -419,6 +468,7 @@ def _customer_payload(row: ImportRow) -> str:
             "notes": d.notes or "",
             "consents": sorted(row.consents),
             "points": row.points,
+            "digests": row.digests,  # her import origin (keyed hashes of phone and email)
         },
         ensure_ascii=False,
     )
@@ -667,7 +717,7 @@ def _write_customers(shop: Shop, run: ImportRun, payloads: list[dict], counts: d
     customer_ids = new_ids(Customer, len(good))
     lot_ids = iter(new_ids(Lot, sum(1 for p in good if p["points"] > 0)))
     texts = {p: current_consent_text(p) for p in ("data_processing", "email", "sms")}
-    customers, consents, lots, entries = [], [], [], []
+    customers, consents, lots, entries, origins = [], [], [], [], []
     for cid, p in zip(customer_ids, good, strict=True):
         fields = CustomerFields(
             p["first_name"],
@@ -695,6 +745,9 @@ def _write_customers(shop: Shop, run: ImportRun, payloads: list[dict], counts: d
             }
         )
         source = f"import {run.file} row {p['row']}"[:200]
+        origins.extend(
+            {"customer": cid, "digest": d, "source": source} for d in p.get("digests", [])
+        )
         for purpose in p["consents"]:
             consents.append(
                 {
@@ -738,6 +791,7 @@ def _write_customers(shop: Shop, run: ImportRun, payloads: list[dict], counts: d
         (Consent, consents),
         (Lot, lots),
         (LedgerEntry, entries),
+        (ImportOrigin, origins),
     ):
         bulk_insert(model, data)
     counts["imported"] = counts.get("imported", 0) + len(customers)
@@ -764,7 +818,7 @@ def read_contacts(shop: Shop, path: Path) -> tuple[set[str], set[str]]:
         for value in row:
             if isinstance(value, (date, float)) or isinstance(value, bool):
                 continue  # dates and amounts are not contacts
-            text = as_text(value)
+            text = strip_controls(as_text(value))
             if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{2,4}", text):
                 continue
             if "@" in text:
@@ -792,7 +846,7 @@ def import_unsubscribes(
     digital, the file noted as source) and the contact put on the suppression list. Read
     outside the transaction, then staged, decided and written like a customer import."""
     emails, phones = read_contacts(shop, path)
-    report = UnsubscribeReport(path.name, contacts=len(emails) + len(phones))
+    report = UnsubscribeReport(file_label(path), contacts=len(emails) + len(phones))
     if not report.contacts:
         raise InvalidInput(
             "No email address or phone number found in {name}.", field="file", name=path.name
@@ -801,11 +855,11 @@ def import_unsubscribes(
     counts = _run_import(
         shop,
         "unsubscribes",
-        path.name,
+        report.file,
         [json.dumps({"kind": k, "value": v}) for k, v in contacts],
         pin=pin,
         staff=staff,
-        detail=f"unsubscribes from {path.name}: {report.contacts} contacts",
+        detail=f"unsubscribes from {path.name}: {report.contacts} contacts",  # shown visible()
         progress=progress,
     )
     report.matched = counts.get("matched", 0)

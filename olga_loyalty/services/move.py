@@ -19,6 +19,7 @@ import peewee
 
 from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import InvalidInput, Refused, StorageError
+from olga_loyalty.services.erasure import forget_secret
 from olga_loyalty.storage import migrations
 from olga_loyalty.storage.db import close_database, fetch_rows, is_sqlite, sync_sequences
 from olga_loyalty.storage.models import (
@@ -26,7 +27,9 @@ from olga_loyalty.storage.models import (
     AuditEntry,
     ConsentText,
     Customer,
+    ErasureJournal,
     Feedback,
+    ImportOrigin,
     ImportRun,
     LedgerEntry,
     Lot,
@@ -46,6 +49,8 @@ TABLES: list[type[peewee.Model]] = [m for m in SCHEMA_V1 if m is not SchemaVersi
     Feedback,
     ImportRun,
     StagedRow,
+    ErasureJournal,  # the erasure journal moves too: no one erased comes back on the server
+    ImportOrigin,
 ]
 BATCH = 5000
 
@@ -129,6 +134,7 @@ def move_to(
             _verify(reader, report, clock)  # inside the transaction: a mismatch writes nothing
             if audit is not None:
                 AuditEntry.create(at=audit[0], action="move-to", detail=audit[1][:500])
+        forget_secret()  # the shop's own secret came with the settings
     except sqlite3.DatabaseError as exc:
         raise StorageError(
             "Cannot read the database {location}: {reason}", location=str(source), reason=str(exc)

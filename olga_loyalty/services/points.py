@@ -22,7 +22,8 @@ from olga_loyalty.domain.points import (
     referral_take_back,
     settle_refund,
 )
-from olga_loyalty.services import ledger
+from olga_loyalty.domain.text import check_typed
+from olga_loyalty.services import erasure, ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
 from olga_loyalty.services.shop import Shop, write_setting
 from olga_loyalty.storage.db import serialise, write_action
@@ -361,7 +362,7 @@ def _take_back_referral(
 
 
 def clean_reason(reason: str | None) -> str:
-    text = " ".join((reason or "").split())
+    text = check_typed(" ".join((reason or "").split()), field="reason", label="reason")
     if not text:
         raise InvalidInput("An adjustment needs a reason.", field="reason")
     if len(text) > REASON_MAX:
@@ -471,6 +472,9 @@ def daily(shop: Shop) -> DailyResult:
     if programme.earning_open(today) and programme.birthday_points > 0:
         bonuses = _birthday_bonuses(shop, today)
     write_setting("daily_last_run", today.isoformat())
+    # An erasure whose checkpoint a crash or another till's read held up is finished here
+    # (the daily run is no transaction of its own any more: its steps have committed).
+    erasure.checkpoint()
     return DailyResult(today, expired_lots, expired_points, bonuses)
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
+from olga_loyalty.domain.text import visible
+from olga_loyalty.services import erasure
 from olga_loyalty.services.shop import Shop, read_setting, write_setting
 from olga_loyalty.storage import backup as backups
 from olga_loyalty.storage import migrations
@@ -59,10 +61,12 @@ PIN_RULES = 2
 
 
 @write_action
-def audit(shop: Shop, action: str, detail: str = "", staff: str = "") -> None:
+def audit(
+    shop: Shop, action: str, detail: str = "", staff: str = "", customer_id: int | None = None
+) -> None:
     """An entry of its own (a backup). A protected action writes its entry inside its own
     transaction (`run_protected`)."""
-    _write_audit(shop, action, detail, staff)
+    _write_audit(shop, action, detail, staff, customer_id)
 
 
 def audit_log(limit: int = 200) -> list[AuditEntry]:
@@ -229,10 +233,23 @@ def _verify(shop: Shop, action: str, pin: Pin, staff: str) -> LoyaltyError | Non
     return None
 
 
-def _write_audit(shop: Shop, action: str, detail: str, staff: str) -> None:
+def _write_audit(
+    shop: Shop, action: str, detail: str, staff: str, customer_id: int | None = None
+) -> None:
+    # The detail may quote a file name or a reason: kept without control characters, so the
+    # audit view never sends a terminal an escape sequence.
     AuditEntry.create(
-        at=shop.now(), staff=" ".join(staff.split())[:80], action=action[:40], detail=detail[:500]
+        at=shop.now(),
+        staff=visible(" ".join(staff.split())[:80]),
+        action=visible(action[:40]),
+        detail=visible(detail[:500]),
+        customer_id=customer_id,  # her erasure scrubs this detail (services/erasure.py)
     )
+
+
+def _made(value, result):
+    """A detail or a customer number given as such, or made from the action's result."""
+    return value(result) if callable(value) else value
 
 
 @dataclass(frozen=True)
@@ -241,14 +258,14 @@ class _Denied:
 
 
 @write_action
-def _checked(shop, action, pin, staff, work, args, kwargs, detail, audited):
+def _checked(shop, action, pin, staff, work, args, kwargs, detail, audited, customer_id=None):
     """One transaction: the PIN check (and its counter), the work, the audit entry."""
     problem = _verify(shop, action, pin, staff)
     if problem is not None:
         return _Denied(problem)  # committed: the counter of wrong PINs counts
     result = work(*args, **kwargs) if work is not None else None
     if audited:
-        _write_audit(shop, action, detail(result) if callable(detail) else detail, staff)
+        _write_audit(shop, action, _made(detail, result), staff, _made(customer_id, result))
     return result
 
 
@@ -276,13 +293,16 @@ def run_protected(
     *args,
     by: str = "",
     detail: str | Callable[[T], str] = "",
+    customer_id: int | Callable[[T], int | None] | None = None,
     **kwargs,
 ) -> T:
     """The one way into a protected action (SPEC §10), for the command line and the screens
     alike: the PIN check with its failure counter, the action and its audit entry commit
     together or not at all. `by` is who did it (the staff name in the audit log); `detail`
     (text, or made from the result) names customers by their number, never by what was
-    typed. Further arguments go to `work`.
+    typed. `customer_id` (a number, or made from the result) links the entry to the
+    customer it is about, so that her erasure scrubs its detail (services/erasure.py).
+    Further arguments go to `work`.
 
     Database actions run whole inside that one transaction. An export (FILE_ACTIONS) writes
     its file after the check; the audit entry follows, and if it cannot be written the file
@@ -296,8 +316,8 @@ def run_protected(
         authorise(shop, action, prepared, by=staff)
         result = work(*args, **kwargs)
         try:
-            text = detail(result) if callable(detail) else detail
-            _outcome(_checked(shop, action, prepared, staff, None, (), {}, text, True))
+            text, about = _made(detail, result), _made(customer_id, result)
+            _outcome(_checked(shop, action, prepared, staff, None, (), {}, text, True, about))
         except BaseException:
             _remove_written(result)
             raise
@@ -305,7 +325,9 @@ def run_protected(
     if action in WHOLE_DATABASE_ACTIONS:
         authorise(shop, action, prepared, by=staff)
         return work(*args, **kwargs)
-    return _outcome(_checked(shop, action, prepared, staff, work, args, kwargs, detail, True))
+    return _outcome(
+        _checked(shop, action, prepared, staff, work, args, kwargs, detail, True, customer_id)
+    )
 
 
 def _remove_written(result) -> None:
@@ -413,8 +435,13 @@ def restore(shop: Shop, file: Path, *, staff: str = "", other_shop: bool = False
     shop's only with `other_shop`), back up the current database, then replace it and bring
     the schema up to date. The restore's audit entry arrives with the restored content.
 
+    The erasure journal of this shop is read before the safety backup and re-applied right
+    after the file is replaced (services/erasure.py): a backup older than an erasure never
+    brings the customer back. Another shop's backup keeps its own journal: this shop's
+    customer numbers would name other people there.
+
     Everything runs on a private working copy of the file; a refusal leaves the database as
-    it was."""
+    it was (and the journal untouched)."""
     path = database_path(shop)
     if path is None:
         raise Refused("Restore works on the SQLite database; PostgreSQL has its own tools.")
@@ -433,17 +460,23 @@ def restore(shop: Shop, file: Path, *, staff: str = "", other_shop: bool = False
         detail = f"from {file.name}" + ("" if check.this_shop else " (another shop's backup)")
         entry = {
             "at": str(AuditEntry.at.db_value(shop.now())),
-            "staff": " ".join(staff.split())[:80],
+            "staff": visible(" ".join(staff.split())[:80]),
             "action": "restore",
-            "detail": detail[:500],
+            "detail": visible(detail[:500]),
         }
         audited = backups.prepare_for_restore(
             copy, shop_id() if check.owner is None else None, entry
         )
+        carried = erasure.journal_before_restore() if check.this_shop else None
         safety_copy = backup(shop, "restore", staff=staff)
         backups.restore_into(path, copy)
     finally:
         copy.unlink(missing_ok=True)
+    erasure.forget_secret()  # the restored database has its own (or gets this shop's)
+    if carried is not None:
+        # Before the migrations: a backup older than the erasure journal gets this shop's
+        # secret first, then migrates itself, then everyone on the journal is erased again.
+        erasure.reapply_after_restore(shop, carried)
     migrations.migrate(shop.clock)
     shop.reset_caches()
     if not audited:  # a backup from before the audit log: its entry after the migration

@@ -159,8 +159,10 @@ def check_backup_file(path: Path, latest_schema: int, name: str = "") -> int:
 def restore_into(database_path: Path, backup: Path) -> None:
     """Replace the live database's content with the backup's, page by page (the online backup
     API in the other direction), so that open connections see a consistent switch."""
+    converted = None
     try:
-        source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+        converted = _with_page_size_of(database_path, backup)
+        source = sqlite3.connect(f"file:{converted or backup}?mode=ro", uri=True)
         target = sqlite3.connect(database_path, timeout=30)
         try:
             source.backup(target)
@@ -171,6 +173,41 @@ def restore_into(database_path: Path, backup: Path) -> None:
         raise StorageError(
             "The restore failed: {reason}; the database was left as it was.", reason=str(exc)
         ) from None
+    finally:
+        if converted is not None:
+            converted.unlink(missing_ok=True)
+
+
+def _with_page_size_of(database_path: Path, backup: Path) -> Path | None:
+    """A database in WAL mode cannot change its page size, so the backup API cannot copy a
+    file with another page size into it ("attempt to write a readonly database"). Such a
+    backup (made by another tool, or by an older SQLite) is first copied, next to the backups
+    and with mode 0600, and rebuilt with the live database's page size. None when the sizes
+    already match."""
+    with sqlite3.connect(database_path, timeout=30) as live:
+        wanted = live.execute("PRAGMA page_size").fetchone()[0]
+    source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    try:
+        if source.execute("PRAGMA page_size").fetchone()[0] == wanted:
+            return None
+        folder = backup_folder(database_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        copy_path = folder / f".restore-{os.getpid()}-{backup.stem}.db"
+        copy_path.unlink(missing_ok=True)
+        fd = os.open(copy_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        copy = sqlite3.connect(copy_path)
+        try:
+            with copy:
+                source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")
+            copy.execute(f"PRAGMA page_size={int(wanted)}")
+            copy.execute("VACUUM")
+        finally:
+            copy.close()
+        return copy_path
+    finally:
+        source.close()
 
 
 # -- what a restore checks, on a private working copy --------------------------------------

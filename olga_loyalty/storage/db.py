@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -17,6 +18,7 @@ import peewee
 from olga_loyalty.config import DEFAULT_DB
 from olga_loyalty.domain.errors import DatabaseBusy, StorageError
 from olga_loyalty.storage.fields import MoneyField
+from olga_loyalty.storage.files import ensure_folder
 from olga_loyalty.storage.models import database
 
 #: How long a statement waits for a lock inside SQLite (ms); and, while a write action waits
@@ -90,9 +92,9 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
 
 def _open_sqlite(path: Path, create_folder: bool | None) -> peewee.SqliteDatabase:
     folder = path.parent
-    if not folder.exists():
+    if not folder.is_dir():
         if create_folder or (create_folder is None and path == DEFAULT_DB):
-            folder.mkdir(parents=True, exist_ok=True)
+            ensure_folder(folder)
         else:
             raise StorageError(
                 "The folder {folder} for the database does not exist.", folder=str(folder)
@@ -309,11 +311,12 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
                         began = True
                         if sqlite:
                             database.execute_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                        return func(*args, **kwargs)
+                        result = func(*args, **kwargs)
                 finally:
                     if sqlite and not began:
                         database.execute_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             except (peewee.OperationalError, sqlite3.OperationalError) as exc:
+                _drop_after_commit()
                 if not _is_lock_error(exc):
                     raise StorageError(
                         "The database could not be written: {reason}", reason=_reason(exc)
@@ -329,6 +332,7 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
                     time.sleep(delay)
                     delay = min(delay * 2, 0.5)
             except peewee.DatabaseError as exc:
+                _drop_after_commit()
                 if _is_lock_error(exc):
                     raise DatabaseBusy(
                         "The database is busy (another till is saving). Nothing was saved; "
@@ -339,8 +343,41 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
                 raise StorageError(
                     "The database could not be written: {reason}", reason=_reason(exc)
                 ) from None
+            except BaseException:
+                _drop_after_commit()
+                raise
+            else:
+                _run_after_commit()
+                return result
 
     return run
+
+
+_after_commit = threading.local()
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run `callback` once the business action's transaction has committed (an erasure's
+    checkpoint, which cannot run inside a transaction); never when it is rolled back."""
+    pending = getattr(_after_commit, "pending", None)
+    if pending is None:
+        pending = _after_commit.pending = []
+    if callback not in pending:
+        pending.append(callback)
+
+
+def _drop_after_commit() -> None:
+    if database.transaction_depth() == 0:
+        _after_commit.pending = []
+
+
+def _run_after_commit() -> None:
+    if database.transaction_depth() > 0:
+        return  # an inner action: the outer transaction commits later
+    pending = getattr(_after_commit, "pending", None) or []
+    _after_commit.pending = []
+    for callback in pending:
+        callback()
 
 
 def redact(location: str) -> str:

@@ -8,6 +8,8 @@ call `create_tables` on today's models, so that an old database upgrades exactly
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -150,6 +152,145 @@ def _import_staging(db: peewee.Database, clock: Clock) -> None:
     db.create_tables([ImportRun, StagedRow])
 
 
+def _erasure_journal(db: peewee.Database, clock: Clock) -> None:
+    """Erasure that stays erased (issue 13): the shop's secret (setting `shop_secret`), the
+    erasure journal, the import origins, and the customer an audit entry is about; the
+    suppression list re-keyed as HMAC(secret, old digest); what earlier erasures left behind
+    (adjustment reasons, audit details naming the customer as typed) scrubbed."""
+    import json
+    import re
+    import secrets
+
+    from olga_loyalty.storage.models import (
+        AuditEntry,
+        Consent,
+        Customer,
+        CustomerChange,
+        ErasureJournal,
+        Feedback,
+        ImportOrigin,
+        LedgerEntry,
+        Setting,
+        Suppression,
+    )
+
+    db.create_tables([ErasureJournal, ImportOrigin])
+    if "customer_id" not in {c.name for c in db.get_columns("audit_log")}:
+        db.execute_sql('ALTER TABLE "audit_log" ADD COLUMN "customer_id" INTEGER')
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "audit_log_customer_id" ON "audit_log" ("customer_id")'
+    )
+    # A restore of an older backup brings the shop's secret along (services/erasure.py).
+    row = Setting.get_or_none(Setting.key == "shop_secret")
+    if row is None:
+        row = Setting.create(key="shop_secret", value=json.dumps(secrets.token_hex(32)))
+    secret = bytes.fromhex(json.loads(row.value))
+
+    def keyed(kind: str, value: str) -> str:
+        plain = hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
+        return hmac.new(secret, plain.encode(), hashlib.sha256).hexdigest()
+
+    for item in list(Suppression.select(Suppression.id, Suppression.digest)):
+        rekeyed = hmac.new(secret, item.digest.encode(), hashlib.sha256).hexdigest()
+        Suppression.update(digest=rekeyed).where(Suppression.id == item.id).execute()
+
+    # Customers erased before: on the journal (their phone and email are gone: no hashes),
+    # and the adjustment reasons their erasure left behind emptied.
+    erased = [c.id for c in Customer.select(Customer.id).where(Customer.erased_at.is_null(False))]
+    for customer in Customer.select(Customer.id, Customer.erased_at).where(
+        Customer.erased_at.is_null(False)
+    ):
+        ErasureJournal.insert(
+            customer_number=customer.id, erased_at=customer.erased_at
+        ).on_conflict_ignore().execute()
+    if erased:
+        LedgerEntry.update(reason="").where(
+            LedgerEntry.customer.in_(erased) & (LedgerEntry.kind == "adjust")
+        ).execute()
+
+    # Audit details named the customer as typed ("customer 0151 9876 5432"): the number now.
+    shop = Setting.get_or_none(Setting.key == "shop")
+    region = (json.loads(shop.value) or {}).get("region", "DE") if shop else "DE"
+    typed = re.compile(r"customer (?P<ref>.+?)(?P<rest>: [+-]\d+.*| \(consent withdrawn\))?$")
+    for entry in list(AuditEntry.select().where(AuditEntry.detail.startswith("customer "))):
+        match = typed.match(entry.detail)
+        if not match:
+            continue
+        number = _customer_number(match.group("ref"), region)
+        rest = match.group("rest") or ""
+        if number is None or number in erased:
+            # nobody on record, or erased since: no reference and no free text stays
+            detail = "customer #" + str(number) if number else "customer (not on record)"
+            detail += rest.split(" (")[0] if rest.startswith(":") else ""
+        else:
+            detail = f"customer #{number}{rest}"
+        AuditEntry.update(detail=detail, customer_id=number).where(
+            AuditEntry.id == entry.id
+        ).execute()
+    apology = re.compile(r"apology for feedback #?(\d{1,9})")
+    for entry in list(AuditEntry.select().where(AuditEntry.detail.startswith("apology for "))):
+        match = apology.match(entry.detail)
+        item = Feedback.get_or_none(Feedback.id == int(match.group(1))) if match else None
+        if item is not None:
+            AuditEntry.update(customer_id=item.customer_id).where(
+                AuditEntry.id == entry.id
+            ).execute()
+
+    # Customers who came from an import: the phone and email they had in the file (the
+    # first value in the change history, else today's), so a second import finds them.
+    imported = {
+        c.customer_id
+        for c in Consent.select(Consent.customer_id).where(Consent.source.startswith("import "))
+    } | {
+        e.customer_id
+        for e in LedgerEntry.select(LedgerEntry.customer_id).where(LedgerEntry.kind == "opening")
+    }
+    for customer in Customer.select().where(
+        Customer.id.in_(sorted(imported)) & Customer.erased_at.is_null()
+    ):
+        first = {}
+        for change in (
+            CustomerChange.select()
+            .where(
+                (CustomerChange.customer == customer.id)
+                & CustomerChange.field.in_(("phone", "email"))
+            )
+            .order_by(CustomerChange.changed_at, CustomerChange.id)
+        ):
+            first.setdefault(change.field, change.old_value)
+        for kind, field, current in (
+            ("phone", "phone", customer.phone),
+            ("email", "email", customer.email),
+        ):
+            value = first.get(field, current or "")
+            if value:
+                ImportOrigin.create(
+                    customer=customer.id,
+                    digest=keyed(kind, value),
+                    source="imported before import origins were kept",
+                )
+
+
+def _customer_number(ref: str, region: str) -> int | None:
+    """A customer reference as it was typed (`12`, `#12`, a phone), as her number."""
+    import re
+
+    from olga_loyalty.domain.customers import normalize_phone
+    from olga_loyalty.domain.errors import InvalidInput
+    from olga_loyalty.storage.models import Customer
+
+    text = ref.strip()
+    if re.fullmatch(r"#?\d{1,9}", text):
+        number = int(text.lstrip("#"))
+        return number if Customer.get_or_none(Customer.id == number) else None
+    try:
+        phone = normalize_phone(text, region)
+    except InvalidInput:
+        return None
+    found = Customer.get_or_none(Customer.phone == phone)
+    return found.id if found else None
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "create schema", _create_schema),
     Migration(2, "suppression list", _suppression_list),
@@ -160,6 +301,7 @@ MIGRATIONS: list[Migration] = [
     Migration(7, "feedback and follow-ups", _feedback),
     Migration(8, "shop id", _shop_id),
     Migration(9, "import staging", _import_staging),
+    Migration(10, "shop secret, erasure journal, import origins", _erasure_journal),
 ]
 
 LATEST = MIGRATIONS[-1].version

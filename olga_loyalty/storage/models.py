@@ -206,13 +206,17 @@ class Suppression(BaseModel):
 
 
 class AuditEntry(BaseModel):
-    """Who did which protected action when (PIN-protected actions, backups, restores)."""
+    """Who did which protected action when (PIN-protected actions, backups, restores).
+    An action about one customer names her number in `customer_id` (since the migration
+    "shop secret, erasure journal, import origins"), so her erasure can scrub what the
+    detail says about her."""
 
     id = AutoField()
     at = UtcDateTimeField(index=True)
     staff = CharField(max_length=80, default="")
     action = CharField(max_length=40)
     detail = TextField(default="")
+    customer_id = IntegerField(null=True, index=True)
 
     class Meta:
         table_name = "audit_log"
@@ -262,6 +266,33 @@ class StagedRow(BaseModel):
 
     class Meta:
         table_name = "import_stage"
+
+
+class ErasureJournal(BaseModel):
+    """One row per erased customer: her number, when, and keyed hashes (HMAC with the shop's
+    secret) of her phone and email, never the values. A restore, a move and an import read
+    it, so that no one erased comes back."""
+
+    customer_number = IntegerField(primary_key=True)
+    erased_at = UtcDateTimeField()
+    phone_hash = CharField(max_length=64, null=True, index=True)
+    email_hash = CharField(max_length=64, null=True, index=True)
+
+    class Meta:
+        table_name = "erasure_journal"
+
+
+class ImportOrigin(BaseModel):
+    """The phone and email an imported customer had in the file (keyed hashes), so that the
+    same file imported again finds her even after her phone or email was edited."""
+
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="import_origins", on_delete="CASCADE")
+    digest = CharField(max_length=64, index=True)
+    source = CharField(max_length=200, default="")
+
+    class Meta:
+        table_name = "import_origin"
 
 
 def _partial_indexes() -> None:

@@ -79,6 +79,11 @@ class LoyaltyApp(DbMixin, App):
 
             self.db("daily_backup", safety.backup_if_first_today, self.shop)
 
+    def notify(self, message: str, *, markup: bool = False, **options) -> None:  # type: ignore[override]
+        """Every notification is plain text: it may quote a name, a path or a note, which
+        must never be read as markup (ui/text.py)."""
+        super().notify(message, markup=False, **options)
+
     def on_daily_backup(self, path) -> None:
         if path is not None:
             self.notify(self.t("Backup of the day written: {path}", path=path.name))
@@ -112,9 +117,12 @@ class LoyaltyApp(DbMixin, App):
             return
         self.push_screen(PinScreen(action), lambda pin: then(pin) if pin else None)
 
-    def protected(self, screen, tag: str, action: str, pin, work, *args, detail="", **kwargs):
+    def protected(
+        self, screen, tag: str, action: str, pin, work, *args, detail="", customer_id=None, **kwargs
+    ):
         """Run a protected action in `screen`'s worker (result to `screen.on_<tag>`): the
-        same service entry point as the command line's."""
+        same service entry point as the command line's. An action on one customer passes
+        `customer_id` (or a function of the result), so that her erasure scrubs the entry."""
         from olga_loyalty.services import safety
 
         screen.db(
@@ -127,6 +135,7 @@ class LoyaltyApp(DbMixin, App):
             *args,
             by=self.staff,
             detail=detail,
+            customer_id=customer_id,
             **kwargs,
         )
 

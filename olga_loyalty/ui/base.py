@@ -14,6 +14,7 @@ from textual.widgets import Label
 
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.storage.models import database
+from olga_loyalty.ui.text import plain
 
 if TYPE_CHECKING:
     from olga_loyalty.i18n import Translator
@@ -132,7 +133,7 @@ class FieldError(Label):
     """
 
     def show(self, text: str) -> None:
-        self.update(text)
+        self.update(plain(text))  # a message may quote what was typed: never markup
         self.set_class(bool(text), "-shown")
 
 

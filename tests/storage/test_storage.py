@@ -27,7 +27,7 @@ def test_sqlite_is_opened_safely(shop, db_path):
 
 
 def test_first_migration_creates_the_schema_and_consent_texts(shop):
-    assert migrations.current_version() == migrations.LATEST == 9
+    assert migrations.current_version() == migrations.LATEST == 10
     assert [(v.version, v.name) for v in SchemaVersion.select()] == [
         (1, "create schema"),
         (2, "suppression list"),
@@ -38,6 +38,7 @@ def test_first_migration_creates_the_schema_and_consent_texts(shop):
         (7, "feedback and follow-ups"),
         (8, "shop id"),
         (9, "import staging"),
+        (10, "shop secret, erasure journal, import origins"),
     ]
     assert sorted(t.purpose for t in ConsentText.select()) == ["data_processing", "email", "sms"]
     assert migrations.migrate(shop.clock) == []  # nothing pending: the runner is idempotent

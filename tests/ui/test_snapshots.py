@@ -151,6 +151,29 @@ async def feedback_form(pilot):
     await settle(pilot)
 
 
+async def card_with_markup(pilot):
+    """Issue 13: square brackets in every field are shown as typed, never as markup."""
+    from olga_loyalty.domain.customers import CustomerInput
+    from olga_loyalty.services import customers, points
+
+    shop = pilot.app.shop
+    crash = customers.register(
+        shop,
+        CustomerInput(
+            first_name="Crash[/i]",
+            last_name="[b]Kaya\\[z",
+            phone="0151 5550 1234",
+            notes="[/red] x [link=https://evil.example]hier[/link]",
+        ),
+        consents={"data_processing"},
+        staff="Eva[/i]",
+    ).customer
+    points.adjust(shop, crash.id, 50, reason="Kulanz [/b]", staff="Eva[/i]")
+    await settle(pilot)
+    pilot.app.open_card(crash.id)
+    await settle(pilot)
+
+
 async def bonus_dialog(pilot):
     await settle(pilot)
     pilot.app.action_bonus()
@@ -282,6 +305,7 @@ SCENARIOS = [
     follow_ups,
     feedback_form,
     bonus_dialog,
+    card_with_markup,
 ]
 
 

@@ -13,6 +13,7 @@ from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal, form_field, show_field_errors
+from olga_loyalty.ui.text import plain
 
 FIELDS = ["points", "reason", "valid_days"]
 
@@ -32,7 +33,9 @@ class AdjustScreen(BaseModal):
     def compose(self) -> ComposeResult:
         t, c = self.t, self.card.customer
         with Vertical(classes="dialog", id="adjust-dialog") as box:
-            box.border_title = t("Adjust points · {name}", name=f"{c.first_name} {c.last_name}")
+            box.border_title = plain(
+                t("Adjust points · {name}", name=f"{c.first_name} {c.last_name}")
+            )
             yield from form_field(
                 t("Points (+50 adds, -50 takes away)"), "points", placeholder="+50"
             )
@@ -59,10 +62,12 @@ class AdjustScreen(BaseModal):
         except LoyaltyError:
             delta = 0
         self.query_one("#preview", Static).update(
-            t(
-                "Balance {before} → {after} points",
-                before=t.number(self.card.balance),
-                after=t.number(self.card.balance + delta),
+            plain(
+                t(
+                    "Balance {before} → {after} points",
+                    before=t.number(self.card.balance),
+                    after=t.number(self.card.balance + delta),
+                )
             )
         )
 
@@ -109,6 +114,7 @@ class AdjustScreen(BaseModal):
             staff=self.loyalty.staff,
             valid_days=days,
             detail=lambda r: f"customer #{r.customer_id}: {r.points:+d} ({text})",
+            customer_id=lambda r: r.customer_id,
         )
 
     def on_saved(self, result: points.AdjustResult) -> None:

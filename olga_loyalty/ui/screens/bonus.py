@@ -12,6 +12,7 @@ from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import campaigns
 from olga_loyalty.ui.base import BaseModal, FieldError, form_field, show_field_errors
+from olga_loyalty.ui.text import plain
 
 FIELDS = ["segment", "points", "reason", "valid_days"]
 
@@ -65,14 +66,16 @@ class BonusScreen(BaseModal):
     def on_previewed(self, result: campaigns.BonusPreview) -> None:
         t = self.t
         self.query_one("#preview", Static).update(
-            t(
-                "{customers} customers × {points} points = {total} points ({value}), "
-                "valid until {day}.",
-                customers=t.number(result.customers),
-                points=t.number(result.points),
-                total=t.number(result.total_points),
-                value=t.money(result.total_value),
-                day=t.date(result.expires_on),
+            plain(
+                t(
+                    "{customers} customers × {points} points = {total} points ({value}), "
+                    "valid until {day}.",
+                    customers=t.number(result.customers),
+                    points=t.number(result.points),
+                    total=t.number(result.total_points),
+                    value=t.money(result.total_value),
+                    day=t.date(result.expires_on),
+                )
             )
         )
         show_field_errors(self, {}, FIELDS)

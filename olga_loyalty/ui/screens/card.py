@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.services import customers
 from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.text import lines, marked, plain
 from olga_loyalty.ui.widgets import fit
 
 KIND_LABELS = {
@@ -84,7 +85,7 @@ class CardScreen(BaseScreen):
         region = self.shop.region
         name = f"{c.salutation} {c.first_name} {c.last_name}".strip()
         who = [
-            f"[b]{name}[/b]  #{c.id}",
+            marked("[b]{name}[/b]  #{id}", name=name, id=c.id),
             t("Phone: {phone}", phone=phone_for_display(c.phone or "", region)),
         ]
         if c.email:
@@ -95,11 +96,11 @@ class CardScreen(BaseScreen):
             who.append(t("Notes: {notes}", notes=fit(" ".join(c.notes.split()), 60)))
         if card.referred_by_name:
             who.append(t("Referred by {name}", name=card.referred_by_name))
-        self.query_one("#who", Static).update("\n".join(who))
+        self.query_one("#who", Static).update(lines(*who))
 
         points = [
-            t(
-                "[b]{points} points[/b] = {value}",
+            marked(
+                t.gettext("[b]{points} points[/b] = {value}"),
                 points=t.number(card.balance),
                 value=t.money(card.balance_value),
             ),
@@ -130,7 +131,7 @@ class CardScreen(BaseScreen):
         points.append(
             t("Last visit: {date}", date=t.datetime(card.last_visit) if card.last_visit else "–")
         )
-        self.query_one("#points", Static).update("\n".join(points))
+        self.query_one("#points", Static).update(lines(*points))
 
         parts = []
         for purpose, state in card.consents.items():
@@ -141,17 +142,17 @@ class CardScreen(BaseScreen):
                 parts.append(f"{label} ✗ {t('withdrawn')} {t.date(state.withdrawn_at.date())}")
             else:
                 parts.append(f"{label} –")
-        self.query_one("#consents", Static).update(t("Consents: ") + "  ·  ".join(parts))
+        self.query_one("#consents", Static).update(plain(t("Consents: ") + "  ·  ".join(parts)))
 
         table = self.query_one("#history", DataTable)
         table.clear()
         for row in card.history:
             table.add_row(
-                t.datetime(row.when),
-                t(KIND_LABELS.get(row.kind, row.kind)),
-                f"{row.points:+d}" if row.points else "",
-                t.money(row.amount) if row.amount is not None else "",
-                fit(self.note_for(row), 14),
+                plain(t.datetime(row.when)),
+                plain(t(KIND_LABELS.get(row.kind, row.kind))),
+                plain(f"{row.points:+d}" if row.points else ""),
+                plain(t.money(row.amount) if row.amount is not None else ""),
+                plain(fit(self.note_for(row), 14)),
             )
         self.sub_title = f"{c.first_name} {c.last_name}"
 
@@ -220,6 +221,7 @@ class CardScreen(BaseScreen):
                     self.shop,
                     cid,
                     detail=f"customer #{cid}",
+                    customer_id=cid,
                 ),
             )
 
@@ -251,13 +253,14 @@ class CardScreen(BaseScreen):
                     c.id,
                     staff=self.loyalty.staff,
                     detail=f"customer #{c.id}",
+                    customer_id=c.id,
                 )
 
         self.loyalty.with_pin(
             "erase",
             lambda pin: self.app.push_screen(
                 TypedConfirm(
-                    t("Erase {name}", name=f"{c.first_name} {c.last_name}"),
+                    plain(t("Erase {name}", name=f"{c.first_name} {c.last_name}")),
                     t(
                         "Name, phone, email, birthday and notes are removed for good and her points are "
                         "forfeited (GDPR Art. 17). Purchases stay in the books without her name. This "

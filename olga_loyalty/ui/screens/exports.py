@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, S
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.services import newsletter
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.text import plain
 
 SEGMENT_LABELS = {
     "all": "All customers",
@@ -135,7 +136,7 @@ class ExportScreen(BaseScreen):
                 f"{t(REASON_LABELS.get(k, k))}: {t.number(v)}" for k, v in sorted(left_out.items())
             )
             text += " " + t("Left out: {reasons}.", reasons=reasons)
-        self.query_one("#count", Static).update(text)
+        self.query_one("#count", Static).update(plain(text))
 
     def on_counted_error(self, error: LoyaltyError) -> None:
         self.query_one("#count", Static).update("")
@@ -181,7 +182,7 @@ class ExportScreen(BaseScreen):
                 for k, v in sorted(result.left_out.items())
             )
             text += " " + t("Left out: {reasons}.", reasons=reasons)
-        self.query_one("#result", Static).update(text)
+        self.query_one("#result", Static).update(plain(text))
         self.app.notify(text, timeout=10)
 
     def on_written_error(self, error: LoyaltyError) -> None:

@@ -14,6 +14,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.services import imports
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.text import lines as text_lines
+from olga_loyalty.ui.text import plain
 
 FIELDS = ["file", "map"]
 
@@ -118,7 +120,7 @@ class ImportScreen(BaseScreen):
             return
         if self.mode() == "unsubscribes":
             self.query_one("#summary", Static).update(
-                self.t("An unsubscribe list needs no check: ctrl+s withdraws the consents.")
+                plain(self.t("An unsubscribe list needs no check: ctrl+s withdraws the consents."))
             )
             return
         self.db(
@@ -130,16 +132,23 @@ class ImportScreen(BaseScreen):
         self.report = report
         self.query_one("#progress").display = False
         mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
-        self.query_one("#summary", Static).update(
-            t("Columns: {mapping}", mapping=mapping)
-            + "\n"
-            + t(
+        lines = [
+            t("Columns: {mapping}", mapping=mapping),
+            t(
                 "{good} of {rows} rows can be imported, {refused} refused. ctrl+s imports the good rows.",
                 good=len(report.good),
                 rows=report.total,
                 refused=len(report.refused),
+            ),
+        ]
+        if report.cleaned_cells:
+            lines.append(
+                t(
+                    "{count} cells held invisible control characters; they were removed.",
+                    count=report.cleaned_cells,
+                )
             )
-        )
+        self.query_one("#summary", Static).update(text_lines(*lines))
         self.fill_problems(report)
 
     def on_checked_error(self, error: LoyaltyError) -> None:
@@ -162,10 +171,12 @@ class ImportScreen(BaseScreen):
             )
             return
         if self.report is None:
-            self.query_one("#summary", Static).update(self.t("Check the file first (F5)."))
+            self.query_one("#summary", Static).update(plain(self.t("Check the file first (F5).")))
             return
         if not self.report.good:
-            self.query_one("#summary", Static).update(self.t("There is no good row to import."))
+            self.query_one("#summary", Static).update(
+                plain(self.t("There is no good row to import."))
+            )
             return
         self.show_progress()
         self.db(
@@ -192,7 +203,7 @@ class ImportScreen(BaseScreen):
             rows=report.total,
             refused=len(report.refused),
         )
-        self.query_one("#summary", Static).update(text)
+        self.query_one("#summary", Static).update(plain(text))
         self.app.notify(text, timeout=10)
         self.fill_problems(report)  # with rows another till registered meanwhile
         self.report = None
@@ -201,7 +212,7 @@ class ImportScreen(BaseScreen):
         table = self.query_one(DataTable)
         table.clear()
         for number, error in sorted(report.refused + report.notes, key=lambda r: r[0]):
-            table.add_row(str(number), error.render(self.t.gettext))
+            table.add_row(plain(number), plain(error.render(self.t.gettext)))
 
     def on_imported_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False
@@ -219,7 +230,7 @@ class ImportScreen(BaseScreen):
             unmatched=report.unmatched,
             withdrawn=report.withdrawn,
         )
-        self.query_one("#summary", Static).update(text)
+        self.query_one("#summary", Static).update(plain(text))
         self.app.notify(text, timeout=10)
 
     def on_unsubscribed_error(self, error: LoyaltyError) -> None:

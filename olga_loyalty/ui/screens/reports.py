@@ -14,6 +14,7 @@ from textual_plotext import PlotextPlot
 
 from olga_loyalty.services import reports
 from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.text import plain
 
 #: The lists, the newsletter segment each one is, and the heading of its detail column.
 LIST_LABELS = {
@@ -85,11 +86,13 @@ class ReportsScreen(BaseScreen):
         self.report = report
         t = self.t
         self.query_one("#period", Label).update(
-            t(
-                "{start} to {end} ({months} months) · + and - change the period",
-                start=t.date(report.start),
-                end=t.date(report.end),
-                months=len(report.months),
+            plain(
+                t(
+                    "{start} to {end} ({months} months) · + and - change the period",
+                    start=t.date(report.start),
+                    end=t.date(report.end),
+                    months=len(report.months),
+                )
             )
         )
         self.fill_figures(report)
@@ -98,7 +101,7 @@ class ReportsScreen(BaseScreen):
         self.fill_list()
 
     def on_report_error(self, error) -> None:
-        self.query_one("#period", Label).update(error.render(self.t.gettext))
+        self.query_one("#period", Label).update(plain(error.render(self.t.gettext)))
 
     def fill_figures(self, r: reports.Report) -> None:
         t = self.t
@@ -132,7 +135,7 @@ class ReportsScreen(BaseScreen):
             (t("Birthdays this month"), t.number(r.birthdays)),
         ]
         for label, value in rows:
-            table.add_row(label, value)
+            table.add_row(plain(label), plain(value))
 
     def fill_months(self, r: reports.Report) -> None:
         t = self.t
@@ -183,7 +186,7 @@ class ReportsScreen(BaseScreen):
         for label, width in columns:
             table.add_column(label, width=width)
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(plain(cell) for cell in row))
 
     def draw_charts(self, r: reports.Report) -> None:
         t = self.t
@@ -262,15 +265,17 @@ class ReportsScreen(BaseScreen):
         t = self.t
         found = self.people(self.current)
         self.query_one("#list-title", Label).update(
-            t(
-                "{title}: {count} (first {shown}) · x exports it",
-                title=t(LIST_LABELS[self.current]),
-                count=t.number(self.total(self.current)),
-                shown=len(found),
+            plain(
+                t(
+                    "{title}: {count} (first {shown}) · x exports it",
+                    title=t(LIST_LABELS[self.current]),
+                    count=t.number(self.total(self.current)),
+                    shown=len(found),
+                )
             )
         )
         self.query_one("#list-keys", Label).update(
-            "  ".join(f"{n} {t(LIST_NAMES[k])}" for n, k in enumerate(ORDER, start=1))
+            plain("  ".join(f"{n} {t(LIST_NAMES[k])}" for n, k in enumerate(ORDER, start=1)))
         )
         table = self.query_one("#people", DataTable)
         table.clear(columns=True)
@@ -281,9 +286,9 @@ class ReportsScreen(BaseScreen):
 
         for person in found:
             table.add_row(
-                person.name[:24],
-                phone_for_display(person.phone, self.shop.region),
-                self._detail(person),
+                plain(person.name[:24]),
+                plain(phone_for_display(person.phone, self.shop.region)),
+                plain(self._detail(person)),
                 key=str(person.id),
             )
 

@@ -34,6 +34,7 @@ from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
 from olga_loyalty.ui.screens.consents import PURPOSE_NAMES
 from olga_loyalty.ui.screens.setup import FIELDS as SHOP_FIELDS
 from olga_loyalty.ui.screens.setup import read_shop_form, shop_settings_form
+from olga_loyalty.ui.text import plain
 
 MAX_TIERS = 5
 BACKUP_REASON_NAMES = {
@@ -218,7 +219,7 @@ class SettingsScreen(BaseScreen):
             else ""
         )
         warning = self.query_one("#pin-warning", Static)
-        warning.update(text)
+        warning.update(plain(text))
         warning.display = bool(text)
         if needs_change:
             self.query_one(TabbedContent).active = "tab-pin"
@@ -233,17 +234,19 @@ class SettingsScreen(BaseScreen):
         table.clear()
         for b in found:
             table.add_row(
-                f"{b.taken_at:%Y-%m-%d %H:%M:%S}",
-                self.t(BACKUP_REASON_NAMES.get(b.reason, b.reason)),
-                self.t.number(b.size),
-                b.path.name,
+                plain(f"{b.taken_at:%Y-%m-%d %H:%M:%S}"),
+                plain(self.t(BACKUP_REASON_NAMES.get(b.reason, b.reason))),
+                plain(self.t.number(b.size)),
+                plain(b.path.name),
             )
 
     def on_audit_loaded(self, entries) -> None:
         table = self.query_one("#audit", DataTable)
         table.clear()
         for e in entries:
-            table.add_row(self.t.datetime(e.at), e.staff, e.action, e.detail[:60])
+            table.add_row(
+                plain(self.t.datetime(e.at)), plain(e.staff), plain(e.action), plain(e.detail[:60])
+            )
 
     def action_backup_now(self) -> None:
         self.db("backed_up", safety.backup, self.shop, "manual", staff=self.loyalty.staff)
@@ -286,7 +289,7 @@ class SettingsScreen(BaseScreen):
             "it (the current state is backed up first)."
         )
         warning = check.warning
-        if warning is not None:
+        if warning is not None:  # it quotes the file's name: data, shown as it is
             text = warning.render(t.gettext) + "\n\n" + text
 
         def confirmed(ok: bool | None) -> None:
@@ -304,7 +307,7 @@ class SettingsScreen(BaseScreen):
                 )
 
         self.app.push_screen(
-            TypedConfirm(t("Restore {file}", file=path.name), text, t("RESTORE")), confirmed
+            TypedConfirm(plain(t("Restore {file}", file=path.name)), text, t("RESTORE")), confirmed
         )
 
     def on_restore_checked_error(self, error: LoyaltyError) -> None:
@@ -325,11 +328,13 @@ class SettingsScreen(BaseScreen):
         for purpose, rows in versions.items():
             history = ", ".join(f"v{r.version} {t.date(r.created_at.date())}" for r in rows)
             self.query_one(f"#text-label-{purpose}", Label).update(
-                t(
-                    "{purpose}: version {version} (earlier: {history})",
-                    purpose=t(PURPOSE_NAMES[purpose]),
-                    version=rows[-1].version,
-                    history=history,
+                plain(
+                    t(
+                        "{purpose}: version {version} (earlier: {history})",
+                        purpose=t(PURPOSE_NAMES[purpose]),
+                        version=rows[-1].version,
+                        history=history,
+                    )
                 )
             )
 
