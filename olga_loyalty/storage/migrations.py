@@ -60,9 +60,24 @@ def _suppression_list(db: peewee.Database, clock: Clock) -> None:
 
 
 def _audit_log(db: peewee.Database, clock: Clock) -> None:
-    from olga_loyalty.storage.models import AuditEntry
+    # The audit log as this version made it. The model has grown since (`customer_id` came
+    # with the migration "shop secret, erasure journal, import origins"): created from
+    # today's model, a new database would hold at version 3 what an old one only gets later,
+    # and a genuine older backup would not match its version's schema (storage/schema.py).
+    from olga_loyalty.storage.fields import UtcDateTimeField
 
-    db.create_tables([AuditEntry])
+    class AuditLogAsMade(peewee.Model):
+        id = peewee.AutoField()
+        at = UtcDateTimeField(index=True)
+        staff = peewee.CharField(max_length=80, default="")
+        action = peewee.CharField(max_length=40)
+        detail = peewee.TextField(default="")
+
+        class Meta:
+            database = db
+            table_name = "audit_log"
+
+    db.create_tables([AuditLogAsMade])
 
 
 def _search_order_indexes(db: peewee.Database, clock: Clock) -> None:

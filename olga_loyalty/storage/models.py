@@ -208,8 +208,8 @@ class Suppression(BaseModel):
 class AuditEntry(BaseModel):
     """Who did which protected action when (PIN-protected actions, backups, restores).
     An action about one customer names her number in `customer_id` (since the migration
-    "shop secret, erasure journal, import origins"), so her erasure can scrub what the
-    detail says about her."""
+    "shop secret, erasure journal, import origins"; migration 3 made the table without it),
+    so her erasure can scrub what the detail says about her."""
 
     id = AutoField()
     at = UtcDateTimeField(index=True)
