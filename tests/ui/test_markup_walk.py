@@ -7,6 +7,9 @@ used to stop the till at every start)."""
 from __future__ import annotations
 
 import io
+import json
+import shutil
+import sqlite3
 from dataclasses import replace
 
 import pytest
@@ -20,7 +23,10 @@ from olga_loyalty.services.shop import new_consent_text
 from olga_loyalty.storage.db import close_database
 from olga_loyalty.ui.app import LoyaltyApp
 from olga_loyalty.ui.screens.card import CardScreen
+from olga_loyalty.ui.screens.confirm import TypedConfirm
+from olga_loyalty.ui.screens.pin import PinScreen
 from olga_loyalty.ui.screens.search import SearchScreen
+from olga_loyalty.ui.screens.settings import SettingsScreen
 from tests.conftest import fresh_database
 from tests.ui.conftest import build_shop, settle
 
@@ -257,3 +263,52 @@ async def test_a_notification_with_markup_is_shown_as_it_is(marked_shop):
 
         toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
         assert toasts == ["Written: exports/[b]x[/i].xlsx"]
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("language", ["en", "de"])
+async def test_the_pin_dialog_and_the_restore_question_show_markup_literally(marked_shop, language):
+    """The screens issue 14 changed: the PIN dialog (with a wrong PIN's message) and the
+    question before a restore of another shop's backup, whose file name holds markup (a
+    name cannot hold `/`, so no closing tag: `[b]` and `\\[` would vanish as markup)."""
+    shop = marked_shop
+    safety.set_pin(shop, "246810")
+    mine = safety.backup(shop, "manual")
+    stem = "[b]Laden[i] \\[x"
+    theirs = mine.with_name(f"{stem}-20261101-080000-manual.db")
+    shutil.copy(mine, theirs)
+    mine.unlink()
+    with sqlite3.connect(theirs) as conn:  # another shop's: its own id
+        conn.execute("UPDATE setting SET value = ? WHERE key = 'shop_id'", (json.dumps("f" * 32),))
+    conn.close()
+    app = app_for(shop, language)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, PinScreen)
+        await type_text(pilot, "111111")
+        await pilot.press("enter")
+        await settle(pilot)
+        shows(app, "Wrong PIN (2 tries left)." if language == "en" else "(noch 2 Versuche)")
+        await type_text(pilot, "246810")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SettingsScreen)
+        app.screen.query_one(TabbedContent).active = "tab-backups"
+        await settle(pilot)
+        shows(app, stem)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, PinScreen)
+        await type_text(pilot, "246810")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TypedConfirm)
+        screen = screen_text(app)
+        assert "␊" not in screen  # the warning and the question on lines of their own
+        shows(app, stem)
+        joined = " ".join(screen.replace("█", " ").split())
+        assert f"{stem}-20261101-080000-manual.db" in joined, joined
+        await pilot.press("escape")
+        await settle(pilot)

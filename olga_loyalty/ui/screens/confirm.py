@@ -16,7 +16,7 @@ from olga_loyalty.ui.text import plain
 class TypedConfirm(BaseModal):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str | Content, message: str, word: str) -> None:
+    def __init__(self, title: str | Content, message: str | Content, word: str) -> None:
         super().__init__()
         self.title_text, self.message, self.word = title, message, word
 

@@ -34,7 +34,7 @@ from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
 from olga_loyalty.ui.screens.consents import PURPOSE_NAMES
 from olga_loyalty.ui.screens.setup import FIELDS as SHOP_FIELDS
 from olga_loyalty.ui.screens.setup import read_shop_form, shop_settings_form
-from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.text import lines, plain
 
 MAX_TIERS = 5
 BACKUP_REASON_NAMES = {
@@ -290,7 +290,7 @@ class SettingsScreen(BaseScreen):
         )
         warning = check.warning
         if warning is not None:  # it quotes the file's name: data, shown as it is
-            text = warning.render(t.gettext) + "\n\n" + text
+            text = lines(warning.render(t.gettext), "", text)
 
         def confirmed(ok: bool | None) -> None:
             if ok:
