@@ -21,7 +21,13 @@ from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import InvalidInput, Refused, StorageError
 from olga_loyalty.services.erasure import forget_secret
 from olga_loyalty.storage import migrations
-from olga_loyalty.storage.db import close_database, fetch_rows, is_sqlite, sync_sequences
+from olga_loyalty.storage.db import (
+    close_database,
+    fetch_rows,
+    is_sqlite,
+    readonly_uri,
+    sync_sequences,
+)
 from olga_loyalty.storage.models import (
     SCHEMA_V1,
     AuditEntry,
@@ -98,7 +104,7 @@ def move_to(
 
     check_target(target)
     started = time.perf_counter()
-    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    reader = sqlite3.connect(readonly_uri(source), uri=True)
     try:
         version = reader.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
         if version != migrations.LATEST:

@@ -128,7 +128,7 @@ def check_backup_file(path: Path, latest_schema: int, name: str = "") -> int:
     if not path.is_file():
         raise InvalidInput("The file {path} does not exist.", field="file", path=str(path))
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(_readonly_uri(path), uri=True)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
             if result != "ok":
@@ -156,13 +156,20 @@ def check_backup_file(path: Path, latest_schema: int, name: str = "") -> int:
     return int(version)
 
 
+def _readonly_uri(path: Path) -> str:
+    # A folder or file name may hold `?`, `#` or `%`: escaped, never cut off (storage.db).
+    from olga_loyalty.storage.db import readonly_uri
+
+    return readonly_uri(path)
+
+
 def restore_into(database_path: Path, backup: Path) -> None:
     """Replace the live database's content with the backup's, page by page (the online backup
     API in the other direction), so that open connections see a consistent switch."""
     converted = None
     try:
         converted = _with_page_size_of(database_path, backup)
-        source = sqlite3.connect(f"file:{converted or backup}?mode=ro", uri=True)
+        source = sqlite3.connect(_readonly_uri(converted or backup), uri=True)
         target = sqlite3.connect(database_path, timeout=30)
         try:
             source.backup(target)
@@ -186,7 +193,7 @@ def _with_page_size_of(database_path: Path, backup: Path) -> Path | None:
     already match."""
     with sqlite3.connect(database_path, timeout=30) as live:
         wanted = live.execute("PRAGMA page_size").fetchone()[0]
-    source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    source = sqlite3.connect(_readonly_uri(backup), uri=True)
     try:
         if source.execute("PRAGMA page_size").fetchone()[0] == wanted:
             return None

@@ -162,6 +162,34 @@ def test_restore_paths_with_question_marks_hashes_and_percent_signs(
 
 
 @sqlite_only
+@pytest.mark.parametrize("folder", ["Laden #2", "we?ird", "100%"])
+def test_a_shop_in_a_folder_with_question_marks_hashes_and_percent_signs_restores(
+    tmp_path, clock, folder
+):
+    """The working copy lies in the shop's backup folder: its path, the database's and a
+    page-size conversion's go into SQLite URIs escaped too (storage.db.readonly_uri)."""
+    home = tmp_path / folder
+    home.mkdir()
+    shop = open_shop(str(home / "loyalty.db"), clock)
+    register(shop, "Anna", "Muster", phone="0151 1234 5678")
+    good = safety.backup(shop, "manual")
+    register(shop, "Berta", "Bauer", phone="0160 1112223")
+    odd = tmp_path / "odd.db"  # another page size: converted next to the backups
+    with sqlite3.connect(good) as source, sqlite3.connect(odd) as target:
+        target.execute("PRAGMA page_size = 8192")
+        source.backup(target)
+    source.close()
+    target.close()
+    result = safety.restore(shop, good)
+    assert result.safety_copy.parent == home / "backups"
+    assert [c.last_name for c in Customer.select()] == ["Muster"]
+    safety.restore(shop, odd)
+    assert [c.last_name for c in Customer.select()] == ["Muster"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([folder, "odd.db"])
+    close_database()
+
+
+@sqlite_only
 def test_the_command_line_warns_and_needs_other_shop(tmp_path, clock, db_path, cli, monkeypatch):
     mine = open_shop(str(db_path), clock)
     register(mine, phone="0151 1234 5678")
