@@ -166,6 +166,60 @@ def test_the_audit_log_names_customer_numbers_never_the_reference_as_typed(
     assert "9876" not in json.dumps(entries)
 
 
+def test_an_erasure_through_the_protected_entry_point_scrubs_her_audit_rows(
+    tmp_path, monkeypatch, capsys
+):
+    """With an owner PIN, every protected action about her goes through
+    `safety.run_protected` (the command line's `protected`, the screens' `app.protected`):
+    its audit row is written in the action's own transaction and carries her number, so that
+    her erasure, itself a protected action, scrubs them all; another customer's rows stay."""
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("OLGA_LOYALTY_DB", str(db))
+    monkeypatch.setenv("OLGA_LOYALTY_NOW", "2026-11-23T10:00")
+    monkeypatch.chdir(tmp_path)
+    add = ["customer", "add", "--first-name", "Zoraida", "--last-name", "Quintanilla"]
+    assert main([*add, "--phone", "0151 9876 5432", "--consent-data"]) == 0
+    berta = ["customer", "add", "--first-name", "Berta", "--last-name", "Bauer"]
+    assert main([*berta, "--phone", "0160 1112223", "--consent-data"]) == 0
+    assert main(["settings", "pin", "246810"]) == 0
+    pin = ["--pin", "246810"]
+    assert main([*pin, "adjust", "0151 9876 5432", "+5", "--reason", "Kulanz für Zoraida"]) == 0
+    assert main([*pin, "adjust", "0160 1112223", "+7", "--reason", "Kulanz für Berta"]) == 0
+    note = ["--note", "Ausschlag am Hals"]
+    assert main(["feedback", "add", "0151 9876 5432", "--kind", "complaint", *note]) == 0
+    assert main([*pin, "feedback", "apologise", "1", "--points", "100"]) == 0
+    assert main([*pin, "export", "customer", "01519876 5432"]) == 0
+    capsys.readouterr()
+    assert main(["settings", "audit", "--json"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    assert [(e["action"], e["detail"]) for e in before] == [
+        ("export", "customer #1"),
+        ("adjust", "customer #1: +100 (apology #1)"),
+        ("adjust", "customer #2: +7 (Kulanz für Berta)"),
+        ("adjust", "customer #1: +5 (Kulanz für Zoraida)"),
+        ("settings", "PIN set"),
+    ]
+    assert main([*pin, "erase", "+49 151 98765432", "--yes"]) == 0
+    assert main(["--pin", "246810", "settings", "set", "point_value", "0.05"]) == 0  # goes on
+    close_database()
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT action, detail, customer_id FROM audit_log WHERE action != 'backup' ORDER BY id"
+        ).fetchall()
+    conn.close()
+    assert rows == [
+        ("settings", "PIN set", None),
+        ("adjust", "customer #1", 1),
+        ("adjust", "customer #2: +7 (Kulanz für Berta)", 2),
+        ("adjust", "customer #1", 1),
+        ("export", "customer #1", 1),
+        ("erase", "customer #1", 1),
+        ("settings", "set point_value", None),
+    ]
+    wal = Path(f"{db}-wal")
+    assert traces_in(db, wal) == {db.name: [], wal.name: []}
+
+
 @sqlite_only
 def test_no_byte_of_her_stays_in_the_files_while_another_till_is_connected(shop, db_path):
     c = zoraida(shop)
@@ -215,6 +269,95 @@ def test_a_restore_of_an_older_backup_does_not_bring_her_back(shop, clock, db_pa
     assert traces_in(db_path, wal) == {db_path.name: [], wal.name: []}
     # the backup itself still holds her: it ages out by the rotation (docs/exports.md)
     assert "Quintanilla" in traces_in(before_erasure)[before_erasure.name]
+
+
+@sqlite_only
+def test_a_restore_through_the_command_line_checks_the_file_and_keeps_her_erased(
+    tmp_path, monkeypatch, capsys
+):
+    """Both halves of a restore: issue 14's checks (PIN, integrity, schema, shop id) and the
+    erasure journal re-applied. An older backup of this shop taken before her erasure is
+    restored and she stays erased; a fake backup is refused and the journal, the secret and
+    the database stay exactly as they were (no carried-journal file either)."""
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("OLGA_LOYALTY_DB", str(db))
+    monkeypatch.setenv("OLGA_LOYALTY_NOW", "2026-11-23T10:00")
+    monkeypatch.chdir(tmp_path)
+    add = ["customer", "add", "--first-name", "Zoraida", "--last-name", "Quintanilla"]
+    assert main([*add, "--phone", "0151 9876 5432", "--consent-data"]) == 0
+    berta = ["customer", "add", "--first-name", "Berta", "--last-name", "Bauer"]
+    assert main([*berta, "--phone", "0160 1112223", "--consent-data"]) == 0
+    assert main(["settings", "pin", "246810"]) == 0
+    pin = ["--pin", "246810"]
+    assert main([*pin, "adjust", "1", "+5", "--reason", "Kulanz für Zoraida"]) == 0
+    capsys.readouterr()
+    assert main(["backup", "--json"]) == 0
+    old = Path(json.loads(capsys.readouterr().out)["path"])  # taken before her erasure
+    assert main([*pin, "erase", "1", "--yes"]) == 0
+    close_database()
+
+    def state() -> tuple:
+        with sqlite3.connect(db) as conn:
+            found = (
+                conn.execute("SELECT * FROM erasure_journal").fetchall(),
+                conn.execute("SELECT value FROM setting WHERE key = 'shop_secret'").fetchall(),
+                conn.execute("SELECT id, first_name, erased_at FROM customer").fetchall(),
+            )
+        conn.close()
+        return found
+
+    erased = state()
+    assert [row[0] for row in erased[0]] == [1]
+    fake = tmp_path / "fake.db"
+    with sqlite3.connect(fake) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER)")
+        conn.execute("INSERT INTO schema_version VALUES (7)")
+    conn.close()
+    capsys.readouterr()
+    assert main([*pin, "restore", str(fake)]) == 2
+    assert "not a complete Olga Loyalty backup" in capsys.readouterr().err
+    assert state() == erased
+    assert not Path(f"{db}.restore-journal").exists()
+
+    assert main([*pin, "restore", str(old)]) == 0
+    capsys.readouterr()
+    assert main(["find", "quintanilla"]) == 0
+    assert main(["find", "bauer"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "No customer matches 'quintanilla'."
+    close_database()
+    journal, secret, people = state()
+    assert (journal, secret) == (erased[0], erased[1])
+    assert [(cid, name, at is not None) for cid, name, at in people] == [
+        (1, "Erased #1", True),
+        (2, "Berta", False),
+    ]
+    wal = Path(f"{db}-wal")
+    assert traces_in(db, wal) == {db.name: [], wal.name: []}
+
+
+@sqlite_only
+def test_another_shops_backup_keeps_its_own_journal(shop, clock, db_path, tmp_path):
+    """Another shop's backup (restored with --other-shop) brings its own customers, secret
+    and journal; this shop's journal names this shop's customers by number, which there
+    would be other people, so it is not applied to them (docs/reliability.md)."""
+    c = zoraida(shop)
+    theirs = safety.backup(shop, "manual")
+    with sqlite3.connect(theirs) as conn:
+        conn.execute("UPDATE setting SET value = ? WHERE key = 'shop_id'", (json.dumps("f" * 32),))
+        conn.execute(
+            "UPDATE setting SET value = ? WHERE key = 'shop_secret'", (json.dumps("ab" * 32),)
+        )
+        conn.execute("UPDATE customer SET first_name = 'Fremde' WHERE id = ?", (c.id,))
+    conn.close()
+    customers.erase(shop, c.id)  # this shop's customer #1
+    with pytest.raises(Exception, match="is a backup of another shop"):
+        safety.restore(shop, theirs)
+    assert ErasureJournal.select().count() == 1
+    safety.restore(shop, theirs, other_shop=True)
+    assert [h.first_name for h in customers.find(shop, "quintanilla")] == ["Fremde"]
+    assert ErasureJournal.select().count() == 0
+    assert erasure.shop_secret() == bytes.fromhex("ab" * 32)
+    assert not Path(f"{db_path}.restore-journal").exists()
 
 
 @sqlite_only

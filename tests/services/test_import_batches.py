@@ -168,3 +168,46 @@ def test_unsubscribes_in_batches_and_twice_change_nothing_more(shop, tmp_path, s
         (p.id, "sms") for p in people if p.id != people[3].id
     ]
     assert counts()[1:] == (0, 0, 2)
+
+
+def test_a_batched_import_keeps_the_erasure_and_hygiene_rules(shop, tmp_path, small_batches):
+    """Issue 13's import rules hold through issue 14's staging and batches: the check (the
+    dry run) refuses a row of an erased customer and a row imported before under another
+    phone and email, and counts the cells it stripped of control characters; the batches
+    write the cleaned values and each new customer's import origin, so the same file again
+    imports no one twice."""
+    from olga_loyalty.domain.customers import CustomerInput
+    from olga_loyalty.services import customers
+    from olga_loyalty.storage.models import ImportOrigin
+
+    (tmp_path / "first").mkdir()
+    first = customer_list(tmp_path / "first", 2, start=100)  # Vor100 (erased later), Vor101
+    imports.import_rows(shop, imports.check_file(shop, first), staff="Olga")
+    erased, edited = (customers.find(shop, f"Nach{n}")[0].id for n in (100, 101))
+    customers.erase(shop, erased)
+    customers.edit(
+        shop, edited, CustomerInput(phone="0170 1234567", email="neu@example.org"), staff="Eva"
+    )
+    rows = [
+        ["Vor100", "Nach100", "0152 10000100", "k100@example.com", "ja", 5],
+        ["Vor101", "Nach101", "0152 10000101", "k101@example.com", "ja", 5],
+        *[[f"Vor{n}\x07", f"Nach{n}", f"0152 {10_000_000 + n}", "", "ja", 1] for n in range(7)],
+    ]
+    file = write_csv(tmp_path / "wieder.csv", HEADER, rows, encoding="utf-8")
+    report = imports.check_file(shop, file)
+    assert [(n, str(e)) for n, e in report.refused] == [
+        (2, "This person was erased at her request (GDPR Art. 17); the row is not imported."),
+        (
+            3,
+            f"Imported before as customer #{edited} (her phone or email was changed since); "
+            "not imported again.",
+        ),
+    ]
+    assert (len(report.good), report.cleaned_cells) == (7, 7)
+    assert imports.import_rows(shop, report, staff="Olga") == 7  # three batches of at most 3
+    new = Customer.select().where(Customer.first_name.startswith("Vor")).order_by(Customer.id)
+    assert [c.first_name for c in new] == ["Vor101", *(f"Vor{n}" for n in range(7))]
+    assert ImportOrigin.select().count() == 1 * 2 + 7  # Vor101: phone and email; 7 phones
+    again = imports.check_file(shop, file)
+    assert again.good == [] and len(again.refused) == 9
+    assert counts() == (1 + 1 + 7, 0, 0, 2)  # (erased #1 stays, and is not re-created)

@@ -107,3 +107,57 @@ async def test_an_old_four_digit_pin_opens_the_settings_which_ask_for_a_new_one(
         ("settings", "staff"),
     ]
     safety.authorise(ui_shop, "settings", "drei kleine Hunde")
+
+
+async def test_an_erasure_on_the_card_scrubs_the_audit_rows_the_screens_wrote(app_factory, ui_shop):
+    """The screens' protected actions (adjust, data export, erase) go through
+    `app.protected` → `safety.run_protected` and link their audit rows to the customer, so
+    that her erasure scrubs what they say about her."""
+    from olga_loyalty.ui.screens.card import CardScreen
+    from olga_loyalty.ui.screens.pin import PinScreen
+
+    safety.set_pin(ui_shop, "246810")
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(1)
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, PinScreen)
+        await type_text(pilot, "246810")
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_text(pilot, "+10")
+        await pilot.press("tab")
+        await type_text(pilot, "Kulanz Anna Mueller")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        await pilot.press("d")  # her data export
+        await settle(pilot)
+        await type_text(pilot, "246810")
+        await pilot.press("enter")
+        await settle(pilot)
+        rows = AuditEntry.select().where(AuditEntry.action != "backup").order_by(AuditEntry.id)
+        assert [(e.action, e.detail, e.customer_id) for e in rows] == [
+            ("adjust", "customer #1: +10 (Kulanz Anna Mueller)", 1),
+            ("export", "customer #1", 1),
+        ]
+        await pilot.press("ctrl+delete")
+        await settle(pilot)
+        await type_text(pilot, "246810")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TypedConfirm)
+        await type_text(pilot, "ERASE")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+    rows = AuditEntry.select().where(AuditEntry.action != "backup").order_by(AuditEntry.id)
+    assert [(e.action, e.detail, e.customer_id) for e in rows] == [
+        ("adjust", "customer #1", 1),
+        ("export", "customer #1", 1),
+        ("erase", "customer #1", 1),
+    ]
+    assert Customer.get_by_id(1).erased_at is not None
