@@ -15,7 +15,7 @@ from peewee import (
     CharField,
     DatabaseProxy,
     DateField,
-    FloatField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -252,7 +252,9 @@ class ImportRun(BaseModel):
     file = CharField(max_length=200)
     staff = CharField(max_length=80, default="")
     created_at = UtcDateTimeField()
-    heartbeat = FloatField()  # real clock, seconds: a staging run that stopped long ago is dropped
+    # real clock, seconds: a staging run that stopped long ago is dropped (a double: a
+    # PostgreSQL REAL holds today's epoch seconds only to 128 s)
+    heartbeat = DoubleField()
     state = CharField(max_length=10)  # staging, ready
     counts = TextField(default="{}")  # JSON: what the batches did so far
 
