@@ -109,13 +109,16 @@ async def test_an_old_four_digit_pin_opens_the_settings_which_ask_for_a_new_one(
     safety.authorise(ui_shop, "settings", "drei kleine Hunde")
 
 
-async def test_an_erasure_on_the_card_scrubs_the_audit_rows_the_screens_wrote(app_factory, ui_shop):
+async def test_an_erasure_on_the_card_scrubs_the_audit_rows_the_screens_wrote(
+    app_factory, ui_shop, tmp_path, monkeypatch
+):
     """The screens' protected actions (adjust, data export, erase) go through
     `app.protected` → `safety.run_protected` and link their audit rows to the customer, so
     that her erasure scrubs what they say about her."""
     from olga_loyalty.ui.screens.card import CardScreen
     from olga_loyalty.ui.screens.pin import PinScreen
 
+    monkeypatch.chdir(tmp_path)  # the data export goes to exports/ here
     safety.set_pin(ui_shop, "246810")
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
@@ -161,3 +164,4 @@ async def test_an_erasure_on_the_card_scrubs_the_audit_rows_the_screens_wrote(ap
         ("erase", "customer #1", 1),
     ]
     assert Customer.get_by_id(1).erased_at is not None
+    assert [p.name for p in (tmp_path / "exports").iterdir()] == ["customer-1-data-2026-11-23.xlsx"]
