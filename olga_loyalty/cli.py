@@ -25,6 +25,7 @@ from olga_loyalty.config import clock_from_env, system_language
 from olga_loyalty.domain.customers import CustomerInput, phone_for_display
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
 from olga_loyalty.domain.money import money_str, parse_amount, parse_points
+from olga_loyalty.domain.text import visible
 from olga_loyalty.i18n import Translator
 
 
@@ -274,6 +275,11 @@ def build_parser() -> Parser:
     bak.add_argument("--json", action="store_true")
     res = sub.add_parser("restore", help="replace the database with a backup (after backing it up)")
     res.add_argument("file", metavar="FILE")
+    res.add_argument(
+        "--other-shop",
+        action="store_true",
+        help="the backup is another shop's: restore it all the same (after the warning)",
+    )
 
     move = sub.add_parser(
         "move-to",
@@ -321,8 +327,8 @@ def emit_json(data) -> None:
     print(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
 
 
-def require_pin(shop, args, action: str, detail: str = "") -> None:
-    """Protected actions ask for the owner PIN when one is set (SPEC §10) and are logged."""
+def given_pin(shop, args):
+    """The owner PIN for a protected action (SPEC §10): `--pin`, or asked on a terminal."""
     from olga_loyalty.services import safety
 
     pin = args.pin
@@ -330,8 +336,38 @@ def require_pin(shop, args, action: str, detail: str = "") -> None:
         import getpass
 
         pin = getpass.getpass(args.t("Owner PIN: "))
-    safety.check_pin(shop, pin, action, staff=getattr(args, "staff", "") or "")
-    args.audit = (action, detail)  # written once the action has succeeded
+    return safety.prepare_pin(pin)
+
+
+def protected(
+    shop, args, action: str, work: Callable, *work_args, detail="", customer_id=None, **work_kwargs
+):
+    """A protected action through the one entry point the screens use too: the PIN check,
+    the action and its audit entry commit together (services.safety.run_protected). An
+    action on one customer passes `customer_id` (or a function of the result giving it)."""
+    from olga_loyalty.services import safety
+
+    result = safety.run_protected(
+        shop,
+        action,
+        given_pin(shop, args),
+        work,
+        *work_args,
+        by=getattr(args, "staff", "") or "",
+        detail=detail,
+        customer_id=customer_id,
+        **work_kwargs,
+    )
+    if safety.pin_needs_change():
+        print(
+            "note: "
+            + args.t(
+                "The owner PIN was set under the old rules (4 digits were enough). Please "
+                "choose a new one of at least 6 digits or a passphrase: olga-loyalty settings pin"
+            ),
+            file=sys.stderr,
+        )
+    return result
 
 
 def _int_arg(text: str, field: str, lo: int, hi: int) -> int:
@@ -597,9 +633,22 @@ def cmd_consent(shop, args, _) -> int:
             method=args.method or "paper_signed",
             staff=args.staff,
         )
+    elif args.purpose == "data_processing" and args.yes:
+        record = protected(
+            shop,
+            args,
+            "erase",
+            customers.withdraw_consent,
+            shop,
+            args.customer,
+            args.purpose,
+            method=args.method or "verbal",
+            staff=args.staff,
+            erase_confirmed=True,
+            detail=lambda r: f"customer #{r.customer_id} (consent withdrawn)",
+            customer_id=lambda r: r.customer_id,
+        )
     else:
-        if args.purpose == "data_processing" and args.yes:
-            require_pin(shop, args, "erase", f"customer {args.customer} (consent withdrawn)")
         record = customers.withdraw_consent(
             shop,
             args.customer,
@@ -803,9 +852,18 @@ def cmd_feedback_apologise(shop, args, _) -> int:
 
     amount = _int_arg(args.points, "points", 1, followups.APOLOGY_MAX)
     days = _int_arg(args.valid_days, "valid_days", 1, 3650) if args.valid_days else None
-    require_pin(shop, args, "adjust", f"apology for feedback {args.feedback}: +{amount}")
-    item, entry = followups.apologise(
-        shop, args.feedback, amount, staff=args.staff, valid_days=days
+    item, entry = protected(
+        shop,
+        args,
+        "adjust",
+        followups.apologise,
+        shop,
+        args.feedback,
+        amount,
+        staff=args.staff,
+        valid_days=days,
+        detail=lambda r: f"customer #{r[0].customer_id}: +{r[1].points} (apology #{r[0].id})",
+        customer_id=lambda r: r[0].customer_id,
     )
     print(
         args.t(
@@ -827,9 +885,18 @@ def cmd_bonus(shop, args, _) -> int:
     if args.dry_run:
         result = campaigns.preview(shop, args.segment, amount, valid_days=days)
     else:
-        require_pin(shop, args, "bonus", f"{args.segment}: +{amount} ({args.reason[:100]})")
-        result = campaigns.award(
-            shop, args.segment, amount, reason=args.reason, valid_days=days, staff=args.staff
+        result = protected(
+            shop,
+            args,
+            "bonus",
+            campaigns.award,
+            shop,
+            args.segment,
+            amount,
+            reason=args.reason,
+            valid_days=days,
+            staff=args.staff,
+            detail=lambda r: f"{r.segment}: {r.customers} × +{r.points} ({args.reason[:100]})",
         )
     if args.json:
         emit_json(vars(result) | {"written": not args.dry_run})
@@ -867,6 +934,9 @@ def cmd_refund(shop, args, _) -> int:
                 "shortfall_points": result.shortfall_points,
                 "shortfall_value": result.shortfall_value,
                 "balance": result.balance,
+                "referral_customer_id": result.referral_customer_id,
+                "referral_taken_back": result.referral_taken_back,
+                "referral_shortfall": result.referral_shortfall,
             }
         )
         return 0
@@ -896,6 +966,8 @@ def cmd_refund(shop, args, _) -> int:
                 value=t.money(result.shortfall_value),
             )
         )
+    if result.referral_taken_back or result.referral_shortfall:
+        print(referral_line(t, result))
     print(
         t(
             "Cash to refund: {cash}. Balance now {balance}.",
@@ -906,16 +978,41 @@ def cmd_refund(shop, args, _) -> int:
     return 0
 
 
+def referral_line(t, result) -> str:
+    """What a refund did to the referral bonus of the purchase (command line and screen)."""
+    text = t(
+        "Referral bonus taken back from customer #{id}: {points}.",
+        id=result.referral_customer_id,
+        points=t.points(result.referral_taken_back),
+    )
+    if result.referral_shortfall:
+        text += " " + t.ngettext(
+            "{count} point of it was already spent by her and stays.",
+            "{count} points of it were already spent by her and stay.",
+            result.referral_shortfall,
+            count=t.number(result.referral_shortfall),
+        )
+    return text
+
+
 def cmd_adjust(shop, args, _) -> int:
     from olga_loyalty.services import points
 
     amount = parse_points(args.points, allow_negative=True, allow_zero=False)
     days = _int_arg(args.valid_days, "valid_days", 1, 3650) if args.valid_days else None
-    require_pin(
-        shop, args, "adjust", f"customer {args.customer}: {amount:+d} ({args.reason[:100]})"
-    )
-    result = points.adjust(
-        shop, args.customer, amount, reason=args.reason, staff=args.staff, valid_days=days
+    result = protected(
+        shop,
+        args,
+        "adjust",
+        points.adjust,
+        shop,
+        args.customer,
+        amount,
+        reason=args.reason,
+        staff=args.staff,
+        valid_days=days,
+        detail=lambda r: f"customer #{r.customer_id}: {r.points:+d} ({args.reason[:100]})",
+        customer_id=lambda r: r.customer_id,
     )
     if args.json:
         emit_json(
@@ -942,8 +1039,17 @@ def cmd_erase(shop, args, _) -> int:
 
     if not args.yes:
         raise InvalidInput("Erasure cannot be undone: add --yes to confirm.", field="yes")
-    require_pin(shop, args, "erase", f"customer {args.customer}")
-    cid = customers.erase(shop, args.customer, staff=args.staff)
+    cid = protected(
+        shop,
+        args,
+        "erase",
+        customers.erase,
+        shop,
+        args.customer,
+        staff=args.staff,
+        detail=lambda erased: f"customer #{erased}",
+        customer_id=lambda erased: erased,
+    )
     if args.json:
         emit_json({"erased": cid})
     else:
@@ -957,14 +1063,18 @@ def cmd_export_newsletter(shop, args, _) -> int:
     from olga_loyalty.services import newsletter
 
     newsletter.check_choice(args.channel, args.preset, args.file_format)  # before the PIN prompt
-    require_pin(shop, args, "export", f"newsletter {args.channel} {args.segment}")
-    result = newsletter.export(
+    result = protected(
+        shop,
+        args,
+        "export",
+        newsletter.export,
         shop,
         args.channel,
         args.segment,
         preset=args.preset,
         file_format=args.file_format,
         out=Path(args.out).expanduser().absolute() if args.out else None,
+        detail=lambda r: f"newsletter {args.channel} {args.segment}: {r.written}",
     )
     if args.json:
         emit_json(
@@ -988,10 +1098,19 @@ def cmd_export_newsletter(shop, args, _) -> int:
 
 
 def cmd_export_customer(shop, args, _) -> int:
-    from olga_loyalty.services import gdpr
+    from olga_loyalty.services import customers, gdpr
 
-    require_pin(shop, args, "export", f"customer {args.customer}")
-    path = gdpr.access_export(shop, args.customer)
+    cid = customers.resolve(shop, args.customer).id
+    path = protected(
+        shop,
+        args,
+        "export",
+        gdpr.access_export,
+        shop,
+        cid,
+        detail=f"customer #{cid}",
+        customer_id=cid,
+    )
     if args.json:
         emit_json({"path": str(path)})
     else:
@@ -1018,11 +1137,21 @@ def import_report_json(report, t) -> dict:
         "mapping": report.mapping_text(),
         "rows": report.total,
         "empty_rows": report.empty,
+        "cleaned_cells": report.cleaned_cells,
         "good": len(report.good),
         "refused": [{"row": n, "reason": e.render(t.gettext)} for n, e in report.refused],
         "notes": [{"row": n, "note": e.render(t.gettext)} for n, e in report.notes],
         "imported": report.imported,
     }
+
+
+def cleaned_cells_text(t, count: int) -> str:
+    return t.ngettext(
+        "{count} cell held invisible control characters; they were removed.",
+        "{count} cells held invisible control characters; they were removed.",
+        count,
+        count=t.number(count),
+    )
 
 
 def cmd_import_customers(shop, args, _) -> int:
@@ -1033,11 +1162,14 @@ def cmd_import_customers(shop, args, _) -> int:
     t = args.t
     report = imports.check_file(shop, Path(args.file), args.map)
     if not args.dry_run and report.good:
-        from olga_loyalty.services import safety
-
-        require_pin(shop, args, "import", f"customers from {Path(args.file).name}")
-        safety.backup(shop, "import", staff=args.staff)
-        imports.import_rows(shop, report, staff=args.staff)
+        # the owner PIN, a backup, then all good rows or none (services.imports.import_rows)
+        imports.import_rows(
+            shop,
+            report,
+            staff=args.staff,
+            pin=given_pin(shop, args),
+            progress=None if args.json else _progress,
+        )
     if args.json:
         emit_json(import_report_json(report, t))
         return 0
@@ -1048,6 +1180,8 @@ def cmd_import_customers(shop, args, _) -> int:
         print(t("Row {row} refused: {reason}", row=number, reason=error.render(t.gettext)))
     for number, note in report.notes:
         print(t("Row {row}: {note}", row=number, note=note.render(t.gettext)))
+    if report.cleaned_cells:
+        print(cleaned_cells_text(t, report.cleaned_cells))
     if args.dry_run:
         print(
             t.ngettext(
@@ -1076,11 +1210,15 @@ def cmd_import_customers(shop, args, _) -> int:
 def cmd_import_unsubscribes(shop, args, _) -> int:
     from pathlib import Path
 
-    from olga_loyalty.services import imports, safety
+    from olga_loyalty.services import imports
 
-    require_pin(shop, args, "import", f"unsubscribes from {Path(args.file).name}")
-    safety.backup(shop, "import", staff=args.staff)
-    report = imports.import_unsubscribes(shop, Path(args.file), staff=args.staff)
+    report = imports.import_unsubscribes(
+        shop,
+        Path(args.file),
+        staff=args.staff,
+        pin=given_pin(shop, args),
+        progress=None if args.json else _progress,
+    )
     if args.json:
         emit_json(
             {
@@ -1155,28 +1293,31 @@ def cmd_settings(shop, args, _) -> int:
                 ]
             )
         else:
-            for e in entries:
-                print(f"{args.t.datetime(e.at):<17} {e.staff:<10} {e.action:<10} {e.detail}")
+            for e in entries:  # entries saved before the hygiene rules may hold anything
+                staff, action, detail = (visible(v) for v in (e.staff, e.action, e.detail))
+                print(f"{args.t.datetime(e.at):<17} {staff:<10} {action:<10} {detail}")
         return 0
     if args.action == "pin":
         from olga_loyalty.services import safety
 
-        require_pin(shop, args, "settings", "PIN changed")
-        safety.set_pin(shop, args.new_pin)
+        safety.change_pin(shop, given_pin(shop, args), args.new_pin, staff="")
         print(
             args.t("The owner PIN is set.") if args.new_pin else args.t("The owner PIN is removed.")
         )
         return 0
-    require_pin(
-        shop,
-        args,
-        "settings",
-        f"{args.action} {getattr(args, 'key', getattr(args, 'purpose', ''))}",
-    )
     if args.action == "consent-text":
         from olga_loyalty.services.shop import new_consent_text
 
-        text = new_consent_text(shop, args.purpose, args.text)
+        text = protected(
+            shop,
+            args,
+            "settings",
+            new_consent_text,
+            shop,
+            args.purpose,
+            args.text,
+            detail=f"consent-text {args.purpose}",
+        )
         print(
             args.t(
                 "Consent text {purpose} is now version {version}.",
@@ -1185,7 +1326,16 @@ def cmd_settings(shop, args, _) -> int:
             )
         )
         return 0
-    settings_service.set_value(shop, args.key, args.value)
+    protected(
+        shop,
+        args,
+        "settings",
+        settings_service.set_value,
+        shop,
+        args.key,
+        args.value,
+        detail=f"set {args.key[:40]}",
+    )
     print(args.t("{key} set to {value}.", key=args.key, value=args.value))
     return 0
 
@@ -1229,13 +1379,24 @@ def cmd_restore(shop, args, _) -> int:
     from olga_loyalty.services import safety
 
     file = Path(args.file).expanduser().absolute()
-    require_pin(shop, args, "restore", file.name)
-    safety_copy = safety.restore(shop, file)
+    result = protected(
+        shop,
+        args,
+        "restore",
+        safety.restore,
+        shop,
+        file,
+        staff="",
+        other_shop=args.other_shop,
+    )
+    warning = result.check.warning
+    if warning is not None:
+        print(f"warning: {warning.render(args.t.gettext)}", file=sys.stderr)
     print(
         args.t(
             "Restored {file}. The database as it was before is in {backup}.",
             file=str(file),
-            backup=safety_copy,
+            backup=result.safety_copy,
         )
     )
     return 0
@@ -1250,12 +1411,17 @@ def cmd_move_to(shop, args, _) -> int:
         raise Refused("move-to copies a SQLite database; this shop already runs on a server.")
     move.check_target(args.target)
     target = redact(args.target)
-    require_pin(shop, args, "move-to", target)
-    safety.audit(shop, "move-to", target, staff="")  # in the copy too
-    args.audit = None
     shows_progress = not args.json and sys.stderr.isatty()
-    report = move.move_to(
-        source, args.target, shop.clock, progress=_table_progress if shows_progress else None
+    report = protected(
+        shop,
+        args,
+        "move-to",
+        move.move_to,
+        source,
+        args.target,
+        shop.clock,
+        progress=_table_progress if shows_progress else None,
+        audit=(shop.now(), target),
     )
     if shows_progress:
         print(file=sys.stderr)  # end the progress line
@@ -1415,12 +1581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 t = Translator(args.lang, shop.settings.currency)
             args.t = t
-            code = handler(shop, args, t)
-            if code == 0 and getattr(args, "audit", None):
-                from olga_loyalty.services import safety
-
-                safety.audit(shop, *args.audit, staff=getattr(args, "staff", "") or "")
-            return code
+            return handler(shop, args, t)
         finally:
             shop.close()
     except UsageError as exc:

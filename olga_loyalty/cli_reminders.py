@@ -225,13 +225,14 @@ def cmd_reminders_mark_sent(shop, args, _) -> int:
 
 
 def cmd_reminders_password(shop, args, _) -> int:
-    from olga_loyalty.cli import require_pin
+    from olga_loyalty.cli import protected
     from olga_loyalty.services import mail, reminders
 
-    require_pin(shop, args, "settings", "mail password")
     account = reminders.mail_settings()
     if args.remove:
-        mail.store_password(account, None)
+        protected(
+            shop, args, "settings", mail.store_password, account, None, detail="mail password"
+        )
         print(args.t("The mail password is removed from the system keyring."))
         return 0
     if sys.stdin.isatty():
@@ -240,7 +241,7 @@ def cmd_reminders_password(shop, args, _) -> int:
         secret = getpass.getpass(args.t("Password of the mail account: "))
     else:
         secret = sys.stdin.readline().rstrip("\r\n")
-    mail.store_password(account, secret)
+    protected(shop, args, "settings", mail.store_password, account, secret, detail="mail password")
     print(args.t("The mail password is kept in the system keyring."))
     return 0
 

@@ -26,8 +26,9 @@ FILE_NAME = "olga-loyalty.log"
 MAX_BYTES = 1_000_000
 BACKUP_COUNT = 4  # with the current file: 5 files
 FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(message)s"
-#: Written inside another action, which is logged itself (the audit entry of a protected action).
-NOT_LOGGED = {"safety.audit"}
+#: Written inside another action, which is logged itself (the audit entry of a protected
+#: action, the PIN check around it).
+NOT_LOGGED = {"safety.audit", "safety._checked"}
 
 _handler: _QuietRotatingFile | None = None
 

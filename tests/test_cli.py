@@ -136,6 +136,9 @@ def test_the_whole_story(run):
         "shortfall_points": 0,
         "shortfall_value": "0.00",
         "balance": 223,
+        "referral_customer_id": None,
+        "referral_taken_back": 0,
+        "referral_shortfall": 0,
     }
 
     card = as_json(run("show", "1", "--json", now="2026-02-02T10:00:00+01:00"))

@@ -12,7 +12,8 @@ from olga_loyalty.cli import main
 from olga_loyalty.config import FixedClock
 from olga_loyalty.services import customers, points, safety
 from olga_loyalty.services.shop import open_shop
-from olga_loyalty.storage.db import close_database
+from olga_loyalty.storage.db import close_database, redact
+from olga_loyalty.storage.models import AuditEntry
 from tests.conftest import POSTGRES, START, dump_database, fresh_database, register
 
 needs_server = pytest.mark.skipif(not POSTGRES, reason="needs make test-postgres")
@@ -54,10 +55,15 @@ def test_move_copies_everything_checks_it_and_the_shop_goes_on(sqlite_shop, tmp_
     assert report["customers"] == 3 and report["balances_checked"] == 3
     assert report["ledger_checked"] == 3
     assert report["rows"]["purchase"] == 2 and report["rows"]["refund"] == 1
-    assert report["rows"]["consent"] == 4 and report["rows"]["audit_log"] == 2  # + move-to
+    assert report["rows"]["consent"] == 4 and report["rows"]["audit_log"] == 1
     assert report["rows"]["customer_change"] == 0
     # the same cards on the server: balances, tiers, history, consents
     shop = open_shop(target, FixedClock(START))
+    # the move's own audit entry is in the copy, written with it in one transaction
+    assert [(e.action, e.detail) for e in AuditEntry.select().order_by(AuditEntry.id)] == [
+        ("export", "newsletter email all"),
+        ("move-to", redact(target)),
+    ]
     for cid, before in cards.items():
         after = customers.card(shop, cid)
         assert (after.balance, after.tier.name, after.total_spent, after.visits) == (
@@ -98,13 +104,36 @@ def test_move_prints_what_it_did_in_words(sqlite_shop, tmp_path, capsys):
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith(f"Moved {path} to {target} in ")
-    assert lines[0].endswith("rows in 14 tables.")
+    assert lines[0].endswith("rows in 18 tables.")  # 13, the outbox, issue 13's two, issue 14's two
     assert "  customer                 3" in lines
     assert lines[-2] == (
         "Checked: every table's row count, the balances of 3 customers and the ledger "
         "sums of 3 customers are the same in both databases."
     )
     assert lines[-1] == f"From now on, start every till with --db {target}"
+
+
+@needs_server
+def test_move_carries_the_erasure_journal_and_the_shops_secret(tmp_path, capsys, monkeypatch):
+    from olga_loyalty.services import erasure
+    from olga_loyalty.storage.models import ErasureJournal
+
+    monkeypatch.setenv("OLGA_LOYALTY_NOW", START.isoformat())
+    path = tmp_path / "till.db"
+    shop = open_shop(str(path), FixedClock(START))
+    zoraida = register(shop, "Zoraida", "Quintanilla", phone="0151 9876 5432")
+    customers.erase(shop, zoraida.id)
+    secret = erasure.shop_secret()
+    journal = list(ErasureJournal.select().tuples())
+    close_database()
+    target = fresh_database(tmp_path)
+    assert run(["--db", str(path), "move-to", target], capsys)[0] == 0
+    shop = open_shop(target, FixedClock(START))
+    assert list(ErasureJournal.select().tuples()) == journal
+    assert erasure.shop_secret() == secret
+    assert journal[0][2] == erasure.keyed_digest("phone", "+4915198765432")
+    assert customers.find(shop, "quintanilla") == []
+    close_database()
 
 
 def test_move_needs_a_postgresql_address(sqlite_shop, tmp_path, capsys):

@@ -10,6 +10,7 @@ from datetime import date
 from functools import cache, lru_cache
 
 from olga_loyalty.domain.errors import InvalidInput, Plural
+from olga_loyalty.domain.text import check_typed
 
 NAME_MAX = 80
 NOTES_MAX = 2000
@@ -257,7 +258,7 @@ def _parse_date(text: str) -> date | None:
 
 
 def clean_notes(value: str | None, *, field: str = "notes") -> str:
-    text = (value or "").strip()
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(text) > NOTES_MAX:
         raise InvalidInput(
             Plural(
@@ -269,9 +270,7 @@ def clean_notes(value: str | None, *, field: str = "notes") -> str:
             length=len(text),
             maximum=NOTES_MAX,
         )
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
-        raise InvalidInput("The notes contain characters that cannot be printed.", field=field)
-    return text
+    return check_typed(text, field=field, label="notes", multiline=True)
 
 
 def fold(text: str) -> str:

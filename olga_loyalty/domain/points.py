@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
 from olga_loyalty.domain.money import ZERO, floor_int, quantize
+from olga_loyalty.domain.text import check_typed
 
 #: Every kind of ledger entry (SPEC §6). The ledger is append-only.
 LEDGER_KINDS = (
@@ -139,6 +140,11 @@ def validate_programme(programme: Programme) -> None:
     names = [t.name.strip() for t in programme.tiers]
     if any(not n for n in names) or len({n.casefold() for n in names}) != len(names):
         raise InvalidInput("Every tier needs its own name.", field="tiers")
+    for name in names:
+        check_typed(name, field="tiers", label="tier name")
+    if not all(t.rate.is_finite() and t.threshold.is_finite() for t in programme.tiers):
+        # NaN and Infinity are Decimals too; compared below they would raise, not refuse
+        raise InvalidInput("A tier's earn rate must be between 0 and 100.", field="tiers")
     if min(t.threshold for t in programme.tiers) != 0:
         raise InvalidInput("The lowest tier must start at 0.", field="tiers")
     if any(t.rate < 0 or t.rate > 100 for t in programme.tiers):
@@ -381,6 +387,17 @@ def plan_refund(purchase: PurchaseFacts, before: RefundTotals, amount: Decimal) 
         take_back=floor_int(purchase.earned_points * share) - before.take_back_due,
         restore=floor_int(purchase.redeemed_points * share) - before.restored,
     )
+
+
+def referral_take_back(
+    referral_points: int, purchase_amount: Decimal, refunded_before: Decimal, refunded: Decimal
+) -> int:
+    """The referral bonus follows the first purchase that earned it: a refund of that
+    purchase takes back its share of the bonus, on the running total of refunds like earned
+    points (two half refunds take back what one whole refund does)."""
+    before = floor_int(referral_points * refunded_before / purchase_amount)
+    after = floor_int(referral_points * (refunded_before + refunded) / purchase_amount)
+    return after - before
 
 
 @dataclass(frozen=True)

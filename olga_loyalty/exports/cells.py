@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,11 +12,22 @@ from pathlib import Path
 
 #: Text starting with one of these is read as a formula by spreadsheets (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: What a mailing tool reads as an address or a phone and a spreadsheet cannot turn into a
+#: call: a plain address (letters, digits and . _ % + - before the @; no quotes, pipes,
+#: brackets or "!" that a formula or DDE call needs) and a phone in E.164.
+_PLAIN_EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 def neutralise(text: str) -> str:
-    """Make text inert for spreadsheets: a leading apostrophe, as OWASP recommends."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """Make text inert for spreadsheets: a leading apostrophe, as OWASP recommends, for text
+    a spreadsheet would evaluate. An email address or an E.164 phone stays exactly as it is
+    (`-info@example.com` is an address, and a mailing tool reads it as one)."""
+    if not text.startswith(FORMULA_STARTS):
+        return text
+    if _PLAIN_EMAIL.fullmatch(text) or _E164.fullmatch(text):
+        return text
+    return "'" + text
 
 
 @dataclass(frozen=True)
@@ -113,8 +125,12 @@ class CsvWriter:
         self.writer.writerow([c.header for c in columns])
 
     def write(self, values: Sequence) -> None:
+        from olga_loyalty.domain.text import visible
+
         out = []
         for column, value in zip(self.columns, values, strict=True):
+            if isinstance(value, str):
+                value = visible(value)  # never a raw control character in the file
             plain = _plain(value, column.kind)
             if plain is None:
                 out.append("")
@@ -131,13 +147,40 @@ class CsvWriter:
 
 
 def free_path(folder: Path, stem: str, suffix: str) -> Path:
-    """A file name that does not exist yet: `stem.xlsx`, then `stem-2.xlsx`, ... never overwrite."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """A file name that does not exist yet: `stem.xlsx`, then `stem-2.xlsx`, ... never overwrite.
+    The file is created empty with mode 0600 in a folder with mode 0700 (storage/files.py):
+    what is written into it is personal data."""
+    from olga_loyalty.storage.files import create_private, ensure_folder
+
+    ensure_folder(folder, private=True)
+    stem = file_name_part(stem)
     number = 1
     while True:
         candidate = folder / (f"{stem}{suffix}" if number == 1 else f"{stem}-{number}{suffix}")
         try:
-            with candidate.open("x"):  # reserve the name: two exports never share a file
-                return candidate
+            return create_private(candidate)  # reserve the name: two exports never share a file
         except FileExistsError:
             number += 1
+        except OSError as exc:
+            from olga_loyalty.domain.errors import StorageError
+
+            raise StorageError(
+                "Cannot write {path}: {reason}",
+                path=str(candidate),
+                reason=exc.strerror or str(exc),
+            ) from None
+
+
+#: Characters no file name may hold on Windows, macOS or Linux (a tier named "Gold/VIP").
+_NOT_IN_FILE_NAMES = frozenset('/\\:*?"<>|')
+
+
+def file_name_part(text: str) -> str:
+    """Text made safe as (part of) a file name: separators, reserved and control characters
+    become "-"."""
+    return (
+        "".join(
+            "-" if ch in _NOT_IN_FILE_NAMES or not ch.isprintable() else ch for ch in text
+        ).strip(" .")
+        or "export"
+    )

@@ -34,8 +34,16 @@ def read_table(path: Path) -> list[list]:
     if not path.is_file():
         raise InvalidInput("{path} is not a file.", field="file", path=str(path))
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+    if suffix in (".xlsx", ".xlsm"):
         rows = _read_workbook(path)
+    elif suffix in (".xls", ".ods", ".xlsb"):
+        # Their size cannot be checked before reading (see exports.workbook_guard).
+        raise InvalidInput(
+            "{name} is an older or other spreadsheet format; open it in Excel or LibreOffice "
+            "and save it as .xlsx (or .csv), then import that file.",
+            field="file",
+            name=path.name,
+        )
     elif suffix in (".csv", ".txt"):
         rows = _read_csv(path)
     else:
@@ -50,13 +58,25 @@ def read_table(path: Path) -> list[list]:
 
 
 def _read_workbook(path: Path) -> list[list]:
+    """The first sheet, after `check_workbook` found it within the import's bounds."""
     from python_calamine import CalamineWorkbook
 
+    from olga_loyalty.exports.workbook_guard import check_workbook
+
+    check_workbook(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
-    except Exception:  # calamine raises its own errors for broken zips, bad XML, passwords
+    except MemoryError:
+        raise InvalidInput(
+            "{name} is too large to read on this computer.", field="file", name=path.name
+        ) from None
+    except BaseException as exc:
+        # calamine raises its own errors for broken zips, bad XML and passwords, and a Rust
+        # panic arrives as pyo3's PanicException, which is not an Exception: both refuse.
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
         raise InvalidInput(
             "{name} cannot be read as an Excel file: it is damaged, protected or not really "
             ".xlsx. Open it in Excel and save it again.",

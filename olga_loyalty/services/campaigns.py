@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
+from olga_loyalty.services import ledger
 from olga_loyalty.services.customers import _clean_staff
 from olga_loyalty.services.newsletter import parse_segment, segment_members
 from olga_loyalty.services.points import adjustment_expiry, clean_reason
@@ -74,6 +75,10 @@ def award(
     expires = _check(shop, points, valid_days)
     parsed = parse_segment(segment, shop)
     members = segment_members(shop, parsed)
+    # Locked before the bonus is written: a customer erased at another till this moment
+    # gets nothing (her open points were just forfeited).
+    active = ledger.lock_customers(members)
+    members = [cid for cid in members if cid in active]
     if not members:
         raise Refused(
             "No customer is in the segment {segment}.", field="segment", segment=parsed.label

@@ -26,6 +26,7 @@ from olga_loyalty.domain.customers import (
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.points import Tier, expiring_within, expiry_date
+from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger, reminders
 from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_consent_text
 from olga_loyalty.storage.db import fetch_rows, write_action
@@ -493,7 +494,9 @@ def _search_columns(values: CustomerFields) -> dict:
 
 
 def _clean_staff(staff: str | None) -> str:
-    return " ".join((staff or "").split())[:80]
+    """A staff name as typed: spaces collapsed, at most 80 characters, no control characters."""
+    text = " ".join((staff or "").split())[:80]
+    return check_typed(text, field="staff", label="staff name")
 
 
 @dataclass(frozen=True)
@@ -589,7 +592,7 @@ EDITABLE = ("first_name", "last_name", "phone", "email", "salutation", "birthday
 @write_action
 def edit(shop: Shop, ref: str | int, changes: CustomerInput, *, staff: str = "") -> list[str]:
     """Change the given fields (None = unchanged); each change is kept in the history."""
-    customer = resolve(shop, ref)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     checks = {
         "first_name": lambda v: clean_name(v, field="first_name", label="first name"),
         "last_name": lambda v: clean_name(v, field="last_name", label="last name"),
@@ -684,7 +687,7 @@ def give_consent(
     shop: Shop, ref: str | int, purpose: str, *, method: str = "paper_signed", staff: str = ""
 ) -> Consent:
     _check_purpose_and_method(purpose, method)
-    customer = resolve(shop, ref)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     if consent_states(customer.id)[purpose].active:
         raise Refused("This consent ({purpose}) is already given.", purpose=purpose)
     _lift_suppression(customer, purpose)
@@ -715,7 +718,7 @@ def withdraw_consent(
 ) -> Consent:
     """Withdrawal adds withdrawn_at to the active record; data processing leads to erasure."""
     _check_purpose_and_method(purpose, method)
-    customer = resolve(shop, ref)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     active = (
         Consent.select()
         .where(
@@ -750,13 +753,22 @@ def withdraw_consent(
 
 @write_action
 def erase(shop: Shop, ref: str | int, *, staff: str = "") -> int:
-    """Replace personal data for good; amounts stay for the books. Returns the customer id."""
-    customer = resolve(shop, ref)
+    """Replace personal data for good; amounts stay for the books. Returns the customer id.
+    The customer is locked first: a purchase at another till waits, then finds her erased."""
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     _erase(shop, customer, staff)
     return customer.id
 
 
-def _erase(shop: Shop, customer: Customer, staff: str) -> None:
+def reerase(shop: Shop, customer: Customer, erased_at: datetime) -> None:
+    """Erase again a customer the erasure journal names (after a restore brought her back)."""
+    _erase(shop, customer, "", erased_at=erased_at)
+
+
+def _erase(shop: Shop, customer: Customer, staff: str, erased_at: datetime | None = None) -> None:
+    from olga_loyalty.services import erasure
+    from olga_loyalty.storage.db import after_commit
+
     now, today = shop.now(), shop.today()
     open_points = ledger.balance(customer.id, today)
     if open_points:
@@ -785,7 +797,7 @@ def _erase(shop: Shop, customer: Customer, staff: str) -> None:
         last_key="",
         last_key_de="",
         phone_rev="",
-        erased_at=now,
+        erased_at=erased_at or now,
     ).where(Customer.id == customer.id).execute()
     CustomerChange.update(old_value="", new_value="").where(
         CustomerChange.customer == customer.id
@@ -793,3 +805,5 @@ def _erase(shop: Shop, customer: Customer, staff: str) -> None:
     Consent.update(source="", withdrawn_source="").where(Consent.customer == customer.id).execute()
     Feedback.update(note="", outcome="").where(Feedback.customer == customer.id).execute()
     reminders.forget_customer(customer.id)
+    erasure.scrub_and_journal(customer, erased_at or now)
+    after_commit(erasure.checkpoint)

@@ -231,6 +231,9 @@ def generate(
         for n in range(start, min(start + batch_size, count + 1)):
             _simulate_customer(n, rng, programme, now, today, texts, ids, rows, phones)
         _write(rows)
+        # after each batch, not only at the end: an interrupted demo leaves no sequence
+        # behind its table (PostgreSQL; later registrations would fail on a taken id)
+        sync_sequences(Customer, Consent, Purchase, Refund, Lot, LedgerEntry)
         totals["customers"] += len(rows.customers)
         totals["purchases"] += len(rows.purchases)
         totals["entries"] += len(rows.entries)
@@ -239,7 +242,6 @@ def generate(
             progress(totals["customers"], count)
     from olga_loyalty.services.shop import write_setting
 
-    sync_sequences(Customer, Consent, Purchase, Refund, Lot, LedgerEntry)
     write_setting("daily_last_run", today.isoformat())
     totals["seconds"] = round(time.perf_counter() - started, 1)
     logs.action("demo.generate", **{k: v for k, v in totals.items() if k != "seconds"})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Plural, Refused
+from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
 from olga_loyalty.services.points import adjustment_expiry, clean_reason
@@ -53,9 +54,7 @@ def clean_note(note: str | None, *, required: bool = True) -> str:
             field="note",
             maximum=NOTE_MAX,
         )
-    if not text.isprintable():
-        raise InvalidInput("The note contains characters that cannot be printed.", field="note")
-    return text
+    return check_typed(text, field="note", label="note")
 
 
 def parse_follow_up(value: str | date | None, today: date) -> date | None:
@@ -143,7 +142,7 @@ def add_feedback(shop, ref, kind, note, follow_up, purchase_id, staff) -> Feedba
     day = parse_follow_up(follow_up, shop.today())
     if kind == "call" and day is None:
         raise InvalidInput("A call needs a follow-up date.", field="follow_up")
-    customer = resolve(shop, ref)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     return Feedback.create(
         customer=customer.id,
         kind=kind,
@@ -218,10 +217,18 @@ def _open(feedback_id: int | str) -> Feedback:
     return found
 
 
+def _open_locked(feedback_id: int | str) -> Feedback:
+    """A feedback to change, read again after its customer is locked: two tills answering
+    the same complaint at once give one apology bonus, not two."""
+    found = _open(feedback_id)
+    ledger.lock_active_customer(found.customer_id)
+    return Feedback.get_by_id(found.id)
+
+
 @write_action
 def complete(shop: Shop, feedback_id: int | str, outcome: str, *, staff: str = "") -> Feedback:
     """Mark a follow-up done, with what came of it."""
-    item = _open(feedback_id)
+    item = _open_locked(feedback_id)
     if item.done_at is not None:
         raise Refused("Feedback #{id} is already done.", field="feedback", id=item.id)
     text = clean_note(outcome)
@@ -240,7 +247,7 @@ def apologise(
     valid_days: int | None = None,
 ) -> tuple[Feedback, LedgerEntry]:
     """Answer a complaint with an apology bonus: an adjustment whose reason is the complaint."""
-    item = _open(feedback_id)
+    item = _open_locked(feedback_id)
     if item.kind != "complaint":
         raise Refused("Only a complaint is answered with an apology bonus.", field="feedback")
     if item.apology_entry_id is not None:
@@ -257,7 +264,6 @@ def apologise(
             field="points",
             maximum=APOLOGY_MAX,
         )
-    ledger.lock_customer(item.customer_id)
     expires = adjustment_expiry(shop, valid_days)
     reason = clean_reason(f"apology for complaint #{item.id}: {item.note}"[:200])
     staff = _clean_staff(staff)

@@ -18,11 +18,13 @@ from pathlib import Path
 from olga_loyalty import logs, paths
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.domain.reminders import KIND_LABELS, STATUS_LABELS
+from olga_loyalty.domain.text import visible
 from olga_loyalty.exports.cells import free_path
 from olga_loyalty.i18n import N_, Translator
 from olga_loyalty.services import customers, reminders
 from olga_loyalty.services.followups import FEEDBACK_LABELS
 from olga_loyalty.services.shop import PURPOSES, Shop
+from olga_loyalty.storage.files import make_private
 from olga_loyalty.storage.models import Customer, Feedback, LedgerEntry, Purchase, Refund
 
 # The words for the codes the database holds. The English texts are the ones the screens use
@@ -407,6 +409,7 @@ def access_export(shop: Shop, ref: str | int, folder: Path | None = None) -> Pat
         ".xlsx",
     )
     workbook.save(path)
+    make_private(path)
     logs.action("gdpr.access_export", customer=customer.id)
     return path
 
@@ -437,7 +440,9 @@ def _write_sheet(workbook, sheet: Sheet, t: Translator, *, header: bool = True) 
                 continue
             cell = ws.cell(first + offset, index)
             if isinstance(value, str):
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                # a control character saved before the input rules: a visible stand-in
+                value = ILLEGAL_CHARACTERS_RE.sub("", visible(value, keep_line_breaks=True))
+                cell.value = value
                 cell.data_type = "s"  # a string cell, even for "=..."
                 shown = max((len(line) for line in value.splitlines()), default=0)
                 if "\n" in value:
@@ -526,5 +531,6 @@ def consent_form(shop: Shop, ref: str | int | None = None, folder: Path | None =
     stem = f"consent-form-{customer.id}" if customer else "consent-form-blank"
     path = free_path(folder or paths.exports_folder(), f"{stem}-{shop.today().isoformat()}", ".pdf")
     write_consent_form(path, form)
+    make_private(path)
     logs.action("gdpr.consent_form", customer=customer.id if customer else 0)
     return path

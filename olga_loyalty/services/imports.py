@@ -2,17 +2,23 @@
 
 Customers: the columns are mapped from the header (German and English names), a dry run
 reports every row it would refuse with its row number and the reason, and the import
-writes all good rows in one transaction, or nothing.
+writes all good rows or nothing: staged out of sight, decided in one transaction, then
+written in short batches so that the other tills keep working (see `import_rows`).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from peewee import IntegrityError
+
+from olga_loyalty import logs
 from olga_loyalty.domain.customers import (
     CustomerInput,
     normalize_email,
@@ -22,16 +28,28 @@ from olga_loyalty.domain.customers import (
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.domain.points import expiry_date
+from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
+from olga_loyalty.services import erasure, ledger
 from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
-from olga_loyalty.storage.db import bulk_insert, new_ids, write_action
+from olga_loyalty.storage.db import (
+    bulk_insert,
+    fetch_rows,
+    is_sqlite,
+    new_ids,
+    real_time,
+    write_action,
+)
 from olga_loyalty.storage.models import (
     Consent,
     Customer,
+    ImportOrigin,
+    ImportRun,
     LedgerEntry,
     Lot,
+    StagedRow,
     Suppression,
 )
 
@@ -209,6 +227,8 @@ class ImportRow:
     data: CustomerInput
     consents: set[str]
     points: int
+    #: Keyed hashes of the phone and email as in the file: the customer's import origin.
+    digests: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -224,6 +244,8 @@ class ImportReport:
     imported: int = 0
     encoding: str | None = None  # of a CSV file: UTF-16, UTF-8, UTF-8 with BOM, Windows-1252
     separator: str | None = None  # of a CSV file: ";", "," or a tab
+    #: Cells that held control characters; they were removed (domain.text.strip_controls).
+    cleaned_cells: int = 0
 
     def mapping_text(self) -> dict[str, str]:
         return {self.headers[i]: f for i, f in sorted(self.mapping.items())}
@@ -251,7 +273,12 @@ def check_file(
         table.pop(0)
     if not table:
         raise InvalidInput("{name} is empty.", field="file", name=path.name)
-    headers = [as_text(h) for h in table[0]]
+    cleaned = 0
+    headers = []
+    for header in table[0]:
+        text = as_text(header)
+        headers.append(strip_controls(text))
+        cleaned += headers[-1] != text
     mapping = apply_overrides(headers, guess_mapping(headers), overrides or [])
     fields_present = set(mapping.values())
     if "phone" not in fields_present or not ({"last_name", "name"} & fields_present):
@@ -262,7 +289,7 @@ def check_file(
             name=path.name,
             headers=", ".join(h for h in headers if h)[:200] or "-",
         )
-    report = ImportReport(path.name, headers, mapping)
+    report = ImportReport(file_label(path), headers, mapping, cleaned_cells=cleaned)
     report.encoding = getattr(table, "encoding", None)
     report.separator = getattr(table, "separator", None)
     region, today = shop.region, shop.today()
@@ -278,6 +305,14 @@ def check_file(
         .tuples()
     }
     suppressed = {s.digest for s in Suppression.select(Suppression.digest)}
+    erased = erasure.erased_hashes()
+    origins = {
+        digest: customer
+        for digest, customer in fetch_rows(
+            "SELECT o.digest, o.customer_id FROM import_origin o "
+            "JOIN customer c ON c.id = o.customer_id WHERE c.erased_at IS NULL"
+        )
+    }
     body = table[1:]
     for offset, raw in enumerate(body):
         number = offset + 2
@@ -287,6 +322,12 @@ def check_file(
         if not any(as_text(v) for v in raw):
             report.empty += 1
             continue
+        for name, value in values.items():
+            if isinstance(value, str):
+                text = strip_controls(value, multiline=name == "notes")
+                if text != value:
+                    values[name] = text
+                    report.cleaned_cells += 1
         report.total += 1
         try:
             row = _row(values, number, region, today, path.name)
@@ -295,8 +336,13 @@ def check_file(
             continue
         phone = row.data.phone
         email = (row.data.email or "").lower()
+        row.digests = [digest("phone", phone)] + ([digest("email", email)] if email else [])
         problem = None
-        if phone in seen_phone:
+        if any(d in erased for d in row.digests):
+            problem = Refused(
+                "This person was erased at her request (GDPR Art. 17); the row is not imported."
+            )
+        elif phone in seen_phone:
             problem = Refused(
                 "The phone {phone} is already in row {row}.", phone=phone, row=seen_phone[phone]
             )
@@ -310,6 +356,12 @@ def check_file(
             problem = Refused("The phone {phone} is already registered.", phone=phone)
         elif email and email in existing_emails:
             problem = Refused("The email {email} is already registered.", email=row.data.email)
+        elif any(d in origins for d in row.digests):
+            problem = Refused(
+                "Imported before as customer #{id} (her phone or email was changed since); "
+                "not imported again.",
+                id=next(origins[d] for d in row.digests if d in origins),
+            )
         if problem is not None:
             report.refused.append((number, problem))
             continue
@@ -336,6 +388,12 @@ def check_file(
             seen_email[email] = number
         report.good.append(row)
     return report
+
+
+def file_label(path: Path) -> str:
+    """A file's name as it is kept in records (consent sources, the audit log): without
+    control characters, which a name on disk may hold."""
+    return strip_controls(path.name)[:120]
 
 
 def _truthy(value) -> bool:
@@ -394,28 +452,298 @@ def _row(values: dict, number: int, region: str, today: date, source: str) -> Im
     )
 
 
+# -- writing: staged out of sight, decided at once, then moved in short batches ---------------
+
+#: Rows staged per transaction, and rows written into the shop per transaction: each batch
+#: holds the write lock for well under a second (docs/reliability.md has the figures).
+STAGE_BATCH = 2000
+PUBLISH_BATCH = 500
+#: On SQLite, the pause after each batch in which a till waiting for the lock gets it (its
+#: busy handler looks again at least every 100 ms). PostgreSQL locks rows, not the file.
+BATCH_PAUSE = 0.12
+#: A run still staging whose last batch is older than this was abandoned (a crash).
+STALE_SECONDS = 600
+
+
+def _pause() -> None:
+    if is_sqlite():
+        time.sleep(BATCH_PAUSE)
+
+
+def _customer_payload(row: ImportRow) -> str:
+    d = row.data
+    return json.dumps(
+        {
+            "row": row.row,
+            "first_name": d.first_name,
+            "last_name": d.last_name,
+            "phone": d.phone,
+            "email": d.email or "",
+            "salutation": d.salutation or "",
+            "birthday": d.birthday.isoformat() if d.birthday else None,
+            "notes": d.notes or "",
+            "consents": sorted(row.consents),
+            "points": row.points,
+            "digests": row.digests,  # her import origin (keyed hashes of phone and email)
+        },
+        ensure_ascii=False,
+    )
+
+
 @write_action
-def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
-    """Write every good row of a checked file, in one transaction: all or nothing."""
+def _new_run(shop: Shop, kind: str, file: str, staff: str) -> int:
+    return ImportRun.create(
+        kind=kind,
+        file=file[:200],
+        staff=staff,
+        created_at=shop.now(),
+        heartbeat=real_time(),
+        state="staging",
+        counts="{}",
+    ).id
+
+
+@write_action
+def _stage(run_id: int, payloads: list[str]) -> None:
+    bulk_insert(StagedRow, [{"run": run_id, "payload": p} for p in payloads])
+    ImportRun.update(heartbeat=real_time()).where(ImportRun.id == run_id).execute()
+
+
+def _decide(run_id: int) -> int:
+    """The moment the import is decided (inside the protected transaction with the PIN check
+    and the audit entry): from here on every staged row will be written, even after a crash."""
+    changed = (
+        ImportRun.update(state="ready")
+        .where((ImportRun.id == run_id) & (ImportRun.state == "staging"))
+        .execute()
+    )
+    if changed != 1:
+        raise Refused("The import was interrupted; nothing was imported. Please start it again.")
+    return run_id
+
+
+def _drop_run(run_id: int) -> None:
+    """An import that was never decided: its staged rows go, in batches."""
+    while _drop_batch(run_id):
+        pass
+
+
+@write_action
+def _drop_batch(run_id: int) -> bool:
+    ids = [
+        r
+        for (r,) in StagedRow.select(StagedRow.id)
+        .where(StagedRow.run == run_id)
+        .limit(STAGE_BATCH)
+        .tuples()
+    ]
+    if ids:
+        StagedRow.delete().where(StagedRow.id.in_(ids)).execute()
+        return True
+    ImportRun.delete().where(ImportRun.id == run_id).execute()
+    return False
+
+
+def _lock_run(run_id: int) -> ImportRun | None:
+    query = ImportRun.select().where(ImportRun.id == run_id)
+    if not is_sqlite():
+        query = query.for_update()  # two tills finishing one run take turns, batch by batch
+    return query.first()
+
+
+@write_action
+def _publish_batch(shop: Shop, run_id: int) -> dict | None:
+    """Write the next batch of a decided run into the shop; None when the run is done."""
+    run = _lock_run(run_id)
+    if run is None or run.state != "ready":
+        return None
+    staged = list(
+        StagedRow.select()
+        .where(StagedRow.run == run_id)
+        .order_by(StagedRow.id)
+        .limit(PUBLISH_BATCH)
+    )
+    counts = json.loads(run.counts or "{}")
+    if not staged:
+        ImportRun.delete().where(ImportRun.id == run_id).execute()
+        counts["done"] = True
+        return counts
+    payloads = [json.loads(row.payload) for row in staged]
+    if run.kind == "customers":
+        _write_customers(shop, run, payloads, counts)
+    else:
+        _write_unsubscribes(shop, run, payloads, counts)
+    StagedRow.delete().where(StagedRow.id.in_([row.id for row in staged])).execute()
+    ImportRun.update(counts=json.dumps(counts)).where(ImportRun.id == run_id).execute()
+    return counts
+
+
+def _publish(shop: Shop, run_id: int, progress: Callable[[int, int], None] | None = None) -> dict:
+    """Every batch of a decided run, with a pause between batches for the other tills."""
+    total = StagedRow.select().where(StagedRow.run == run_id).count()
+    done, tries = 0, 0
+    while True:
+        try:
+            counts = _publish_batch(shop, run_id)
+        except IntegrityError:
+            # Another till registered one of these phones between the check and the write
+            # (PostgreSQL): the batch is read again and that row is left out.
+            tries += 1
+            if tries > 3:
+                raise
+            continue
+        if counts is None or counts.get("done"):
+            return counts or {}
+        done = min(done + PUBLISH_BATCH, total)
+        if progress:
+            progress(done, total)
+        _pause()
+
+
+def finish_interrupted(shop: Shop) -> int:
+    """Finish the imports a crash left decided but not yet written, and drop the staged
+    rows of imports that were never decided. Run before every import and by the daily run.
+    Returns how many interrupted imports were finished."""
+    stale = real_time() - STALE_SECONDS
+    for (run_id,) in (
+        ImportRun.select(ImportRun.id)
+        .where((ImportRun.state == "staging") & (ImportRun.heartbeat < stale))
+        .tuples()
+    ):
+        _drop_run(run_id)
+    finished = 0
+    for (run_id,) in ImportRun.select(ImportRun.id).where(ImportRun.state == "ready").tuples():
+        _publish(shop, run_id)
+        finished += 1
+    return finished
+
+
+def _run_import(
+    shop: Shop,
+    kind: str,
+    file: str,
+    payloads: list[str],
+    *,
+    pin,
+    staff: str,
+    detail: str,
+    progress: Callable[[int, int], None] | None,
+) -> dict:
+    """Stage, decide (the protected transaction), write. A failure before the decision
+    leaves nothing; after it, the rest is written by the next import or daily run."""
+    from olga_loyalty.services import safety
+
+    staff = " ".join((staff or "").split())[:80]
+    pin = safety.authorise(shop, "import", pin, by=staff)  # before any work: a wrong PIN counts
+    finish_interrupted(shop)
+    safety.backup(shop, "import", staff=staff)
+    run_id = _new_run(shop, kind, file, staff)
+    try:
+        for start in range(0, len(payloads), STAGE_BATCH):
+            _stage(run_id, payloads[start : start + STAGE_BATCH])
+            if progress:
+                progress(min(start + STAGE_BATCH, len(payloads)), 2 * len(payloads))
+            _pause()
+        safety.run_protected(shop, "import", pin, _decide, run_id, by=staff, detail=detail)
+    except BaseException:
+        try:
+            _drop_run(run_id)
+        except LoyaltyError:
+            pass  # the database cannot be written now; a later import drops the rows
+        raise
+
+    def written(done: int, total: int) -> None:
+        if progress:
+            progress(len(payloads) + done, 2 * len(payloads))
+
+    return _publish(shop, run_id, written)
+
+
+def import_rows(
+    shop: Shop,
+    report: ImportReport,
+    *,
+    staff: str = "",
+    pin=None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write every good row of a checked file: all of them or none (SPEC §7), in batches that
+    each hold the write lock for a moment only. The rows are staged out of sight first; the
+    import is decided in one transaction with the owner-PIN check and the audit entry; then
+    they are written batch by batch. A row whose phone or email another till registered
+    since the check is left out and reported. Returns how many customers were imported."""
+    if not report.good:
+        return 0
+    counts = _run_import(
+        shop,
+        "customers",
+        report.file,
+        [_customer_payload(row) for row in report.good],
+        pin=pin,
+        staff=staff,
+        detail=f"customers from {report.file}: {len(report.good)} rows",
+        progress=progress,
+    )
+    report.imported = counts.get("imported", 0)
+    for number, kind, value in counts.get("taken", []):
+        report.refused.append(
+            (
+                number,
+                Refused("The phone {phone} was registered at another till meanwhile.", phone=value)
+                if kind == "phone"
+                else Refused(
+                    "The email {email} was registered at another till meanwhile.", email=value
+                ),
+            )
+        )
+    logs.action("imports.import_rows", imported=report.imported, refused=len(report.refused))
+    return report.imported
+
+
+def _write_customers(shop: Shop, run: ImportRun, payloads: list[dict], counts: dict) -> None:
+    """One batch of customers, each with the consents its row proved and its opening balance.
+    Rows whose phone or email is registered by now (another till) are left out."""
     from olga_loyalty.domain.customers import CustomerFields
     from olga_loyalty.services.shop import current_consent_text
 
-    now, today, programme = shop.now(), shop.today(), shop.programme
-    customer_ids = new_ids(Customer, len(report.good))
-    lot_ids = iter(new_ids(Lot, sum(1 for row in report.good if row.points > 0)))
+    phones = [p["phone"] for p in payloads]
+    emails = [p["email"].lower() for p in payloads if p["email"]]
+    taken_phones = {
+        v for (v,) in Customer.select(Customer.phone).where(Customer.phone.in_(phones)).tuples()
+    }
+    taken_emails = (
+        {
+            v
+            for (v,) in Customer.select(Customer.email_key)
+            .where(Customer.email_key.in_(emails))
+            .tuples()
+        }
+        if emails
+        else set()
+    )
+    good = []
+    for p in payloads:
+        if p["phone"] in taken_phones:
+            counts.setdefault("taken", []).append([p["row"], "phone", p["phone"]])
+        elif p["email"] and p["email"].lower() in taken_emails:
+            counts.setdefault("taken", []).append([p["row"], "email", p["email"]])
+        else:
+            good.append(p)
+    now, staff = run.created_at, run.staff
+    today, programme = now.date(), shop.programme
+    customer_ids = new_ids(Customer, len(good))
+    lot_ids = iter(new_ids(Lot, sum(1 for p in good if p["points"] > 0)))
     texts = {p: current_consent_text(p) for p in ("data_processing", "email", "sms")}
-    customers, consents, lots, entries = [], [], [], []
-    for offset, row in enumerate(report.good):
-        cid = customer_ids[offset]
-        d = row.data
+    customers, consents, lots, entries, origins = [], [], [], [], []
+    for cid, p in zip(customer_ids, good, strict=True):
         fields = CustomerFields(
-            d.first_name,
-            d.last_name,
-            d.phone,
-            d.email or "",
-            d.salutation or "",
-            d.birthday,
-            d.notes or "",
+            p["first_name"],
+            p["last_name"],
+            p["phone"],
+            p["email"],
+            p["salutation"],
+            date.fromisoformat(p["birthday"]) if p["birthday"] else None,
+            p["notes"],
         )
         customers.append(
             {
@@ -433,8 +761,11 @@ def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
                 **_search_columns(fields),
             }
         )
-        source = f"import {report.file} row {row.row}"[:200]
-        for purpose in sorted(row.consents):
+        source = f"import {run.file} row {p['row']}"[:200]
+        origins.extend(
+            {"customer": cid, "digest": d, "source": source} for d in p.get("digests", [])
+        )
+        for purpose in p["consents"]:
             consents.append(
                 {
                     "customer": cid,
@@ -447,15 +778,15 @@ def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
                     "source": source,
                 }
             )
-        if row.points > 0:
+        if p["points"] > 0:
             lot_id = next(lot_ids)
             lots.append(
                 {
                     "id": lot_id,
                     "customer": cid,
                     "kind": "opening",
-                    "points": row.points,
-                    "remaining": row.points,
+                    "points": p["points"],
+                    "remaining": p["points"],
                     "awarded_on": today,
                     "expires_on": expiry_date(today, programme.purchase_validity_days),
                     "created_at": now,
@@ -465,7 +796,7 @@ def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
                 {
                     "customer": cid,
                     "kind": "opening",
-                    "points": row.points,
+                    "points": p["points"],
                     "lot": lot_id,
                     "created_at": now,
                     "staff": staff,
@@ -477,10 +808,10 @@ def import_rows(shop: Shop, report: ImportReport, *, staff: str = "") -> int:
         (Consent, consents),
         (Lot, lots),
         (LedgerEntry, entries),
+        (ImportOrigin, origins),
     ):
         bulk_insert(model, data)
-    report.imported = len(customers)
-    return len(customers)
+    counts["imported"] = counts.get("imported", 0) + len(customers)
 
 
 # -- unsubscribes ------------------------------------------------------------------------
@@ -515,17 +846,16 @@ class UnsubscribeReport:
         )
 
 
-@write_action
-def import_unsubscribes(shop: Shop, path: Path, *, staff: str = "") -> UnsubscribeReport:
-    """Every email or phone found anywhere in the file: marketing consent withdrawn (method
-    digital, the file noted as source) and the contact put on the suppression list."""
+def read_contacts(shop: Shop, path: Path) -> tuple[set[str], set[str]]:
+    """Every email and phone found anywhere in an unsubscribe file (read and checked outside
+    any transaction)."""
     table = read_table(path)
     emails, phones = set(), set()
     for row in table:
         for value in row:
             if isinstance(value, (date, float)) or isinstance(value, bool):
                 continue  # dates and amounts are not contacts
-            text = as_text(value)
+            text = strip_controls(as_text(value))
             if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{2,4}", text):
                 continue
             if "@" in text:
@@ -538,50 +868,103 @@ def import_unsubscribes(shop: Shop, path: Path, *, staff: str = "") -> Unsubscri
                     phones.add(normalize_phone(text, shop.region))
                 except InvalidInput:
                     pass
-    report = UnsubscribeReport(path.name, contacts=len(emails) + len(phones))
+    return emails, phones
+
+
+def import_unsubscribes(
+    shop: Shop,
+    path: Path,
+    *,
+    staff: str = "",
+    pin=None,
+    progress: Callable[[int, int], None] | None = None,
+) -> UnsubscribeReport:
+    """Every email or phone found anywhere in the file: marketing consent withdrawn (method
+    digital, the file noted as source) and the contact put on the suppression list. Read
+    outside the transaction, then staged, decided and written like a customer import."""
+    emails, phones = read_contacts(shop, path)
+    report = UnsubscribeReport(file_label(path), contacts=len(emails) + len(phones))
     if not report.contacts:
         raise InvalidInput(
             "No email address or phone number found in {name}.", field="file", name=path.name
         )
-    now, source = shop.now(), f"unsubscribe import {path.name}"[:200]
-    matched_ids: dict[int, set[str]] = {}
-    for email in emails:
-        for c in Customer.select(Customer.id).where(Customer.email_key == email):
-            matched_ids.setdefault(c.id, set()).add("email")
-        _suppress("email", email, now, source)
-    for phone in phones:
-        for c in Customer.select(Customer.id).where(Customer.phone == phone):
-            matched_ids.setdefault(c.id, set()).add("sms")
-        _suppress("phone", phone, now, source)
-    matched_contacts = 0
-    for cid, purposes in matched_ids.items():
-        matched_contacts += len(purposes)
-        for purpose in purposes:
-            report.withdrawn += (
+    contacts = [("email", e) for e in sorted(emails)] + [("phone", p) for p in sorted(phones)]
+    counts = _run_import(
+        shop,
+        "unsubscribes",
+        report.file,
+        [json.dumps({"kind": k, "value": v}) for k, v in contacts],
+        pin=pin,
+        staff=staff,
+        detail=f"unsubscribes from {path.name}: {report.contacts} contacts",  # shown visible()
+        progress=progress,
+    )
+    report.matched = counts.get("matched", 0)
+    report.withdrawn = counts.get("withdrawn", 0)
+    report.unmatched = report.contacts - report.matched
+    logs.action(
+        "imports.import_unsubscribes",
+        contacts=report.contacts,
+        matched=report.matched,
+        withdrawn=report.withdrawn,
+    )
+    return report
+
+
+def _write_unsubscribes(shop: Shop, run: ImportRun, payloads: list[dict], counts: dict) -> None:
+    """One batch of contacts: suppressed, and the marketing consent of each matching customer
+    withdrawn (customers locked first), a few statements for the whole batch. Doing it twice
+    changes nothing."""
+    now, source = shop.now(), f"unsubscribe import {run.file}"[:200]
+    emails = [p["value"] for p in payloads if p["kind"] == "email"]
+    phones = [p["value"] for p in payloads if p["kind"] == "phone"]
+    matched = {
+        "email": [
+            cid
+            for (cid,) in Customer.select(Customer.id)
+            .where(Customer.email_key.in_(emails))
+            .tuples()
+        ]
+        if emails
+        else [],
+        "sms": [
+            cid
+            for (cid,) in Customer.select(Customer.id).where(Customer.phone.in_(phones)).tuples()
+        ]
+        if phones
+        else [],
+    }
+    ledger.lock_customers(matched["email"] + matched["sms"])
+    withdrawn = 0
+    for purpose, ids in matched.items():
+        if ids:
+            withdrawn += (
                 Consent.update(
                     withdrawn_at=now,
                     withdrawn_method="digital",
-                    withdrawn_by=staff,
+                    withdrawn_by=run.staff,
                     withdrawn_source=source,
                 )
                 .where(
-                    (Consent.customer == cid)
+                    Consent.customer.in_(ids)
                     & (Consent.purpose == purpose)
                     & Consent.withdrawn_at.is_null()
                 )
                 .execute()
             )
-    report.matched = matched_contacts
-    report.unmatched = report.contacts - matched_contacts
-    return report
-
-
-def _suppress(kind: str, value: str, now, source: str) -> None:
-    (
-        Suppression.insert(kind=kind, digest=digest(kind, value), created_at=now, source=source)
-        .on_conflict_ignore()
-        .execute()
-    )
+    Suppression.insert_many(
+        [
+            {
+                "kind": p["kind"],
+                "digest": digest(p["kind"], p["value"]),
+                "created_at": now,
+                "source": source,
+            }
+            for p in payloads
+        ]
+    ).on_conflict_ignore().execute()
+    counts["matched"] = counts.get("matched", 0) + len(matched["email"]) + len(matched["sms"])
+    counts["withdrawn"] = counts.get("withdrawn", 0) + withdrawn
 
 
 def is_suppressed(kind: str, value: str) -> bool:

@@ -20,11 +20,45 @@ from olga_loyalty.storage.db import fetch_rows, is_sqlite, placeholders
 from olga_loyalty.storage.models import Customer, LedgerEntry, Lot, Purchase
 
 
-def lock_customer(customer_id: int) -> None:
-    """Serialise writes for one customer. SQLite's BEGIN IMMEDIATE already does; PostgreSQL
-    needs a row lock so two tills cannot spend the same points."""
+def lock_customer(customer_id: int) -> Customer:
+    """Serialise writes for one customer and read her row as it is now. Every writer calls
+    this before it reads what it will change. SQLite's BEGIN IMMEDIATE already serialises
+    all writers; PostgreSQL needs the row lock (`SELECT … FOR UPDATE`), so that two tills
+    cannot spend the same points, answer one complaint twice, or sell to a customer that is
+    being erased. What is read after the lock is what the other till committed."""
+    query = Customer.select().where(Customer.id == customer_id)
     if not is_sqlite():
-        list(Customer.select(Customer.id).where(Customer.id == customer_id).for_update())
+        query = query.for_update()
+    return query.get()
+
+
+def lock_active_customer(customer_id: int) -> Customer:
+    """`lock_customer`, refused when the customer was erased (perhaps a moment ago, by
+    another till)."""
+    customer = lock_customer(customer_id)
+    if customer.erased_at is not None:
+        raise Refused(
+            "Customer #{id} has been erased; nothing was saved.", field="customer", id=customer_id
+        )
+    return customer
+
+
+def lock_customers(customer_ids: Iterable[int]) -> set[int]:
+    """Lock many customers (in id order, so two tills never wait for each other in a
+    circle) and return those of them not erased."""
+    ids = sorted(set(customer_ids))
+    active: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        query = (
+            Customer.select(Customer.id, Customer.erased_at)
+            .where(Customer.id.in_(chunk))
+            .order_by(Customer.id)
+        )
+        if not is_sqlite():
+            query = query.for_update()
+        active.update(cid for cid, erased in query.tuples() if erased is None)
+    return active
 
 
 def open_lots(customer_id: int, today: date) -> list[OpenLot]:

@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import peewee
@@ -19,31 +20,41 @@ import peewee
 from olga_loyalty import logs
 from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import InvalidInput, Refused, StorageError
+from olga_loyalty.services.erasure import forget_secret
 from olga_loyalty.storage import migrations
-from olga_loyalty.storage.backup import read_only_uri
 from olga_loyalty.storage.db import close_database, fetch_rows, is_sqlite, sync_sequences
+from olga_loyalty.storage.files import read_only_uri
 from olga_loyalty.storage.models import (
     SCHEMA_V1,
     AuditEntry,
     ConsentText,
     Customer,
+    ErasureJournal,
     Feedback,
+    ImportOrigin,
+    ImportRun,
     LedgerEntry,
     Lot,
     OutboxMail,
     Purchase,
     SchemaVersion,
     Setting,
+    StagedRow,
     Suppression,
     database,
 )
 
-#: Every table but schema_version (the target has its own), parents before children.
+#: Every table but schema_version (the target has its own), parents before children. An
+#: import decided but not yet written goes along and is finished on the server.
 TABLES: list[type[peewee.Model]] = [m for m in SCHEMA_V1 if m is not SchemaVersion] + [
     Suppression,
     AuditEntry,
     Feedback,
     OutboxMail,  # the mails sent: a moved shop must not send them again
+    ImportRun,
+    StagedRow,
+    ErasureJournal,  # the erasure journal moves too: no one erased comes back on the server
+    ImportOrigin,
 ]
 BATCH = 5000
 
@@ -82,8 +93,11 @@ def move_to(
     target: str,
     clock: Clock,
     progress: Callable[[str, int], None] | None = None,
+    audit: tuple[datetime, str] | None = None,
 ) -> MoveReport:
-    """Copy the SQLite database at `source` into the empty PostgreSQL database `target`."""
+    """Copy the SQLite database at `source` into the empty PostgreSQL database `target`.
+    `audit` (when, detail): the move's own audit entry, written into the copy in the same
+    transaction, after the check."""
     from olga_loyalty.services.shop import open_shop
 
     check_target(target)
@@ -122,6 +136,9 @@ def move_to(
             )
             report.customers = report.rows["customer"]
             _verify(reader, report, clock)  # inside the transaction: a mismatch writes nothing
+            if audit is not None:
+                AuditEntry.create(at=audit[0], action="move-to", detail=audit[1][:500])
+        forget_secret()  # the shop's own secret came with the settings
     except sqlite3.DatabaseError as exc:
         raise StorageError(
             "Cannot read the database {location}: {reason}", location=str(source), reason=str(exc)

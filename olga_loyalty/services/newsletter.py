@@ -7,7 +7,6 @@ the consent rules then say who is written and who is left out, and why.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,9 +20,12 @@ from typing import NamedTuple
 from olga_loyalty import logs, paths
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.money import ZERO, from_cents
+from olga_loyalty.domain.text import visible
 from olga_loyalty.exports.cells import Column, CsvWriter, XlsxWriter, free_path
+from olga_loyalty.services.erasure import keyed_digest
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows
+from olga_loyalty.storage.files import make_private, new_output_file
 from olga_loyalty.storage.models import Consent, Customer, Lot, Purchase
 
 CHANNELS = ("email", "sms")
@@ -154,8 +156,9 @@ def check_choice(channel: str, preset: str, file_format: str | None) -> str:
 
 
 def digest(kind: str, value: str) -> str:
-    """The suppression list keeps only this hash of a normalised email or phone."""
-    return hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
+    """The suppression list keeps only this keyed hash of a normalised email or phone
+    (HMAC with the shop's secret, services/erasure.py)."""
+    return keyed_digest(kind, value)
 
 
 @dataclass(frozen=True)
@@ -392,13 +395,13 @@ def rows(selection: Selection, shop: Shop) -> Iterator[list]:
         c = r.customer
         yield [
             c.email if selection.channel == "email" else None,
-            c.first_name,
-            c.last_name,
+            visible(c.first_name),
+            visible(c.last_name),
             c.salutation or None,
             c.phone if selection.channel == "sms" or _has_sms(c.id, selection) else None,
             c.birthday,
             c.language,
-            r.tier,
+            visible(r.tier),
             r.points,
             shop.programme.value_of(r.points),
             r.expiring,
@@ -407,7 +410,7 @@ def rows(selection: Selection, shop: Shop) -> Iterator[list]:
             r.consent.given_at.isoformat(timespec="seconds") if r.consent else None,
             r.consent.method if r.consent else None,
             r.consent.text_version if r.consent else None,
-            ",".join(t for t in (r.tier, tags_segment) if t),
+            visible(",".join(t for t in (r.tier, tags_segment) if t)),
         ]
 
 
@@ -460,17 +463,7 @@ def export(
     selection = select(shop, channel, parsed)
     suffix = ".xlsx" if file_format == "xlsx" else ".csv"
     if out is not None:
-        if out.exists():
-            raise InvalidInput(
-                "{path} exists already; an export never overwrites a file.",
-                field="out",
-                path=str(out),
-            )
-        if not out.parent.exists():
-            raise InvalidInput(
-                "The folder {folder} does not exist.", field="out", folder=str(out.parent)
-            )
-        path = out
+        path = new_output_file(out)
     else:
         tool = preset + ("-excel" if file_format == "csv-excel" else "")
         stem = f"newsletter-{channel}-{parsed.label}-{tool}-{shop.today().isoformat()}"
@@ -493,6 +486,7 @@ def export(
         if progress and written % 1000 == 0:
             progress(written, total)
     writer.close()
+    make_private(path)
     if progress:
         progress(written, total)
     logs.action("newsletter.export", written=written, left_out=sum(selection.left_out.values()))

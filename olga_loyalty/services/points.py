@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from peewee import fn
 
+from olga_loyalty import logs
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.domain.money import from_cents, parse_amount
 from olga_loyalty.domain.points import (
@@ -19,12 +20,14 @@ from olga_loyalty.domain.points import (
     expiry_date,
     plan_purchase,
     plan_refund,
+    referral_take_back,
     settle_refund,
 )
-from olga_loyalty.services import ledger
+from olga_loyalty.domain.text import check_typed
+from olga_loyalty.services import erasure, ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
 from olga_loyalty.services.shop import Shop, write_setting
-from olga_loyalty.storage.db import write_action
+from olga_loyalty.storage.db import serialise, write_action
 from olga_loyalty.storage.models import (
     BirthdayBonus,
     Customer,
@@ -83,8 +86,7 @@ def record_purchase(
 
     amount = parse_amount(amount)
     follow_up_day = followups.parse_follow_up(follow_up, shop.today())
-    customer = resolve(shop, ref)
-    ledger.lock_customer(customer.id)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     now, today, programme = shop.now(), shop.today(), shop.programme
     staff = _clean_staff(staff)
     is_first = not Purchase.select().where(Purchase.customer == customer.id).exists()
@@ -131,8 +133,9 @@ def record_purchase(
         )
     referral_to = None
     if is_first and customer.referred_by_id and programme.earning_open(today):
-        referrer = Customer.get_or_none(Customer.id == customer.referred_by_id)
-        if referrer is not None and referrer.erased_at is None and programme.referral_points:
+        # the referrer is locked too: an erasure at this moment must not leave her the bonus
+        referrer = ledger.lock_customer(customer.referred_by_id)
+        if referrer.erased_at is None and programme.referral_points:
             ledger.award(
                 referrer.id,
                 "referral",
@@ -176,6 +179,10 @@ class RefundResult:
     shortfall_points: int
     shortfall_value: Decimal
     balance: int
+    #: The referral bonus this purchase earned the referrer, taken back in proportion.
+    referral_customer_id: int | None = None
+    referral_taken_back: int = 0
+    referral_shortfall: int = 0  # already spent by the referrer: recorded, not kept back
 
 
 def refund_totals(purchase_id: int) -> RefundTotals:
@@ -226,10 +233,9 @@ def refund(
     shortfall's money value is kept back from the cash refund.
     """
     purchase = find_purchase(purchase_id)
-    customer = Customer.get_by_id(purchase.customer_id)
+    customer = ledger.lock_customer(purchase.customer_id)
     if customer.erased_at is not None:
         raise Refused("This purchase belongs to an erased customer; it cannot be refunded.")
-    ledger.lock_customer(customer.id)
     before = refund_totals(purchase.id)
     left = purchase.amount - before.amount
     if left <= 0:
@@ -291,6 +297,9 @@ def refund(
             prefer_lot_id=earn_lot,
             reason=f"refund of purchase #{purchase.id}",
         )
+    referrer_id, referral_taken, referral_short = _take_back_referral(
+        purchase, before.amount, plan.amount, record.id, today=today, now=now, staff=staff
+    )
     return RefundResult(
         refund_id=record.id,
         purchase_id=purchase.id,
@@ -303,14 +312,58 @@ def refund(
         shortfall_points=outcome.shortfall_points,
         shortfall_value=outcome.shortfall_value,
         balance=ledger.balance(customer.id, today),
+        referral_customer_id=referrer_id,
+        referral_taken_back=referral_taken,
+        referral_shortfall=referral_short,
     )
+
+
+def _take_back_referral(
+    purchase: Purchase,
+    refunded_before: Decimal,
+    refunded: Decimal,
+    refund_id: int,
+    *,
+    today: date,
+    now,
+    staff: str,
+) -> tuple[int | None, int, int]:
+    """A refund of a referred customer's first purchase takes back the referral bonus it
+    earned, in proportion (docs/rules.md). Like other refunds it never drives the referrer's
+    balance below zero: what she already spent is the shortfall, recorded in the result but
+    not kept back from this customer's cash (they are not her points)."""
+    lot = (
+        Lot.select(Lot.id, Lot.customer, Lot.points)
+        .where((Lot.purchase == purchase.id) & (Lot.kind == "referral"))
+        .first()
+    )
+    if lot is None:
+        return None, 0, 0
+    due = referral_take_back(lot.points, purchase.amount, refunded_before, refunded)
+    referrer = ledger.lock_customer(lot.customer_id)
+    if due <= 0 or referrer.erased_at is not None:
+        return referrer.id, 0, 0  # an erased referrer's points were forfeited already
+    taken = min(due, ledger.balance(referrer.id, today))
+    ledger.take(
+        referrer.id,
+        taken,
+        "refund",
+        today=today,
+        now=now,
+        staff=staff,
+        purchase_id=purchase.id,
+        refund_id=refund_id,
+        prefer_lot_id=lot.id,
+        reason=f"referral bonus back: refund of purchase #{purchase.id}",
+    )
+    return referrer.id, taken, due - taken
 
 
 # -- adjustments -------------------------------------------------------------------------
 
 
 def clean_reason(reason: str | None) -> str:
-    text = " ".join((reason or "").split())
+    text = check_typed(" ".join((reason or "").split()), field="reason", label="reason")
     if not text:
         raise InvalidInput("An adjustment needs a reason.", field="reason")
     if len(text) > REASON_MAX:
@@ -357,8 +410,7 @@ def adjust(
     reason = clean_reason(reason)
     if points == 0:
         raise InvalidInput("An adjustment of 0 points changes nothing.", field="points")
-    customer = resolve(shop, ref)
-    ledger.lock_customer(customer.id)
+    customer = ledger.lock_active_customer(resolve(shop, ref).id)
     now, today = shop.now(), shop.today()
     staff = _clean_staff(staff)
     expires = None
@@ -407,46 +459,70 @@ class DailyResult:
 EXPIRY_BATCH = 2000
 
 
-@write_action
 def daily(shop: Shop) -> DailyResult:
-    """Expiry entries for lots past their date, and birthday bonuses due. Idempotent:
-    an expired lot has nothing left to expire, and a birthday bonus is once per year."""
-    today, now, programme = shop.today(), shop.now(), shop.programme
+    """Expiry entries for lots past their date, and birthday bonuses due. Idempotent, also
+    when two tills run it at the same moment: each step is a short transaction that takes
+    the daily-run lock before it reads anything (`serialise`), so the second till finds the
+    lots already expired and the bonuses already given. Expiry goes in batches, each
+    committed on its own, so a long first run never holds up the tills. An import that a
+    crash interrupted after it was decided is finished first."""
+    from olga_loyalty.services import imports
+
+    imports.finish_interrupted(shop)
+    today, programme = shop.today(), shop.programme
     expired_lots = expired_points = 0
     while True:
-        batch = list(
-            Lot.select(Lot.id, Lot.customer_id, Lot.remaining)
-            .where((Lot.remaining > 0) & (Lot.expires_on < today))
-            .order_by(Lot.id)
-            .limit(EXPIRY_BATCH)
-            .tuples()
-        )
-        if not batch:
+        lots, points = _expire_batch(shop, today)
+        if not lots:
             break
-        LedgerEntry.insert_many(
-            [
-                {
-                    "customer": cid,
-                    "kind": "expire",
-                    "points": -remaining,
-                    "lot": lot_id,
-                    "created_at": now,
-                    "reason": "expired",
-                }
-                for lot_id, cid, remaining in batch
-            ]
-        ).execute()
-        Lot.update(remaining=0).where(Lot.id.in_([row[0] for row in batch])).execute()
-        expired_lots += len(batch)
-        expired_points += sum(row[2] for row in batch)
+        expired_lots += lots
+        expired_points += points
     bonuses = 0
     if programme.earning_open(today) and programme.birthday_points > 0:
         bonuses = _birthday_bonuses(shop, today)
     write_setting("daily_last_run", today.isoformat())
-    return DailyResult(today, expired_lots, expired_points, bonuses)
+    # An erasure whose checkpoint a crash or another till's read held up is finished here
+    # (the daily run is no transaction of its own any more: its steps have committed).
+    erasure.checkpoint()
+    result = DailyResult(today, expired_lots, expired_points, bonuses)
+    logs.action("points.daily", result)
+    return result
 
 
+@write_action
+def _expire_batch(shop: Shop, today: date) -> tuple[int, int]:
+    """Up to EXPIRY_BATCH lots past their date: an `expire` entry each, remainder set to 0."""
+    serialise("daily")
+    batch = list(
+        Lot.select(Lot.id, Lot.customer_id, Lot.remaining)
+        .where((Lot.remaining > 0) & (Lot.expires_on < today))
+        .order_by(Lot.id)
+        .limit(EXPIRY_BATCH)
+        .tuples()
+    )
+    if not batch:
+        return 0, 0
+    now = shop.now()
+    LedgerEntry.insert_many(
+        [
+            {
+                "customer": cid,
+                "kind": "expire",
+                "points": -remaining,
+                "lot": lot_id,
+                "created_at": now,
+                "reason": "expired",
+            }
+            for lot_id, cid, remaining in batch
+        ]
+    ).execute()
+    Lot.update(remaining=0).where(Lot.id.in_([row[0] for row in batch])).execute()
+    return len(batch), sum(row[2] for row in batch)
+
+
+@write_action
 def _birthday_bonuses(shop: Shop, today: date) -> int:
+    serialise("daily")
     programme, now = shop.programme, shop.now()
     grace = programme.birthday_grace_days
     month_days = set()
@@ -460,7 +536,7 @@ def _birthday_bonuses(shop: Shop, today: date) -> int:
         .where(Customer.birthday_md.in_(sorted(month_days)) & Customer.erased_at.is_null())
         .order_by(Customer.id)
     )
-    given = 0
+    due: dict[int, int] = {}
     for customer in candidates:
         year = birthday_bonus_year(customer.birthday, today, grace)
         if year is None:
@@ -473,8 +549,15 @@ def _birthday_bonuses(shop: Shop, today: date) -> int:
             .exists()
         ):
             continue
+        due[customer.id] = year
+    # An erasure at this moment must not leave an erased customer a bonus.
+    active = ledger.lock_customers(due)
+    given = 0
+    for customer_id, year in due.items():
+        if customer_id not in active:
+            continue
         lot = ledger.award(
-            customer.id,
+            customer_id,
             "birthday",
             programme.birthday_points,
             today=today,
@@ -482,7 +565,7 @@ def _birthday_bonuses(shop: Shop, today: date) -> int:
             now=now,
             reason=f"birthday {year}",
         )
-        BirthdayBonus.create(customer=customer.id, year=year, lot=lot.id)
+        BirthdayBonus.create(customer=customer_id, year=year, lot=lot.id)
         given += 1
     return given
 

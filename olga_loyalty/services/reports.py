@@ -97,6 +97,10 @@ def _local_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day).astimezone()
 
 
+#: No shop's records are older; a report's months must also be real calendar months.
+FIRST_YEAR = 1900
+
+
 def period(shop: Shop, months: int = 12, until: str | None = None) -> tuple[date, int]:
     """The first month and the number of months: the last `months` months up to `until`
     (YYYY-MM, default this month)."""
@@ -116,6 +120,13 @@ def period(shop: Shop, months: int = 12, until: str | None = None) -> tuple[date
     year, month = last.year, last.month - (months - 1)
     while month < 1:
         year, month = year - 1, month + 12
+    if year < FIRST_YEAR:
+        raise InvalidInput(
+            "A report reaches back to {year} at the earliest; '{text}' is too far back.",
+            field="until",
+            year=FIRST_YEAR,
+            text=(until or "")[:20],
+        )
     return date(year, month, 1), months
 
 

@@ -12,8 +12,14 @@ import peewee
 from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import InvalidInput, StorageError
 from olga_loyalty.domain.points import Programme
+from olga_loyalty.domain.text import check_typed
 from olga_loyalty.storage import migrations
-from olga_loyalty.storage.db import close_database, open_database, write_action
+from olga_loyalty.storage.db import (
+    close_database,
+    open_database,
+    repair_sequences,
+    write_action,
+)
 from olga_loyalty.storage.models import ConsentText, Setting
 
 CURRENCIES = ("EUR", "CHF", "GBP", "USD", "PLN", "CZK", "DKK", "SEK", "NOK")
@@ -38,7 +44,7 @@ class ShopSettings:
 def validate_shop_settings(settings: ShopSettings) -> ShopSettings:
     import phonenumbers
 
-    name = " ".join(settings.name.split())
+    name = check_typed(" ".join(settings.name.split()), field="name", label="shop name")
     if len(name) > 80:
         raise InvalidInput("The shop name is too long (at most 80 characters).", field="name")
     address = ", ".join(
@@ -124,13 +130,15 @@ class Shop:
         return list(self._staff)
 
     def save_staff(self, names: list[str]) -> list[str]:
-        cleaned = [" ".join(n.split())[:80] for n in names]
+        cleaned = [
+            check_typed(" ".join(n.split())[:80], field="staff", label="staff name") for n in names
+        ]
         write_setting("staff", [n for n in dict.fromkeys(cleaned) if n])
         self._staff = None
         return self.staff_names()
 
     def remember_staff(self, name: str) -> None:
-        name = " ".join(name.split())[:80]
+        name = check_typed(" ".join(name.split())[:80], field="staff", label="staff name")
         if name and name not in self.staff_names():
             self.save_staff([*self.staff_names(), name])
 
@@ -184,7 +192,7 @@ def new_consent_text(shop: Shop, purpose: str, text: str) -> ConsentText:
     """A changed wording is a new version; old versions stay, for the records that cite them."""
     if purpose not in PURPOSES:
         raise InvalidInput("Unknown consent purpose '{purpose}'.", purpose=purpose[:30])
-    text = text.strip()
+    text = check_typed(text.strip(), field="text", label="consent text", multiline=True)
     if not text or len(text) > 5000:
         raise InvalidInput("A consent text must have 1 to 5000 characters.", field="text")
     current = current_consent_text(purpose)
@@ -229,4 +237,13 @@ def open_shop(location: str, clock: Clock, *, migrate: bool = True) -> Shop:
                 location=location,
                 reason=str(exc),
             ) from None
-    return Shop(clock, location).warm()
+    if not isinstance(db, peewee.SqliteDatabase):
+        # An interrupted `demo` or copy, or rows written by another tool, can leave an id
+        # sequence behind its table: set it past the highest id before anyone registers.
+        repair_sequences()
+    shop = Shop(clock, location)
+    if migrate:
+        from olga_loyalty.services import erasure
+
+        erasure.resume(shop)  # a restore cut short by a crash: no one erased comes back
+    return shop.warm()

@@ -10,14 +10,17 @@ are rotated the same way.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from olga_loyalty.domain.errors import InvalidInput, StorageError
+from olga_loyalty.storage.files import read_only_uri
 
 KEEP_DAILY = 7
 KEEP_WEEKLY = 8
@@ -36,16 +39,6 @@ def backup_folder(database_path: Path) -> Path:
     from olga_loyalty.paths import backups_folder
 
     return backups_folder(database_path)
-
-
-def read_only_uri(path: PurePath) -> str:
-    """An SQLite URI that opens `path` read-only. `as_uri()` escapes what a URI would misread
-    (`#`, `?`, `%`, spaces, umlauts) and writes a Windows drive as `file:///C:/...`; a Windows
-    network share (`\\\\server\\share`) gets the empty authority SQLite requires."""
-    uri = (path if path.is_absolute() else Path(path).absolute()).as_uri()
-    if not uri.startswith("file:///"):
-        uri = "file:////" + uri[len("file://") :]
-    return uri + "?mode=ro"
 
 
 def make_backup(database_path: Path, moment: datetime, reason: str = "manual") -> Path:
@@ -132,8 +125,10 @@ def rotate(folder: Path, today: date) -> list[Path]:
     return removed
 
 
-def check_backup_file(path: Path, latest_schema: int) -> int:
-    """Refuse a file that is not a sound Olga Loyalty database. Returns its schema version."""
+def check_backup_file(path: Path, latest_schema: int, name: str = "") -> int:
+    """Refuse a file that is not a sound Olga Loyalty database. Returns its schema version.
+    `name` is the file's name in messages (a working copy is checked under the original's)."""
+    name = name or path.name
     if not path.is_file():
         raise InvalidInput("The file {path} does not exist.", field="file", path=str(path))
     try:
@@ -144,7 +139,7 @@ def check_backup_file(path: Path, latest_schema: int) -> int:
                 raise InvalidInput(
                     "{name} is damaged (integrity check: {result}); nothing was restored.",
                     field="file",
-                    name=path.name,
+                    name=name,
                     result=str(result)[:80],
                 )
             version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
@@ -154,13 +149,13 @@ def check_backup_file(path: Path, latest_schema: int) -> int:
         raise InvalidInput(
             "{name} is not an Olga Loyalty backup; nothing was restored.",
             field="file",
-            name=path.name,
+            name=name,
         ) from None
     if version is None or int(version) > latest_schema:
         raise InvalidInput(
             "{name} was written by a newer version of Olga Loyalty; nothing was restored.",
             field="file",
-            name=path.name,
+            name=name,
         )
     return int(version)
 
@@ -168,8 +163,10 @@ def check_backup_file(path: Path, latest_schema: int) -> int:
 def restore_into(database_path: Path, backup: Path) -> None:
     """Replace the live database's content with the backup's, page by page (the online backup
     API in the other direction), so that open connections see a consistent switch."""
+    converted = None
     try:
-        source = sqlite3.connect(read_only_uri(backup), uri=True)
+        converted = _with_page_size_of(database_path, backup)
+        source = sqlite3.connect(read_only_uri(converted or backup), uri=True)
         target = sqlite3.connect(database_path, timeout=30)
         try:
             source.backup(target)
@@ -180,3 +177,146 @@ def restore_into(database_path: Path, backup: Path) -> None:
         raise StorageError(
             "The restore failed: {reason}; the database was left as it was.", reason=str(exc)
         ) from None
+    finally:
+        if converted is not None:
+            converted.unlink(missing_ok=True)
+
+
+def _with_page_size_of(database_path: Path, backup: Path) -> Path | None:
+    """A database in WAL mode cannot change its page size, so the backup API cannot copy a
+    file with another page size into it ("attempt to write a readonly database"). Such a
+    backup (made by another tool, or by an older SQLite) is first copied, next to the backups
+    and with mode 0600, and rebuilt with the live database's page size. None when the sizes
+    already match."""
+    with sqlite3.connect(database_path, timeout=30) as live:
+        wanted = live.execute("PRAGMA page_size").fetchone()[0]
+    source = sqlite3.connect(read_only_uri(backup), uri=True)
+    try:
+        if source.execute("PRAGMA page_size").fetchone()[0] == wanted:
+            return None
+        folder = backup_folder(database_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        copy_path = folder / f".restore-{os.getpid()}-{backup.stem}.db"
+        copy_path.unlink(missing_ok=True)
+        fd = os.open(copy_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        copy = sqlite3.connect(copy_path)
+        try:
+            with copy:
+                source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")
+            copy.execute(f"PRAGMA page_size={int(wanted)}")
+            copy.execute("VACUUM")
+        finally:
+            copy.close()
+        return copy_path
+    finally:
+        source.close()
+
+
+# -- what a restore checks, on a private working copy --------------------------------------
+
+
+def working_copy(source: Path, folder: Path) -> Path:
+    """A private copy (mode 0600) of a file to restore, made with the online backup API
+    through a read-only URI in which the path is escaped (`?`, `#`, `%` in a name are part of
+    it). Every check runs on this copy, and this copy is what replaces the database: the file
+    cannot change between the checks and the restore."""
+    if not source.is_file():
+        raise InvalidInput("The file {path} does not exist.", field="file", path=str(source))
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f".restore-{secrets.token_hex(6)}.db"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    try:
+        reader = sqlite3.connect(read_only_uri(source), uri=True)
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                reader.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                copy.close()
+        finally:
+            reader.close()
+    except sqlite3.DatabaseError:
+        target.unlink(missing_ok=True)
+        raise InvalidInput(
+            "{name} is not an Olga Loyalty backup; nothing was restored.",
+            field="file",
+            name=source.name,
+        ) from None
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise StorageError("The backup could not be read: {reason}", reason=str(exc)) from None
+    return target
+
+
+def check_schema(path: Path, version: int, name: str) -> None:
+    """The tables and columns must be exactly those of schema `version` as the migrations
+    make it: a file that only claims a version (a `schema_version` table and nothing else)
+    would leave the shop without its tables."""
+    from olga_loyalty.storage.schema import known_schema, tables_and_columns
+
+    with sqlite3.connect(path) as conn:
+        found = tables_and_columns(conn)
+    conn.close()
+    expected = known_schema(version)
+    missing = sorted(set(expected) - set(found))
+    if missing:
+        raise InvalidInput(
+            "{name} is not a complete Olga Loyalty backup: the table {table} is missing; "
+            "nothing was restored.",
+            field="file",
+            name=name,
+            table=missing[0],
+        )
+    extra = sorted(set(found) - set(expected))
+    if extra:
+        raise InvalidInput(
+            "{name} does not match an Olga Loyalty database of its version: it has a table "
+            "{table} that version does not have; nothing was restored.",
+            field="file",
+            name=name,
+            table=extra[0],
+        )
+    for table in sorted(expected):
+        if found[table] != expected[table]:
+            column = sorted(found[table] ^ expected[table])[0]
+            raise InvalidInput(
+                "{name} does not match an Olga Loyalty database of its version: the columns "
+                "of {table} differ ({column}); nothing was restored.",
+                field="file",
+                name=name,
+                table=table,
+                column=column,
+            )
+
+
+def shop_id_of(path: Path) -> str | None:
+    """The shop id a backup carries (None: made before shop ids existed)."""
+    with sqlite3.connect(path) as conn:
+        row = conn.execute("SELECT value FROM setting WHERE key = 'shop_id'").fetchone()
+    conn.close()
+    return json.loads(row[0]) if row else None
+
+
+def prepare_for_restore(path: Path, shop_id: str | None, audit_row: dict | None) -> bool:
+    """Write into the working copy what must arrive together with the restored content: the
+    shop id (for a backup made before shop ids, the shop's own) and the restore's own audit
+    entry (when the backup's schema has the audit log). Returns whether the entry went in."""
+    with sqlite3.connect(path) as conn:
+        if shop_id is not None:
+            conn.execute(
+                "INSERT OR IGNORE INTO setting (key, value) VALUES ('shop_id', ?)",
+                (json.dumps(shop_id),),
+            )
+        tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        audited = audit_row is not None and "audit_log" in tables
+        if audited:
+            conn.execute(
+                "INSERT INTO audit_log (at, staff, action, detail) VALUES (?, ?, ?, ?)",
+                (audit_row["at"], audit_row["staff"], audit_row["action"], audit_row["detail"]),
+            )
+    conn.close()
+    return audited

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -16,12 +17,18 @@ import peewee
 from olga_loyalty import logs
 from olga_loyalty.domain.errors import DatabaseBusy, StorageError
 from olga_loyalty.storage.fields import MoneyField
+from olga_loyalty.storage.files import ensure_folder, read_only_uri
 from olga_loyalty.storage.models import database
+
+#: How long a statement waits for a lock inside SQLite (ms); and, while a write action waits
+#: for the write lock at BEGIN, how long SQLite waits before `write_action` looks again.
+BUSY_TIMEOUT_MS = 5000
+BEGIN_WAIT_MS = 20
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
-    "busy_timeout": 5000,
+    "busy_timeout": BUSY_TIMEOUT_MS,
     "synchronous": 2,  # FULL: a committed purchase survives a power cut
     "secure_delete": 1,  # erased personal data does not linger in free pages
     "cache_size": -16000,  # 16 MB page cache
@@ -73,14 +80,20 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
             location=redact(location),
             reason=_reason(exc),
         ) from None
+    if not isinstance(db, peewee.SqliteDatabase):
+        try:
+            refuse_foreign_server_database(db)
+        except StorageError:
+            db.close()
+            raise
     return db
 
 
 def _open_sqlite(path: Path, create_folder: bool | None) -> peewee.SqliteDatabase:
     folder = path.parent
-    if not folder.exists():
+    if not folder.is_dir():
         if create_folder:
-            folder.mkdir(parents=True, exist_ok=True)
+            ensure_folder(folder)
         else:
             raise StorageError(
                 "The folder {folder} for the database does not exist.", folder=str(folder)
@@ -88,6 +101,8 @@ def _open_sqlite(path: Path, create_folder: bool | None) -> peewee.SqliteDatabas
     if path.exists() and not path.is_file():
         raise StorageError("{path} is not a database file.", path=str(path))
     is_new = not path.exists()
+    if not is_new:
+        refuse_foreign_file(path)
     db = peewee.SqliteDatabase(
         str(path),
         pragmas=SQLITE_PRAGMAS,
@@ -106,6 +121,52 @@ def _open_sqlite(path: Path, create_folder: bool | None) -> peewee.SqliteDatabas
                 reason=exc.strerror or str(exc),
             ) from None
     return db
+
+
+#: What SQLite keeps for itself in any database; not a sign of another program's data.
+_SQLITE_OWN = ("sqlite_sequence", "sqlite_stat1", "sqlite_stat4")
+
+
+def refuse_foreign_file(path: Path) -> None:
+    """Refuse, before anything is written (no pragma, no table, no WAL switch), a file that
+    holds another program's data or is not a database at all. An empty file, or a database
+    without tables, may become a new shop."""
+    if path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            tables = {
+                name
+                for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(
+            "Cannot open the database {location}: {reason}",
+            location=str(path),
+            reason=_reason(exc),
+        ) from None
+    tables -= set(_SQLITE_OWN)
+    if tables and "schema_version" not in tables:
+        raise StorageError(
+            "{path} belongs to another program (it holds the tables {tables}); it is not an "
+            "Olga Loyalty database and was left untouched.",
+            path=str(path),
+            tables=", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else ""),
+        )
+
+
+def refuse_foreign_server_database(db: peewee.Database) -> None:
+    """The same for a PostgreSQL database: tables of its own but no `schema_version`."""
+    tables = set(db.get_tables())
+    if tables and "schema_version" not in tables:
+        raise StorageError(
+            "This PostgreSQL database belongs to another program (it holds the tables "
+            "{tables}); it is not an Olga Loyalty database and was left untouched.",
+            tables=", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else ""),
+        )
 
 
 def placeholders(count: int) -> str:
@@ -151,6 +212,45 @@ def sync_sequences(*models: type[peewee.Model]) -> None:
         )
 
 
+def repair_sequences() -> list[str]:
+    """At open on PostgreSQL: every id sequence that is behind its table's highest id (an
+    interrupted `demo` or copy, rows written by another tool) is set past it, so the next
+    registration does not fail on a taken id. Returns the tables that were behind."""
+    if is_sqlite():
+        return []
+    behind = []
+    for table, sequence in fetch_rows(
+        "SELECT table_name, pg_get_serial_sequence(quote_ident(table_name), 'id') "
+        "FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND column_name = 'id' AND column_default LIKE 'nextval%%' ORDER BY table_name"
+    ):
+        if not sequence:
+            continue
+        highest = fetch_rows(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')[0][0]
+        last, called = fetch_rows(f"SELECT last_value, is_called FROM {sequence}")[0]
+        if highest > (last if called else last - 1):
+            fetch_rows("SELECT setval(?, ?, true)", (sequence, highest))
+            behind.append(table)
+    return behind
+
+
+def real_time() -> float:
+    """Seconds since the epoch on the real clock, never `OLGA_LOYALTY_NOW` (which fixes only
+    the shop's business day): for the PIN lock and for noticing an abandoned import. On
+    PostgreSQL the server's clock, so that every till counts the same minute."""
+    if is_sqlite():
+        return time.time()
+    return float(fetch_rows("SELECT EXTRACT(EPOCH FROM clock_timestamp())")[0][0])
+
+
+def serialise(name: str) -> None:
+    """Inside a write transaction: one process at a time past this point until it commits.
+    SQLite's write lock (BEGIN IMMEDIATE) already serialises every writer; PostgreSQL takes
+    a transaction-level advisory lock named after the job (the daily run)."""
+    if not is_sqlite():
+        fetch_rows("SELECT pg_advisory_xact_lock(hashtext(?))", (f"olga-loyalty {name}",))
+
+
 def close_database() -> None:
     if database.obj is not None and not database.obj.is_closed():
         database.obj.close()
@@ -189,23 +289,58 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
     @wraps(func)
     def run(*args, **kwargs) -> T:
         depth = getattr(_actions, "depth", 0)
+        if depth == 0:
+            _actions.done = []
         _actions.depth = depth + 1
         try:
             result = transaction(*args, **kwargs)
+        except BaseException:
+            if depth == 0:
+                _actions.done = []
+            raise
         finally:
             _actions.depth = depth
-        if depth == 0 and name not in logs.NOT_LOGGED:
-            logs.action(name, result)
+        if name not in logs.NOT_LOGGED and not func.__name__.startswith("_"):
+            _actions.done.append((name, result))  # a step of a larger action logs nothing
+        if depth == 0:
+            # committed: each business action in it gets its line (a protected action's
+            # check, which wraps the action, is not one itself)
+            done, _actions.done = _actions.done, []
+            for action, value in done:
+                logs.action(action, value)
         return result
 
     def transaction(*args, **kwargs) -> T:
+        if database.in_transaction():
+            # Part of a larger action (a protected action, a purchase that adds a follow-up):
+            # a savepoint; only the outermost action waits and retries, as a whole.
+            with database.atomic():
+                return func(*args, **kwargs)
+        sqlite = is_sqlite()
         delay = 0.05
         deadline = time.monotonic() + LOCK_PATIENCE
         while True:
+            began = False
+            if getattr(_actions, "depth", 1) == 1:
+                _actions.done = []  # a retry: what the failed attempt did was rolled back
             try:
-                with database.atomic():
-                    return func(*args, **kwargs)
+                if sqlite:
+                    # Waiting for the write lock is done here, not by SQLite, whose busy
+                    # handler sleeps up to 100 ms between looks: among several busy tills one
+                    # could lose every race for the lock until it gave up. Looking again every
+                    # few milliseconds, after a random pause, gives each till its turn.
+                    database.execute_sql(f"PRAGMA busy_timeout = {BEGIN_WAIT_MS}")
+                try:
+                    with database.atomic():
+                        began = True
+                        if sqlite:
+                            database.execute_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                        result = func(*args, **kwargs)
+                finally:
+                    if sqlite and not began:
+                        database.execute_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             except (peewee.OperationalError, sqlite3.OperationalError) as exc:
+                _drop_after_commit()
                 if not _is_lock_error(exc):
                     raise StorageError(
                         "The database could not be written: {reason}", reason=_reason(exc)
@@ -215,9 +350,13 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
                         "The database is busy (another till is saving). Nothing was saved; "
                         "please try again in a moment."
                     ) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.5)
+                if sqlite and not began:
+                    time.sleep(random.uniform(0.0005, 0.004))
+                else:
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.5)
             except peewee.DatabaseError as exc:
+                _drop_after_commit()
                 if _is_lock_error(exc):
                     raise DatabaseBusy(
                         "The database is busy (another till is saving). Nothing was saved; "
@@ -228,8 +367,41 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
                 raise StorageError(
                     "The database could not be written: {reason}", reason=_reason(exc)
                 ) from None
+            except BaseException:
+                _drop_after_commit()
+                raise
+            else:
+                _run_after_commit()
+                return result
 
     return run
+
+
+_after_commit = threading.local()
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run `callback` once the business action's transaction has committed (an erasure's
+    checkpoint, which cannot run inside a transaction); never when it is rolled back."""
+    pending = getattr(_after_commit, "pending", None)
+    if pending is None:
+        pending = _after_commit.pending = []
+    if callback not in pending:
+        pending.append(callback)
+
+
+def _drop_after_commit() -> None:
+    if database.transaction_depth() == 0:
+        _after_commit.pending = []
+
+
+def _run_after_commit() -> None:
+    if database.transaction_depth() > 0:
+        return  # an inner action: the outer transaction commits later
+    pending = getattr(_after_commit, "pending", None) or []
+    _after_commit.pending = []
+    for callback in pending:
+        callback()
 
 
 def redact(location: str) -> str:

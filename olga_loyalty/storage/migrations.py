@@ -8,6 +8,8 @@ call `create_tables` on today's models, so that an old database upgrades exactly
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -58,9 +60,24 @@ def _suppression_list(db: peewee.Database, clock: Clock) -> None:
 
 
 def _audit_log(db: peewee.Database, clock: Clock) -> None:
-    from olga_loyalty.storage.models import AuditEntry
+    # The audit log as this version made it. The model has grown since (`customer_id` came
+    # with the migration "shop secret, erasure journal, import origins"): created from
+    # today's model, a new database would hold at version 3 what an old one only gets later,
+    # and a genuine older backup would not match its version's schema (storage/schema.py).
+    from olga_loyalty.storage.fields import UtcDateTimeField
 
-    db.create_tables([AuditEntry])
+    class AuditLogAsMade(peewee.Model):
+        id = peewee.AutoField()
+        at = UtcDateTimeField(index=True)
+        staff = peewee.CharField(max_length=80, default="")
+        action = peewee.CharField(max_length=40)
+        detail = peewee.TextField(default="")
+
+        class Meta:
+            database = db
+            table_name = "audit_log"
+
+    db.create_tables([AuditLogAsMade])
 
 
 def _search_order_indexes(db: peewee.Database, clock: Clock) -> None:
@@ -138,6 +155,165 @@ def _outbox(db: peewee.Database, clock: Clock) -> None:
     db.create_tables([OutboxMail])
 
 
+def _shop_id(db: peewee.Database, clock: Clock) -> None:
+    # Which shop a database (and so each of its backups) belongs to: a random id made once,
+    # by this migration for a database from an older release and at the first start of a
+    # new one. A restore compares it; a copy (move-to) keeps it.
+    import json
+    import uuid
+
+    from olga_loyalty.storage.models import Setting
+
+    if Setting.get_or_none(Setting.key == "shop_id") is None:
+        Setting.create(key="shop_id", value=json.dumps(uuid.uuid4().hex))
+
+
+def _import_staging(db: peewee.Database, clock: Clock) -> None:
+    # Imports are staged out of sight, then written in short batches (services/imports.py).
+    from olga_loyalty.storage.models import ImportRun, StagedRow
+
+    db.create_tables([ImportRun, StagedRow])
+
+
+def _erasure_journal(db: peewee.Database, clock: Clock) -> None:
+    """Erasure that stays erased (issue 13): the shop's secret (setting `shop_secret`), the
+    erasure journal, the import origins, and the customer an audit entry is about; the
+    suppression list re-keyed as HMAC(secret, old digest); what earlier erasures left behind
+    (adjustment reasons, audit details naming the customer as typed) scrubbed."""
+    import json
+    import re
+    import secrets
+
+    from olga_loyalty.storage.models import (
+        AuditEntry,
+        Consent,
+        Customer,
+        CustomerChange,
+        ErasureJournal,
+        Feedback,
+        ImportOrigin,
+        LedgerEntry,
+        Setting,
+        Suppression,
+    )
+
+    db.create_tables([ErasureJournal, ImportOrigin])
+    if "customer_id" not in {c.name for c in db.get_columns("audit_log")}:
+        db.execute_sql('ALTER TABLE "audit_log" ADD COLUMN "customer_id" INTEGER')
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "audit_log_customer_id" ON "audit_log" ("customer_id")'
+    )
+    # A restore of an older backup brings the shop's secret along (services/erasure.py).
+    row = Setting.get_or_none(Setting.key == "shop_secret")
+    if row is None:
+        row = Setting.create(key="shop_secret", value=json.dumps(secrets.token_hex(32)))
+    secret = bytes.fromhex(json.loads(row.value))
+
+    def keyed(kind: str, value: str) -> str:
+        plain = hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
+        return hmac.new(secret, plain.encode(), hashlib.sha256).hexdigest()
+
+    for item in list(Suppression.select(Suppression.id, Suppression.digest)):
+        rekeyed = hmac.new(secret, item.digest.encode(), hashlib.sha256).hexdigest()
+        Suppression.update(digest=rekeyed).where(Suppression.id == item.id).execute()
+
+    # Customers erased before: on the journal (their phone and email are gone: no hashes),
+    # and the adjustment reasons their erasure left behind emptied.
+    erased = [c.id for c in Customer.select(Customer.id).where(Customer.erased_at.is_null(False))]
+    for customer in Customer.select(Customer.id, Customer.erased_at).where(
+        Customer.erased_at.is_null(False)
+    ):
+        ErasureJournal.insert(
+            customer_number=customer.id, erased_at=customer.erased_at
+        ).on_conflict_ignore().execute()
+    if erased:
+        LedgerEntry.update(reason="").where(
+            LedgerEntry.customer.in_(erased) & (LedgerEntry.kind == "adjust")
+        ).execute()
+
+    # Audit details named the customer as typed ("customer 0151 9876 5432"): the number now.
+    shop = Setting.get_or_none(Setting.key == "shop")
+    region = (json.loads(shop.value) or {}).get("region", "DE") if shop else "DE"
+    typed = re.compile(r"customer (?P<ref>.+?)(?P<rest>: [+-]\d+.*| \(consent withdrawn\))?$")
+    for entry in list(AuditEntry.select().where(AuditEntry.detail.startswith("customer "))):
+        match = typed.match(entry.detail)
+        if not match:
+            continue
+        number = _customer_number(match.group("ref"), region)
+        rest = match.group("rest") or ""
+        if number is None or number in erased:
+            # nobody on record, or erased since: no reference and no free text stays
+            detail = "customer #" + str(number) if number else "customer (not on record)"
+            detail += rest.split(" (")[0] if rest.startswith(":") else ""
+        else:
+            detail = f"customer #{number}{rest}"
+        AuditEntry.update(detail=detail, customer_id=number).where(
+            AuditEntry.id == entry.id
+        ).execute()
+    apology = re.compile(r"apology for feedback #?(\d{1,9})")
+    for entry in list(AuditEntry.select().where(AuditEntry.detail.startswith("apology for "))):
+        match = apology.match(entry.detail)
+        item = Feedback.get_or_none(Feedback.id == int(match.group(1))) if match else None
+        if item is not None:
+            AuditEntry.update(customer_id=item.customer_id).where(
+                AuditEntry.id == entry.id
+            ).execute()
+
+    # Customers who came from an import: the phone and email they had in the file (the
+    # first value in the change history, else today's), so a second import finds them.
+    imported = {
+        c.customer_id
+        for c in Consent.select(Consent.customer_id).where(Consent.source.startswith("import "))
+    } | {
+        e.customer_id
+        for e in LedgerEntry.select(LedgerEntry.customer_id).where(LedgerEntry.kind == "opening")
+    }
+    for customer in Customer.select().where(
+        Customer.id.in_(sorted(imported)) & Customer.erased_at.is_null()
+    ):
+        first = {}
+        for change in (
+            CustomerChange.select()
+            .where(
+                (CustomerChange.customer == customer.id)
+                & CustomerChange.field.in_(("phone", "email"))
+            )
+            .order_by(CustomerChange.changed_at, CustomerChange.id)
+        ):
+            first.setdefault(change.field, change.old_value)
+        for kind, field, current in (
+            ("phone", "phone", customer.phone),
+            ("email", "email", customer.email),
+        ):
+            value = first.get(field, current or "")
+            if value:
+                ImportOrigin.create(
+                    customer=customer.id,
+                    digest=keyed(kind, value),
+                    source="imported before import origins were kept",
+                )
+
+
+def _customer_number(ref: str, region: str) -> int | None:
+    """A customer reference as it was typed (`12`, `#12`, a phone), as her number."""
+    import re
+
+    from olga_loyalty.domain.customers import normalize_phone
+    from olga_loyalty.domain.errors import InvalidInput
+    from olga_loyalty.storage.models import Customer
+
+    text = ref.strip()
+    if re.fullmatch(r"#?\d{1,9}", text):
+        number = int(text.lstrip("#"))
+        return number if Customer.get_or_none(Customer.id == number) else None
+    try:
+        phone = normalize_phone(text, region)
+    except InvalidInput:
+        return None
+    found = Customer.get_or_none(Customer.phone == phone)
+    return found.id if found else None
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "create schema", _create_schema),
     Migration(2, "suppression list", _suppression_list),
@@ -147,6 +323,9 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "search keys in byte order on PostgreSQL", _binary_key_order),
     Migration(7, "feedback and follow-ups", _feedback),
     Migration(8, "outbox of reminder mails", _outbox),
+    Migration(9, "shop id", _shop_id),
+    Migration(10, "import staging", _import_staging),
+    Migration(11, "shop secret, erasure journal, import origins", _erasure_journal),
 ]
 
 LATEST = MIGRATIONS[-1].version
@@ -165,11 +344,16 @@ def pending(db: peewee.Database | None = None) -> list[Migration]:
     return [m for m in MIGRATIONS if m.version > version]
 
 
-def migrate(clock: Clock, db: peewee.Database | None = None) -> list[Migration]:
-    """Apply every pending migration, each in its own transaction. Returns what ran."""
+def migrate(
+    clock: Clock, db: peewee.Database | None = None, *, up_to: int | None = None
+) -> list[Migration]:
+    """Apply every pending migration (up to version `up_to`), each in its own transaction.
+    Returns what ran."""
     db = db or database.obj
     ran = []
     for migration in pending(db):
+        if up_to is not None and migration.version > up_to:
+            break
         with db.atomic():
             migration.apply(db, clock)
             SchemaVersion.create(

@@ -15,6 +15,7 @@ from peewee import (
     CharField,
     DatabaseProxy,
     DateField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -205,13 +206,17 @@ class Suppression(BaseModel):
 
 
 class AuditEntry(BaseModel):
-    """Who did which protected action when (PIN-protected actions, backups, restores)."""
+    """Who did which protected action when (PIN-protected actions, backups, restores).
+    An action about one customer names her number in `customer_id` (since the migration
+    "shop secret, erasure journal, import origins"; migration 3 made the table without it),
+    so her erasure can scrub what the detail says about her."""
 
     id = AutoField()
     at = UtcDateTimeField(index=True)
     staff = CharField(max_length=80, default="")
     action = CharField(max_length=40)
     detail = TextField(default="")
+    customer_id = IntegerField(null=True, index=True)
 
     class Meta:
         table_name = "audit_log"
@@ -263,6 +268,62 @@ class OutboxMail(BaseModel):
     class Meta:
         table_name = "outbox"
         indexes = ((("customer", "occasion"), True), (("status", "queued_at"), False))
+
+
+class ImportRun(BaseModel):
+    """An import on its way in (SPEC §7: all good rows or nothing, in short batches). Its rows
+    are staged first, out of sight; `ready` is the moment the import is decided (with the
+    PIN check and the audit entry); then the rows are moved into the shop in batches, and
+    a till that finds a `ready` run left by a crash finishes it."""
+
+    id = AutoField()
+    kind = CharField(max_length=20)  # customers, unsubscribes
+    file = CharField(max_length=200)
+    staff = CharField(max_length=80, default="")
+    created_at = UtcDateTimeField()
+    # real clock, seconds: a staging run that stopped long ago is dropped (a double: a
+    # PostgreSQL REAL holds today's epoch seconds only to 128 s)
+    heartbeat = DoubleField()
+    state = CharField(max_length=10)  # staging, ready
+    counts = TextField(default="{}")  # JSON: what the batches did so far
+
+
+class StagedRow(BaseModel):
+    """One row of an import run, checked and waiting to be written (JSON)."""
+
+    id = AutoField()
+    run = ForeignKeyField(ImportRun, backref="rows", on_delete="CASCADE")
+    payload = TextField()
+
+    class Meta:
+        table_name = "import_stage"
+
+
+class ErasureJournal(BaseModel):
+    """One row per erased customer: her number, when, and keyed hashes (HMAC with the shop's
+    secret) of her phone and email, never the values. A restore, a move and an import read
+    it, so that no one erased comes back."""
+
+    customer_number = IntegerField(primary_key=True)
+    erased_at = UtcDateTimeField()
+    phone_hash = CharField(max_length=64, null=True, index=True)
+    email_hash = CharField(max_length=64, null=True, index=True)
+
+    class Meta:
+        table_name = "erasure_journal"
+
+
+class ImportOrigin(BaseModel):
+    """The phone and email an imported customer had in the file (keyed hashes), so that the
+    same file imported again finds her even after her phone or email was edited."""
+
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="import_origins", on_delete="CASCADE")
+    digest = CharField(max_length=64, index=True)
+    source = CharField(max_length=200, default="")
+
+    class Meta:
+        table_name = "import_origin"
 
 
 def _partial_indexes() -> None:

@@ -109,6 +109,11 @@ class LoyaltyApp(DbMixin, App):
         self.exit_line = message  # printed whole once the screen is gone (`run`)
         self.exit(None, 1)
 
+    def notify(self, message: str, *, markup: bool = False, **options) -> None:  # type: ignore[override]
+        """Every notification is plain text: it may quote a name, a path or a note, which
+        must never be read as markup (ui/text.py)."""
+        super().notify(message, markup=False, **options)
+
     def on_daily_backup(self, path) -> None:
         if path is not None:
             self.notify(self.t("Backup of the day written: {path}", path=str(path)), markup=False)
@@ -126,28 +131,45 @@ class LoyaltyApp(DbMixin, App):
 
     # -- the owner PIN and the audit log ----------------------------------------------
     def with_pin(self, action: str, then) -> None:
-        """Run `then()` after the owner PIN was given (at once when no PIN is set)."""
+        """Ask for the owner PIN (when one is set) before a protected action, then call
+        `then(pin)`. The screen passes that PIN on to `safety.run_protected`, which checks it
+        again in the transaction that does the action and writes its audit entry."""
         from olga_loyalty.services import safety
 
         self._after_pin = (action, then)
         self.db("pin_needed", safety.pin_is_set)
 
     def on_pin_needed(self, needed: bool) -> None:
+        from olga_loyalty.services import safety
         from olga_loyalty.ui.screens.pin import PinScreen
 
         action, then = self._after_pin
         if not needed:
-            then()
+            then(safety.NO_PIN)
             return
-        self.push_screen(PinScreen(action), lambda ok: then() if ok else None)
+        self.push_screen(PinScreen(action), lambda pin: then(pin) if pin else None)
 
-    def audit(self, action: str, detail: str = "") -> None:
+    def protected(
+        self, screen, tag: str, action: str, pin, work, *args, detail="", customer_id=None, **kwargs
+    ):
+        """Run a protected action in `screen`'s worker (result to `screen.on_<tag>`): the
+        same service entry point as the command line's. An action on one customer passes
+        `customer_id` (or a function of the result), so that her erasure scrubs the entry."""
         from olga_loyalty.services import safety
 
-        self.db("audited", safety.audit, self.shop, action, detail, self.staff)
-
-    def on_audited(self, _) -> None:
-        pass
+        screen.db(
+            tag,
+            safety.run_protected,
+            self.shop,
+            action,
+            pin,
+            work,
+            *args,
+            by=self.staff,
+            detail=detail,
+            customer_id=customer_id,
+            **kwargs,
+        )
 
     def on_daily(self, result) -> None:
         if result.expired_points or result.birthday_bonuses:
@@ -207,19 +229,19 @@ class LoyaltyApp(DbMixin, App):
         from olga_loyalty.ui.screens.settings import SettingsScreen
 
         if not isinstance(self.screen, SettingsScreen):
-            self.with_pin("settings", lambda: self.push_screen(SettingsScreen()))
+            self.with_pin("settings", lambda pin: self.push_screen(SettingsScreen(pin)))
 
     def action_export(self) -> None:
         from olga_loyalty.ui.screens.exports import ExportScreen
 
         if not isinstance(self.screen, ExportScreen):
-            self.with_pin("export", lambda: self.push_screen(ExportScreen()))
+            self.with_pin("export", lambda pin: self.push_screen(ExportScreen(pin)))
 
     def action_import(self) -> None:
         from olga_loyalty.ui.screens.imports import ImportScreen
 
         if not isinstance(self.screen, ImportScreen):
-            self.with_pin("import", lambda: self.push_screen(ImportScreen()))
+            self.with_pin("import", lambda pin: self.push_screen(ImportScreen(pin)))
 
     def action_reports(self) -> None:
         from olga_loyalty.ui.screens.reports import ReportsScreen

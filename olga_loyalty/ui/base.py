@@ -15,6 +15,7 @@ from textual.widgets import Label
 from olga_loyalty import logs
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.storage.models import database
+from olga_loyalty.ui.text import plain
 
 if TYPE_CHECKING:
     from olga_loyalty.i18n import Translator
@@ -136,9 +137,7 @@ class FieldError(Label):
     """
 
     def show(self, text: str) -> None:
-        from textual.content import Content
-
-        self.update(Content(text))  # plain text: a message may quote what was typed, `[/i]`
+        self.update(plain(text))  # a message may quote what was typed: never markup
         self.set_class(bool(text), "-shown")
 
 

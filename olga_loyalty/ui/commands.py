@@ -10,6 +10,7 @@ from textual.command import Hit, Hits, Provider
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.services import customers
 from olga_loyalty.storage.models import database
+from olga_loyalty.ui.text import plain
 
 
 def _find(shop, query: str):
@@ -32,9 +33,14 @@ class CustomerCommands(Provider):
             phone = phone_for_display(hit.phone, app.shop.region)
             yield Hit(
                 1.0,
-                f"{name} · {phone}",
+                plain(f"{name} · {phone}"),  # a name is data, never markup (ui/text.py)
                 partial(app.open_card, hit.id),
-                help=t(
-                    "Open the card: {points}, {tier}", points=t.points(hit.balance), tier=hit.tier
+                text=f"{name} · {phone}",
+                help=plain(  # type: ignore[arg-type]  # Content is shown as it is
+                    t(
+                        "Open the card: {points}, {tier}",
+                        points=t.points(hit.balance),
+                        tier=hit.tier,
+                    )
                 ),
             )

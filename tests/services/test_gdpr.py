@@ -15,7 +15,7 @@ from olga_loyalty.domain.customers import CustomerInput
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services import customers, gdpr, newsletter, points
 from olga_loyalty.services.shop import new_consent_text
-from olga_loyalty.storage.models import LedgerEntry, Lot, Purchase
+from olga_loyalty.storage.models import ConsentText, LedgerEntry, Lot, Purchase
 from tests.conftest import POSTGRES, dump_database, register
 
 
@@ -410,7 +410,14 @@ def test_erasure_leaves_nothing_but_the_amounts(shop, clock, tmp_path, db_path):
 
 def test_consent_form_prints_markup_as_text_and_drops_control_characters(shop, tmp_path):
     c = register(shop, "Anna", "Müller", phone="0151 1234 5678")
-    new_consent_text(shop, "email", "[b]Newsletter[/b] [/i]\tper\x07 E-Mail\nZweite Zeile")
+    # a text saved before the input rules (today a control character is refused when typed)
+    ConsentText.create(
+        purpose="email",
+        version=2,
+        text="[b]Newsletter[/b] [/i]\tper\x07 E-Mail\nZweite Zeile",
+        created_at=shop.now(),
+    )
+    shop.reset_caches()
     text = PdfReader(gdpr.consent_form(shop, c.id, folder=tmp_path)).pages[0].extract_text()
     assert "[b]Newsletter[/b] [/i] per E-Mail\nZweite Zeile" in text
     assert "\x07" not in text and "\t" not in text

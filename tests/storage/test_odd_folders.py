@@ -11,10 +11,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import pytest
 
 from olga_loyalty.cli import main
-from olga_loyalty.services import customers, safety
+from olga_loyalty.services import customers, points, safety
 from olga_loyalty.services.shop import open_shop
-from olga_loyalty.storage.backup import check_backup_file, read_only_uri
+from olga_loyalty.storage.backup import check_backup_file
 from olga_loyalty.storage.db import close_database
+from olga_loyalty.storage.files import read_only_uri
 from olga_loyalty.storage.migrations import LATEST
 from tests.conftest import register
 
@@ -37,10 +38,11 @@ def test_backup_and_restore_in_odd_folders(tmp_path, clock, name):
         copy_folder.mkdir()
         copy = Path(shutil.copy(made, copy_folder / made.name))
         assert check_backup_file(copy, LATEST) == LATEST
-        customers.erase(shop, anna.id)
-        assert customers.find(shop, "Müller") == []
+        # after the backup: a purchase (an erasure would stay erased: the erasure journal)
+        points.record_purchase(shop, anna.id, "100.00")
+        assert customers.find(shop, "Müller")[0].balance == 200
         safety.restore(shop, copy)
-        assert [h.id for h in customers.find(shop, "Müller")] == [anna.id]
+        assert [(h.id, h.balance) for h in customers.find(shop, "Müller")] == [(anna.id, 100)]
     finally:
         close_database()
 
@@ -58,13 +60,14 @@ def test_the_cli_restores_a_backup_copied_to_boutique_1_kopie_100(tmp_path, monk
     kopie = tmp_path / "Boutique #1 (Kopie) 100%"
     kopie.mkdir()
     copy = shutil.copy(made, kopie / made.name)
-    assert main([*base, "erase", "1", "--yes"]) == 0
+    assert main([*base, "purchase", "1", "100,00"]) == 0  # after the backup
     capsys.readouterr()
     assert main([*base, "restore", str(copy)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"Restored {copy}. The database as it was before is in {db.parent}")
     assert main([*base, "find", "muller", "--json"]) == 0
-    assert '"last_name": "Müller"' in capsys.readouterr().out
+    found = capsys.readouterr().out
+    assert '"last_name": "Müller"' in found and '"balance": 100,' in found
 
 
 def test_the_old_uri_was_the_bug(tmp_path):

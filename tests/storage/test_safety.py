@@ -85,7 +85,7 @@ def test_restore_checks_the_file_backs_up_and_replaces(shop, clock, db_path, tmp
     with pytest.raises(InvalidInput, match="does not exist"):
         safety.restore(shop, tmp_path / "missing.db")
     assert Customer.select().count() == 2
-    before = safety.restore(shop, good)
+    before = safety.restore(shop, good).safety_copy
     assert Customer.select().count() == 1
     assert ledger.balance(anna.id, shop.today()) == 200
     assert before.name.endswith("-restore.db")
@@ -123,26 +123,35 @@ def test_an_old_database_is_backed_up_then_migrated_intact(tmp_path):
         close_database()
 
 
-def test_pin_protects_and_locks(shop, clock):
+def test_pin_protects_and_locks(shop, clock, monkeypatch):
+    monkeypatch.setattr(safety, "SCRYPT", {"n": 2**10, "r": 8, "p": 1})  # the cost: elsewhere
+    moment = [1_000_000.0]
+    monkeypatch.setattr(safety, "real_time", lambda: moment[0])
     assert not safety.pin_is_set()
-    safety.check_pin(shop, None, "adjust")  # no PIN set: everything passes
-    with pytest.raises(InvalidInput, match="The PIN must be 4 to 12 digits."):
+    safety.authorise(shop, "adjust", None)  # no PIN set: everything passes
+    with pytest.raises(InvalidInput, match="A PIN of digits needs 6 to 20 digits"):
+        safety.set_pin(shop, "2468")
+    with pytest.raises(InvalidInput, match="or a passphrase of 12 to 200 printable"):
         safety.set_pin(shop, "12a4")
-    safety.set_pin(shop, "2468")
+    safety.set_pin(shop, "246810")
     from olga_loyalty.services.shop import read_setting
 
     stored = read_setting("pin")
-    assert "2468" not in str(stored) and len(stored["salt"]) == 32 and stored["n"] == 2**14
+    assert "246810" not in str(stored) and len(stored["salt"]) == 32
+    assert (stored["n"], stored["r"], stored["p"], stored["rules"]) == (2**10, 8, 1, 2)
     with pytest.raises(InvalidInput, match="This needs the owner PIN."):
-        safety.check_pin(shop, None, "adjust")
-    safety.check_pin(shop, "2468", "adjust")
+        safety.authorise(shop, "adjust", None)
+    safety.authorise(shop, "adjust", "246810")
     for message in ("2 tries left", "1 try left"):
         with pytest.raises(Refused, match=rf"Wrong PIN \({message}\)"):
-            safety.check_pin(shop, "0000", "erase")
+            safety.authorise(shop, "erase", "000000")
     with pytest.raises(Refused, match="locked for a minute"):
-        safety.check_pin(shop, "0000", "erase")
+        safety.authorise(shop, "erase", "000000")
     with pytest.raises(Refused, match="locked until"):
-        safety.check_pin(shop, "2468", "erase")  # even the right PIN waits
-    clock.advance(seconds=61)
-    safety.check_pin(shop, "2468", "erase")
-    assert [e.action for e in AuditEntry.select().order_by(AuditEntry.id)] == ["pin", "pin-locked"]
+        safety.authorise(shop, "erase", "246810")  # even the right PIN waits
+    clock.advance(hours=2)  # the shop's clock (OLGA_LOYALTY_NOW) does not lift the lock
+    with pytest.raises(Refused, match="locked until"):
+        safety.authorise(shop, "erase", "246810")
+    moment[0] += 61  # the real clock does
+    safety.authorise(shop, "erase", "246810")
+    assert [e.action for e in AuditEntry.select().order_by(AuditEntry.id)] == ["pin-locked"]

@@ -615,12 +615,12 @@ async def test_pin_guards_settings_and_adjustments_and_everything_is_audited(app
         assert ui_shop.staff_names() == ["Olga", "Eva", "Mira"]
         screen.query_one(TabbedContent).active = "tab-pin"
         await settle(pilot)
-        screen.query_one("#new_pin", Input).value = "2468"
-        screen.query_one("#new_pin_again", Input).value = "2469"
+        screen.query_one("#new_pin", Input).value = "246810"
+        screen.query_one("#new_pin_again", Input).value = "246811"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert text_of(screen.query_one("#new_pin_again-error", Label)) == "The two PINs differ."
-        screen.query_one("#new_pin_again", Input).value = "2468"
+        screen.query_one("#new_pin_again", Input).value = "246810"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert safety.pin_is_set()
@@ -631,11 +631,11 @@ async def test_pin_guards_settings_and_adjustments_and_everything_is_audited(app
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, PinScreen)
-        await type_text(pilot, "1111")
+        await type_text(pilot, "111111")
         await pilot.press("enter")
         await settle(pilot)
         assert text_of(app.screen.query_one("#pin-error", Label)) == "Wrong PIN (2 tries left)."
-        await type_text(pilot, "2468")
+        await type_text(pilot, "246810")
         await pilot.press("enter")
         await settle(pilot)
         await type_text(pilot, "+10")
@@ -647,8 +647,8 @@ async def test_pin_guards_settings_and_adjustments_and_everything_is_audited(app
     actions = [(e.action, e.detail) for e in AuditEntry.select().order_by(AuditEntry.id)]
     assert actions == [
         ("settings", "staff"),
-        ("pin", "set"),
-        ("adjust", "customer 1: +10 (Thank you)"),
+        ("settings", "PIN set"),
+        ("adjust", "customer #1: +10 (Thank you)"),
     ]
 
 

@@ -170,6 +170,29 @@ async def feedback_form(pilot):
     await settle(pilot)
 
 
+async def card_with_markup(pilot):
+    """Issue 13: square brackets in every field are shown as typed, never as markup."""
+    from olga_loyalty.domain.customers import CustomerInput
+    from olga_loyalty.services import customers, points
+
+    shop = pilot.app.shop
+    crash = customers.register(
+        shop,
+        CustomerInput(
+            first_name="Crash[/i]",
+            last_name="[b]Kaya\\[z",
+            phone="0151 5550 1234",
+            notes="[/red] x [link=https://evil.example]hier[/link]",
+        ),
+        consents={"data_processing"},
+        staff="Eva[/i]",
+    ).customer
+    points.adjust(shop, crash.id, 50, reason="Kulanz [/b]", staff="Eva[/i]")
+    await settle(pilot)
+    pilot.app.open_card(crash.id)
+    await settle(pilot)
+
+
 async def bonus_dialog(pilot):
     await settle(pilot)
     pilot.app.action_bonus()
@@ -197,12 +220,42 @@ def settings_tab(tab: str):
 async def pin_dialog(pilot):
     from olga_loyalty.services import safety
 
-    safety.set_pin(pilot.app.shop, "2468")
+    safety.set_pin(pilot.app.shop, "246810")
     await open_anna(pilot)
     await pilot.press("a")
     await settle(pilot)
-    await type_text(pilot, "1111")
+    await type_text(pilot, "111111")
     await pilot.press("enter")
+    await settle(pilot)
+
+
+async def restore_other_shop(pilot):
+    from tests.ui.test_safety_flows import another_shops_backup
+
+    another_shops_backup(pilot.app.shop)
+    await settle(pilot)
+    await pilot.press("f9")
+    await settle(pilot)
+    pilot.app.screen.query_one(TabbedContent).active = "tab-backups"
+    await settle(pilot)
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+
+
+async def pin_old_rules(pilot):
+    from olga_loyalty.services import safety
+    from olga_loyalty.services.shop import write_setting
+
+    salt = bytes(range(16))
+    params = {"n": 2**14, "r": 8, "p": 1}
+    write_setting("pin", {"salt": salt.hex(), "hash": safety._hash("2468", salt, params), **params})
+    await settle(pilot)
+    await pilot.press("f9")
+    await settle(pilot)
+    await type_text(pilot, "2468")
+    await pilot.press("enter")
+    await settle(pilot)
+    pilot.app.clear_notifications()
     await settle(pilot)
 
 
@@ -336,6 +389,8 @@ SCENARIOS = [
     export_mailchimp,
     import_screen,
     pin_dialog,
+    pin_old_rules,
+    pytest.param(restore_other_shop, marks=pytest.mark.sqlite_only, id="restore_other_shop"),
     reports_tab("tab-overview"),
     reports_tab("tab-months"),
     reports_tab("tab-points"),
@@ -346,6 +401,7 @@ SCENARIOS = [
     reminders_screen,
     mail_test_dialog,
     tab_mail,
+    card_with_markup,
 ]
 
 

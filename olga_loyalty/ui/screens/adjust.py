@@ -13,6 +13,7 @@ from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal, form_field, show_field_errors
+from olga_loyalty.ui.text import plain
 
 FIELDS = ["points", "reason", "valid_days"]
 
@@ -23,15 +24,18 @@ class AdjustScreen(BaseModal):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, card: CustomerCard) -> None:
+    def __init__(self, card: CustomerCard, pin=None) -> None:
         super().__init__()
         self.card = card
+        self.pin = pin  # the owner PIN given for this adjustment (safety.Pin)
         self.saving = False
 
     def compose(self) -> ComposeResult:
         t, c = self.t, self.card.customer
         with Vertical(classes="dialog", id="adjust-dialog") as box:
-            box.border_title = t("Adjust points · {name}", name=f"{c.first_name} {c.last_name}")
+            box.border_title = plain(
+                t("Adjust points · {name}", name=f"{c.first_name} {c.last_name}")
+            )
             yield from form_field(
                 t("Points (+50 adds, -50 takes away)"), "points", placeholder="+50"
             )
@@ -58,10 +62,12 @@ class AdjustScreen(BaseModal):
         except LoyaltyError:
             delta = 0
         self.query_one("#preview", Static).update(
-            t(
-                "Balance {before} → {after}",
-                before=t.number(self.card.balance),
-                after=t.points(self.card.balance + delta),
+            plain(
+                t(
+                    "Balance {before} → {after}",
+                    before=t.number(self.card.balance),
+                    after=t.points(self.card.balance + delta),
+                )
             )
         )
 
@@ -94,8 +100,12 @@ class AdjustScreen(BaseModal):
         if errors:
             return
         self.saving = True
-        self.db(
+        text = " ".join(reason.split())[:100]
+        self.loyalty.protected(
+            self,
             "saved",
+            "adjust",
+            self.pin,
             points.adjust,
             self.shop,
             self.card.customer.id,
@@ -103,13 +113,11 @@ class AdjustScreen(BaseModal):
             reason=reason,
             staff=self.loyalty.staff,
             valid_days=days,
+            detail=lambda r: f"customer #{r.customer_id}: {r.points:+d} ({text})",
+            customer_id=lambda r: r.customer_id,
         )
 
     def on_saved(self, result: points.AdjustResult) -> None:
-        reason = self.query_one("#reason", Input).value.strip()
-        self.loyalty.audit(
-            "adjust", f"customer {result.customer_id}: {result.points:+d} ({reason[:100]})"
-        )
         self.app.notify(
             self.t(
                 "Adjusted by {points}; balance {balance}.",

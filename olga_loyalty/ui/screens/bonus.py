@@ -12,6 +12,7 @@ from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import campaigns
 from olga_loyalty.ui.base import BaseModal, FieldError, form_field, show_field_errors
+from olga_loyalty.ui.text import plain
 
 FIELDS = ["segment", "points", "reason", "valid_days"]
 
@@ -65,13 +66,15 @@ class BonusScreen(BaseModal):
     def on_previewed(self, result: campaigns.BonusPreview) -> None:
         t = self.t
         self.query_one("#preview", Static).update(
-            t(
-                "{customers} × {points} = {total} ({value}), valid until {day}.",
-                customers=t.customers(result.customers),
-                points=t.points(result.points),
-                total=t.points(result.total_points),
-                value=t.money(result.total_value),
-                day=t.date(result.expires_on),
+            plain(
+                t(
+                    "{customers} × {points} = {total} ({value}), valid until {day}.",
+                    customers=t.customers(result.customers),
+                    points=t.points(result.points),
+                    total=t.points(result.total_points),
+                    value=t.money(result.total_value),
+                    day=t.date(result.expires_on),
+                )
             )
         )
         show_field_errors(self, {}, FIELDS)
@@ -95,10 +98,14 @@ class BonusScreen(BaseModal):
             show_field_errors(self, {"reason": error}, FIELDS)
             return
 
-        def award() -> None:
+        def award(pin) -> None:
             self.saving = True
-            self.db(
+            text = " ".join(reason.split())[:100]
+            self.loyalty.protected(
+                self,
                 "awarded",
+                "bonus",
+                pin,
                 campaigns.award,
                 self.shop,
                 segment,
@@ -106,13 +113,12 @@ class BonusScreen(BaseModal):
                 reason=reason,
                 valid_days=days,
                 staff=self.loyalty.staff,
+                detail=lambda r: f"{r.segment}: {r.customers} × +{r.points} ({text})",
             )
 
         self.loyalty.with_pin("bonus", award)
 
     def on_awarded(self, result: campaigns.BonusPreview) -> None:
-        reason = self.query_one("#reason", Input).value.strip()
-        self.loyalty.audit("bonus", f"{result.segment}: +{result.points} ({reason[:100]})")
         t = self.t
         self.app.notify(
             t(

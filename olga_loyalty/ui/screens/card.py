@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.services import customers
 from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.text import lines, marked, plain
 from olga_loyalty.ui.widgets import fit
 
 KIND_LABELS = {
@@ -84,7 +85,7 @@ class CardScreen(BaseScreen):
         region = self.shop.region
         name = f"{c.salutation} {c.first_name} {c.last_name}".strip()
         who = [
-            f"[b]{name}[/b]  #{c.id}",
+            marked("[b]{name}[/b]  #{id}", name=name, id=c.id),
             t("Phone: {phone}", phone=phone_for_display(c.phone or "", region)),
         ]
         if c.email:
@@ -95,11 +96,11 @@ class CardScreen(BaseScreen):
             who.append(t("Notes: {notes}", notes=fit(" ".join(c.notes.split()), 60)))
         if card.referred_by_name:
             who.append(t("Referred by {name}", name=card.referred_by_name))
-        self.query_one("#who", Static).update("\n".join(who))
+        self.query_one("#who", Static).update(lines(*who))
 
         points = [
-            t(
-                "[b]{points}[/b] = {value}",
+            marked(
+                t.gettext("[b]{points}[/b] = {value}"),
                 points=t.points(card.balance),
                 value=t.money(card.balance_value),
             ),
@@ -130,7 +131,7 @@ class CardScreen(BaseScreen):
         points.append(
             t("Last visit: {date}", date=t.datetime(card.last_visit) if card.last_visit else "–")
         )
-        self.query_one("#points", Static).update("\n".join(points))
+        self.query_one("#points", Static).update(lines(*points))
 
         parts = []
         for purpose, state in card.consents.items():
@@ -141,17 +142,17 @@ class CardScreen(BaseScreen):
                 parts.append(f"{label} ✗ {t('withdrawn')} {t.date(state.withdrawn_at.date())}")
             else:
                 parts.append(f"{label} –")
-        self.query_one("#consents", Static).update(t("Consents: ") + "  ·  ".join(parts))
+        self.query_one("#consents", Static).update(plain(t("Consents: ") + "  ·  ".join(parts)))
 
         table = self.query_one("#history", DataTable)
         table.clear()
         for row in card.history:
             table.add_row(
-                t.datetime(row.when),
-                t(KIND_LABELS.get(row.kind, row.kind)),
-                f"{row.points:+d}" if row.points else "",
-                t.money(row.amount) if row.amount is not None else "",
-                fit(self.note_for(row), 14),
+                plain(t.datetime(row.when)),
+                plain(t(KIND_LABELS.get(row.kind, row.kind))),
+                plain(f"{row.points:+d}" if row.points else ""),
+                plain(t.money(row.amount) if row.amount is not None else ""),
+                plain(fit(self.note_for(row), 14)),
             )
         self.sub_title = f"{c.first_name} {c.last_name}"
 
@@ -188,7 +189,7 @@ class CardScreen(BaseScreen):
         if self.card:
             card = self.card
             self.loyalty.with_pin(
-                "adjust", lambda: self.app.push_screen(AdjustScreen(card), self._after)
+                "adjust", lambda pin: self.app.push_screen(AdjustScreen(card, pin), self._after)
             )
 
     def action_feedback(self) -> None:
@@ -210,7 +211,18 @@ class CardScreen(BaseScreen):
         if self.card:
             cid = self.card.customer.id
             self.loyalty.with_pin(
-                "export", lambda: self.db("file_written", gdpr.access_export, self.shop, cid)
+                "export",
+                lambda pin: self.loyalty.protected(
+                    self,
+                    "file_written",
+                    "export",
+                    pin,
+                    gdpr.access_export,
+                    self.shop,
+                    cid,
+                    detail=f"customer #{cid}",
+                    customer_id=cid,
+                ),
             )
 
     def action_consent_form(self) -> None:
@@ -221,8 +233,6 @@ class CardScreen(BaseScreen):
 
     def on_file_written(self, path) -> None:
         self.loyalty.announce_file(self.t("Written: {path}", path=path), path)
-        if path.name.startswith("customer-"):
-            self.loyalty.audit("export", f"customer {self.customer_id}")
 
     def action_erase(self) -> None:
         from olga_loyalty.ui.screens.confirm import TypedConfirm
@@ -231,15 +241,26 @@ class CardScreen(BaseScreen):
             return
         t, c = self.t, self.card.customer
 
-        def erase(confirmed: bool | None) -> None:
+        def erase(pin, confirmed: bool | None) -> None:
             if confirmed:
-                self.db("erased", customers.erase, self.shop, c.id, staff=self.loyalty.staff)
+                self.loyalty.protected(
+                    self,
+                    "erased",
+                    "erase",
+                    pin,
+                    customers.erase,
+                    self.shop,
+                    c.id,
+                    staff=self.loyalty.staff,
+                    detail=f"customer #{c.id}",
+                    customer_id=c.id,
+                )
 
         self.loyalty.with_pin(
             "erase",
-            lambda: self.app.push_screen(
+            lambda pin: self.app.push_screen(
                 TypedConfirm(
-                    t("Erase {name}", name=f"{c.first_name} {c.last_name}"),
+                    plain(t("Erase {name}", name=f"{c.first_name} {c.last_name}")),
                     t(
                         "Name, phone, email, birthday and notes are removed for good and her points are "
                         "forfeited (GDPR Art. 17). Purchases stay in the books without her name. This "
@@ -247,13 +268,12 @@ class CardScreen(BaseScreen):
                     ),
                     t("ERASE"),
                 ),
-                erase,
+                lambda confirmed: erase(pin, confirmed),
             ),
         )
 
     def on_erased(self, customer_id: int) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
-        self.loyalty.audit("erase", f"customer {customer_id}")
         self.loyalty.go_home()
 
     def action_consents(self) -> None:

@@ -6,23 +6,25 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Footer, Input, Label, Static
 
 from olga_loyalty.ui.base import BaseModal, FieldError
+from olga_loyalty.ui.text import plain
 
 
 class TypedConfirm(BaseModal):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, message: str, word: str) -> None:
+    def __init__(self, title: str | Content, message: str | Content, word: str) -> None:
         super().__init__()
         self.title_text, self.message, self.word = title, message, word
 
     def compose(self) -> ComposeResult:
         t = self.t
         with Vertical(classes="dialog", id="confirm-dialog") as box:
-            box.border_title = self.title_text
-            yield Static(self.message)
+            box.border_title = plain(self.title_text)
+            yield Static(plain(self.message))
             yield Label(t("Type {word} and press Enter to go on:", word=self.word))
             yield Input(id="word", compact=True)
             yield FieldError(id="word-error")

@@ -12,6 +12,7 @@ from olga_loyalty.services.shop import PURPOSES
 from olga_loyalty.ui.base import BaseModal
 from olga_loyalty.ui.screens.card import PURPOSE_LABELS
 from olga_loyalty.ui.screens.register import METHOD_LABELS
+from olga_loyalty.ui.text import plain
 
 PURPOSE_NAMES = {
     "data_processing": "Data processing",
@@ -89,11 +90,11 @@ class ConsentsScreen(BaseModal):
             else:
                 state, since = t("not given"), ""
             states.add_row(
-                t(PURPOSE_NAMES[purpose]),
-                state,
-                since,
-                t(METHOD_LABELS.get(s.method or "", "")) if s.method else "",
-                f"v{s.text_version}" if s.text_version else "",
+                plain(t(PURPOSE_NAMES[purpose])),
+                plain(state),
+                plain(since),
+                plain(t(METHOD_LABELS.get(s.method or "", "")) if s.method else ""),
+                plain(f"v{s.text_version}" if s.text_version else ""),
                 key=purpose,
             )
         states.move_cursor(row=max(row, 0))
@@ -101,11 +102,11 @@ class ConsentsScreen(BaseModal):
         records.clear()
         for r in records_data:
             records.add_row(
-                t(PURPOSE_LABELS[r.purpose]),
-                t.datetime(r.given_at),
-                t(METHOD_LABELS[r.method]),
-                f"v{r.text_version}",
-                t.datetime(r.withdrawn_at) if r.withdrawn_at else "",
+                plain(t(PURPOSE_LABELS[r.purpose])),
+                plain(t.datetime(r.given_at)),
+                plain(t(METHOD_LABELS[r.method])),
+                plain(f"v{r.text_version}"),
+                plain(t.datetime(r.withdrawn_at) if r.withdrawn_at else ""),
             )
 
     def purpose(self) -> str:
@@ -144,10 +145,13 @@ class ConsentsScreen(BaseModal):
         t = self.t
         word = t("ERASE")
 
-        def erase(confirmed: bool | None) -> None:
+        def erase(pin, confirmed: bool | None) -> None:
             if confirmed:
-                self.db(
+                self.loyalty.protected(
+                    self,
                     "erased",
+                    "erase",
+                    pin,
                     customers.withdraw_consent,
                     self.shop,
                     self.customer_id,
@@ -155,11 +159,13 @@ class ConsentsScreen(BaseModal):
                     method=self.method(),
                     staff=self.loyalty.staff,
                     erase_confirmed=True,
+                    detail=f"customer #{self.customer_id} (consent withdrawn)",
+                    customer_id=self.customer_id,
                 )
 
         self.loyalty.with_pin(
             "erase",
-            lambda: self.app.push_screen(
+            lambda pin: self.app.push_screen(
                 TypedConfirm(
                     t("Withdraw consent to data processing"),
                     t(
@@ -169,7 +175,7 @@ class ConsentsScreen(BaseModal):
                     ),
                     word,
                 ),
-                erase,
+                lambda confirmed: erase(pin, confirmed),
             ),
         )
 
@@ -180,7 +186,6 @@ class ConsentsScreen(BaseModal):
 
     def on_erased(self, record) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
-        self.loyalty.audit("erase", f"customer {self.customer_id} (consent withdrawn)")
         self.loyalty.go_home()
 
     def action_close(self) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, S
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.services import newsletter
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.text import plain
 
 SEGMENT_LABELS = {
     "all": "All customers",
@@ -54,6 +55,10 @@ class ExportScreen(BaseScreen):
         Binding("ctrl+s", "write", "Write the file", priority=True),
         Binding("escape", "close", "Back"),
     ]
+
+    def __init__(self, pin=None) -> None:
+        super().__init__()
+        self.pin = pin  # the owner PIN given to open this screen (safety.Pin)
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -176,7 +181,7 @@ class ExportScreen(BaseScreen):
                 f"{t(REASON_LABELS.get(k, k))}: {t.number(v)}" for k, v in sorted(left_out.items())
             )
             text += " " + t("Left out: {reasons}.", reasons=reasons)
-        self.query_one("#count", Static).update(text)
+        self.query_one("#count", Static).update(plain(text))
 
     def on_counted_error(self, error: LoyaltyError) -> None:
         self.query_one("#count", Static).update("")
@@ -192,15 +197,20 @@ class ExportScreen(BaseScreen):
         def progress(done: int, total: int) -> None:
             self.post_message(Progress(done, total))
 
-        self.db(
+        channel, segment = self.value("channel"), self.segment_text()
+        self.loyalty.protected(
+            self,
             "written",
+            "export",
+            self.pin,
             newsletter.export,
             self.shop,
-            self.value("channel"),
-            self.segment_text(),
+            channel,
+            segment,
             preset=self.value("preset"),
             file_format=self.value("format"),
             progress=progress,
+            detail=lambda r: f"newsletter {channel} {segment}: {r.written}",
         )
 
     def on_progress(self, message: Progress) -> None:
@@ -224,7 +234,6 @@ class ExportScreen(BaseScreen):
             )
             text += " " + t("Left out: {reasons}.", reasons=reasons)
         self.loyalty.announce_file(text, result.path, into=self.query_one("#result", Static))
-        self.loyalty.audit("export", f"newsletter {self.value('channel')} {self.segment_text()}")
 
     def on_written_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False

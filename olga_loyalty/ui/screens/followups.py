@@ -18,6 +18,7 @@ from olga_loyalty.ui.base import (
     form_field,
     show_field_errors,
 )
+from olga_loyalty.ui.text import plain
 
 FORM_FIELDS = ["kind", "note", "follow_up"]
 
@@ -43,7 +44,7 @@ class FeedbackScreen(BaseModal):
     def compose(self) -> ComposeResult:
         t = self.t
         with Vertical(classes="dialog", id="feedback-dialog") as box:
-            box.border_title = t("Feedback · {name}", name=self.customer_name)
+            box.border_title = plain(t("Feedback · {name}", name=self.customer_name))
             yield Label(t("What kind"))
             yield Select(
                 [(t(label), kind) for kind, label in followups.FEEDBACK_LABELS.items()],
@@ -142,22 +143,24 @@ class FollowUpsScreen(BaseScreen):
         table.clear()
         for item in items:
             table.add_row(
-                t.date(item.follow_up_on),
-                item.name[:16],
-                phone_for_display(item.phone, self.shop.region),
-                t(followups.FEEDBACK_LABELS[item.kind]),
-                note_text(t, item.note)[:17],
+                plain(t.date(item.follow_up_on)),
+                plain(item.name[:16]),
+                plain(phone_for_display(item.phone, self.shop.region)),
+                plain(t(followups.FEEDBACK_LABELS[item.kind])),
+                plain(note_text(t, item.note)[:17]),
                 key=str(item.id),
             )
         self.query_one("#status", Label).update(
-            t.ngettext(
-                "{count} follow-up due · Enter: done · a: apology bonus for a complaint",
-                "{count} follow-ups due · Enter: done · a: apology bonus for a complaint",
-                len(items),
-                count=len(items),
+            plain(
+                t.ngettext(
+                    "{count} follow-up due · Enter: done · a: apology bonus for a complaint",
+                    "{count} follow-ups due · Enter: done · a: apology bonus for a complaint",
+                    len(items),
+                    count=len(items),
+                )
+                if items
+                else t("No follow-up is due today.")
             )
-            if items
-            else t("No follow-up is due today.")
         )
 
     def selected(self) -> followups.FollowUp | None:
@@ -183,7 +186,8 @@ class FollowUpsScreen(BaseScreen):
             self.app.notify(self.t("Only a complaint is answered with an apology bonus."))
             return
         self.loyalty.with_pin(
-            "adjust", lambda: self.app.push_screen(ApologyScreen(item), lambda _: self.load())
+            "adjust",
+            lambda pin: self.app.push_screen(ApologyScreen(item, pin), lambda _: self.load()),
         )
 
     def action_open(self) -> None:
@@ -215,8 +219,8 @@ class _FollowUpDialog(BaseModal):
     def compose(self) -> ComposeResult:
         title, context, label, value = self.title_and_context()
         with Vertical(classes="dialog", id=f"{self.FIELD}-dialog") as box:
-            box.border_title = title
-            yield Label(context)
+            box.border_title = plain(title)
+            yield Label(plain(context))
             yield from form_field(label, self.FIELD, value=value)
         yield Footer()
 
@@ -264,6 +268,10 @@ class ApologyScreen(_FollowUpDialog):
 
     FIELD = "points"
 
+    def __init__(self, item: followups.FollowUp, pin=None) -> None:
+        super().__init__(item)
+        self.pin = pin  # the owner PIN given for this bonus (safety.Pin)
+
     def title_and_context(self) -> tuple[str, str, str, str]:
         t = self.t
         return (
@@ -279,20 +287,22 @@ class ApologyScreen(_FollowUpDialog):
         except LoyaltyError as error:
             show_field_errors(self, {"points": error}, ["points"])
             return
-        self.db(
+        self.loyalty.protected(
+            self,
             "saved",
+            "adjust",
+            self.pin,
             followups.apologise,
             self.shop,
             self.item.id,
             amount,
             staff=self.loyalty.staff,
+            detail=lambda r: f"customer #{r[0].customer_id}: +{r[1].points} (apology #{r[0].id})",
+            customer_id=lambda r: r[0].customer_id,
         )
 
     def on_saved(self, result) -> None:
         item, entry = result
-        self.loyalty.audit(
-            "adjust", f"customer {item.customer_id}: +{entry.points} (apology #{item.id})"
-        )
         self.app.notify(
             self.t(
                 "Apology bonus: {points} for {name} (complaint #{id}).",

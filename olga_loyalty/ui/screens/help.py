@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.text import lines as text_lines
+from olga_loyalty.ui.text import marked
 
 
 def _screens():
@@ -73,7 +75,7 @@ class HelpScreen(BaseScreen):
         yield Header(show_clock=False)
         with VerticalScroll(id="help"):
             for title, cls, extra in _screens():
-                lines = [f"[b]{t(title)}[/b]"]
+                lines = [marked("[b]{title}[/b]", title=t(title))]
                 seen = set()
                 for b in _own_bindings(cls):
                     if b.description and b.description not in seen and b.key != "ctrl+q":
@@ -82,7 +84,7 @@ class HelpScreen(BaseScreen):
                         lines.append(f"  {key:<12} {t(b.description)}")
                 for key, text in extra:
                     lines.append(f"  {key:<12} {t(text)}")
-                yield Static("\n".join(lines), classes="help-block")
+                yield Static(text_lines(*lines), classes="help-block")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -14,8 +14,10 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar
 
 from olga_loyalty import paths
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
-from olga_loyalty.services import imports, safety
+from olga_loyalty.services import imports
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.text import lines as text_lines
+from olga_loyalty.ui.text import plain
 
 FIELDS = ["file", "map"]
 
@@ -26,17 +28,9 @@ class Progress(Message):
         self.done, self.total = done, total
 
 
-def _import(shop, report, staff):
-    safety.backup(shop, "import", staff=staff)  # before every import
-    imports.import_rows(shop, report, staff=staff)
-    safety.audit(shop, "import", f"customers from {report.file}: {report.imported}", staff)
-    return report
-
-
-def _unsubscribe(shop, path, staff):
-    safety.backup(shop, "import", staff=staff)
-    report = imports.import_unsubscribes(shop, path, staff=staff)
-    safety.audit(shop, "import", f"unsubscribes from {report.file}: {report.contacts}", staff)
+def _import(shop, report, staff, pin, progress):
+    # the owner PIN, a backup, then all good rows or none, in short batches
+    imports.import_rows(shop, report, staff=staff, pin=pin, progress=progress)
     return report
 
 
@@ -47,8 +41,9 @@ class ImportScreen(BaseScreen):
         Binding("escape", "close", "Back"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, pin=None) -> None:
         super().__init__()
+        self.pin = pin  # the owner PIN given to open this screen (safety.Pin)
         self.report: imports.ImportReport | None = None
 
     def compose(self) -> ComposeResult:
@@ -141,7 +136,7 @@ class ImportScreen(BaseScreen):
             return
         if self.mode() == "unsubscribes":
             self.query_one("#summary", Static).update(
-                self.t("An unsubscribe list needs no check: ctrl+s withdraws the consents.")
+                plain(self.t("An unsubscribe list needs no check: ctrl+s withdraws the consents."))
             )
             return
         self.db(
@@ -153,24 +148,29 @@ class ImportScreen(BaseScreen):
         self.report = report
         self.query_one("#progress").display = False
         mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
-        self.query_one("#summary", Static).update(
-            report.file_text(t)
-            + "\n"
-            + t("Columns: {mapping}", mapping=mapping)
-            + "\n"
-            + t.ngettext(
+        lines = [
+            report.file_text(t),
+            t("Columns: {mapping}", mapping=mapping),
+            t.ngettext(
                 "{good} of {rows} row can be imported, {refused} refused. ctrl+s imports the good rows.",
                 "{good} of {rows} rows can be imported, {refused} refused. ctrl+s imports the good rows.",
                 report.total,
                 good=len(report.good),
                 rows=report.total,
                 refused=len(report.refused),
+            ),
+        ]
+        if report.cleaned_cells:
+            lines.append(
+                t.ngettext(
+                    "{count} cell held invisible control characters; they were removed.",
+                    "{count} cells held invisible control characters; they were removed.",
+                    report.cleaned_cells,
+                    count=report.cleaned_cells,
+                )
             )
-        )
-        table = self.query_one(DataTable)
-        table.clear()
-        for number, error in report.refused + report.notes:
-            table.add_row(str(number), error.render(t.gettext))
+        self.query_one("#summary", Static).update(text_lines(*lines))
+        self.fill_problems(report)
 
     def on_checked_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False
@@ -180,18 +180,44 @@ class ImportScreen(BaseScreen):
         if self.file_missing():
             return
         if self.mode() == "unsubscribes":
-            self.db("unsubscribed", _unsubscribe, self.shop, self.path(), self.loyalty.staff)
+            self.show_progress()
+            self.db(
+                "unsubscribed",
+                imports.import_unsubscribes,
+                self.shop,
+                self.path(),
+                staff=self.loyalty.staff,
+                pin=self.pin,
+                progress=self._progress,
+            )
             return
         if self.report is None:
-            self.query_one("#summary", Static).update(self.t("Check the file first (F5)."))
+            self.query_one("#summary", Static).update(plain(self.t("Check the file first (F5).")))
             return
         if not self.report.good:
-            self.query_one("#summary", Static).update(self.t("There is no good row to import."))
+            self.query_one("#summary", Static).update(
+                plain(self.t("There is no good row to import."))
+            )
             return
-        self.db("imported", _import, self.shop, self.report, self.loyalty.staff)
+        self.show_progress()
+        self.db(
+            "imported",
+            _import,
+            self.shop,
+            self.report,
+            self.loyalty.staff,
+            self.pin,
+            self._progress,
+        )
+
+    def show_progress(self) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
 
     def on_imported(self, report: imports.ImportReport) -> None:
         t = self.t
+        self.query_one("#progress").display = False
         text = t.ngettext(
             "Imported {good} of {rows} row; {refused} refused.",
             "Imported {good} of {rows} rows; {refused} refused.",
@@ -201,18 +227,28 @@ class ImportScreen(BaseScreen):
             refused=len(report.refused),
         )
         self.loyalty.announce_file(text, self.path(), into=self.query_one("#summary", Static))
+        self.fill_problems(report)  # with rows another till registered meanwhile
         self.report = None
 
+    def fill_problems(self, report: imports.ImportReport) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for number, error in sorted(report.refused + report.notes, key=lambda r: r[0]):
+            table.add_row(plain(number), plain(error.render(self.t.gettext)))
+
     def on_imported_error(self, error: LoyaltyError) -> None:
+        self.query_one("#progress").display = False
         self.report = None
         show_field_errors(self, {"file": error}, FIELDS)
 
     def on_unsubscribed(self, report: imports.UnsubscribeReport) -> None:
+        self.query_one("#progress").display = False
         text = report.summary(self.t)
-        self.query_one("#summary", Static).update(text)
+        self.query_one("#summary", Static).update(plain(text))
         self.app.notify(text, timeout=10)
 
     def on_unsubscribed_error(self, error: LoyaltyError) -> None:
+        self.query_one("#progress").display = False
         show_field_errors(self, {"file": error}, FIELDS)
 
     def action_close(self) -> None:

@@ -238,12 +238,21 @@ class MailSettings(ScreenMixin, VerticalScroll):
             return
         show_field_errors(self.screen, {}, FIELDS)
         secret = self.query_one("#password", Input).value or None
-        self.db("saved", save_mail_settings, account, settings, secret)
+        self.loyalty.protected(
+            self,
+            "saved",
+            "settings",
+            self.screen.pin,  # type: ignore[attr-defined]  # the settings screen's PIN
+            save_mail_settings,
+            account,
+            settings,
+            secret,
+            detail="mail",
+        )
 
     def on_saved(self, data: dict) -> None:
         self.on_loaded(data)
         self.app.notify(self.t("Mail settings saved."))
-        self.loyalty.audit("settings", "mail")
 
     def on_saved_error(self, error: LoyaltyError) -> None:
         show_field_errors(self.screen, {"password": error}, FIELDS)

@@ -1,5 +1,6 @@
-"""The owner PIN, asked before protected actions (settings, adjustments, erasure, imports,
-restore, personal-data exports) when one is set."""
+"""The owner PIN, asked before protected actions (safety.PROTECTED: settings, adjustments,
+erasure, imports, restore, personal-data exports, bulk bonuses) when one is set. It answers
+with the checked PIN, which the action passes on to `safety.run_protected`."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ class PinScreen(BaseModal):
         t = self.t
         with Vertical(classes="dialog", id="pin-dialog") as box:
             box.border_title = t("Owner PIN")
+            yield Label(t(safety.PROTECTED_ACTION_NAMES[self.action]), id="pin-action")
             yield Label(t("This action is protected. Enter the owner PIN and press Enter:"))
-            yield Input(id="pin", password=True, compact=True, max_length=12)
+            yield Input(id="pin", password=True, compact=True, max_length=safety.PASSPHRASE_MAX)
             yield FieldError(id="pin-error")
         yield Footer()
 
@@ -37,15 +39,15 @@ class PinScreen(BaseModal):
     def submitted(self, event: Input.Submitted) -> None:
         self.db(
             "checked",
-            safety.check_pin,
+            safety.authorise,
             self.shop,
-            event.value,
             self.action,
-            staff=self.loyalty.staff,
+            event.value,
+            by=self.loyalty.staff,
         )
 
-    def on_checked(self, _) -> None:
-        self.dismiss(True)
+    def on_checked(self, pin: safety.Pin) -> None:
+        self.dismiss(pin)
 
     def on_checked_error(self, error: LoyaltyError) -> None:
         box = self.query_one(Input)
@@ -53,4 +55,4 @@ class PinScreen(BaseModal):
         self.query_one(FieldError).show(error.render(self.t.gettext))
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self.dismiss(None)

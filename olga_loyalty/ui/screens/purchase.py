@@ -16,6 +16,8 @@ from olga_loyalty.domain.points import PurchasePlan, max_redeemable, plan_purcha
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+from olga_loyalty.ui.text import lines as text_lines
+from olga_loyalty.ui.text import marked, plain
 
 FIELDS = ["amount", "redeem", "follow_up"]
 
@@ -36,7 +38,7 @@ class PurchaseScreen(BaseModal):
     def compose(self) -> ComposeResult:
         t, c = self.t, self.card.customer
         with Vertical(classes="dialog", id="purchase-dialog") as box:
-            box.border_title = t("Purchase · {name}", name=f"{c.first_name} {c.last_name}")
+            box.border_title = plain(t("Purchase · {name}", name=f"{c.first_name} {c.last_name}"))
             yield Label(t("Amount ({currency})", currency=self.shop.settings.currency))
             yield Input(placeholder="0,00", id="amount")
             yield FieldError(id="amount-error")
@@ -70,16 +72,18 @@ class PurchaseScreen(BaseModal):
         amount = self._amount()
         most = max_redeemable(amount, card.balance, programme) if amount else 0
         self.query_one("#redeem-label", Label).update(
-            t(
-                "Points to redeem (balance {balance}, at most {most} now; F4 takes it)",
-                balance=t.number(card.balance),
-                most=t.number(most),
+            plain(
+                t(
+                    "Points to redeem (balance {balance}, at most {most} now; F4 takes it)",
+                    balance=t.number(card.balance),
+                    most=t.number(most),
+                )
             )
         )
         preview = self.query_one("#preview", Static)
         self.plan = None
         if amount is None:
-            preview.update(t("Type the amount to see the preview."))
+            preview.update(plain(t("Type the amount to see the preview.")))
             return
         try:
             redeem = parse_points(self.query_one("#redeem", Input).value or "0", field="redeem")
@@ -92,7 +96,7 @@ class PurchaseScreen(BaseModal):
                 today=self.shop.today(),
             )
         except LoyaltyError as error:
-            preview.update(f"[b]{error.render(t.gettext)}[/b]")
+            preview.update(marked("[b]{message}[/b]", message=error.render(t.gettext)))
             return
         self.plan = plan
         lines = [
@@ -102,7 +106,7 @@ class PurchaseScreen(BaseModal):
                 points=t.points(plan.redeemed_points),
                 value=t.money(plan.redeemed_value),
             ),
-            t("[b]To pay: {paid}[/b]", paid=t.money(plan.paid)),
+            marked(t.gettext("[b]To pay: {paid}[/b]"), paid=t.money(plan.paid)),
             t(
                 "Earned: {points} ({tier})",
                 points=t.points(plan.earned_points),
@@ -111,7 +115,7 @@ class PurchaseScreen(BaseModal):
             t("New balance: {points}", points=t.points(plan.balance_after)),
             t("Enter confirms · Esc cancels"),
         ]
-        preview.update("\n".join(lines))
+        preview.update(text_lines(*lines))
 
     def action_take_max(self) -> None:
         amount = self._amount()

@@ -14,6 +14,8 @@ from olga_loyalty.domain.points import PurchaseFacts, plan_refund, settle_refund
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+from olga_loyalty.ui.text import lines as text_lines
+from olga_loyalty.ui.text import marked, plain
 
 
 def _purchases_with_totals(customer_id: int):
@@ -40,7 +42,7 @@ class RefundScreen(BaseModal):
     def compose(self) -> ComposeResult:
         t, c = self.t, self.card.customer
         with Vertical(classes="dialog", id="refund-dialog") as box:
-            box.border_title = t("Refund · {name}", name=f"{c.first_name} {c.last_name}")
+            box.border_title = plain(t("Refund · {name}", name=f"{c.first_name} {c.last_name}"))
             yield Label(t("Purchase (↑↓ to choose)"))
             yield DataTable(id="purchases", cursor_type="row", zebra_stripes=True)
             yield Label(t("Amount to refund (empty = all that is left)"))
@@ -65,11 +67,11 @@ class RefundScreen(BaseModal):
         table = self.query_one(DataTable)
         for purchase, totals in rows:
             table.add_row(
-                f"#{purchase.id}",
-                t.datetime(purchase.created_at),
-                t.money(purchase.amount),
-                t.money(totals.amount) if totals.amount else "",
-                f"+{purchase.earned_points}",
+                plain(f"#{purchase.id}"),
+                plain(t.datetime(purchase.created_at)),
+                plain(t.money(purchase.amount)),
+                plain(t.money(totals.amount) if totals.amount else ""),
+                plain(f"+{purchase.earned_points}"),
             )
         self.query_one("#amount", Input).focus()
         if not rows:
@@ -111,7 +113,7 @@ class RefundScreen(BaseModal):
                 amount,
             )
         except LoyaltyError as error:
-            preview.update(f"[b]{error.render(t.gettext)}[/b]")
+            preview.update(marked("[b]{message}[/b]", message=error.render(t.gettext)))
             return
         outcome = settle_refund(plan, self.card.balance + plan.restore, self.shop.programme)
         lines = [
@@ -126,16 +128,20 @@ class RefundScreen(BaseModal):
         ]
         if outcome.shortfall_points:
             lines.append(
-                t.ngettext(
-                    "[b]{points} point was already spent: keep back {value}[/b]",
-                    "[b]{points} points were already spent: keep back {value}[/b]",
-                    outcome.shortfall_points,
+                marked(
+                    t.ngettext(
+                        "[b]{points} point was already spent: keep back {value}[/b]",
+                        "[b]{points} points were already spent: keep back {value}[/b]",
+                        outcome.shortfall_points,
+                    ),
                     points=t.number(outcome.shortfall_points),
                     value=t.money(outcome.shortfall_value),
                 )
             )
-        lines.append(t("[b]Cash to give back: {cash}[/b]", cash=t.money(outcome.cash_refund)))
-        preview.update("\n".join(lines))
+        lines.append(
+            marked(t.gettext("[b]Cash to give back: {cash}[/b]"), cash=t.money(outcome.cash_refund))
+        )
+        preview.update(text_lines(*lines))
 
     def action_confirm(self) -> None:
         chosen = self.selected()
@@ -162,6 +168,19 @@ class RefundScreen(BaseModal):
         if result.shortfall_points:
             message += " " + t(
                 "{value} kept back for points already spent.", value=t.money(result.shortfall_value)
+            )
+        if result.referral_taken_back or result.referral_shortfall:
+            message += " " + t(
+                "Referral bonus taken back from customer #{id}: {points}.",
+                id=result.referral_customer_id,
+                points=t.points(result.referral_taken_back),
+            )
+        if result.referral_shortfall:
+            message += " " + t.ngettext(
+                "{count} point of it was already spent by her and stays.",
+                "{count} points of it were already spent by her and stay.",
+                result.referral_shortfall,
+                count=t.number(result.referral_shortfall),
             )
         self.app.notify(message, timeout=10)
         self.dismiss(result)

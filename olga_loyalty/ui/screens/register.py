@@ -21,6 +21,7 @@ from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.services import customers
 from olga_loyalty.services.shop import PURPOSES
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors, translator
+from olga_loyalty.ui.text import plain
 
 PERSON_FIELDS = ["first_name", "last_name", "phone", "email", "birthday", "notes"]
 FIELD_LABELS = {
@@ -212,7 +213,9 @@ class CustomerForm(BaseScreen):
             if existing:
                 self.existing_id = int(existing)
                 button = self.query_one("#open-existing", Button)
-                button.label = self.t("Open the card of {name}", name=error.params.get("name", ""))
+                button.label = plain(
+                    self.t("Open the card of {name}", name=error.params.get("name", ""))
+                )
                 button.remove_class("hidden")
                 button.scroll_visible()
         else:
@@ -257,7 +260,7 @@ class RegisterScreen(CustomerForm):
             yield Checkbox(
                 t(CONSENT_LABELS[purpose]), value=False, id=f"consent_{purpose}", compact=True
             )
-            yield Static(f"{text.text}  (v{text.version})", classes="consent-text")
+            yield Static(plain(f"{text.text}  (v{text.version})"), classes="consent-text")
         yield FieldError(id="consent_data-error")
         with Horizontal(classes="row"):
             yield Label(t("Consent given"), classes="field-label")

@@ -14,6 +14,7 @@ from textual_plotext import PlotextPlot
 
 from olga_loyalty.services import reports
 from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.text import plain
 
 #: The lists, the newsletter segment each one is, and the heading of its detail column.
 LIST_LABELS = {
@@ -85,13 +86,15 @@ class ReportsScreen(BaseScreen):
         self.report = report
         t = self.t
         self.query_one("#period", Label).update(
-            t.ngettext(
-                "{start} to {end} ({months} month) · + and - change the period",
-                "{start} to {end} ({months} months) · + and - change the period",
-                len(report.months),
-                start=t.date(report.start),
-                end=t.date(report.end),
-                months=len(report.months),
+            plain(
+                t.ngettext(
+                    "{start} to {end} ({months} month) · + and - change the period",
+                    "{start} to {end} ({months} months) · + and - change the period",
+                    len(report.months),
+                    start=t.date(report.start),
+                    end=t.date(report.end),
+                    months=len(report.months),
+                )
             )
         )
         self.fill_figures(report)
@@ -100,7 +103,7 @@ class ReportsScreen(BaseScreen):
         self.fill_list()
 
     def on_report_error(self, error) -> None:
-        self.query_one("#period", Label).update(error.render(self.t.gettext))
+        self.query_one("#period", Label).update(plain(error.render(self.t.gettext)))
 
     def fill_figures(self, r: reports.Report) -> None:
         t = self.t
@@ -130,7 +133,7 @@ class ReportsScreen(BaseScreen):
             (t("Birthdays this month"), t.number(r.birthdays)),
         ]
         for label, value in rows:
-            table.add_row(label, value)
+            table.add_row(plain(label), plain(value))
 
     def fill_months(self, r: reports.Report) -> None:
         t = self.t
@@ -181,7 +184,7 @@ class ReportsScreen(BaseScreen):
         for label, width in columns:
             table.add_column(label, width=width)
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(plain(cell) for cell in row))
 
     def draw_charts(self, r: reports.Report) -> None:
         t = self.t
@@ -260,15 +263,17 @@ class ReportsScreen(BaseScreen):
         t = self.t
         found = self.people(self.current)
         self.query_one("#list-title", Label).update(
-            t(
-                "{title}: {count} (first {shown}) · x exports it",
-                title=t(LIST_LABELS[self.current]),
-                count=t.number(self.total(self.current)),
-                shown=len(found),
+            plain(
+                t(
+                    "{title}: {count} (first {shown}) · x exports it",
+                    title=t(LIST_LABELS[self.current]),
+                    count=t.number(self.total(self.current)),
+                    shown=len(found),
+                )
             )
         )
         self.query_one("#list-keys", Label).update(
-            "  ".join(f"{n} {t(LIST_NAMES[k])}" for n, k in enumerate(ORDER, start=1))
+            plain("  ".join(f"{n} {t(LIST_NAMES[k])}" for n, k in enumerate(ORDER, start=1)))
         )
         table = self.query_one("#people", DataTable)
         table.clear(columns=True)
@@ -279,9 +284,9 @@ class ReportsScreen(BaseScreen):
 
         for person in found:
             table.add_row(
-                person.name[:24],
-                phone_for_display(person.phone, self.shop.region),
-                self._detail(person),
+                plain(person.name[:24]),
+                plain(phone_for_display(person.phone, self.shop.region)),
+                plain(self._detail(person)),
                 key=str(person.id),
             )
 
@@ -319,11 +324,20 @@ class ReportsScreen(BaseScreen):
         segment = self.segment()
         self.loyalty.with_pin(
             "export",
-            lambda: self.db("exported", newsletter.export, self.shop, "email", segment),
+            lambda pin: self.loyalty.protected(
+                self,
+                "exported",
+                "export",
+                pin,
+                newsletter.export,
+                self.shop,
+                "email",
+                segment,
+                detail=lambda r: f"newsletter email {segment}: {r.written}",
+            ),
         )
 
     def on_exported(self, result) -> None:
-        self.loyalty.audit("export", f"newsletter email {self.segment()}")
         text = self.t.ngettext(
             "Written: {path} ({count} customer with email consent)",
             "Written: {path} ({count} customers with email consent)",

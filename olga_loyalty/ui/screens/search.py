@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.services import customers
 from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.text import plain
 from olga_loyalty.ui.widgets import fit
 
 _PHONE_LIKE = re.compile(r"[0-9+()\-./ ]+")
@@ -112,17 +113,17 @@ class SearchScreen(BaseScreen):
 
     def show_hits(self, hits: list[customers.SearchHit], status: str) -> None:
         self.hits = hits
-        self.query_one("#status", Label).update(status)
+        self.query_one("#status", Label).update(plain(status))
         table = self.query_one(DataTable)
         table.clear()
         t, region = self.t, self.shop.region
         for hit in hits:
             table.add_row(
-                fit(f"{hit.last_name}, {hit.first_name}", 18),
-                phone_for_display(hit.phone, region),
-                fit(hit.tier, 6),
-                f"{t.number(hit.balance)} · {t.money(hit.balance_value)}",
-                t.date(hit.soonest_expiry) if hit.soonest_expiry else "",
+                plain(fit(f"{hit.last_name}, {hit.first_name}", 18)),
+                plain(phone_for_display(hit.phone, region)),
+                plain(fit(hit.tier, 6)),
+                plain(f"{t.number(hit.balance)} · {t.money(hit.balance_value)}"),
+                plain(t.date(hit.soonest_expiry) if hit.soonest_expiry else ""),
                 key=str(hit.id),
             )
         if hits:

@@ -36,6 +36,7 @@ from olga_loyalty.ui.screens.consents import PURPOSE_NAMES
 from olga_loyalty.ui.screens.mail_settings import MailSettings
 from olga_loyalty.ui.screens.setup import FIELDS as SHOP_FIELDS
 from olga_loyalty.ui.screens.setup import read_shop_form, shop_settings_form
+from olga_loyalty.ui.text import lines, plain
 
 MAX_TIERS = 5
 BACKUP_REASON_NAMES = {
@@ -90,6 +91,10 @@ class SettingsScreen(BaseScreen):
         Binding("ctrl+r", "restore", "Restore"),
         Binding("escape", "close", "Back"),
     ]
+
+    def __init__(self, pin=None) -> None:
+        super().__init__()
+        self.pin = pin  # the owner PIN given to open the settings (safety.Pin)
 
     def compose(self) -> ComposeResult:
         t, p, shop = self.t, self.shop.programme, self.shop
@@ -161,7 +166,8 @@ class SettingsScreen(BaseScreen):
                         "and personal-data exports. Leave both fields empty to remove it."
                     )
                 )
-                yield from self._row("new_pin", t("New PIN (4–12 digits)"), "")
+                yield Static("", id="pin-warning")
+                yield from self._row("new_pin", t("New PIN (6+ digits or a passphrase)"), "")
                 yield from self._row("new_pin_again", t("The same PIN again"), "")
             with TabPane(t("Backups"), id="tab-backups"), Vertical():
                 yield Static(self.folders_text(), id="folders")
@@ -225,6 +231,24 @@ class SettingsScreen(BaseScreen):
         audit.add_column(t("Detail"), width=36)
         self.load_backups()
         self.db("audit_loaded", safety.audit_log)
+        self.db("pin_state", safety.pin_needs_change)
+
+    def on_pin_state(self, needs_change: bool) -> None:
+        """A PIN set under the old rules still works; the settings ask for a new one."""
+        text = (
+            self.t(
+                "The owner PIN was set under the old rules (4 digits were enough) and is "
+                "easy to guess from a copy of the database. Please choose a new one."
+            )
+            if needs_change
+            else ""
+        )
+        warning = self.query_one("#pin-warning", Static)
+        warning.update(plain(text))
+        warning.display = bool(text)
+        if needs_change:
+            self.query_one(TabbedContent).active = "tab-pin"
+            self.app.notify(text, severity="warning", timeout=10)
 
     def load_backups(self) -> None:
         self.db("backups_loaded", safety.list_backups, self.shop)
@@ -235,17 +259,19 @@ class SettingsScreen(BaseScreen):
         table.clear()
         for b in found:
             table.add_row(
-                f"{b.taken_at:%Y-%m-%d %H:%M:%S}",
-                self.t(BACKUP_REASON_NAMES.get(b.reason, b.reason)),
-                self.t.number(b.size),
-                b.path.name,
+                plain(f"{b.taken_at:%Y-%m-%d %H:%M:%S}"),
+                plain(self.t(BACKUP_REASON_NAMES.get(b.reason, b.reason))),
+                plain(self.t.number(b.size)),
+                plain(b.path.name),
             )
 
     def on_audit_loaded(self, entries) -> None:
         table = self.query_one("#audit", DataTable)
         table.clear()
         for e in entries:
-            table.add_row(self.t.datetime(e.at), e.staff, e.action, e.detail[:60])
+            table.add_row(
+                plain(self.t.datetime(e.at)), plain(e.staff), plain(e.action), plain(e.detail[:60])
+            )
 
     def action_backup_now(self) -> None:
         self.db("backed_up", safety.backup, self.shop, "manual", staff=self.loyalty.staff)
@@ -263,39 +289,61 @@ class SettingsScreen(BaseScreen):
         self.db("audit_loaded", safety.audit_log)
 
     def action_restore(self) -> None:
-        from olga_loyalty.ui.screens.confirm import TypedConfirm
-
+        """The owner PIN, then the file's checks, then the question (with a warning when the
+        backup is another shop's or carries no shop id), then the restore."""
         table = self.query_one("#backups", DataTable)
         found = getattr(self, "backups", [])
         if self.query_one(TabbedContent).active != "tab-backups" or not found:
             return
         chosen = found[table.cursor_row]
+
+        def checked(pin) -> None:
+            self._restoring = (chosen.path, pin)
+            self.db("restore_checked", safety.check_restore, self.shop, chosen.path)
+
+        self.loyalty.with_pin("restore", checked)
+
+    def on_restore_checked(self, check: safety.RestoreCheck) -> None:
+        """The file is sound: ask, with the warning about whose backup it is."""
+        from olga_loyalty.ui.screens.confirm import TypedConfirm
+
         t = self.t
+        path, pin = self._restoring
+        text = t(
+            "The database is replaced by this backup; everything recorded since then is gone from "
+            "it (the current state is backed up first)."
+        )
+        warning = check.warning
+        if warning is not None:  # it quotes the file's name: data, shown as it is
+            text = lines(warning.render(t.gettext), "", text)
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.db(
-                    "restored", safety.restore, self.shop, chosen.path, staff=self.loyalty.staff
+                self.loyalty.protected(
+                    self,
+                    "restored",
+                    "restore",
+                    pin,
+                    safety.restore,
+                    self.shop,
+                    path,
+                    staff=self.loyalty.staff,
+                    other_shop=not check.this_shop,
                 )
 
-        self.loyalty.with_pin(
-            "restore",
-            lambda: self.app.push_screen(
-                TypedConfirm(
-                    t("Restore {file}", file=chosen.path.name),
-                    t(
-                        "The database is replaced by this backup; everything recorded since then is gone from "
-                        "it (the current state is backed up first)."
-                    ),
-                    t("RESTORE"),
-                ),
-                confirmed,
-            ),
+        self.app.push_screen(
+            TypedConfirm(plain(t("Restore {file}", file=path.name)), text, t("RESTORE")), confirmed
         )
 
-    def on_restored(self, safety_copy) -> None:
+    def on_restore_checked_error(self, error: LoyaltyError) -> None:
+        self.app.notify(error.render(self.t.gettext), severity="error", timeout=10)
+
+    def on_restored(self, result: safety.RestoreResult) -> None:
         self.app.notify(
-            self.t("Restored. The database as it was before is in {backup}.", backup=safety_copy),
+            self.t(
+                "Restored. The database as it was before is in {backup}.",
+                backup=result.safety_copy,
+            ),
             timeout=10,
             markup=False,
         )
@@ -306,11 +354,13 @@ class SettingsScreen(BaseScreen):
         for purpose, rows in versions.items():
             history = ", ".join(f"v{r.version} {t.date(r.created_at.date())}" for r in rows)
             self.query_one(f"#text-label-{purpose}", Label).update(
-                t(
-                    "{purpose}: version {version} (earlier: {history})",
-                    purpose=t(PURPOSE_NAMES[purpose]),
-                    version=rows[-1].version,
-                    history=history,
+                plain(
+                    t(
+                        "{purpose}: version {version} (earlier: {history})",
+                        purpose=t(PURPOSE_NAMES[purpose]),
+                        version=rows[-1].version,
+                        history=history,
+                    )
                 )
             )
 
@@ -318,7 +368,12 @@ class SettingsScreen(BaseScreen):
     def action_save(self) -> None:
         active = self.query_one(TabbedContent).active
         if active == "tab-shop":
-            self.db("shop_saved", self.shop.save_settings, read_shop_form(self, self.shop.settings))
+            self.save(
+                "shop_saved",
+                "shop",
+                self.shop.save_settings,
+                read_shop_form(self, self.shop.settings),
+            )
         elif active == "tab-programme":
             try:
                 programme = self.read_programme()
@@ -326,10 +381,10 @@ class SettingsScreen(BaseScreen):
                 show_field_errors(self, {error.field or "tiers": error}, PROGRAMME_FIELDS)
                 return
             show_field_errors(self, {}, PROGRAMME_FIELDS)
-            self.db("programme_saved", self.shop.save_programme, programme)
+            self.save("programme_saved", "programme", self.shop.save_programme, programme)
         elif active == "tab-texts":
             texts = {p: self.query_one(f"#text_{p}", TextArea).text for p in PURPOSES}
-            self.db("texts_saved", _save_texts, self.shop, texts)
+            self.save("texts_saved", "consent texts", _save_texts, self.shop, texts)
         elif active == "tab-pin":
             first = self.query_one("#new_pin", Input).value.strip()
             second = self.query_one("#new_pin_again", Input).value.strip()
@@ -337,12 +392,23 @@ class SettingsScreen(BaseScreen):
                 error = InvalidInput("The two PINs differ.", field="new_pin_again")
                 show_field_errors(self, {"new_pin_again": error}, ["new_pin", "new_pin_again"])
                 return
-            self.db("pin_saved", safety.set_pin, self.shop, first or None, staff=self.loyalty.staff)
+            self.db(
+                "pin_saved",
+                safety.change_pin,
+                self.shop,
+                self.pin,
+                first or None,
+                staff=self.loyalty.staff,
+            )
         elif active == "tab-staff":
             names = self.query_one("#staff", TextArea).text.splitlines()
-            self.db("staff_saved", _save_staff, self.shop, names)
+            self.save("staff_saved", "staff", _save_staff, self.shop, names)
         elif active == "tab-mail":
             self.query_one(MailSettings).save()
+
+    def save(self, tag: str, detail: str, work, *args) -> None:
+        """A settings change: protected, with its audit entry in the same transaction."""
+        self.loyalty.protected(self, tag, "settings", self.pin, work, *args, detail=detail)
 
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value
@@ -393,7 +459,6 @@ class SettingsScreen(BaseScreen):
 
     def on_shop_saved(self, settings) -> None:
         self.app.notify(self.t("Shop settings saved."))
-        self.loyalty.audit("settings", "shop")
         self.loyalty.language_changed()
 
     def on_shop_saved_error(self, error: LoyaltyError) -> None:
@@ -401,7 +466,6 @@ class SettingsScreen(BaseScreen):
 
     def on_programme_saved(self, programme) -> None:
         self.app.notify(self.t("Programme saved."))
-        self.loyalty.audit("settings", "programme")
 
     def on_programme_saved_error(self, error: LoyaltyError) -> None:
         show_field_errors(
@@ -412,14 +476,14 @@ class SettingsScreen(BaseScreen):
 
     def on_texts_saved(self, versions) -> None:
         self.app.notify(self.t("Consent texts saved."))
-        self.loyalty.audit("settings", "consent texts")
         self.db("versions", _consent_versions)
 
     def on_staff_saved(self, names) -> None:
         self.app.notify(self.t("Staff names saved."))
-        self.loyalty.audit("settings", "staff")
 
-    def on_pin_saved(self, _) -> None:
+    def on_pin_saved(self, pin: safety.Pin) -> None:
+        self.pin = pin  # the settings go on with the new PIN
+        self.on_pin_state(False)
         show_field_errors(self, {}, ["new_pin", "new_pin_again"])
         for widget_id in ("new_pin", "new_pin_again"):
             self.query_one(f"#{widget_id}", Input).value = ""

@@ -1,0 +1,268 @@
+"""Erasure that stays erased (GDPR Art. 17, SPEC §4).
+
+The customers service replaces her fields; this module does the rest, in the same
+transaction: every free text about her is scrubbed (audit details, ledger reasons of
+adjustments and apology bonuses, import origins), and a row goes into the erasure journal:
+her number, the time, and keyed hashes of her phone and email. A keyed hash is
+HMAC-SHA256 with the shop's own secret (setting `shop_secret`, made by the migration
+"shop secret, erasure journal, import origins"), so nobody without the database can
+confirm a guess ("was anna@example.com a customer?").
+
+The journal keeps her erased:
+- `restore` reads the live database's journal before it replaces the file, and after the
+  restore merges it with the restored one and erases again everyone on it;
+- `move-to` copies it with every other table;
+- an import skips a row whose phone or email hash is on it, and says so.
+
+After the transaction, `checkpoint` folds the write-ahead log into the database file and
+truncates it: with `secure_delete` the old pages are overwritten, so no byte of her stays in
+the .db or the -wal file, even while another till keeps a connection open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from olga_loyalty.storage.db import fetch_rows, is_sqlite
+from olga_loyalty.storage.models import (
+    AuditEntry,
+    Customer,
+    ErasureJournal,
+    ImportOrigin,
+    LedgerEntry,
+    Setting,
+    database,
+)
+
+SECRET_KEY = "shop_secret"
+#: Ledger entries whose reason a person typed (an adjustment, an apology bonus with the
+#: complaint in it). The program's own reasons ("welcome bonus", "refund of purchase #12")
+#: say nothing about her and stay for the books.
+TYPED_REASON_KINDS = ("adjust",)
+
+
+# -- the shop's secret and keyed hashes --------------------------------------------------
+
+
+def new_secret() -> str:
+    return secrets.token_hex(32)
+
+
+def shop_secret() -> bytes:
+    """The shop's secret, read once per open database (it never changes)."""
+    db = database.obj
+    cached = getattr(db, "_olga_shop_secret", None)
+    if cached is None:
+        row = Setting.get_or_none(Setting.key == SECRET_KEY)
+        if row is None:  # an older database is migrated before any use
+            raise LookupError("the shop has no secret yet")
+        cached = bytes.fromhex(json.loads(row.value))
+        db._olga_shop_secret = cached
+    return cached
+
+
+def forget_secret() -> None:
+    """After a restore: read the secret again."""
+    if database.obj is not None and hasattr(database.obj, "_olga_shop_secret"):
+        del database.obj._olga_shop_secret
+
+
+def plain_digest(kind: str, value: str) -> str:
+    """The unkeyed hash the suppression list used before the erasure journal's migration."""
+    return hashlib.sha256(f"{kind}:{value.strip().lower()}".encode()).hexdigest()
+
+
+def rekey(secret: bytes, old_digest: str) -> str:
+    return hmac.new(secret, old_digest.encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_digest(kind: str, value: str, secret: bytes | None = None) -> str:
+    """HMAC-SHA256(shop secret, SHA-256 of `kind:value`) of a normalised email or E.164
+    phone: what the suppression list, the journal and the import origins keep."""
+    return rekey(secret or shop_secret(), plain_digest(kind, value))
+
+
+# -- erasing -------------------------------------------------------------------------------
+
+
+def scrub_and_journal(customer: Customer, erased_at: datetime) -> None:
+    """Inside the erasure's transaction, with `customer` as read before her fields were
+    emptied: scrub every free text about her and write her journal row."""
+    cid = customer.id
+    LedgerEntry.update(reason="").where(
+        (LedgerEntry.customer == cid) & LedgerEntry.kind.in_(TYPED_REASON_KINDS)
+    ).execute()
+    scrub_audit(cid)
+    ImportOrigin.delete().where(ImportOrigin.customer == cid).execute()
+    journal(
+        cid,
+        erased_at,
+        keyed_digest("phone", customer.phone) if customer.phone else None,
+        keyed_digest("email", customer.email) if customer.email else None,
+    )
+
+
+def scrub_audit(customer_id: int) -> None:
+    """The audit log keeps that something was done to customer #N, not what was said."""
+    AuditEntry.update(detail=f"customer #{customer_id}").where(
+        AuditEntry.customer_id == customer_id
+    ).execute()
+
+
+def journal(
+    customer_id: int, erased_at: datetime, phone_hash: str | None, email_hash: str | None
+) -> None:
+    existing = ErasureJournal.get_or_none(ErasureJournal.customer_number == customer_id)
+    if existing is None:
+        ErasureJournal.create(
+            customer_number=customer_id,
+            erased_at=erased_at,
+            phone_hash=phone_hash,
+            email_hash=email_hash,
+        )
+    elif (phone_hash and not existing.phone_hash) or (email_hash and not existing.email_hash):
+        ErasureJournal.update(
+            phone_hash=existing.phone_hash or phone_hash,
+            email_hash=existing.email_hash or email_hash,
+        ).where(ErasureJournal.customer_number == customer_id).execute()
+
+
+def erased_hashes() -> set[str]:
+    """Every phone and email hash on the journal (an import checks each row against it)."""
+    found = set()
+    for phone_hash, email_hash in fetch_rows("SELECT phone_hash, email_hash FROM erasure_journal"):
+        found.update(h for h in (phone_hash, email_hash) if h)
+    return found
+
+
+def checkpoint() -> bool:
+    """Fold the write-ahead log into the file and truncate it (SQLite). With secure_delete
+    the erased values were overwritten in the pages; this takes the old page images out of
+    the -wal file too. True when it completed (a reader in the middle of a transaction on
+    another till can hold it up; the next checkpoint then finishes the job)."""
+    if not is_sqlite():
+        return True  # PostgreSQL: the server's (auto)vacuum removes old row versions
+    busy, _, _ = database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return not busy
+
+
+# -- restore -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CarriedJournal:
+    """What a restore must not lose: the live database's secret and journal."""
+
+    secret: str | None
+    entries: list[tuple[int, datetime, str | None, str | None]]
+
+
+def journal_before_restore() -> CarriedJournal:
+    """Read the live database's secret and journal, before its file is replaced. They are
+    also kept in a file next to the database until `reapply_after_restore` is done, so that
+    a crash between the two (a power cut) is finished by the next start (`resume`)."""
+    row = Setting.get_or_none(Setting.key == SECRET_KEY)
+    secret = json.loads(row.value) if row else None
+    entries = [
+        (e.customer_number, e.erased_at, e.phone_hash, e.email_hash)
+        for e in ErasureJournal.select().order_by(ErasureJournal.customer_number)
+    ]
+    carried = CarriedJournal(secret, entries)
+    _save_carried(carried)
+    return carried
+
+
+def _carry_file() -> Path | None:
+    """`loyalty.db.restore-journal` beside a SQLite database (PostgreSQL has no restore)."""
+    if not is_sqlite():
+        return None
+    path = Path(database.obj.database)
+    return path.with_name(path.name + ".restore-journal")
+
+
+def _save_carried(carried: CarriedJournal) -> None:
+    from olga_loyalty.storage.files import FILE_MODE
+
+    target = _carry_file()
+    if target is None:
+        return
+    data = {
+        "secret": carried.secret,
+        "entries": [[n, at.isoformat(), p, e] for n, at, p, e in carried.entries],
+    }
+    temporary = target.with_name(target.name + ".new")
+    temporary.unlink(missing_ok=True)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
+
+
+def resume(shop) -> list[int]:
+    """At start: a restore that stopped between replacing the file and re-applying the
+    journal (the file beside the database is still there) is finished now."""
+    target = _carry_file()
+    if target is None or not target.exists():
+        return []
+    data = json.loads(target.read_text("utf-8"))
+    carried = CarriedJournal(
+        data.get("secret"),
+        [(n, datetime.fromisoformat(at), p, e) for n, at, p, e in data.get("entries", [])],
+    )
+    return reapply_after_restore(shop, carried)
+
+
+def reapply_after_restore(shop, carried: CarriedJournal) -> list[int]:
+    """After the file was replaced: the restored database keeps the shop's secret (a backup
+    from before the erasure journal's migration gets it before it is migrated), the two
+    journals are merged, and every customer on the merged journal who is not erased in the
+    restored data is erased again. Returns their numbers. Only for a backup of this shop
+    (services/safety.restore): in another shop's data the numbers name other people."""
+    from olga_loyalty.services.customers import reerase
+    from olga_loyalty.storage import migrations
+    from olga_loyalty.storage.db import write_action
+
+    forget_secret()
+
+    @write_action
+    def seed_secret() -> None:
+        if carried.secret and Setting.get_or_none(Setting.key == SECRET_KEY) is None:
+            Setting.create(key=SECRET_KEY, value=json.dumps(carried.secret))
+
+    seed_secret()
+    migrations.migrate(shop.clock)
+    forget_secret()
+
+    @write_action
+    def merge_and_erase() -> list[int]:
+        for number, erased_at, phone_hash, email_hash in carried.entries:
+            journal(number, erased_at, phone_hash, email_hash)
+        again = []
+        for entry in ErasureJournal.select().order_by(ErasureJournal.customer_number):
+            customer = Customer.get_or_none(Customer.id == entry.customer_number)
+            if customer is not None and customer.erased_at is None:
+                reerase(shop, customer, entry.erased_at)
+                AuditEntry.create(
+                    at=shop.now(),
+                    action="erase",
+                    detail=f"customer #{customer.id} (again, after the restore)",
+                    customer_id=customer.id,
+                )
+                again.append(customer.id)
+        return again
+
+    again = merge_and_erase()
+    checkpoint()
+    target = _carry_file()
+    if target is not None:
+        target.unlink(missing_ok=True)
+    return again

@@ -1,0 +1,49 @@
+"""Every text shown is text: what comes from the database, a file or a person's typing is
+never read as markup.
+
+Textual reads a `str` given to a label, a table cell, a border title or a button as content
+markup, so a surname like `Crash[/i]` raised MarkupError on every start and `Anna [VIP]`
+showed as "Anna ". Screens therefore never hand a widget a str with data in it; they hand
+it `Content`:
+
+- `plain(value)`: data exactly as it is (control characters as visible stand-ins);
+- `marked(template, **values)`: one of our own messages, whose markup (`[b]…[/b]`) styles it,
+  with its `{fields}` filled by values that are shown exactly as they are;
+- `lines(...)`: several of them, one per line.
+
+Notifications are plain text too (`LoyaltyApp.notify` never reads markup), and so are the
+command palette's hits (`ui/commands.py`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from textual.content import Content
+
+from olga_loyalty.domain.text import visible
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def plain(value: object) -> Content:
+    """Data shown exactly as it is: never markup, never a control character."""
+    if isinstance(value, Content):
+        return value
+    return Content(visible("" if value is None else str(value)))
+
+
+def marked(template: str, **values: object) -> Content:
+    """Our own message (already translated) with its markup, and the values in it shown as
+    they are: `marked(t.gettext("[b]{points} points[/b] = {value}"), points=..., value=...)`."""
+    # The values go in as Textual's template variables, which are substituted after the
+    # markup is parsed: nothing in a value can open or close a tag.
+    source = _FIELD.sub(r"${\1}", template.replace("$", "$$"))
+    return Content.from_markup(
+        source, **{name: visible(str(value)) for name, value in values.items()}
+    )
+
+
+def lines(*parts: object) -> Content:
+    """Several texts, one per line; a str among them is data (see `plain`)."""
+    return Content("\n").join(plain(part) for part in parts)

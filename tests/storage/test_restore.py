@@ -1,0 +1,298 @@
+"""What a restore and an open accept (SPEC §10): a backup must have the schema of its
+version, be sound and be this shop's; another program's database is never changed."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from olga_loyalty.cli import main
+from olga_loyalty.config import Clock
+from olga_loyalty.domain.errors import InvalidInput, Refused, StorageError
+from olga_loyalty.services import safety
+from olga_loyalty.services.shop import open_shop, read_setting
+from olga_loyalty.storage import migrations
+from olga_loyalty.storage.db import close_database
+from olga_loyalty.storage.models import AuditEntry, Customer
+from tests.conftest import POSTGRES, dump_database, fresh_database, register
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema_v1.sql"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OLGA_LOYALTY_NOW", "2026-01-10T10:00:00+01:00")
+    monkeypatch.setenv("OLGA_LOYALTY_LANG", "en")
+
+    def call(*argv):
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return call
+
+
+sqlite_only = pytest.mark.sqlite_only
+
+
+@sqlite_only
+def test_a_file_that_only_claims_a_version_is_refused_and_nothing_changes(shop, db_path, tmp_path):
+    """The file from the report: a SQLite file holding only `schema_version(version=7)`.
+    Before the fix it passed the check, replaced the database, and every later command
+    failed with "no such table: setting"."""
+    register(shop, phone="0151 1234 5678")
+    fake = tmp_path / "fake.db"
+    with sqlite3.connect(fake) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER)")
+        conn.execute("INSERT INTO schema_version VALUES (7)")
+    conn.close()
+    before = dump_database(db_path)
+    with pytest.raises(InvalidInput, match="not a complete Olga Loyalty backup: the table"):
+        safety.restore(shop, fake)
+    assert dump_database(db_path) == before
+    assert safety.list_backups(shop) == []  # refused before anything was done
+
+
+@sqlite_only
+def test_a_backup_whose_columns_differ_is_refused(shop, db_path, tmp_path):
+    good = safety.backup(shop, "manual")
+    odd = tmp_path / "odd.db"
+    shutil.copy(good, odd)
+    with sqlite3.connect(odd) as conn:
+        conn.execute("ALTER TABLE customer ADD COLUMN shoe_size INTEGER")
+    conn.close()
+    with pytest.raises(InvalidInput, match=r"the columns of customer differ \(shoe_size\)"):
+        safety.restore(shop, odd)
+    with sqlite3.connect(odd) as conn:
+        conn.execute("CREATE TABLE extra (x)")
+    conn.close()
+    with pytest.raises(InvalidInput, match="it has a table extra"):
+        safety.restore(shop, odd)
+
+
+def other_shop(tmp_path: Path, clock) -> Path:
+    """A backup of another shop (its own shop id, customer and PIN)."""
+    close_database()
+    folder = tmp_path / "other"
+    folder.mkdir()
+    other = open_shop(str(folder / "loyalty.db"), clock)
+    register(other, "Fremd", "Kundin", phone="0151 9999 9999")
+    made = safety.backup(other, "manual")
+    close_database()
+    return made
+
+
+@sqlite_only
+def test_another_shops_backup_needs_its_own_confirmation(tmp_path, clock, db_path):
+    mine = open_shop(str(db_path), clock)
+    register(mine, phone="0151 1234 5678")
+    my_id = read_setting("shop_id")
+    close_database()
+    theirs = other_shop(tmp_path, clock)
+    shop = open_shop(str(db_path), clock)
+    try:
+        check = safety.check_restore(shop, theirs)
+        assert (check.this_shop, check.version) == (False, migrations.LATEST)
+        assert "is a backup of another shop" in str(check.warning)
+        before = dump_database(db_path)
+        with pytest.raises(Refused, match="is a backup of another shop.*--other-shop"):
+            safety.restore(shop, theirs)
+        assert dump_database(db_path) == before
+        result = safety.restore(shop, theirs, other_shop=True)
+        assert not result.check.this_shop
+        assert [c.first_name for c in Customer.select()] == ["Fremd"]
+        assert read_setting("shop_id") != my_id  # the restored shop is the other one now
+        assert [
+            (e.action, e.detail) for e in AuditEntry.select().where(AuditEntry.action == "restore")
+        ] == [("restore", f"from {theirs.name} (another shop's backup)")]
+    finally:
+        close_database()
+
+
+@sqlite_only
+def test_a_backup_from_before_shop_ids_is_accepted_as_this_shops_with_a_warning(
+    shop, db_path, tmp_path
+):
+    old = tmp_path / "old-v1.db"
+    with sqlite3.connect(old) as conn:
+        conn.executescript(FIXTURE.read_text("utf-8"))
+    conn.close()
+    my_id = read_setting("shop_id")
+    check = safety.check_restore(shop, old)
+    assert (check.version, check.owner, check.this_shop) == (1, None, True)
+    assert "made before backups carried a shop id" in str(check.warning)
+    result = safety.restore(shop, old)
+    assert read_setting("shop_id") == my_id  # it became this shop's, not a new shop
+    assert sorted(c.first_name for c in Customer.select()) == ["Anna", "Björn", "Çiğdem"]
+    assert [e.action for e in AuditEntry.select()] == ["restore"]  # after its migration
+    assert result.safety_copy.name.endswith("-restore.db")
+
+
+@sqlite_only
+@pytest.mark.parametrize("name", ["we?ird.db", "Sicherung #2.db", "100%.db", "a?b#c%d.db"])
+def test_restore_paths_with_question_marks_hashes_and_percent_signs(
+    shop, db_path, tmp_path, name, monkeypatch, cli
+):
+    """`restore 'backups/we?ird.db'` restored `backups/we` and said "Restored we?ird.db";
+    `restore 'Sicherung #2.db'` was refused and left an empty file `Sicherung `. The file is
+    now read through an escaped URI."""
+    register(shop, phone="0151 1234 5678")
+    good = safety.backup(shop, "manual")
+    close_database()
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    shutil.copy(good, odd / name)
+    monkeypatch.chdir(odd)
+    monkeypatch.setenv("OLGA_LOYALTY_DB", str(db_path))
+    code, out, err = cli("restore", name)
+    assert (code, err) == (0, "")
+    assert out.startswith(f"Restored {odd / name}. The database as it was before is in ")
+    assert sorted(p.name for p in odd.iterdir()) == [name]  # no stray file next to it
+    code, out, err = cli("restore", str(odd / "missing?.db"))
+    assert code == 2 and "does not exist" in err
+    assert sorted(p.name for p in odd.iterdir()) == [name]
+
+
+@sqlite_only
+@pytest.mark.parametrize("folder", ["Laden #2", "we?ird", "100%"])
+def test_a_shop_in_a_folder_with_question_marks_hashes_and_percent_signs_restores(
+    tmp_path, clock, folder
+):
+    """The working copy lies in the shop's backup folder: its path, the database's and a
+    page-size conversion's go into SQLite URIs escaped too (storage.files.read_only_uri)."""
+    home = tmp_path / folder
+    home.mkdir()
+    shop = open_shop(str(home / "loyalty.db"), clock)
+    register(shop, "Anna", "Muster", phone="0151 1234 5678")
+    good = safety.backup(shop, "manual")
+    register(shop, "Berta", "Bauer", phone="0160 1112223")
+    odd = tmp_path / "odd.db"  # another page size: converted next to the backups
+    with sqlite3.connect(good) as source, sqlite3.connect(odd) as target:
+        target.execute("PRAGMA page_size = 8192")
+        source.backup(target)
+    source.close()
+    target.close()
+    result = safety.restore(shop, good)
+    assert result.safety_copy.parent == home / "backups"
+    assert [c.last_name for c in Customer.select()] == ["Muster"]
+    safety.restore(shop, odd)
+    assert [c.last_name for c in Customer.select()] == ["Muster"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([folder, "odd.db"])
+    close_database()
+
+
+@sqlite_only
+def test_the_command_line_warns_and_needs_other_shop(tmp_path, clock, db_path, cli, monkeypatch):
+    mine = open_shop(str(db_path), clock)
+    register(mine, phone="0151 1234 5678")
+    close_database()
+    theirs = other_shop(tmp_path, clock)
+    monkeypatch.setenv("OLGA_LOYALTY_DB", str(db_path))
+    before = dump_database(db_path)
+    code, out, err = cli("restore", str(theirs))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {theirs.name} is a backup of another shop: its customers, settings and owner "
+        "PIN would replace this shop's. Nothing was restored. To restore it all the same, "
+        "confirm that it is another shop's (command line: --other-shop).\n"
+    )
+    assert dump_database(db_path) == before
+    code, out, err = cli("restore", str(theirs), "--other-shop")
+    assert code == 0
+    assert err.startswith(f"warning: {theirs.name} is a backup of another shop")
+    code, out, _ = cli("find", "Fremd")
+    assert "Fremd Kundin" in out
+
+
+@sqlite_only
+@pytest.mark.parametrize("command", [["find", "x"], ["daily"], ["show", "1"], []])
+def test_another_programs_database_is_refused_and_left_byte_identical(tmp_path, cli, command):
+    """`olga-loyalty --db other_app.db find x` added 14 tables to a foreign SQLite file and
+    switched it to WAL, without a backup."""
+    foreign = tmp_path / "other_app.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+        conn.execute("INSERT INTO invoices (total) VALUES (12.5)")
+    conn.close()
+    before = digest(foreign)
+    code, out, err = cli("--db", str(foreign), *command) if command else (None, "", "")
+    if command:
+        assert (code, out) == (1, "")
+        assert err == (
+            f"error: {foreign} belongs to another program (it holds the tables invoices); it is "
+            "not an Olga Loyalty database and was left untouched.\n"
+        )
+    with pytest.raises(StorageError, match="belongs to another program"):
+        open_shop(str(foreign), Clock())
+    assert digest(foreign) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other_app.db"]  # no -wal, no backups
+
+
+@sqlite_only
+def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path, cli):
+    text = tmp_path / "notes.db"
+    text.write_text("Einkaufsliste: Milch, Brot\n" * 100)
+    before = digest(text)
+    code, out, err = cli("--db", str(text), "find", "x")
+    assert code == 1 and "not an Olga Loyalty database or is damaged" in err
+    assert digest(text) == before
+
+
+@sqlite_only
+def test_an_empty_file_or_a_database_without_tables_becomes_a_new_shop(tmp_path, cli):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    assert cli("--db", str(empty), "find", "x")[0] == 0
+    bare = tmp_path / "bare.db"
+    sqlite3.connect(bare).close()
+    assert cli("--db", str(bare), "find", "x")[0] == 0
+
+
+@pytest.mark.skipif(not POSTGRES, reason="a PostgreSQL database of another program")
+def test_a_postgresql_database_of_another_program_is_refused(tmp_path, clock):
+    import psycopg2
+
+    url = fresh_database(tmp_path)
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cursor:
+        cursor.execute("CREATE TABLE invoices (id SERIAL PRIMARY KEY, total NUMERIC)")
+    conn.close()
+    with pytest.raises(StorageError, match="belongs to another program .*invoices"):
+        open_shop(url, clock)
+    conn = psycopg2.connect(url)
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+        assert cursor.fetchall() == [("invoices",)]
+    conn.close()
+
+
+def test_every_known_schema_matches_what_the_migrations_make(shop):
+    """The schema a restore checks against is made by running the migrations (in a child
+    process); the latest must be exactly the schema of a database opened today."""
+    from olga_loyalty.storage.models import database
+    from olga_loyalty.storage.schema import known_schema
+
+    latest = known_schema(migrations.LATEST)
+    assert set(latest) == set(database.get_tables())
+    for table, columns in latest.items():
+        assert columns == {c.name for c in database.get_columns(table)}, table
+    staging = next(m.version for m in migrations.MIGRATIONS if m.name == "import staging")
+    assert "import_stage" not in known_schema(staging - 1)
+    assert known_schema(staging)["import_stage"] == {"id", "run_id", "payload"}
+    assert "audit_log" not in known_schema(2) and "audit_log" in known_schema(3)
+
+
+@pytest.fixture(autouse=True)
+def _closed():
+    yield
+    close_database()
