@@ -17,6 +17,7 @@ from olga_loyalty.domain.errors import DatabaseBusy
 from olga_loyalty.services import points
 from olga_loyalty.services.shop import open_shop
 from olga_loyalty.storage.db import close_database
+from olga_loyalty.storage.models import Customer
 from tests.conftest import START, fresh_database, register
 from tests.reliability.test_crash_and_tills import _all, _connect, check_database
 
@@ -34,14 +35,20 @@ def big_list(path: Path, rows: int) -> None:
             )
 
 
-def test_a_till_purchase_during_a_big_import_waits_well_under_a_second(tmp_path):
+def test_a_till_keeps_selling_while_a_big_import_arrives_in_batches(tmp_path):
     """Another process imports 20,000 customers while this one records purchases as fast as
     it can. Before the fix the import was one transaction: on SQLite the till waited for
     the whole import (an `import unsubscribes` of 150,000 contacts held the lock ~100 s, and
     the other till got 9 "busy" failures in a row). Now the import stages its rows and
     writes them in batches of 500, each a short transaction with a pause after it: every
     purchase here waits less than a second, none is told the database is busy, and all
-    20,000 customers arrive."""
+    20,000 customers arrive.
+
+    How long a purchase waits is a speed figure (docs/benchmarks.md: the four-till and import
+    figures); this test asserts what does not depend on the machine's load: no "busy", every
+    purchase and every customer there, and the till saw the import arrive batch by batch (the
+    customers it could see grew in many steps between its purchases) — one long transaction
+    would show it 1 customer, then 20,001."""
     db = fresh_database(tmp_path, "import.db")
     shop = open_shop(str(db), FixedClock(START))
     anna = register(shop, "Anna", "Kasse", phone="0151 1234 5678")
@@ -58,7 +65,7 @@ def test_a_till_purchase_during_a_big_import_waits_well_under_a_second(tmp_path)
         text=True,
     )
     shop = open_shop(str(db), FixedClock(START))
-    waits, busy = [], 0
+    waits, busy, seen = [], 0, set()
     try:
         started = time.monotonic()
         while importer.poll() is None and time.monotonic() - started < 300:
@@ -68,6 +75,7 @@ def test_a_till_purchase_during_a_big_import_waits_well_under_a_second(tmp_path)
             except DatabaseBusy:
                 busy += 1
             waits.append(time.perf_counter() - began)
+            seen.add(Customer.select().count())
             time.sleep(0.02)
     finally:
         close_database()
@@ -81,7 +89,7 @@ def test_a_till_purchase_during_a_big_import_waits_well_under_a_second(tmp_path)
         f"\n{len(waits)} purchases during the import: median {waits[len(waits) // 2]:.3f} s, "
         f"slowest {waits[-1]:.3f} s"
     )
-    assert waits[-1] < 1.0
+    assert len({n for n in seen if 1 < n < ROWS + 1}) >= 5  # batch by batch, not all at once
     conn = _connect(db)
     try:
         assert _all(conn, "SELECT COUNT(*) FROM customer") == [(ROWS + 1,)]
