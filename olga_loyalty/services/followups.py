@@ -71,7 +71,7 @@ def parse_follow_up(value: str | date | None, today: date) -> date | None:
                 raise _too_far_ahead()
             day = today + timedelta(days=days)
         else:
-            day = _parse_day(text)
+            day = _parse_day(text, today)
     if day is None:
         return None
     if day < today:
@@ -93,14 +93,12 @@ def _too_far_ahead() -> InvalidInput:
     )
 
 
-def _parse_day(text: str) -> date:
-    from datetime import datetime
+def _parse_day(text: str, today: date) -> date:
+    from olga_loyalty.domain.dates import read_date
 
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
+    day = read_date(text, today, past=False)  # a follow-up lies ahead: 3.4.27 is 2027
+    if day is not None:
+        return day
     raise InvalidInput(
         "'{text}' is not a date. Type it like 2026-12-01 or 01.12.2026, or a number of days.",
         field="follow_up",
