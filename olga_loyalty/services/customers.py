@@ -20,6 +20,7 @@ from olga_loyalty.domain.customers import (
     normalize_salutation,
     parse_birthday,
     phone_search_key,
+    phone_start,
     query_forms,
     validate_customer,
 )
@@ -62,23 +63,70 @@ _FIGURES = (
 
 
 def resolve(shop: Shop, ref: str | int) -> Customer:
-    """A customer by id (`42`, `#42`) or by phone in any format. Erased ones are not found."""
+    """A customer by number (`42`, `#42`), by phone in any format, or by the end of her phone
+    number (4 digits or more) when it is one customer's only. A customer number wins: `1234`
+    is customer #1234 when there is one (also when she was erased: then nobody is found),
+    else the customer whose phone ends in 1234. Digits with a leading zero (`0815`) are never
+    a customer number. Erased customers are not found."""
     text = str(ref).strip()
     match = _ID_REF.fullmatch(text)
-    if match:
+    if match and (text.startswith("#") or not text.startswith("0")):
         customer = Customer.get_or_none(Customer.id == int(match.group(1)))
-    else:
-        if not _PHONE_CHARS.fullmatch(text):
-            raise InvalidInput(
-                "'{ref}' is neither a customer number nor a phone number.",
-                field="customer",
-                ref=text[:40],
-            )
+        if customer is not None or text.startswith("#"):
+            return _found(customer, text)
+    if not _PHONE_CHARS.fullmatch(text):
+        raise InvalidInput(
+            "'{ref}' is neither a customer number nor a phone number.",
+            field="customer",
+            ref=text[:40],
+        )
+    try:
         phone = normalize_phone(text, shop.region, field="customer")
+    except InvalidInput as problem:
+        phone, not_a_phone = None, problem
+    if phone is not None:
         customer = Customer.get_or_none(Customer.phone == phone)
+        if customer is not None:
+            return _found(customer, text)
+    digits = _NOT_DIGITS.sub("", text)
+    if len(digits) >= 4:
+        customer = _by_phone_ending(digits, text)
+        if customer is not None:
+            return customer
+    if phone is None and phone_start(text, shop.region) is not None:
+        raise not_a_phone  # written like a whole number as dialled: say what is wrong with it
+    return _found(None, text)
+
+
+def _found(customer: Customer | None, text: str) -> Customer:
     if customer is None or customer.erased_at is not None:
         raise NotFound("No customer found for '{ref}'.", field="customer", ref=text[:40])
     return customer
+
+
+def _by_phone_ending(digits: str, text: str) -> Customer | None:
+    """The one customer whose phone ends in these digits; None for nobody; several: refused,
+    with who they are, so that the next try can be the customer number."""
+    low, high = _range(digits[::-1])
+    found = list(
+        Customer.select(Customer.id, Customer.first_name, Customer.last_name, Customer.erased_at)
+        .where(
+            (Customer.phone_rev >= low) & (Customer.phone_rev < high) & Customer.erased_at.is_null()
+        )
+        .order_by(Customer.id)
+        .limit(6)
+    )
+    if len(found) > 1:
+        shown = ", ".join(f"#{c.id} {c.first_name} {c.last_name}" for c in found[:5])
+        raise Refused(
+            "'{ref}' is the end of several customers' phone numbers ({customers}{more}); "
+            "please type the customer number or the whole phone number.",
+            field="customer",
+            ref=text[:40],
+            customers=shown,
+            more=", …" if len(found) > 5 else "",
+        )
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -92,7 +140,7 @@ class SearchHit:
     balance: int
     balance_value: Decimal
     soonest_expiry: date | None
-    match: str  # phone, phone_end, email, surname, first_name
+    match: str  # phone, phone_end, phone_start, email, surname, first_name
 
 
 def _prefix(column: str) -> str:
@@ -114,8 +162,9 @@ def _key_columns(column: str, form: str) -> tuple[str, ...]:
 
 
 def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
-    """One search box for everything (SPEC §5), ranked: exact phone, phone ending,
-    surname prefix, first-name prefix. Every hit carries balance and tier.
+    """One search box for everything (SPEC §5), ranked: exact phone, phone ending, phone
+    start (as dialled: `0151 2345`), surname prefix, first-name prefix. Every hit carries
+    balance and tier.
 
     This is the till's hot path: plain SQL written once, index range scans only."""
     text = " ".join((query or "").split())[:100]
@@ -167,11 +216,14 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
                     exact = collect("phone = ?", (phone,), 0, "phone", "id")
         if len(digits) >= 4 and not exact:
             collect(_prefix("phone_rev"), _range(digits[::-1]), 1, "phone_end", "phone_rev")
+            start = phone_start(text, shop.region)  # "0151 2345": the start, as dialled
+            if start:
+                collect(_prefix("phone"), _range(start), 2, "phone_start", "phone")
     else:
         forms = query_forms(text)
         for form in forms:
             for column in _key_columns("last_key", form):
-                collect(_prefix(column), _range(form), 2, "surname", f"{column}, first_key")
+                collect(_prefix(column), _range(form), 3, "surname", f"{column}, first_key")
         words = text.split(" ")
         if len(words) >= 2:
             head, rest = words[0], " ".join(words[1:])
@@ -187,14 +239,14 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
                             collect(
                                 f"{_prefix(l_col)} AND {_prefix(f_col)}",
                                 (*_range(l_form), *_range(f_form)),
-                                2,
+                                3,
                                 "surname",
                                 l_col,
                             )
         else:
             for form in forms:
                 for column in _key_columns("first_key", form):
-                    collect(_prefix(column), _range(form), 3, "first_name", f"{column}, last_key")
+                    collect(_prefix(column), _range(form), 4, "first_name", f"{column}, last_key")
     if not ranked:
         return []
     order = sorted(rows, key=lambda cid: (ranked[cid][0], rows[cid][5], rows[cid][6], cid))[:limit]
