@@ -236,6 +236,12 @@ def build_parser() -> Parser:
         metavar="COL=FIELD",
         help="map a column (header, letter or number) to a field",
     )
+    icust.add_argument(
+        "--consented-on-paper",
+        metavar="YYYY-MM-DD",
+        help="every customer in the file signed the consent form on paper on this day "
+        "(needed when the file has no consent column)",
+    )
     icust.add_argument("--staff", default="")
     icust.add_argument("--json", action="store_true")
     iuns = isub.add_parser(
@@ -1139,6 +1145,8 @@ def import_report_json(report, t) -> dict:
         "empty_rows": report.empty,
         "cleaned_cells": report.cleaned_cells,
         "good": len(report.good),
+        "consented_on_paper": report.consented_on,
+        "lacking_consent": report.lacking_consent,
         "refused": [{"row": n, "reason": e.render(t.gettext)} for n, e in report.refused],
         "notes": [{"row": n, "note": e.render(t.gettext)} for n, e in report.notes],
         "imported": report.imported,
@@ -1160,7 +1168,9 @@ def cmd_import_customers(shop, args, _) -> int:
     from olga_loyalty.services import imports
 
     t = args.t
-    report = imports.check_file(shop, Path(args.file), args.map)
+    report = imports.check_file(
+        shop, Path(args.file), args.map, consented_on=args.consented_on_paper
+    )
     if not args.dry_run and report.good:
         # the owner PIN, a backup, then all good rows or none (services.imports.import_rows)
         imports.import_rows(
@@ -1182,6 +1192,19 @@ def cmd_import_customers(shop, args, _) -> int:
         print(t("Row {row}: {note}", row=number, note=note.render(t.gettext)))
     if report.cleaned_cells:
         print(cleaned_cells_text(t, report.cleaned_cells))
+    if report.lacking_consent:
+        print(
+            t.ngettext(
+                "{count} row lacks proof of consent to data processing: map the file's consent "
+                "column (--map COLUMN=consent_data), or give --consented-on-paper YYYY-MM-DD "
+                "if every customer in it signed the consent form on paper.",
+                "{count} rows lack proof of consent to data processing: map the file's consent "
+                "column (--map COLUMN=consent_data), or give --consented-on-paper YYYY-MM-DD "
+                "if every customer in it signed the consent form on paper.",
+                report.lacking_consent,
+                count=t.number(report.lacking_consent),
+            )
+        )
     if args.dry_run:
         print(
             t.ngettext(

@@ -319,7 +319,11 @@ def test_counts_read_as_words_in_both_languages(run):
         (["adjust", "1", "50", "--reason", ""], 2, "error: An adjustment needs a reason."),
         (["adjust", "1", "-500", "--reason", "x"], 1, "error: Cannot take 500 points"),
         (["adjust", "1", "0", "--reason", "x"], 2, "error: The number of points cannot be zero."),
-        (["consent", "withdraw", "1", "sms"], 1, "error: There is no active consent (sms)"),
+        (
+            ["consent", "withdraw", "1", "sms"],
+            1,
+            "error: There is no active consent (SMS / messenger)",
+        ),
         (["consent", "withdraw", "1", "data_processing"], 1, "error: Withdrawing consent to data"),
         (["consent", "give", "1", "fax"], 2, "error: argument purpose: invalid choice"),
         (["erase", "1"], 2, "error: Erasure cannot be undone: add --yes to confirm."),
@@ -465,13 +469,26 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch, user_home):
         "Vorname;Nachname;Handy;Geburtstag\r\nJörg;Weiß;0160 1111 2222;01.02.1970\r\n"
         "X;;12;\r\n".encode("cp1252")
     )
-    dry = as_json(run("import", "customers", str(sheet), "--dry-run", "--json"))
-    assert (dry["good"], dry["imported"], dry["refused"]) == (
+    dry = as_json(
+        run(
+            "import",
+            "customers",
+            str(sheet),
+            "--dry-run",
+            "--consented-on-paper",
+            "3.11.25",
+            "--json",
+        )
+    )
+    assert (dry["good"], dry["imported"], dry["refused"], dry["consented_on_paper"]) == (
         1,
         0,
         [{"row": 3, "reason": "Please enter the last name."}],
+        "2025-11-03",
     )
-    done = as_json(run("import", "customers", str(sheet), "--json"))
+    done = as_json(
+        run("import", "customers", str(sheet), "--consented-on-paper", "2025-11-03", "--json")
+    )
     assert done["imported"] == 1
     assert as_json(run("find", "weiss", "--json"))[0]["phone"] == "+4916011112222"
     code, out, _ = run("export", "newsletter", "--channel", "email", "--preset", "brevo")
@@ -565,13 +582,14 @@ def test_import_dry_run_names_the_encoding_and_separator(run, tmp_path):
     add_anna(run)  # a dry run only reads: the shop's database must exist
     sheet = tmp_path / "Kunden.txt"  # Excel: Save as → Unicode text
     sheet.write_bytes(
-        "Vorname\tNachname\tHandy\r\nŞirin\tDvořák\t0160 1111 2222\r\nX\t\t12\r\n".encode("utf-16")
+        "Vorname\tNachname\tHandy\tDSGVO\r\nŞirin\tDvořák\t0160 1111 2222\tja\r\n"
+        "X\t\t12\tja\r\n".encode("utf-16")
     )
     code, out, err = run("import", "customers", str(sheet), "--dry-run")
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         "File: UTF-16 text, columns separated by tabs.",
-        "Columns: Vorname → first_name, Nachname → last_name, Handy → phone",
+        "Columns: Vorname → first_name, Nachname → last_name, Handy → phone, DSGVO → consent_data",
         "Row 3 refused: Please enter the last name.",
         "Dry run: 1 of 2 rows can be imported, 1 refused. Nothing was written.",
     ]
@@ -611,3 +629,50 @@ def test_consent_form_command_and_the_shop_address(run, user_home):
         "consent-form-1-2026-01-10.pdf",
         "consent-form-blank-2026-01-10.pdf",
     ]
+
+
+def test_import_without_proof_of_consent_refuses_every_row(run, tmp_path):
+    """Issue 15: a list with a newsletter column and no data-consent column."""
+    add_anna(run)
+    sheet = tmp_path / "kunden.csv"
+    sheet.write_text(
+        "Name;Handy;E-Mail;Newsletter\nBerta Bach;0160 1111 2222;berta@example.com;ja\n"
+        "Carla Chor;0160 3333 4444;;ja\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("import", "customers", str(sheet), "--dry-run")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[2:] == [
+        "Row 2 refused: No proof of consent to data processing: the file has no consent column "
+        "and no day of consent on paper was given.",
+        "Row 3 refused: No proof of consent to data processing: the file has no consent column "
+        "and no day of consent on paper was given.",
+        "2 rows lack proof of consent to data processing: map the file's consent column "
+        "(--map COLUMN=consent_data), or give --consented-on-paper YYYY-MM-DD if every "
+        "customer in it signed the consent form on paper.",
+        "Dry run: 0 of 2 rows can be imported, 2 refused. Nothing was written.",
+    ]
+    code, out, _ = run("--lang", "de", "import", "customers", str(sheet), "--dry-run")
+    assert "2 Zeilen fehlt der Nachweis der Einwilligung in die Datenverarbeitung" in out
+    code, out, err = run("import", "customers", str(sheet))
+    assert code == 0 and out.splitlines()[-1] == "Imported 0 of 2 rows; 2 refused."
+    assert [h["last_name"] for h in as_json(run("find", "bach", "--json"))] == []
+
+    code, out, err = run("import", "customers", str(sheet), "--consented-on-paper", "1.12.25")
+    assert code == 0 and "error" not in err  # the progress goes to stderr
+    assert out.splitlines()[2:] == [
+        "Row 3: No email address: imported without email consent.",
+        "Imported 2 of 2 rows; 0 refused.",
+    ]
+    berta = as_json(run("show", "0160 1111 2222", "--json"))
+    assert berta["consents"] == {"data_processing": True, "email": True, "sms": False}
+    assert berta["consent_details"]["data_processing"]["given_at"].startswith("2025-12-01T00:00")
+    assert berta["consent_details"]["data_processing"]["method"] == "paper_signed"
+    carla = as_json(run("show", "0160 3333 4444", "--json"))
+    assert carla["consents"] == {"data_processing": True, "email": False, "sms": False}
+
+    code, _, err = run("import", "customers", str(sheet), "--consented-on-paper", "2026-02-01")
+    assert (code, err) == (
+        2,
+        "error: The day the consent forms were signed cannot be in the future.\n",
+    )

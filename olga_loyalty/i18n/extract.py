@@ -26,6 +26,7 @@ ERROR_CLASSES = {
     "DatabaseBusy",
     "LoyaltyError",
     "MailError",
+    "NoProofOfConsent",
 }
 TABLE_SUFFIXES = ("LABELS", "NAMES", "PLACEHOLDERS", "NUMBER_FIELDS")
 SKIP_FILES = {"extract.py"}

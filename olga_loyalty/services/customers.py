@@ -14,6 +14,7 @@ from olga_loyalty.domain.customers import (
     CustomerInput,
     clean_name,
     clean_notes,
+    consent_problems,
     name_keys,
     normalize_email,
     normalize_phone,
@@ -29,6 +30,7 @@ from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.points import Tier, expiring_within, expiry_date
 from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger, reminders
+from olga_loyalty.services.labels import PURPOSE_LABELS
 from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_consent_text
 from olga_loyalty.storage.db import fetch_rows, write_action
 from olga_loyalty.storage.models import (
@@ -584,6 +586,10 @@ def register(
         raise InvalidInput(
             "The consent method must be paper_signed, verbal or digital.", field="consent_method"
         )
+    for problem in consent_problems(
+        consents, email=values.email, phone=values.phone, region=shop.region
+    ).values():
+        raise problem  # email consent needs an email address, SMS consent a mobile number
     referrer = None
     if referred_by:
         try:
@@ -665,6 +671,7 @@ def edit(shop: Shop, ref: str | int, changes: CustomerInput, *, staff: str = "")
     changed = [name for name in EDITABLE if merged[name] != current[name]]
     if not changed:
         return []
+    _check_contacts_for_consents(shop, customer.id, merged, changed)
     _check_unique(
         merged["phone"] if "phone" in changed else None,
         merged["email"] if "email" in changed else None,
@@ -686,6 +693,29 @@ def edit(shop: Shop, ref: str | int, changes: CustomerInput, *, staff: str = "")
     update.update(_search_columns(CustomerFields(**merged)))
     Customer.update(**update).where(Customer.id == customer.id).execute()
     return changed
+
+
+def _check_contacts_for_consents(shop: Shop, customer_id: int, merged: dict, changed) -> None:
+    """An edit may not take away what an active marketing consent needs: the email address
+    of an email consent, a mobile number for an SMS consent (withdraw the consent first)."""
+    if "email" not in changed and "phone" not in changed:
+        return
+    active = {p for p, state in consent_states(customer_id).items() if state.active}
+    problems = consent_problems(
+        active, email=merged["email"], phone=merged["phone"], region=shop.region
+    )
+    if "consent_email" in problems and "email" in changed:
+        raise InvalidInput(
+            "She has consented to newsletters by email: withdraw that consent before "
+            "removing her email address.",
+            field="email",
+        )
+    if "consent_sms" in problems and "phone" in changed:
+        raise InvalidInput(
+            "She has consented to offers by SMS: the new number must be a mobile number "
+            "(or withdraw that consent first).",
+            field="phone",
+        )
 
 
 def _as_text(value) -> str:
@@ -741,7 +771,11 @@ def give_consent(
     _check_purpose_and_method(purpose, method)
     customer = ledger.lock_active_customer(resolve(shop, ref).id)
     if consent_states(customer.id)[purpose].active:
-        raise Refused("This consent ({purpose}) is already given.", purpose=purpose)
+        raise Refused("This consent ({purpose}) is already given.", purpose=PURPOSE_LABELS[purpose])
+    for problem in consent_problems(
+        {purpose}, email=customer.email or "", phone=customer.phone or "", region=shop.region
+    ).values():
+        raise Refused(problem.template, field=problem.field, **problem.params)
     _lift_suppression(customer, purpose)
     return _give(customer.id, purpose, method, _clean_staff(staff), shop.now(), "")
 
@@ -782,7 +816,9 @@ def withdraw_consent(
         .first()
     )
     if active is None:
-        raise Refused("There is no active consent ({purpose}) to withdraw.", purpose=purpose)
+        raise Refused(
+            "There is no active consent ({purpose}) to withdraw.", purpose=PURPOSE_LABELS[purpose]
+        )
     if purpose == "data_processing" and not erase_confirmed:
         raise Refused(
             "Withdrawing consent to data processing erases the customer for good; "
