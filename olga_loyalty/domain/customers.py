@@ -10,7 +10,7 @@ from datetime import date
 from functools import cache, lru_cache
 
 from olga_loyalty.domain.dates import read_date
-from olga_loyalty.domain.errors import InvalidInput, Plural
+from olga_loyalty.domain.errors import Count, InvalidInput, Plural
 from olga_loyalty.domain.text import check_typed
 
 NAME_MAX = 80
@@ -55,8 +55,8 @@ def clean_name(value: str | None, *, field: str, label: str) -> str:
             ),
             field=field,
             label=label,
-            length=len(text),
-            maximum=NAME_MAX,
+            length=Count(len(text)),
+            maximum=Count(NAME_MAX),
         )
     if _has_control_chars(text):
         raise InvalidInput(
@@ -369,8 +369,8 @@ def clean_notes(value: str | None, *, field: str = "notes") -> str:
                 len(text),
             ),
             field=field,
-            length=len(text),
-            maximum=NOTES_MAX,
+            length=Count(len(text)),
+            maximum=Count(NOTES_MAX),
         )
     return check_typed(text, field=field, label="notes", multiline=True)
 

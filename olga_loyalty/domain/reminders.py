@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 
 from olga_loyalty.domain.customers import normalize_email
-from olga_loyalty.domain.errors import InvalidInput, Plural
+from olga_loyalty.domain.errors import Count, InvalidInput, Plural
 
 KINDS = ("birthday", "expiring", "welcome")
 LANGUAGES = ("de", "en")
@@ -180,8 +180,8 @@ def _whole(value: str, *, field: str, low: int, high: int) -> int:
             "{name} must be a whole number from {low} to {high}, not '{text}'.",
             field=field,
             name=field,
-            low=low,
-            high=high,
+            low=Count(low),
+            high=Count(high),
             text=value[:20],
         )
     return int(text)
@@ -464,7 +464,7 @@ def check_subject(text: str) -> str:
                 SUBJECT_MAX,
             ),
             field="subject",
-            maximum=SUBJECT_MAX,
+            maximum=Count(SUBJECT_MAX),
         )
     return check_template(text, field="subject")
 
@@ -479,7 +479,7 @@ def check_body(text: str) -> str:
                 BODY_MAX,
             ),
             field="body",
-            maximum=BODY_MAX,
+            maximum=Count(BODY_MAX),
         )
     if _control_in(text, allowed="\n\t"):
         raise InvalidInput("The mail text contains control characters.", field="body")

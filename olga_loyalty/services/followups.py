@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from olga_loyalty.domain.errors import InvalidInput, NotFound, Plural, Refused
+from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
@@ -52,7 +52,7 @@ def clean_note(note: str | None, *, required: bool = True) -> str:
                 NOTE_MAX,
             ),
             field="note",
-            maximum=NOTE_MAX,
+            maximum=Count(NOTE_MAX),
         )
     return check_typed(text, field="note", label="note")
 
@@ -89,7 +89,7 @@ def _too_far_ahead() -> InvalidInput:
             FOLLOW_UP_MAX_DAYS,
         ),
         field="follow_up",
-        days=FOLLOW_UP_MAX_DAYS,
+        days=Count(FOLLOW_UP_MAX_DAYS),
     )
 
 
@@ -260,7 +260,7 @@ def apologise(
                 APOLOGY_MAX,
             ),
             field="points",
-            maximum=APOLOGY_MAX,
+            maximum=Count(APOLOGY_MAX),
         )
     expires = adjustment_expiry(shop, valid_days)
     reason = clean_reason(f"apology for complaint #{item.id}: {item.note}"[:200])

@@ -31,3 +31,12 @@ LEDGER_LABELS = {
 }
 #: The rows of a customer's history: her purchases and cash refunds besides the ledger.
 HISTORY_LABELS = {"purchase": "Purchase", "refund_money": "Refund", **LEDGER_LABELS}
+#: Why a backup was taken (its file name says it: `…-daily.db`); the settings' backups tab
+#: shows the same words.
+BACKUP_REASON_NAMES = {
+    "daily": "daily",
+    "manual": "by hand",
+    "import": "import",
+    "restore": "restore",
+    "migration": "update",
+}

@@ -326,9 +326,9 @@ def test_a_restore_through_the_command_line_checks_the_file_and_keeps_her_erased
 
     assert main([*pin, "restore", str(old)]) == 0
     capsys.readouterr()
-    assert main(["find", "quintanilla"]) == 0
+    assert main(["find", "quintanilla"]) == 1  # not found (issue 15: find exits 1)
+    assert capsys.readouterr().err == "error: No customer matches 'quintanilla'.\n"
     assert main(["find", "bauer"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "No customer matches 'quintanilla'."
     close_database()
     journal, secret, people = state()
     assert (journal, secret) == (erased[0], erased[1])
