@@ -676,3 +676,143 @@ def test_import_without_proof_of_consent_refuses_every_row(run, tmp_path):
         2,
         "error: The day the consent forms were signed cannot be in the future.\n",
     )
+
+
+def test_find_without_a_result_exits_1_and_json_still_prints_a_list(run):
+    add_anna(run)
+    assert run("find", "xyzzy") == (1, "", "error: No customer matches 'xyzzy'.\n")
+    assert run("find", "xyzzy", "--json") == (1, "[]\n", "")
+    code, out, _ = run("find", "mueller")
+    assert code == 0 and out.startswith("#1 ")
+    assert [h["match"] for h in as_json(run("find", "0151 1234", "--json"))] == ["phone_start"]
+    assert run("--lang", "de", "find", "xyzzy")[2] == "error: Keine Kundin passt zu 'xyzzy'.\n"
+
+
+def test_the_customer_by_phone_without_quotes_by_number_or_by_phone_ending(run, tmp_path):
+    add_anna(run)  # 0151 12345678, customer #1
+    run("customer", "add", "--first-name", "Berta", "--last-name", "Bach", "--phone",
+        "0160 1115678", "--consent-data")  # fmt: skip
+    assert as_json(run("show", "0151", "1234", "5678", "--json"))["id"] == 1
+    assert as_json(run("show", "+49", "151", "12345678", "--json"))["id"] == 1
+    assert as_json(run("show", "2", "--json"))["last_name"] == "Bach"  # a number wins
+    assert as_json(run("show", "4567", "8", "--json"))["id"] == 1  # the end of one phone
+    assert as_json(run("show", "15678", "--json"))["id"] == 2
+    code, _, err = run("show", "5678")
+    assert code == 1 and err.startswith(
+        "error: '5678' is the end of several customers' phone numbers (#1 Anna Müller, "
+        "#2 Berta Bach); please type the customer number or the whole phone number."
+    )
+    assert run("show", "9999")[:2] == (1, "")
+    assert as_json(run("customer", "edit", "0160", "1115678", "--notes", "Gr. 40", "--json")) == {
+        "changed": ["notes"]
+    }
+    before = dump(run.db)
+    code, _, err = run("purchase", "0151", "1234", "5678", "12,50")  # two positionals: quoted
+    assert code == 2 and err.startswith("error: unrecognized arguments: 5678 12,50")
+    assert dump(run.db) == before
+    assert as_json(run("export", "customer", "0160", "111", "5678", "--json"))["path"].endswith(
+        "customer-2-data-2026-01-10.xlsx"
+    )
+
+
+def test_short_dates_and_phones_that_are_too_short_or_too_long(run):
+    name = ["customer", "add", "--first-name", "Eva", "--last-name", "Eck", "--consent-data"]
+    eva = as_json(run(*name, "--phone", "0151 11122233", "--birthday", "3.4.85", "--json"))
+    assert as_json(run("show", str(eva["id"]), "--json"))["birthday"] == "1985-04-03"
+    assert run(*name, "--phone", "0151 123") == (
+        2,
+        "",
+        "error: The phone number 0151 123 is too short: digits are missing.\n",
+    )
+    assert run("--lang", "de", *name, "--phone", "0151 123456789")[2] == (
+        "error: Die Telefonnummer 0151 123456789 ist zu lang: sie hat zu viele Ziffern.\n"
+    )
+
+
+def test_consent_rules_on_the_command_line(run):
+    name = ["customer", "add", "--first-name", "Eva", "--last-name", "Eck", "--consent-data"]
+    add_anna(run)
+    before = dump(run.db)
+    assert run(*name, "--phone", "0151 11122233", "--consent-email") == (
+        2,
+        "",
+        "error: Consent to newsletters by email needs an email address: please enter one.\n",
+    )
+    assert run(*name, "--phone", "030 1234567", "--consent-sms")[:2] == (2, "")
+    assert dump(run.db) == before
+    assert run(*name, "--phone", "030 1234567")[0] == 0
+    assert run("consent", "give", "2", "sms") == (
+        1,
+        "",
+        "error: Consent to offers by SMS needs a mobile number; 030 1234567 is not one.\n",
+    )
+    assert run("--lang", "de", "consent", "give", "2", "email")[:2] == (1, "")
+
+
+def test_numbers_and_money_in_messages_are_written_the_languages_way(run):
+    add_anna(run)
+    assert run("--lang", "de", "purchase", "1", "200000") == (
+        2,
+        "",
+        "error: Der Betrag 200000 ist größer als erlaubt (100.000,00\xa0€).\n",
+    )
+    assert run("purchase", "1", "200000")[2] == (
+        "error: The amount 200000 is larger than the most allowed (€100,000.00).\n"
+    )
+    assert run("purchase", "1", "89,90")[0] == 0
+    assert run("--lang", "de", "refund", "1", "100")[2] == (
+        "error: Von diesem Einkauf können nur noch 89,90\xa0€ erstattet werden.\n"
+    )
+    assert run("--lang", "de", "purchase", "1", "10", "--redeem", "1000")[2] == (
+        "error: Nicht genug Punkte: 1.000 gewünscht, der Punktestand ist 189.\n"
+    )
+
+
+def test_show_names_codes_in_words_and_json_keeps_the_codes(run):
+    add_anna(run)
+    run("consent", "give", "1", "email", "--method", "verbal")
+    run("purchase", "1", "12,50")
+    code, out, _ = run("--lang", "de", "show", "1")
+    assert code == 0
+    lines = out.splitlines()
+    consents = lines[lines.index("Einwilligungen:") + 1 : lines.index("Einwilligungen:") + 4]
+    assert consents == [
+        "  Datenverarbeitung:  ja, seit 10.01.2026 (Auf Papier unterschrieben)",
+        "  E-Mail-Newsletter:  nein",
+        "  SMS / Messenger:    nein",
+    ]
+    history = "\n".join(lines[lines.index("Verlauf:") :])
+    for word in ("Einkauf", "Punkte gesammelt", "Willkommensbonus"):
+        assert word in history
+    for code_name in ("earn", "welcome", "refund_money", "data_processing", "paper_signed"):
+        assert code_name not in out
+    card = as_json(run("show", "1", "--json"))
+    assert card["consent_details"]["data_processing"]["method"] == "paper_signed"
+    assert {h["kind"] for h in card["history"]} == {"purchase", "earn", "welcome"}
+
+
+def test_argparse_speaks_the_language_and_keeps_the_error_prefix(run):
+    assert run("show") == (
+        2,
+        "",
+        "error: the following arguments are required: PHONE_OR_ID (see 'olga-loyalty show "
+        "--help')\n",
+    )
+    assert run("--lang", "de", "show") == (
+        2,
+        "",
+        "error: diese Angaben fehlen: PHONE_OR_ID (siehe 'olga-loyalty show --help')\n",
+    )
+    assert run("--lang=de", "consent", "give", "1", "fax")[2] == (
+        "error: Angabe purpose: ungültige Wahl: 'fax' (möglich: 'data_processing', 'email', "
+        "'sms') (siehe 'olga-loyalty consent --help')\n"
+    )
+    code, out, _ = run("--lang", "de", "find", "--help")
+    assert code == 0
+    assert out.splitlines()[0] == "Aufruf: olga-loyalty find [-h] [--json] QUERY"
+    assert "Optionen:" in out and "diese Hilfe zeigen und beenden" in out
+    code, out, _ = run("--lang", "de", "--help")
+    words = " ".join(out.split())  # as argparse wraps it
+    assert "Olga Loyalty: Kundinnen, Einwilligungen und Bonuspunkte" in words
+    assert "Kundinnen nach Telefonnummer, deren Anfang oder Ende, Name oder E-Mail suchen" in words
+    assert "find customers" not in words
