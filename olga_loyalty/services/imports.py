@@ -949,12 +949,18 @@ class UnsubscribeReport:
             t(
                 "{contacts} read: {matched} matched, {unmatched} unknown; {withdrawn} withdrawn.",
                 contacts=t.ngettext(
-                    "{count} contact", "{count} contacts", self.contacts, count=self.contacts
+                    "{count} contact",
+                    "{count} contacts",
+                    self.contacts,
+                    count=t.number(self.contacts),
                 ),
-                matched=self.matched,
-                unmatched=self.unmatched,
+                matched=t.number(self.matched),
+                unmatched=t.number(self.unmatched),
                 withdrawn=t.ngettext(
-                    "{count} consent", "{count} consents", self.withdrawn, count=self.withdrawn
+                    "{count} consent",
+                    "{count} consents",
+                    self.withdrawn,
+                    count=t.number(self.withdrawn),
                 ),
             )
             + " "
