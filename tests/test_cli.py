@@ -695,7 +695,9 @@ def test_the_customer_by_phone_without_quotes_by_number_or_by_phone_ending(run, 
     assert as_json(run("show", "0151", "1234", "5678", "--json"))["id"] == 1
     assert as_json(run("show", "+49", "151", "12345678", "--json"))["id"] == 1
     assert as_json(run("show", "2", "--json"))["last_name"] == "Bach"  # a number wins
-    assert as_json(run("show", "4567", "8", "--json"))["id"] == 1  # the end of one phone
+    anna = as_json(run("show", "4567", "8", "--json"))  # the end of one phone: all of her
+    assert (anna["id"], anna["phone"], anna["balance"]) == (1, "+4915112345678", 100)
+    assert run("show", "45678")[1].splitlines()[1].startswith("Phone: 01511 2345678 ")
     assert as_json(run("show", "15678", "--json"))["id"] == 2
     code, _, err = run("show", "5678")
     assert code == 1 and err.startswith(

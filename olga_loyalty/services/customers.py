@@ -108,10 +108,11 @@ def _found(customer: Customer | None, text: str) -> Customer:
 
 def _by_phone_ending(digits: str, text: str) -> Customer | None:
     """The one customer whose phone ends in these digits; None for nobody; several: refused,
-    with who they are, so that the next try can be the customer number."""
+    with who they are, so that the next try can be the customer number. The whole row: the
+    caller shows and changes her like one found by number."""
     low, high = _range(digits[::-1])
     found = list(
-        Customer.select(Customer.id, Customer.first_name, Customer.last_name, Customer.erased_at)
+        Customer.select()
         .where(
             (Customer.phone_rev >= low) & (Customer.phone_rev < high) & Customer.erased_at.is_null()
         )
