@@ -3,10 +3,12 @@
 A two-digit year needs a century; the rule depends on which way the date lies
 (docs/rules.md, "Dates as typed"):
 
-- a date in the past (a birthday, the day a consent was signed on paper) gets the latest
-  year ending in those digits that does not put it after today: on 10 Jan 2026, `3.4.85`
-  is 1985, `3.4.25` is 2025 and `3.4.26` is 1926 (3 Apr 2026 has not come yet);
-- a date ahead (a follow-up call) gets the year of this century: `3.4.27` is 2027.
+- a date in the past (a birthday) gets the latest year ending in those digits that does
+  not put it after today: on 10 Jan 2026, `3.4.85` is 1985, `3.4.25` is 2025 and `3.4.26`
+  is 1926 (3 Apr 2026 has not come yet);
+- any other date (a follow-up call ahead, the day a consent form was signed, which the
+  caller refuses when it is after today) gets the year of this century: `3.4.27` is 2027,
+  `1.3.24` is 2024, never 1924.
 """
 
 from __future__ import annotations

@@ -286,7 +286,7 @@ def paper_consent_day(value: str | date | None, today: date) -> date | None:
         text = value.strip()
         if not text:
             return None
-        day = read_date(text, today, past=True)
+        day = read_date(text, today, past=False)  # 1.3.24 is 2024; 1.2.27 ahead: refused
         if day is None:
             raise InvalidInput(
                 "'{text}' is not a date. Type the day the consent forms were signed like "
@@ -489,7 +489,7 @@ def _proof_of_consent(
         value = value.date()
     text = as_text(value)
     if isinstance(value, date) or (text and text.casefold() not in TRUE_WORDS | FALSE_WORDS):
-        day = value if isinstance(value, date) else read_date(text, today, past=True)
+        day = value if isinstance(value, date) else read_date(text, today, past=False)
         if day is None:
             raise NoProofOfConsent(
                 "'{text}' in the consent column is neither yes, no nor a date: "

@@ -217,7 +217,8 @@ CONSENT_ROWS = [
     ["Fritz Fuß", "0151 1000 0006", "", "15.04.2023", "", "ja"],
     ["Gina Gut", "0151 1000 0007", "", "vielleicht", "", ""],
     ["Hanna Hut", "0151 1000 0008", "", date(2022, 5, 2), "", ""],
-    ["Ines Irr", "0151 1000 0009", "", "1.1.30", "", ""],  # 1930: before she was born? a day
+    ["Ines Irr", "0151 1000 0009", "", "1.1.30", "", ""],  # 2030, not 1930: in the future
+    ["Jana Jung", "0151 1000 0010", "", "1.12.25", "", ""],  # this century: 2025
 ]
 CONSENT_HEADER = ["Name", "Telefon", "E-Mail", "Einwilligung", "Newsletter", "SMS-Einwilligung"]
 
@@ -234,8 +235,9 @@ def test_the_consent_column_proves_each_row(shop, tmp_path):
             "'vielleicht' in the consent column is neither yes, no nor a date: no proof of "
             "consent to data processing.",
         ),
+        (10, "The consent column gives a day in the future."),
     ]
-    assert report.lacking_consent == 3
+    assert report.lacking_consent == 4
     assert [(n, str(e)) for n, e in report.notes] == [
         (3, "No email address: imported without email consent."),
         (4, "030 1234567 is not a mobile number: imported without SMS consent."),
@@ -246,7 +248,7 @@ def test_the_consent_column_proves_each_row(shop, tmp_path):
         (4, ["data_processing"], None),
         (7, ["data_processing", "sms"], date(2023, 4, 15)),
         (9, ["data_processing"], date(2022, 5, 2)),
-        (10, ["data_processing"], date(1930, 1, 1)),
+        (11, ["data_processing"], date(2025, 12, 1)),
     ]
     assert imports.import_rows(shop, report) == 6
     given = {
@@ -260,7 +262,7 @@ def test_the_consent_column_proves_each_row(shop, tmp_path):
 def test_a_paper_day_fills_empty_cells_but_never_overrides_a_no(shop, tmp_path):
     path = write_xlsx(tmp_path / "einw.xlsx", CONSENT_HEADER, CONSENT_ROWS)
     report = imports.check_file(shop, path, consented_on="2024-03-01")
-    assert [n for n, _ in report.refused] == [5, 8]
+    assert [n for n, _ in report.refused] == [5, 8, 10]
     days = {r.row: r.consented_on for r in report.good}
     assert days[2] == days[6] == date(2024, 3, 1)  # "ja" and empty: the paper day
     assert days[7] == date(2023, 4, 15)  # the column's own day wins
@@ -270,6 +272,8 @@ def test_a_paper_day_fills_empty_cells_but_never_overrides_a_no(shop, tmp_path):
     ("typed", "message"),
     [
         ("2026-01-11", "The day the consent forms were signed cannot be in the future."),
+        # A short year is this century's: 1.2.26 is next month, never 1926.
+        ("1.2.26", "The day the consent forms were signed cannot be in the future."),
         ("31.4.24", "'31.4.24' is not a date. Type the day the consent forms were signed"),
         ("gestern", "'gestern' is not a date."),
     ],
