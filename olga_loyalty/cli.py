@@ -1381,6 +1381,7 @@ def cmd_settings(shop, args, _) -> int:
         )
         return 0
     if args.action == "consent-text":
+        from olga_loyalty.services.labels import PURPOSE_LABELS
         from olga_loyalty.services.shop import new_consent_text
 
         text = protected(
@@ -1396,7 +1397,7 @@ def cmd_settings(shop, args, _) -> int:
         print(
             args.t(
                 "Consent text {purpose} is now version {version}.",
-                purpose=args.purpose,
+                purpose=args.t(PURPOSE_LABELS[args.purpose]),
                 version=text.version,
             )
         )

@@ -819,3 +819,10 @@ def test_argparse_speaks_the_language_and_keeps_the_error_prefix(run):
     assert "Olga Loyalty: Kundinnen, Einwilligungen und Bonuspunkte" in words
     assert "Kundinnen nach Telefonnummer, deren Anfang oder Ende, Name oder E-Mail suchen" in words
     assert "find customers" not in words
+
+
+def test_a_new_consent_text_names_its_purpose_in_words(run):
+    code, out, _ = run("settings", "consent-text", "email", "Ich möchte den Newsletter.")
+    assert (code, out) == (0, "Consent text Email newsletter is now version 2.\n")
+    code, out, _ = run("--lang", "de", "settings", "consent-text", "sms", "Ich möchte SMS.")
+    assert (code, out) == (0, "Einwilligungstext SMS / Messenger ist jetzt Version 2.\n")
