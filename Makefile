@@ -6,18 +6,28 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-install test-postgres lint bench clean wheel
 
+# The set-up says one line per step; what pip and the build print (notices, the build
+# backend's warnings) goes to $(LOG), which is shown when a step fails.
+LOG := $(VENV)/install.log
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+QUIETLY = >> $(LOG) 2>&1 || { tail -n 40 $(LOG); echo "The set-up failed; everything it printed is in $(LOG)."; exit 1; }
+
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "Set-up 1/3: the Python environment in $(VENV)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@: > $(LOG)
+	@echo "Set-up 2/3: pip"
+	@$(BIN)/python -m pip install --quiet --upgrade pip $(QUIETLY)
+	@echo "Set-up 3/3: Olga Loyalty and its libraries (the first time about a minute)"
+	@$(BIN)/python -m pip install --quiet -e '.[dev]' $(QUIETLY)
+	@touch $(STAMP)
 
 # Compiled once, so each start does not compile the sources again (PYTHONDONTWRITEBYTECODE).
 COMPILE := $(BIN)/python -m compileall -q olga_loyalty > /dev/null
 
 run: $(STAMP)
-	$(COMPILE)
-	$(BIN)/olga-loyalty $(ARGS)
+	@$(COMPILE)
+	@$(BIN)/olga-loyalty $(ARGS)
 
 # In parallel: many tests wait on screens and subprocesses, so 4 workers beat 2 cores' worth.
 TEST_WORKERS ?= 4
@@ -42,8 +52,9 @@ test-install: $(STAMP)
 PG_STAMP := $(VENV)/.installed-postgres
 
 $(PG_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
-	touch $(PG_STAMP)
+	@echo "Set-up: the PostgreSQL driver"
+	@$(BIN)/python -m pip install --quiet -e '.[dev,postgres]' $(QUIETLY)
+	@touch $(PG_STAMP)
 
 test-postgres: $(PG_STAMP)
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --snapshot-warn-unused $(PYTEST_ARGS)

@@ -23,21 +23,38 @@ from olga_loyalty.cli_reminders import (
 )
 from olga_loyalty.config import clock_from_env, system_language
 from olga_loyalty.domain.customers import CustomerInput, phone_for_display
-from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
+from olga_loyalty.domain.errors import Count, InvalidInput, LoyaltyError, NotFound, Refused
 from olga_loyalty.domain.money import money_str, parse_amount, parse_points
 from olga_loyalty.domain.text import visible
-from olga_loyalty.i18n import Translator
+from olga_loyalty.i18n import N_, Translator
 
 
 class UsageError(Exception):
-    pass
+    def __init__(self, message: str, prog: str) -> None:
+        super().__init__(message)
+        self.message, self.prog = message, prog
+
+    def render(self, t: Translator) -> str:
+        return t("{message} (see '{prog} --help')", message=self.message, prog=self.prog)
 
 
 class Parser(argparse.ArgumentParser):
     """argparse that reports mistakes as `error: ...` with exit code 2, never a traceback."""
 
     def error(self, message: str):  # type: ignore[override]
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        raise UsageError(message, self.prog)
+
+
+#: A command whose only positional argument is the customer takes a phone typed with spaces
+#: and no quotes (`show 0157 11122233`): its words are joined again (`joined_customer`).
+CUSTOMER_HELP = N_("customer number, phone (spaces allowed without quotes) or its last 4+ digits")
+
+
+def joined_customer(args) -> None:
+    """`show 0157 11122233` → the customer "0157 11122233"; no words (consent-form) → None."""
+    value = getattr(args, "customer", None)
+    if isinstance(value, list):
+        args.customer = " ".join(value) or None
 
 
 def build_parser() -> Parser:
@@ -65,7 +82,7 @@ def build_parser() -> Parser:
     add.add_argument("--phone", required=True)
     add.add_argument("--email")
     add.add_argument("--salutation", help="Frau, Herr or empty")
-    add.add_argument("--birthday", help="YYYY-MM-DD")
+    add.add_argument("--birthday", help="1980-12-24, 24.12.1980 or 24.12.80")
     add.add_argument("--notes")
     add.add_argument("--referred-by", metavar="PHONE_OR_ID")
     add.add_argument(
@@ -82,7 +99,7 @@ def build_parser() -> Parser:
     add.add_argument("--staff", default="")
     add.add_argument("--json", action="store_true")
     edit = csub.add_parser("edit", help="change a customer's fields (kept in the change history)")
-    edit.add_argument("customer", metavar="PHONE_OR_ID")
+    edit.add_argument("customer", metavar="PHONE_OR_ID", nargs="+", help=CUSTOMER_HELP)
     for name in ("first-name", "last-name", "phone", "email", "salutation", "birthday", "notes"):
         edit.add_argument(f"--{name}")
     edit.add_argument("--staff", default="")
@@ -93,7 +110,7 @@ def build_parser() -> Parser:
     find.add_argument("--json", action="store_true")
 
     show = sub.add_parser("show", help="a customer's card: balance, tier, expiring points, history")
-    show.add_argument("customer", metavar="PHONE_OR_ID")
+    show.add_argument("customer", metavar="PHONE_OR_ID", nargs="+", help=CUSTOMER_HELP)
     show.add_argument("--json", action="store_true")
 
     consent = sub.add_parser("consent", help="give or withdraw a consent")
@@ -133,7 +150,7 @@ def build_parser() -> Parser:
         dest="action", metavar="ACTION", parser_class=Parser, required=True
     )
     fadd = fsub.add_parser("add", help="record praise, a wish, a complaint or a call to make")
-    fadd.add_argument("customer", metavar="PHONE_OR_ID")
+    fadd.add_argument("customer", metavar="PHONE_OR_ID", nargs="+", help=CUSTOMER_HELP)
     fadd.add_argument("--kind", required=True, help="praise, wish, complaint or call")
     fadd.add_argument("--note", default="")
     fadd.add_argument("--follow-up", default=None, metavar="DAYS_OR_DATE")
@@ -182,7 +199,7 @@ def build_parser() -> Parser:
     adjust.add_argument("--json", action="store_true")
 
     erase = sub.add_parser("erase", help="erase a customer's personal data for good (GDPR Art. 17)")
-    erase.add_argument("customer", metavar="PHONE_OR_ID")
+    erase.add_argument("customer", metavar="PHONE_OR_ID", nargs="+", help=CUSTOMER_HELP)
     erase.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     erase.add_argument("--staff", default="")
     erase.add_argument("--json", action="store_true")
@@ -218,10 +235,10 @@ def build_parser() -> Parser:
     )
     news.add_argument("--json", action="store_true")
     one = esub.add_parser("customer", help="everything stored about one customer (GDPR Art. 15/20)")
-    one.add_argument("customer", metavar="PHONE_OR_ID")
+    one.add_argument("customer", metavar="PHONE_OR_ID", nargs="+", help=CUSTOMER_HELP)
     one.add_argument("--json", action="store_true")
     form = esub.add_parser("consent-form", help="a printable consent form, for a customer or blank")
-    form.add_argument("customer", metavar="PHONE_OR_ID", nargs="?")
+    form.add_argument("customer", metavar="PHONE_OR_ID", nargs="*", help=CUSTOMER_HELP)
     form.add_argument("--json", action="store_true")
 
     imp = sub.add_parser("import", help="read customer lists and unsubscribe lists (.xlsx or .csv)")
@@ -235,6 +252,12 @@ def build_parser() -> Parser:
         default=[],
         metavar="COL=FIELD",
         help="map a column (header, letter or number) to a field",
+    )
+    icust.add_argument(
+        "--consented-on-paper",
+        metavar="YYYY-MM-DD",
+        help="every customer in the file signed the consent form on paper on this day "
+        "(needed when the file has no consent column)",
     )
     icust.add_argument("--staff", default="")
     icust.add_argument("--json", action="store_true")
@@ -264,7 +287,9 @@ def build_parser() -> Parser:
     stext.add_argument("purpose", choices=["data_processing", "email", "sms"])
     stext.add_argument("text", metavar="TEXT")
     spin = ssub.add_parser(
-        "pin", help="set the owner PIN (4-12 digits); without NEW_PIN: remove it"
+        "pin",
+        help="set the owner PIN (6-20 digits, or a passphrase of 12+ characters); "
+        "without NEW_PIN: remove it",
     )
     spin.add_argument("new_pin", metavar="NEW_PIN", nargs="?")
     saudit = ssub.add_parser("audit", help="the audit log of protected actions")
@@ -377,14 +402,18 @@ def _int_arg(text: str, field: str, lo: int, hi: int) -> int:
             "{name} must be a whole number from {lo} to {hi}, not '{text}'.",
             field=field,
             name=field,
-            lo=lo,
-            hi=hi,
+            lo=Count(lo),
+            hi=Count(hi),
             text=text[:20],
         )
     value = parse_points(text, field=field)
     if not lo <= value <= hi:
         raise InvalidInput(
-            "{name} must be between {lo} and {hi}.", field=field, name=field, lo=lo, hi=hi
+            "{name} must be between {lo} and {hi}.",
+            field=field,
+            name=field,
+            lo=Count(lo),
+            hi=Count(hi),
         )
     return value
 
@@ -493,11 +522,10 @@ def cmd_find(shop, args, _) -> int:
                 for h in hits
             ]
         )
-        return 0
+        return 0 if hits else 1  # nobody found: exit 1 (README), the list still printed
     t = args.t
     if not hits:
-        print(t("No customer matches '{query}'.", query=_printable(args.query)))
-        return 0
+        raise NotFound("No customer matches '{query}'.", query=_printable(args.query))
     for h in hits:
         expiry = t("expires {date}", date=t.date(h.soonest_expiry)) if h.soonest_expiry else ""
         name = f"{h.first_name} {h.last_name}"
@@ -557,6 +585,8 @@ def card_json(shop, card) -> dict:
 
 def cmd_show(shop, args, _) -> int:
     from olga_loyalty.services import customers
+    from olga_loyalty.services.gdpr import program_text
+    from olga_loyalty.services.labels import HISTORY_LABELS, PURPOSE_LABELS
 
     card = customers.card(shop, args.customer)
     if args.json:
@@ -602,28 +632,50 @@ def cmd_show(shop, args, _) -> int:
     print(
         t(
             "Visits: {visits}   Spent: {spent}   Last visit: {last}",
-            visits=card.visits,
+            visits=t.number(card.visits),
             spent=t.money(card.total_spent),
             last=t.datetime(card.last_visit) or "-",
         )
     )
-    consents = ", ".join(
-        f"{k}: {t('yes') if v.active else t('no')}" for k, v in card.consents.items()
-    )
-    print(t("Consents: {list}", list=consents))
+    print(t("Consents:"))
+    for purpose, state in card.consents.items():
+        print(f"  {t(PURPOSE_LABELS[purpose]) + ':':<20}{consent_line(t, state)}")
     if c.notes:
         print(t("Notes: {notes}", notes=c.notes))
     if card.history:
         print(t("History:"))
+        width = max(len(t(label)) for label in HISTORY_LABELS.values())
         for h in card.history:
             amount = t.money(h.amount) if h.amount is not None else ""
-            points = f"{h.points:+d}" if h.points else ""
-            print(f"  {t.datetime(h.when):<18} {h.kind:<12} {points:>7} {amount:>12}  {h.text}")
+            points = t.number(h.points) if h.points else ""
+            if h.points > 0:
+                points = "+" + points
+            kind = t(HISTORY_LABELS[h.kind]) if h.kind in HISTORY_LABELS else h.kind
+            print(
+                f"  {t.datetime(h.when):<17} {kind:<{width}} {points:>7} {amount:>12}  "
+                f"{program_text(t, h.text)}"
+            )
     return 0
+
+
+def consent_line(t, state) -> str:
+    """One consent in words: given when and how, withdrawn when, or never given."""
+    from olga_loyalty.services.labels import METHOD_LABELS
+
+    if state.active:
+        return t(
+            "yes, since {date} ({method})",
+            date=t.date(state.given_at.date()),
+            method=t(METHOD_LABELS.get(state.method or "", state.method or "")),
+        )
+    if state.withdrawn_at:
+        return t("no, withdrawn on {date}", date=t.date(state.withdrawn_at.date()))
+    return t("no")
 
 
 def cmd_consent(shop, args, _) -> int:
     from olga_loyalty.services import customers
+    from olga_loyalty.services.labels import PURPOSE_LABELS
 
     if args.action == "give":
         record = customers.give_consent(
@@ -672,7 +724,7 @@ def cmd_consent(shop, args, _) -> int:
         print(
             args.t(
                 "Consent {purpose} recorded (text version {version}).",
-                purpose=args.purpose,
+                purpose=args.t(PURPOSE_LABELS[args.purpose]),
                 version=record.text_version,
             )
         )
@@ -684,7 +736,7 @@ def cmd_consent(shop, args, _) -> int:
             )
         )
     else:
-        print(args.t("Consent {purpose} withdrawn.", purpose=args.purpose))
+        print(args.t("Consent {purpose} withdrawn.", purpose=args.t(PURPOSE_LABELS[args.purpose])))
     return 0
 
 
@@ -759,22 +811,23 @@ def cmd_report(shop, args, _) -> int:
         emit_json(data)
         return 0
     t = args.t
-    pct = lambda share: f"{share * 100:.1f} %"  # noqa: E731
+    n = t.number
     print(t("Report {start} to {end}", start=t.date(report.start), end=t.date(report.end)))
+    days = report.days_between_visits
     for label, value in (
-        (t("Members"), report.members),
-        (t("New members"), report.new_members),
-        (t("Buyers"), report.buyers),
-        (t("Purchases"), report.purchases),
+        (t("Members"), n(report.members)),
+        (t("New members"), n(report.new_members)),
+        (t("Buyers"), n(report.buyers)),
+        (t("Purchases"), n(report.purchases)),
         (t("Revenue from members"), t.money(report.revenue)),
-        (t("Repeat-purchase rate"), pct(report.repeat_rate)),
-        (t("Visits per buyer"), report.visits_per_buyer),
-        (t("Days between visits"), report.days_between_visits or "-"),
-        (t("Revenue from the top 20 %"), pct(report.top_share)),
-        (t("Open points"), f"{report.open_points} = {t.money(report.open_value)}"),
-        (t("Expiring in 30 days"), report.expiring_points),
-        (t("No purchase for 90+ days"), report.lapsed),
-        (t("Birthdays this month"), report.birthdays),
+        (t("Repeat-purchase rate"), t.percent(report.repeat_rate)),
+        (t("Visits per buyer"), t.decimal(report.visits_per_buyer, 2)),
+        (t("Days between visits"), t.decimal(days) if days is not None else "-"),
+        (t("Revenue from the top 20 %"), t.percent(report.top_share)),
+        (t("Open points"), f"{t.points(report.open_points)} = {t.money(report.open_value)}"),
+        (t("Expiring in 30 days"), t.points(report.expiring_points)),
+        (t("No purchase for 90+ days"), t.customers(report.lapsed)),
+        (t("Birthdays this month"), n(report.birthdays)),
     ):
         print(f"  {label:<28}{value}")
     print()
@@ -784,9 +837,9 @@ def cmd_report(shop, args, _) -> int:
     )
     for m in report.months:
         print(
-            f"  {m.month:<9}{m.members:>10}{m.new_members:>7}{m.purchases:>8}"
-            f"{t.money(m.revenue):>16}{m.points_issued:>10}{m.points_redeemed:>10}"
-            f"{m.points_expired:>10}"
+            f"  {m.month:<9}{n(m.members):>10}{n(m.new_members):>7}{n(m.purchases):>8}"
+            f"{t.money(m.revenue):>16}{n(m.points_issued):>10}{n(m.points_redeemed):>10}"
+            f"{n(m.points_expired):>10}"
         )
     return 0
 
@@ -951,8 +1004,8 @@ def cmd_refund(shop, args, _) -> int:
     print(
         t(
             "Points taken back: {taken}; points given back: {restored}.",
-            taken=result.points_taken_back,
-            restored=result.points_restored,
+            taken=t.points(result.points_taken_back),
+            restored=t.points(result.points_restored),
         )
     )
     if result.shortfall_points:
@@ -1139,6 +1192,8 @@ def import_report_json(report, t) -> dict:
         "empty_rows": report.empty,
         "cleaned_cells": report.cleaned_cells,
         "good": len(report.good),
+        "consented_on_paper": report.consented_on,
+        "lacking_consent": report.lacking_consent,
         "refused": [{"row": n, "reason": e.render(t.gettext)} for n, e in report.refused],
         "notes": [{"row": n, "note": e.render(t.gettext)} for n, e in report.notes],
         "imported": report.imported,
@@ -1160,7 +1215,9 @@ def cmd_import_customers(shop, args, _) -> int:
     from olga_loyalty.services import imports
 
     t = args.t
-    report = imports.check_file(shop, Path(args.file), args.map)
+    report = imports.check_file(
+        shop, Path(args.file), args.map, consented_on=args.consented_on_paper
+    )
     if not args.dry_run and report.good:
         # the owner PIN, a backup, then all good rows or none (services.imports.import_rows)
         imports.import_rows(
@@ -1182,15 +1239,28 @@ def cmd_import_customers(shop, args, _) -> int:
         print(t("Row {row}: {note}", row=number, note=note.render(t.gettext)))
     if report.cleaned_cells:
         print(cleaned_cells_text(t, report.cleaned_cells))
+    if report.lacking_consent:
+        print(
+            t.ngettext(
+                "{count} row lacks proof of consent to data processing: map the file's consent "
+                "column (--map COLUMN=consent_data), or give --consented-on-paper YYYY-MM-DD "
+                "if every customer in it signed the consent form on paper.",
+                "{count} rows lack proof of consent to data processing: map the file's consent "
+                "column (--map COLUMN=consent_data), or give --consented-on-paper YYYY-MM-DD "
+                "if every customer in it signed the consent form on paper.",
+                report.lacking_consent,
+                count=t.number(report.lacking_consent),
+            )
+        )
     if args.dry_run:
         print(
             t.ngettext(
                 "Dry run: {good} of {rows} row can be imported, {refused} refused. Nothing was written.",
                 "Dry run: {good} of {rows} rows can be imported, {refused} refused. Nothing was written.",
                 report.total,
-                good=len(report.good),
-                rows=report.total,
-                refused=len(report.refused),
+                good=t.number(len(report.good)),
+                rows=t.number(report.total),
+                refused=t.number(len(report.refused)),
             )
         )
     else:
@@ -1199,9 +1269,9 @@ def cmd_import_customers(shop, args, _) -> int:
                 "Imported {good} of {rows} row; {refused} refused.",
                 "Imported {good} of {rows} rows; {refused} refused.",
                 report.total,
-                good=report.imported,
-                rows=report.total,
-                refused=len(report.refused),
+                good=t.number(report.imported),
+                rows=t.number(report.total),
+                refused=t.number(len(report.refused)),
             )
         )
     return 0
@@ -1256,13 +1326,16 @@ def cmd_daily(shop, args, _) -> int:
                 day=args.t.date(result.day),
                 points=args.t.points(result.expired_points),
                 lots=args.t.ngettext(
-                    "{count} lot", "{count} lots", result.expired_lots, count=result.expired_lots
+                    "{count} lot",
+                    "{count} lots",
+                    result.expired_lots,
+                    count=args.t.number(result.expired_lots),
                 ),
                 bonuses=args.t.ngettext(
                     "{count} birthday bonus",
                     "{count} birthday bonuses",
                     result.birthday_bonuses,
-                    count=result.birthday_bonuses,
+                    count=args.t.number(result.birthday_bonuses),
                 ),
             )
         )
@@ -1294,8 +1367,10 @@ def cmd_settings(shop, args, _) -> int:
             )
         else:
             for e in entries:  # entries saved before the hygiene rules may hold anything
-                staff, action, detail = (visible(v) for v in (e.staff, e.action, e.detail))
-                print(f"{args.t.datetime(e.at):<17} {staff:<10} {action:<10} {detail}")
+                staff, detail = visible(e.staff), visible(e.detail)
+                name = safety.PROTECTED_ACTION_NAMES.get(e.action)
+                action = args.t(name) if name else visible(e.action)
+                print(f"{args.t.datetime(e.at):<17} {staff:<10} {action:<28} {detail}")
         return 0
     if args.action == "pin":
         from olga_loyalty.services import safety
@@ -1306,6 +1381,7 @@ def cmd_settings(shop, args, _) -> int:
         )
         return 0
     if args.action == "consent-text":
+        from olga_loyalty.services.labels import PURPOSE_LABELS
         from olga_loyalty.services.shop import new_consent_text
 
         text = protected(
@@ -1321,7 +1397,7 @@ def cmd_settings(shop, args, _) -> int:
         print(
             args.t(
                 "Consent text {purpose} is now version {version}.",
-                purpose=args.purpose,
+                purpose=args.t(PURPOSE_LABELS[args.purpose]),
                 version=text.version,
             )
         )
@@ -1342,6 +1418,7 @@ def cmd_settings(shop, args, _) -> int:
 
 def cmd_backup(shop, args, _) -> int:
     from olga_loyalty.services import safety
+    from olga_loyalty.services.labels import BACKUP_REASON_NAMES as BACKUP_REASONS
 
     if args.list:
         found = safety.list_backups(shop)
@@ -1359,7 +1436,10 @@ def cmd_backup(shop, args, _) -> int:
             )
         else:
             for b in found:
-                print(f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {b.reason:<9} {b.size:>12,}  {b.path}")
+                print(
+                    f"{args.t.datetime(b.taken_at):<17} {args.t(BACKUP_REASONS.get(b.reason, b.reason)):<14}"
+                    f" {args.t.number(b.size):>12}  {b.path}"
+                )
         return 0
     path = safety.backup(shop, "manual")
     if path is None:
@@ -1442,20 +1522,23 @@ def cmd_move_to(shop, args, _) -> int:
             "Moved {source} to {target} in {seconds} s: {rows} in {tables}.",
             source=str(source),
             target=target,
-            seconds=report.seconds,
+            seconds=args.t.decimal(Decimal(str(report.seconds))),
             rows=args.t.ngettext(
                 "{count} row",
                 "{count} rows",
                 sum(report.rows.values()),
-                count=sum(report.rows.values()),
+                count=args.t.number(sum(report.rows.values())),
             ),
             tables=args.t.ngettext(
-                "{count} table", "{count} tables", len(report.rows), count=len(report.rows)
+                "{count} table",
+                "{count} tables",
+                len(report.rows),
+                count=args.t.number(len(report.rows)),
             ),
         )
     )
     for table, count in report.rows.items():
-        print(f"  {table:<16}{count:>10}")
+        print(f"  {table:<16}{args.t.number(count):>10}")
     print(
         args.t(
             "Checked: every table's row count, the balances of {customers} and "
@@ -1498,7 +1581,7 @@ def cmd_demo(shop, args, _) -> int:
                     result["entries"],
                     count=args.t.number(result["entries"]),
                 ),
-                seconds=result["seconds"],
+                seconds=args.t.decimal(Decimal(str(result["seconds"]))),
             )
         )
     return 0
@@ -1540,12 +1623,20 @@ COMMANDS: dict[tuple[str, str | None], Callable] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from olga_loyalty.cli_argparse import argparse_in, chosen_language, translate_help
+
     argv = list(sys.argv[1:] if argv is None else argv)
     language = system_language()
+    if chosen_language(argv) in ("de", "en"):
+        language = chosen_language(argv)  # argparse's own words too
     t = Translator(language)
     command = "olga-loyalty"
     try:
-        args = build_parser().parse_args(argv)
+        with argparse_in(t):
+            parser = build_parser()
+            translate_help(parser, t)
+            args = parser.parse_args(argv)
+        joined_customer(args)
         command = " ".join(filter(None, [args.command or "ui", getattr(args, "action", None)]))
         language = args.lang or language
         t = Translator(language)
@@ -1585,8 +1676,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             shop.close()
     except UsageError as exc:
-        print(f"error: {_printable(' '.join(str(exc).split()), 300)}", file=sys.stderr)
+        print(f"error: {_printable(' '.join(exc.render(t).split()), 300)}", file=sys.stderr)
         return 2
+    except SystemExit as exc:  # --help and --version: printed, then argparse exits
+        return exc.code if isinstance(exc.code, int) else 0
     except LoyaltyError as exc:
         print(f"error: {exc.render(t.gettext)}", file=sys.stderr)
         return exc.exit_code

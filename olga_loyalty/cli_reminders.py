@@ -143,10 +143,10 @@ def cmd_reminders_send(shop, args, _) -> int:
             t(
                 "Reminders: {sent} sent, {failed} refused, {cancelled} cancelled; {pending} "
                 "waiting.",
-                sent=report.sent,
-                failed=report.failed,
-                cancelled=report.cancelled,
-                pending=report.pending,
+                sent=t.number(report.sent),
+                failed=t.number(report.failed),
+                cancelled=t.number(report.cancelled),
+                pending=t.number(report.pending),
             )
         )
     if report.unknown and not args.json:
@@ -280,10 +280,10 @@ def print_daily_reminders(result, t) -> None:
         print(
             t(
                 "Reminders: {queued} queued, {sent} sent, {failed} refused; {pending} waiting.",
-                queued=result.queued,
-                sent=result.report.sent,
-                failed=result.report.failed,
-                pending=result.pending,
+                queued=t.number(result.queued),
+                sent=t.number(result.report.sent),
+                failed=t.number(result.report.failed),
+                pending=t.number(result.pending),
             )
         )
     elif result.error is None:
@@ -291,15 +291,15 @@ def print_daily_reminders(result, t) -> None:
             t(
                 "Reminders: {queued} queued; {pending} waiting for 'reminders send' (automatic "
                 "sending is off).",
-                queued=result.queued,
-                pending=result.pending,
+                queued=t.number(result.queued),
+                pending=t.number(result.pending),
             )
         )
     if result.error is not None:
         print(
             t(
                 "Reminders: {pending} waiting, not sent now: {reason}",
-                pending=result.pending,
+                pending=t.number(result.pending),
                 reason=result.error.render(t.gettext),
             )
         )

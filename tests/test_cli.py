@@ -319,14 +319,18 @@ def test_counts_read_as_words_in_both_languages(run):
         (["adjust", "1", "50", "--reason", ""], 2, "error: An adjustment needs a reason."),
         (["adjust", "1", "-500", "--reason", "x"], 1, "error: Cannot take 500 points"),
         (["adjust", "1", "0", "--reason", "x"], 2, "error: The number of points cannot be zero."),
-        (["consent", "withdraw", "1", "sms"], 1, "error: There is no active consent (sms)"),
+        (
+            ["consent", "withdraw", "1", "sms"],
+            1,
+            "error: There is no active consent (SMS / messenger)",
+        ),
         (["consent", "withdraw", "1", "data_processing"], 1, "error: Withdrawing consent to data"),
         (["consent", "give", "1", "fax"], 2, "error: argument purpose: invalid choice"),
         (["erase", "1"], 2, "error: Erasure cannot be undone: add --yes to confirm."),
         (["show"], 2, "error: the following arguments are required"),
         (["frobnicate"], 2, "error: argument COMMAND: invalid choice"),
         (["settings", "set", "point_value", "-1"], 2, "error: The amount cannot be negative."),
-        (["demo", "--customers", "0"], 2, "error: customers must be between 1 and 1000000."),
+        (["demo", "--customers", "0"], 2, "error: customers must be between 1 and 1,000,000."),
     ],
 )
 def test_bad_input_exits_with_a_message_and_writes_nothing(run, argv, code, message):
@@ -465,13 +469,26 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch, user_home):
         "Vorname;Nachname;Handy;Geburtstag\r\nJörg;Weiß;0160 1111 2222;01.02.1970\r\n"
         "X;;12;\r\n".encode("cp1252")
     )
-    dry = as_json(run("import", "customers", str(sheet), "--dry-run", "--json"))
-    assert (dry["good"], dry["imported"], dry["refused"]) == (
+    dry = as_json(
+        run(
+            "import",
+            "customers",
+            str(sheet),
+            "--dry-run",
+            "--consented-on-paper",
+            "3.11.25",
+            "--json",
+        )
+    )
+    assert (dry["good"], dry["imported"], dry["refused"], dry["consented_on_paper"]) == (
         1,
         0,
         [{"row": 3, "reason": "Please enter the last name."}],
+        "2025-11-03",
     )
-    done = as_json(run("import", "customers", str(sheet), "--json"))
+    done = as_json(
+        run("import", "customers", str(sheet), "--consented-on-paper", "2025-11-03", "--json")
+    )
     assert done["imported"] == 1
     assert as_json(run("find", "weiss", "--json"))[0]["phone"] == "+4916011112222"
     code, out, _ = run("export", "newsletter", "--channel", "email", "--preset", "brevo")
@@ -565,13 +582,14 @@ def test_import_dry_run_names_the_encoding_and_separator(run, tmp_path):
     add_anna(run)  # a dry run only reads: the shop's database must exist
     sheet = tmp_path / "Kunden.txt"  # Excel: Save as → Unicode text
     sheet.write_bytes(
-        "Vorname\tNachname\tHandy\r\nŞirin\tDvořák\t0160 1111 2222\r\nX\t\t12\r\n".encode("utf-16")
+        "Vorname\tNachname\tHandy\tDSGVO\r\nŞirin\tDvořák\t0160 1111 2222\tja\r\n"
+        "X\t\t12\tja\r\n".encode("utf-16")
     )
     code, out, err = run("import", "customers", str(sheet), "--dry-run")
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         "File: UTF-16 text, columns separated by tabs.",
-        "Columns: Vorname → first_name, Nachname → last_name, Handy → phone",
+        "Columns: Vorname → first_name, Nachname → last_name, Handy → phone, DSGVO → consent_data",
         "Row 3 refused: Please enter the last name.",
         "Dry run: 1 of 2 rows can be imported, 1 refused. Nothing was written.",
     ]
@@ -611,3 +629,200 @@ def test_consent_form_command_and_the_shop_address(run, user_home):
         "consent-form-1-2026-01-10.pdf",
         "consent-form-blank-2026-01-10.pdf",
     ]
+
+
+def test_import_without_proof_of_consent_refuses_every_row(run, tmp_path):
+    """Issue 15: a list with a newsletter column and no data-consent column."""
+    add_anna(run)
+    sheet = tmp_path / "kunden.csv"
+    sheet.write_text(
+        "Name;Handy;E-Mail;Newsletter\nBerta Bach;0160 1111 2222;berta@example.com;ja\n"
+        "Carla Chor;0160 3333 4444;;ja\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("import", "customers", str(sheet), "--dry-run")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[2:] == [
+        "Row 2 refused: No proof of consent to data processing: the file has no consent column "
+        "and no day of consent on paper was given.",
+        "Row 3 refused: No proof of consent to data processing: the file has no consent column "
+        "and no day of consent on paper was given.",
+        "2 rows lack proof of consent to data processing: map the file's consent column "
+        "(--map COLUMN=consent_data), or give --consented-on-paper YYYY-MM-DD if every "
+        "customer in it signed the consent form on paper.",
+        "Dry run: 0 of 2 rows can be imported, 2 refused. Nothing was written.",
+    ]
+    code, out, _ = run("--lang", "de", "import", "customers", str(sheet), "--dry-run")
+    assert "2 Zeilen fehlt der Nachweis der Einwilligung in die Datenverarbeitung" in out
+    code, out, err = run("import", "customers", str(sheet))
+    assert code == 0 and out.splitlines()[-1] == "Imported 0 of 2 rows; 2 refused."
+    assert run("find", "bach", "--json") == (1, "[]\n", "")  # nobody: exit 1, the list empty
+
+    code, out, err = run("import", "customers", str(sheet), "--consented-on-paper", "1.12.25")
+    assert code == 0 and "error" not in err  # the progress goes to stderr
+    assert out.splitlines()[2:] == [
+        "Row 3: No email address: imported without email consent.",
+        "Imported 2 of 2 rows; 0 refused.",
+    ]
+    berta = as_json(run("show", "0160 1111 2222", "--json"))
+    assert berta["consents"] == {"data_processing": True, "email": True, "sms": False}
+    assert berta["consent_details"]["data_processing"]["given_at"].startswith("2025-12-01T00:00")
+    assert berta["consent_details"]["data_processing"]["method"] == "paper_signed"
+    carla = as_json(run("show", "0160 3333 4444", "--json"))
+    assert carla["consents"] == {"data_processing": True, "email": False, "sms": False}
+
+    for future in ("2026-02-01", "1.2.26"):  # a short year is this century's, never 1926
+        code, _, err = run("import", "customers", str(sheet), "--consented-on-paper", future)
+        assert (code, err) == (
+            2,
+            "error: The day the consent forms were signed cannot be in the future.\n",
+        )
+
+
+def test_find_without_a_result_exits_1_and_json_still_prints_a_list(run):
+    add_anna(run)
+    assert run("find", "xyzzy") == (1, "", "error: No customer matches 'xyzzy'.\n")
+    assert run("find", "xyzzy", "--json") == (1, "[]\n", "")
+    code, out, _ = run("find", "mueller")
+    assert code == 0 and out.startswith("#1 ")
+    assert [h["match"] for h in as_json(run("find", "0151 1234", "--json"))] == ["phone_start"]
+    assert run("--lang", "de", "find", "xyzzy")[2] == "error: Keine Kundin passt zu 'xyzzy'.\n"
+
+
+def test_the_customer_by_phone_without_quotes_by_number_or_by_phone_ending(run, tmp_path):
+    add_anna(run)  # 0151 12345678, customer #1
+    run("customer", "add", "--first-name", "Berta", "--last-name", "Bach", "--phone",
+        "0160 1115678", "--consent-data")  # fmt: skip
+    assert as_json(run("show", "0151", "1234", "5678", "--json"))["id"] == 1
+    assert as_json(run("show", "+49", "151", "12345678", "--json"))["id"] == 1
+    assert as_json(run("show", "2", "--json"))["last_name"] == "Bach"  # a number wins
+    anna = as_json(run("show", "4567", "8", "--json"))  # the end of one phone: all of her
+    assert (anna["id"], anna["phone"], anna["balance"]) == (1, "+4915112345678", 100)
+    assert run("show", "45678")[1].splitlines()[1].startswith("Phone: 01511 2345678 ")
+    assert as_json(run("show", "15678", "--json"))["id"] == 2
+    code, _, err = run("show", "5678")
+    assert code == 1 and err.startswith(
+        "error: '5678' is the end of several customers' phone numbers (#1 Anna Müller, "
+        "#2 Berta Bach); please type the customer number or the whole phone number."
+    )
+    assert run("show", "9999")[:2] == (1, "")
+    assert as_json(run("customer", "edit", "0160", "1115678", "--notes", "Gr. 40", "--json")) == {
+        "changed": ["notes"]
+    }
+    before = dump(run.db)
+    code, _, err = run("purchase", "0151", "1234", "5678", "12,50")  # two positionals: quoted
+    assert code == 2 and err.startswith("error: unrecognized arguments: 5678 12,50")
+    assert dump(run.db) == before
+    assert as_json(run("export", "customer", "0160", "111", "5678", "--json"))["path"].endswith(
+        "customer-2-data-2026-01-10.xlsx"
+    )
+
+
+def test_short_dates_and_phones_that_are_too_short_or_too_long(run):
+    name = ["customer", "add", "--first-name", "Eva", "--last-name", "Eck", "--consent-data"]
+    eva = as_json(run(*name, "--phone", "0151 11122233", "--birthday", "3.4.85", "--json"))
+    assert as_json(run("show", str(eva["id"]), "--json"))["birthday"] == "1985-04-03"
+    assert run(*name, "--phone", "0151 123") == (
+        2,
+        "",
+        "error: The phone number 0151 123 is too short: digits are missing.\n",
+    )
+    assert run("--lang", "de", *name, "--phone", "0151 123456789")[2] == (
+        "error: Die Telefonnummer 0151 123456789 ist zu lang: sie hat zu viele Ziffern.\n"
+    )
+
+
+def test_consent_rules_on_the_command_line(run):
+    name = ["customer", "add", "--first-name", "Eva", "--last-name", "Eck", "--consent-data"]
+    add_anna(run)
+    before = dump(run.db)
+    assert run(*name, "--phone", "0151 11122233", "--consent-email") == (
+        2,
+        "",
+        "error: Consent to newsletters by email needs an email address: please enter one.\n",
+    )
+    assert run(*name, "--phone", "030 1234567", "--consent-sms")[:2] == (2, "")
+    assert dump(run.db) == before
+    assert run(*name, "--phone", "030 1234567")[0] == 0
+    assert run("consent", "give", "2", "sms") == (
+        1,
+        "",
+        "error: Consent to offers by SMS needs a mobile number; 030 1234567 is not one.\n",
+    )
+    assert run("--lang", "de", "consent", "give", "2", "email")[:2] == (1, "")
+
+
+def test_numbers_and_money_in_messages_are_written_the_languages_way(run):
+    add_anna(run)
+    assert run("--lang", "de", "purchase", "1", "200000") == (
+        2,
+        "",
+        "error: Der Betrag 200000 ist größer als erlaubt (100.000,00\xa0€).\n",
+    )
+    assert run("purchase", "1", "200000")[2] == (
+        "error: The amount 200000 is larger than the most allowed (€100,000.00).\n"
+    )
+    assert run("purchase", "1", "89,90")[0] == 0
+    assert run("--lang", "de", "refund", "1", "100")[2] == (
+        "error: Von diesem Einkauf können nur noch 89,90\xa0€ erstattet werden.\n"
+    )
+    assert run("--lang", "de", "purchase", "1", "10", "--redeem", "1000")[2] == (
+        "error: Nicht genug Punkte: 1.000 gewünscht, der Punktestand ist 189.\n"
+    )
+
+
+def test_show_names_codes_in_words_and_json_keeps_the_codes(run):
+    add_anna(run)
+    run("consent", "give", "1", "email", "--method", "verbal")
+    run("purchase", "1", "12,50")
+    code, out, _ = run("--lang", "de", "show", "1")
+    assert code == 0
+    lines = out.splitlines()
+    consents = lines[lines.index("Einwilligungen:") + 1 : lines.index("Einwilligungen:") + 4]
+    assert consents == [
+        "  Datenverarbeitung:  ja, seit 10.01.2026 (Auf Papier unterschrieben)",
+        "  E-Mail-Newsletter:  nein",
+        "  SMS / Messenger:    nein",
+    ]
+    history = "\n".join(lines[lines.index("Verlauf:") :])
+    for word in ("Einkauf", "Punkte gesammelt", "Willkommensbonus"):
+        assert word in history
+    for code_name in ("earn", "welcome", "refund_money", "data_processing", "paper_signed"):
+        assert code_name not in out
+    card = as_json(run("show", "1", "--json"))
+    assert card["consent_details"]["data_processing"]["method"] == "paper_signed"
+    assert {h["kind"] for h in card["history"]} == {"purchase", "earn", "welcome"}
+
+
+def test_argparse_speaks_the_language_and_keeps_the_error_prefix(run):
+    assert run("show") == (
+        2,
+        "",
+        "error: the following arguments are required: PHONE_OR_ID (see 'olga-loyalty show "
+        "--help')\n",
+    )
+    assert run("--lang", "de", "show") == (
+        2,
+        "",
+        "error: diese Angaben fehlen: PHONE_OR_ID (siehe 'olga-loyalty show --help')\n",
+    )
+    assert run("--lang=de", "consent", "give", "1", "fax")[2] == (
+        "error: Angabe purpose: ungültige Wahl: 'fax' (möglich: 'data_processing', 'email', "
+        "'sms') (siehe 'olga-loyalty consent --help')\n"
+    )
+    code, out, _ = run("--lang", "de", "find", "--help")
+    assert code == 0
+    assert out.splitlines()[0] == "Aufruf: olga-loyalty find [-h] [--json] QUERY"
+    assert "Optionen:" in out and "diese Hilfe zeigen und beenden" in out
+    code, out, _ = run("--lang", "de", "--help")
+    words = " ".join(out.split())  # as argparse wraps it
+    assert "Olga Loyalty: Kundinnen, Einwilligungen und Bonuspunkte" in words
+    assert "Kundinnen nach Telefonnummer, deren Anfang oder Ende, Name oder E-Mail suchen" in words
+    assert "find customers" not in words
+
+
+def test_a_new_consent_text_names_its_purpose_in_words(run):
+    code, out, _ = run("settings", "consent-text", "email", "Ich möchte den Newsletter.")
+    assert (code, out) == (0, "Consent text Email newsletter is now version 2.\n")
+    code, out, _ = run("--lang", "de", "settings", "consent-text", "sms", "Ich möchte SMS.")
+    assert (code, out) == (0, "Einwilligungstext SMS / Messenger ist jetzt Version 2.\n")

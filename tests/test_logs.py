@@ -77,7 +77,9 @@ PERSONAL = [
 
 def test_a_full_story_leaves_no_personal_data_in_the_log(cli):
     sheet = cli.work.parent / "kunden.csv"
-    sheet.write_bytes("Vorname;Nachname;Handy\r\nJörg;Weiß;0160 1111 2222\r\n".encode("cp1252"))
+    sheet.write_bytes(
+        "Vorname;Nachname;Handy;Einwilligung\r\nJörg;Weiß;0160 1111 2222;ja\r\n".encode("cp1252")
+    )
     cli("customer", "add", "--first-name", "Anna", "--last-name", "Müller",
         "--phone", "0151 1234 5678", "--email", "anna@example.com", "--birthday", "1980-12-24",
         "--notes", "Size 38, likes linen", "--consent-data", "--consent-email",

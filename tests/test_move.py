@@ -25,7 +25,9 @@ def sqlite_shop(tmp_path, monkeypatch):
     monkeypatch.setenv("OLGA_LOYALTY_NOW", START.isoformat())
     path = tmp_path / "till.db"
     shop = open_shop(str(path), FixedClock(START))
-    anna = register(shop, "Anna", "Müller", consents=("data_processing", "email"))
+    anna = register(
+        shop, "Anna", "Müller", consents=("data_processing", "email"), email="anna@example.com"
+    )
     ben = register(shop, "Ben", "Schäfer")
     register(shop, "Cem", "Yılmaz")
     first = points.record_purchase(shop, anna.id, Decimal("123.45"))

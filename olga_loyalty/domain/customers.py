@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 
-from olga_loyalty.domain.errors import InvalidInput, Plural
+from olga_loyalty.domain.dates import read_date
+from olga_loyalty.domain.errors import Count, InvalidInput, Plural
 from olga_loyalty.domain.text import check_typed
 
 NAME_MAX = 80
@@ -29,7 +30,9 @@ _SALUTATION_WORDS = {
     "hr.": "Herr",
     "mr": "Herr",
 }
-_GERMAN_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+#: The spelled-out key: German umlauts as Germans type them without the key (and the Danish
+#: and Norwegian ø, written "oe" the same way: Søren → soeren).
+_GERMAN_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ø": "oe"})
 
 
 def _has_control_chars(text: str) -> bool:
@@ -52,8 +55,8 @@ def clean_name(value: str | None, *, field: str, label: str) -> str:
             ),
             field=field,
             label=label,
-            length=len(text),
-            maximum=NAME_MAX,
+            length=Count(len(text)),
+            maximum=Count(NAME_MAX),
         )
     if _has_control_chars(text):
         raise InvalidInput(
@@ -129,12 +132,126 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
         raise InvalidInput(
             "The phone number {text} has an unknown country code.", field=field, text=_show(text)
         )
+    length = _length_problem(number)
+    if length == "short":
+        raise InvalidInput(
+            "The phone number {text} is too short: digits are missing.",
+            field=field,
+            text=_show(text),
+        )
+    if length == "long":
+        raise InvalidInput(
+            "The phone number {text} is too long: it has digits too many.",
+            field=field,
+            text=_show(text),
+        )
     raise InvalidInput(
         "The phone number {text} does not exist in the numbering plan "
         "(check the area code or mobile prefix).",
         field=field,
         text=_show(text),
     )
+
+
+def _length_problem(number) -> str | None:
+    """ "short" or "long" when the number is one of a kind the country has, with digits
+    missing or too many; None when no number there starts like it.
+
+    phonenumbers' `is_possible_number_with_reason` answers by the lengths of all the
+    country's numbers together, and German numbers are 5 to 15 digits long: "0151 123" is a
+    possible length, yet no mobile number is that short. So the question is put to the
+    number's own kind: would some number be valid with the last digits cut off (too long),
+    or with digits added (too short)? Only asked for a number already refused."""
+    import phonenumbers
+
+    national = str(number.national_number)
+    zeros = "0" * (number.number_of_leading_zeros or 0) if number.italian_leading_zero else ""
+
+    def valid(digits: str) -> bool:
+        candidate = phonenumbers.PhoneNumber(
+            country_code=number.country_code,
+            national_number=int(digits),
+            italian_leading_zero=bool(zeros),
+            number_of_leading_zeros=len(zeros) or None,
+        )
+        return phonenumbers.is_valid_number(candidate)
+
+    for cut in range(1, 6):
+        if len(national) - cut >= 2 and valid(national[:-cut]):
+            return "long"
+    for added in range(1, 9):
+        if len(national) + added > 17:
+            break
+        if any(valid(national + digit * added) for digit in "0123456789"):
+            return "short"
+    return None
+
+
+def phone_start(text: str, region: str = "DE") -> str | None:
+    """The start of an E.164 number that a typed phone start stands for, or None when what
+    was typed cannot be one: `0151 2345` → `+491512345` (the trunk prefix 0 of the shop's
+    country dropped), `+43 664` → `+43664`, `0043 664` → `+43664`. A start is written as
+    it is dialled: with the trunk prefix, `+` or `00`; bare digits (`1512`) are an ending
+    only, except in a country without a trunk prefix."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
+    text = text.strip()
+    digits = re.sub(r"\D", "", text)
+    if not digits:
+        return None
+    if text.startswith("+"):
+        return "+" + digits
+    if digits.startswith("00"):
+        return "+" + digits[2:] if len(digits) > 2 else None
+    code = phonenumbers.country_code_for_region(region)
+    metadata = PhoneMetadata.metadata_for_region(region)
+    if not code or metadata is None:
+        return None
+    trunk = metadata.national_prefix or ""
+    if trunk:
+        if not digits.startswith(trunk) or len(digits) == len(trunk):
+            return None
+        digits = digits[len(trunk) :]
+    return f"+{code}{digits}"
+
+
+def is_mobile(e164: str) -> bool:
+    """Can the number get an SMS? Mobile numbers, and numbers whose kind the numbering plan
+    does not tell apart (US and Canadian numbers are "fixed line or mobile")."""
+    import phonenumbers
+    from phonenumbers import NumberParseException, PhoneNumberType
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in (
+        PhoneNumberType.MOBILE,
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        PhoneNumberType.UNKNOWN,
+    )
+
+
+def consent_problems(
+    consents, *, email: str, phone: str, region: str = "DE"
+) -> dict[str, InvalidInput]:
+    """What the contact details lack for the marketing consents asked for, by form field:
+    email consent needs an email address, SMS consent a mobile number. `email` and `phone`
+    are the checked values (E.164); an empty phone is another field's problem."""
+    problems: dict[str, InvalidInput] = {}
+    if "email" in consents and not email:
+        problems["consent_email"] = InvalidInput(
+            "Consent to newsletters by email needs an email address: please enter one.",
+            field="consent_email",
+        )
+    if "sms" in consents and phone and not is_mobile(phone):
+        problems["consent_sms"] = InvalidInput(
+            "Consent to offers by SMS needs a mobile number; {phone} is not one.",
+            field="consent_sms",
+            phone=phone_for_display(phone, region),
+        )
+    return problems
 
 
 def phone_for_display(e164: str, region: str = "DE") -> str:
@@ -228,7 +345,7 @@ def parse_birthday(
         text = value.strip()
         if not text:
             return None
-        born = _parse_date(text)
+        born = read_date(text, today, past=True)  # 3.4.85: the century rule of dates.py
         if born is None:
             raise InvalidInput(
                 "'{text}' is not a date. Type the birthday like 1980-12-24 or 24.12.1980.",
@@ -242,21 +359,6 @@ def parse_birthday(
     return born
 
 
-def _parse_date(text: str) -> date | None:
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text) or None
-    if match:
-        year, month, day = (int(g) for g in match.groups())
-    else:
-        match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
-        if not match:
-            return None
-        day, month, year = (int(g) for g in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
 def clean_notes(value: str | None, *, field: str = "notes") -> str:
     text = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(text) > NOTES_MAX:
@@ -267,18 +369,24 @@ def clean_notes(value: str | None, *, field: str = "notes") -> str:
                 len(text),
             ),
             field=field,
-            length=len(text),
-            maximum=NOTES_MAX,
+            length=Count(len(text)),
+            maximum=Count(NOTES_MAX),
         )
     return check_typed(text, field=field, label="notes", multiline=True)
 
 
 def fold(text: str) -> str:
-    """Case- and accent-folded: `Müller` → `muller`, `Björn` → `bjorn`, `Straße` → `strasse`."""
-    if text.isascii():  # most names: nothing to decompose, and casefold is lower
+    """Case- and accent-folded to plain ASCII: `Müller` → `muller`, `Björn` → `bjorn`,
+    `Straße` → `strasse`, and the letters no Unicode decomposition takes apart: `Yılmaz` →
+    `yilmaz`, `Søren` → `soren`, `Łukasz` → `lukasz`, `Đorđe` → `dorde`, `Þór` → `thor`;
+    other scripts are transliterated (`Иванова` → `ivanova`). anyascii does the letters;
+    the search keys stored in the database are made with this function (a change to it
+    needs a migration that makes them again: storage/migrations.py)."""
+    if text.isascii():  # most names: nothing to transliterate, and casefold is lower
         return text.lower().strip()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+    from anyascii import anyascii
+
+    return anyascii(text.casefold()).lower().strip()
 
 
 def fold_german(text: str) -> str:

@@ -9,7 +9,25 @@ holds one wording per plural category of the language (see olga_loyalty/i18n).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import NamedTuple
+
+
+class Money(Decimal):
+    """A sum of money in a message. The command line and the screens show it per the shop's
+    language and currency (`100.000,00 €`, `€100,000.00`); without a translator it reads
+    `100000.00`."""
+
+    __slots__ = ()
+
+
+class Count(int):
+    """A number of things in a message (points, rows, characters, a limit): shown with the
+    language's digit grouping (`1.000` in German, `1,000` in English). Identifiers (customer
+    and purchase numbers, row numbers, versions, years) stay plain ints and are shown as
+    they are."""
+
+    __slots__ = ()
 
 
 class Plural(NamedTuple):
@@ -42,13 +60,27 @@ class LoyaltyError(Exception):
         super().__init__(self.render())
 
     def render(self, translate=None) -> str:
+        """The message in words. `translate` is a Translator's `gettext` (or the Translator):
+        the template and every text parameter are translated, and `Money` and `Count`
+        parameters are written the way the Translator's language writes numbers."""
         if translate is None:
             template = self.template
             return (template.english() if isinstance(template, Plural) else template).format(
                 **self.params
             )
-        params = {k: translate(v) if isinstance(v, str) else v for k, v in self.params.items()}
+        numbers = getattr(translate, "__self__", translate)  # the Translator behind gettext
+        params = {k: _shown(v, translate, numbers) for k, v in self.params.items()}
         return translate(self.template).format(**params)
+
+
+def _shown(value: object, translate, numbers) -> object:
+    if isinstance(value, str):
+        return translate(value)
+    if isinstance(value, Money) and hasattr(numbers, "money"):
+        return numbers.money(Decimal(value))
+    if isinstance(value, Count) and hasattr(numbers, "number"):
+        return numbers.number(int(value))
+    return value
 
 
 class InvalidInput(LoyaltyError):

@@ -12,7 +12,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 
-from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.domain.errors import Count, InvalidInput, Money
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -71,7 +71,7 @@ def parse_amount(
             "The amount {amount} is larger than the most allowed ({maximum}).",
             field=field,
             amount=_shorten(text, 20),
-            maximum=str(maximum),
+            maximum=Money(maximum),
         )
     if raw.as_tuple().exponent < -2 and raw != raw.quantize(CENT, rounding=ROUND_HALF_UP):
         raise InvalidInput(
@@ -100,7 +100,7 @@ def parse_points(
             "{text} points is more than the most allowed ({maximum}).",
             field=field,
             text=_shorten(text),
-            maximum=MAX_POINTS,
+            maximum=Count(MAX_POINTS),
         )
     value = int(cleaned)
     if value < 0 and not allow_negative:
@@ -112,7 +112,7 @@ def parse_points(
             "{text} points is more than the most allowed ({maximum}).",
             field=field,
             text=str(value),
-            maximum=MAX_POINTS,
+            maximum=Count(MAX_POINTS),
         )
     return value
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
+from olga_loyalty.domain.errors import Count, InvalidInput, Money, Plural, Refused
 from olga_loyalty.domain.money import ZERO, floor_int, quantize
 from olga_loyalty.domain.text import check_typed
 
@@ -222,8 +222,8 @@ def take_fifo(lots: Iterable[OpenLot], points: int, today: date) -> list[tuple[i
     if left:
         raise Refused(
             "Not enough points: {points} needed, {balance} available.",
-            points=points,
-            balance=points - left,
+            points=Count(points),
+            balance=Count(points - left),
         )
     return taken
 
@@ -268,15 +268,15 @@ def check_redemption(points: int, amount: Decimal, balance: int, programme: Prog
                 programme.min_redeem_points,
             ),
             field="redeem",
-            minimum=programme.min_redeem_points,
-            points=points,
+            minimum=Count(programme.min_redeem_points),
+            points=Count(points),
         )
     if points > balance:
         raise Refused(
             "Not enough points: {points} asked, the balance is {balance}.",
             field="redeem",
-            points=points,
-            balance=balance,
+            points=Count(points),
+            balance=Count(balance),
         )
     cap = redemption_cap(amount, programme)
     if points > cap:
@@ -288,8 +288,8 @@ def check_redemption(points: int, amount: Decimal, balance: int, programme: Prog
                 cap,
             ),
             field="redeem",
-            cap=cap,
-            share=share,
+            cap=Count(cap),
+            share=Count(share),
         )
 
 
@@ -377,7 +377,7 @@ def plan_refund(purchase: PurchaseFacts, before: RefundTotals, amount: Decimal) 
         raise Refused("This purchase has already been refunded in full.")
     if amount > left:
         raise Refused(
-            "Only {left} of this purchase can still be refunded.", field="amount", left=str(left)
+            "Only {left} of this purchase can still be refunded.", field="amount", left=Money(left)
         )
     total = before.amount + amount
     share = total / purchase.amount

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 
 from olga_loyalty.domain.customers import normalize_email
-from olga_loyalty.domain.errors import InvalidInput, Plural
+from olga_loyalty.domain.errors import Count, InvalidInput, Plural
 
 KINDS = ("birthday", "expiring", "welcome")
 LANGUAGES = ("de", "en")
@@ -173,15 +173,18 @@ def parse_switch(value: str, *, field: str) -> bool:
     raise InvalidInput("'{text}' is neither on nor off.", field=field, text=value[:20])
 
 
-def _whole(value: str, *, field: str, low: int, high: int) -> int:
+def _whole(value: str, *, field: str, low: int, high: int, plain: bool = False) -> int:
+    """A whole number in its range. `plain` bounds (a port number) are shown without the
+    language's digit grouping: 65535, never 65,535."""
     text = value.strip()
     if not text.isdigit() or not low <= int(text) <= high:
+        shown = int if plain else Count
         raise InvalidInput(
             "{name} must be a whole number from {low} to {high}, not '{text}'.",
             field=field,
             name=field,
-            low=low,
-            high=high,
+            low=shown(low),
+            high=shown(high),
             text=value[:20],
         )
     return int(text)
@@ -279,7 +282,7 @@ def change_mail(settings: MailSettings, key: str, value: str) -> MailSettings:
         text = value.strip()
         return replace(
             settings,
-            port=_whole(text, field=field_name, low=1, high=65535) if text else None,
+            port=_whole(text, field=field_name, low=1, high=65535, plain=True) if text else None,
         )
     if key == "security":
         text = value.strip().lower()
@@ -464,7 +467,7 @@ def check_subject(text: str) -> str:
                 SUBJECT_MAX,
             ),
             field="subject",
-            maximum=SUBJECT_MAX,
+            maximum=Count(SUBJECT_MAX),
         )
     return check_template(text, field="subject")
 
@@ -479,7 +482,7 @@ def check_body(text: str) -> str:
                 BODY_MAX,
             ),
             field="body",
-            maximum=BODY_MAX,
+            maximum=Count(BODY_MAX),
         )
     if _control_in(text, allowed="\n\t"):
         raise InvalidInput("The mail text contains control characters.", field="body")

@@ -8,7 +8,7 @@ import io
 from datetime import date, datetime
 from pathlib import Path
 
-from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.domain.errors import Count, InvalidInput
 
 MAX_ROWS = 500_000
 #: Byte order marks, longest first: Excel's "Unicode text" is UTF-16 (little-endian) with one.
@@ -53,7 +53,9 @@ def read_table(path: Path) -> list[list]:
             name=path.name,
         )
     if len(rows) > MAX_ROWS:
-        raise InvalidInput("The file has more than {most} rows.", field="file", most=MAX_ROWS)
+        raise InvalidInput(
+            "The file has more than {most} rows.", field="file", most=Count(MAX_ROWS)
+        )
     return rows
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
-from olga_loyalty.domain.errors import InvalidInput, Plural
+from olga_loyalty.domain.errors import Count, InvalidInput, Plural
 from olga_loyalty.exports.readers import MAX_ROWS  # data rows, as read_table allows
 
 MAX_COLUMNS = 256
@@ -112,8 +112,8 @@ def _check_sizes(name: str, entries: list[zipfile.ZipInfo]) -> None:
             "{name} holds {count} parts; an Excel file has far fewer (at most {most} are read).",
             field="file",
             name=name,
-            count=len(entries),
-            most=MAX_ENTRIES,
+            count=Count(len(entries)),
+            most=Count(MAX_ENTRIES),
         )
     total = 0
     for entry in entries:
@@ -123,7 +123,7 @@ def _check_sizes(name: str, entries: list[zipfile.ZipInfo]) -> None:
                 "{name} unpacks to more than {size} MB, more than an import reads.",
                 field="file",
                 name=name,
-                size=MAX_TOTAL_BYTES // 2**20,
+                size=Count(MAX_TOTAL_BYTES // 2**20),
             )
         if entry.file_size > RATIO_FLOOR and entry.file_size > MAX_RATIO * max(
             entry.compress_size, 1
@@ -318,8 +318,8 @@ def _check_limits(name: str, extent: Extent, cell: str, *, declared: bool = Fals
             ),
             field="file",
             name=name,
-            rows=extent.rows,
-            most=MAX_ROWS,
+            rows=extent.rows,  # a row number, written as Excel shows it
+            most=Count(MAX_ROWS),
         )
     if extent.columns > MAX_COLUMNS:
         raise InvalidInput(
@@ -329,7 +329,7 @@ def _check_limits(name: str, extent: Extent, cell: str, *, declared: bool = Fals
             name=name,
             cell=cell[:20],
             columns=extent.columns,
-            most=MAX_COLUMNS,
+            most=Count(MAX_COLUMNS),
         )
     if not declared and extent.cells > MAX_CELLS:
         raise InvalidInput(
@@ -337,9 +337,9 @@ def _check_limits(name: str, extent: Extent, cell: str, *, declared: bool = Fals
             "Split the list into smaller files.",
             field="file",
             name=name,
-            cells=extent.cells,
+            cells=Count(extent.cells),
             cell=cell[:20],
-            most=MAX_CELLS,
+            most=Count(MAX_CELLS),
         )
 
 
@@ -353,7 +353,7 @@ def _check_extent(name: str, extent: Extent) -> None:
             "rows and columns (or copy the list into a new file) and try again.",
             field="file",
             name=name,
-            filled=extent.filled,
-            cells=extent.cells,
+            filled=Count(extent.filled),
+            cells=Count(extent.cells),
             cell=cell,
         )

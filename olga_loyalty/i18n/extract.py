@@ -1,7 +1,8 @@
 """Find every message the program shows, for the catalogue check (`python -m olga_loyalty.i18n.extract`).
 
 A message is a string literal given to the translator (`t(...)`, `gettext(...)`), to one
-of the error classes, as a Binding's description, or as a value of a module-level table
+of the error classes, as a Binding's description, as an argparse `help=` or `description=`
+(the command line translates them), or as a value of a module-level table
 of labels (names ending in LABELS, NAMES, PLACEHOLDERS, or NUMBER_FIELDS).
 A plural message is the pair of English forms given to `ngettext(...)` or `Plural(...)`;
 its catalogue entry is keyed by the singular and holds one form per plural category.
@@ -26,6 +27,7 @@ ERROR_CLASSES = {
     "DatabaseBusy",
     "LoyaltyError",
     "MailError",
+    "NoProofOfConsent",
 }
 TABLE_SUFFIXES = ("LABELS", "NAMES", "PLACEHOLDERS", "NUMBER_FIELDS")
 SKIP_FILES = {"extract.py"}
@@ -53,8 +55,11 @@ def messages(root: Path = PACKAGE) -> set[str]:
         tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
-                for kw in node.keywords:  # a label put into a message is translated too
-                    if kw.arg == "label" and isinstance(kw.value, ast.Constant):
+                for kw in node.keywords:  # a label put into a message is translated too,
+                    # and the command line's help texts (cli_argparse.translate_help)
+                    if kw.arg in ("label", "help", "description") and isinstance(
+                        kw.value, ast.Constant
+                    ):
                         found.add(kw.value.value)
                 name = _name(node.func)
                 if name in TRANSLATING_CALLS or name in ERROR_CLASSES:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
+from olga_loyalty.domain.errors import Count, InvalidInput, Plural, Refused
 from olga_loyalty.services import ledger
 from olga_loyalty.services.customers import _clean_staff
 from olga_loyalty.services.newsletter import parse_segment, segment_members
@@ -43,7 +43,7 @@ def _check(shop: Shop, points: int, valid_days: int | None) -> date:
                 BONUS_MAX,
             ),
             field="points",
-            maximum=BONUS_MAX,
+            maximum=Count(BONUS_MAX),
         )
     return adjustment_expiry(shop, valid_days)
 

@@ -14,12 +14,14 @@ from olga_loyalty.domain.customers import (
     CustomerInput,
     clean_name,
     clean_notes,
+    consent_problems,
     name_keys,
     normalize_email,
     normalize_phone,
     normalize_salutation,
     parse_birthday,
     phone_search_key,
+    phone_start,
     query_forms,
     validate_customer,
 )
@@ -28,6 +30,7 @@ from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.points import Tier, expiring_within, expiry_date
 from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger, reminders
+from olga_loyalty.services.labels import PURPOSE_LABELS
 from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_consent_text
 from olga_loyalty.storage.db import fetch_rows, write_action
 from olga_loyalty.storage.models import (
@@ -62,23 +65,71 @@ _FIGURES = (
 
 
 def resolve(shop: Shop, ref: str | int) -> Customer:
-    """A customer by id (`42`, `#42`) or by phone in any format. Erased ones are not found."""
+    """A customer by number (`42`, `#42`), by phone in any format, or by the end of her phone
+    number (4 digits or more) when it is one customer's only. A customer number wins: `1234`
+    is customer #1234 when there is one (also when she was erased: then nobody is found),
+    else the customer whose phone ends in 1234. Digits with a leading zero (`0815`) are never
+    a customer number. Erased customers are not found."""
     text = str(ref).strip()
     match = _ID_REF.fullmatch(text)
-    if match:
+    if match and (text.startswith("#") or not text.startswith("0")):
         customer = Customer.get_or_none(Customer.id == int(match.group(1)))
-    else:
-        if not _PHONE_CHARS.fullmatch(text):
-            raise InvalidInput(
-                "'{ref}' is neither a customer number nor a phone number.",
-                field="customer",
-                ref=text[:40],
-            )
+        if customer is not None or text.startswith("#"):
+            return _found(customer, text)
+    if not _PHONE_CHARS.fullmatch(text):
+        raise InvalidInput(
+            "'{ref}' is neither a customer number nor a phone number.",
+            field="customer",
+            ref=text[:40],
+        )
+    try:
         phone = normalize_phone(text, shop.region, field="customer")
+    except InvalidInput as problem:
+        phone, not_a_phone = None, problem
+    if phone is not None:
         customer = Customer.get_or_none(Customer.phone == phone)
+        if customer is not None:
+            return _found(customer, text)
+    digits = _NOT_DIGITS.sub("", text)
+    if len(digits) >= 4:
+        customer = _by_phone_ending(digits, text)
+        if customer is not None:
+            return customer
+    if phone is None and phone_start(text, shop.region) is not None:
+        raise not_a_phone  # written like a whole number as dialled: say what is wrong with it
+    return _found(None, text)
+
+
+def _found(customer: Customer | None, text: str) -> Customer:
     if customer is None or customer.erased_at is not None:
         raise NotFound("No customer found for '{ref}'.", field="customer", ref=text[:40])
     return customer
+
+
+def _by_phone_ending(digits: str, text: str) -> Customer | None:
+    """The one customer whose phone ends in these digits; None for nobody; several: refused,
+    with who they are, so that the next try can be the customer number. The whole row: the
+    caller shows and changes her like one found by number."""
+    low, high = _range(digits[::-1])
+    found = list(
+        Customer.select()
+        .where(
+            (Customer.phone_rev >= low) & (Customer.phone_rev < high) & Customer.erased_at.is_null()
+        )
+        .order_by(Customer.id)
+        .limit(6)
+    )
+    if len(found) > 1:
+        shown = ", ".join(f"#{c.id} {c.first_name} {c.last_name}" for c in found[:5])
+        raise Refused(
+            "'{ref}' is the end of several customers' phone numbers ({customers}{more}); "
+            "please type the customer number or the whole phone number.",
+            field="customer",
+            ref=text[:40],
+            customers=shown,
+            more=", …" if len(found) > 5 else "",
+        )
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -92,7 +143,7 @@ class SearchHit:
     balance: int
     balance_value: Decimal
     soonest_expiry: date | None
-    match: str  # phone, phone_end, email, surname, first_name
+    match: str  # phone, phone_end, phone_start, email, surname, first_name
 
 
 def _prefix(column: str) -> str:
@@ -114,8 +165,9 @@ def _key_columns(column: str, form: str) -> tuple[str, ...]:
 
 
 def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
-    """One search box for everything (SPEC §5), ranked: exact phone, phone ending,
-    surname prefix, first-name prefix. Every hit carries balance and tier.
+    """One search box for everything (SPEC §5), ranked: exact phone, phone ending, phone
+    start (as dialled: `0151 2345`), surname prefix, first-name prefix. Every hit carries
+    balance and tier.
 
     This is the till's hot path: plain SQL written once, index range scans only."""
     text = " ".join((query or "").split())[:100]
@@ -167,11 +219,14 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
                     exact = collect("phone = ?", (phone,), 0, "phone", "id")
         if len(digits) >= 4 and not exact:
             collect(_prefix("phone_rev"), _range(digits[::-1]), 1, "phone_end", "phone_rev")
+            start = phone_start(text, shop.region)  # "0151 2345": the start, as dialled
+            if start:
+                collect(_prefix("phone"), _range(start), 2, "phone_start", "phone")
     else:
         forms = query_forms(text)
         for form in forms:
             for column in _key_columns("last_key", form):
-                collect(_prefix(column), _range(form), 2, "surname", f"{column}, first_key")
+                collect(_prefix(column), _range(form), 3, "surname", f"{column}, first_key")
         words = text.split(" ")
         if len(words) >= 2:
             head, rest = words[0], " ".join(words[1:])
@@ -187,14 +242,14 @@ def find(shop: Shop, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
                             collect(
                                 f"{_prefix(l_col)} AND {_prefix(f_col)}",
                                 (*_range(l_form), *_range(f_form)),
-                                2,
+                                3,
                                 "surname",
                                 l_col,
                             )
         else:
             for form in forms:
                 for column in _key_columns("first_key", form):
-                    collect(_prefix(column), _range(form), 3, "first_name", f"{column}, last_key")
+                    collect(_prefix(column), _range(form), 4, "first_name", f"{column}, last_key")
     if not ranked:
         return []
     order = sorted(rows, key=lambda cid: (ranked[cid][0], rows[cid][5], rows[cid][6], cid))[:limit]
@@ -532,6 +587,10 @@ def register(
         raise InvalidInput(
             "The consent method must be paper_signed, verbal or digital.", field="consent_method"
         )
+    for problem in consent_problems(
+        consents, email=values.email, phone=values.phone, region=shop.region
+    ).values():
+        raise problem  # email consent needs an email address, SMS consent a mobile number
     referrer = None
     if referred_by:
         try:
@@ -613,6 +672,7 @@ def edit(shop: Shop, ref: str | int, changes: CustomerInput, *, staff: str = "")
     changed = [name for name in EDITABLE if merged[name] != current[name]]
     if not changed:
         return []
+    _check_contacts_for_consents(shop, customer.id, merged, changed)
     _check_unique(
         merged["phone"] if "phone" in changed else None,
         merged["email"] if "email" in changed else None,
@@ -634,6 +694,29 @@ def edit(shop: Shop, ref: str | int, changes: CustomerInput, *, staff: str = "")
     update.update(_search_columns(CustomerFields(**merged)))
     Customer.update(**update).where(Customer.id == customer.id).execute()
     return changed
+
+
+def _check_contacts_for_consents(shop: Shop, customer_id: int, merged: dict, changed) -> None:
+    """An edit may not take away what an active marketing consent needs: the email address
+    of an email consent, a mobile number for an SMS consent (withdraw the consent first)."""
+    if "email" not in changed and "phone" not in changed:
+        return
+    active = {p for p, state in consent_states(customer_id).items() if state.active}
+    problems = consent_problems(
+        active, email=merged["email"], phone=merged["phone"], region=shop.region
+    )
+    if "consent_email" in problems and "email" in changed:
+        raise InvalidInput(
+            "She has consented to newsletters by email: withdraw that consent before "
+            "removing her email address.",
+            field="email",
+        )
+    if "consent_sms" in problems and "phone" in changed:
+        raise InvalidInput(
+            "She has consented to offers by SMS: the new number must be a mobile number "
+            "(or withdraw that consent first).",
+            field="phone",
+        )
 
 
 def _as_text(value) -> str:
@@ -689,7 +772,11 @@ def give_consent(
     _check_purpose_and_method(purpose, method)
     customer = ledger.lock_active_customer(resolve(shop, ref).id)
     if consent_states(customer.id)[purpose].active:
-        raise Refused("This consent ({purpose}) is already given.", purpose=purpose)
+        raise Refused("This consent ({purpose}) is already given.", purpose=PURPOSE_LABELS[purpose])
+    for problem in consent_problems(
+        {purpose}, email=customer.email or "", phone=customer.phone or "", region=shop.region
+    ).values():
+        raise Refused(problem.template, field=problem.field, **problem.params)
     _lift_suppression(customer, purpose)
     return _give(customer.id, purpose, method, _clean_staff(staff), shop.now(), "")
 
@@ -730,7 +817,9 @@ def withdraw_consent(
         .first()
     )
     if active is None:
-        raise Refused("There is no active consent ({purpose}) to withdraw.", purpose=purpose)
+        raise Refused(
+            "There is no active consent ({purpose}) to withdraw.", purpose=PURPOSE_LABELS[purpose]
+        )
     if purpose == "data_processing" and not erase_confirmed:
         raise Refused(
             "Withdrawing consent to data processing erases the customer for good; "

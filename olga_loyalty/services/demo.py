@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from olga_loyalty import logs
 from olga_loyalty.domain.customers import name_keys, phone_search_key
-from olga_loyalty.domain.errors import Plural, Refused
+from olga_loyalty.domain.errors import Count, Plural, Refused
 from olga_loyalty.domain.money import ZERO, cents, quantize
 from olga_loyalty.domain.points import (
     OpenLot,
@@ -216,7 +216,7 @@ def generate(
                 "Use --db with a new file.",
                 existing,
             ),
-            count=existing,
+            count=Count(existing),
         )
     started = time.perf_counter()
     rng = random.Random(seed)

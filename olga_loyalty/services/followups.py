@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from olga_loyalty.domain.errors import InvalidInput, NotFound, Plural, Refused
+from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
@@ -52,7 +52,7 @@ def clean_note(note: str | None, *, required: bool = True) -> str:
                 NOTE_MAX,
             ),
             field="note",
-            maximum=NOTE_MAX,
+            maximum=Count(NOTE_MAX),
         )
     return check_typed(text, field="note", label="note")
 
@@ -71,7 +71,7 @@ def parse_follow_up(value: str | date | None, today: date) -> date | None:
                 raise _too_far_ahead()
             day = today + timedelta(days=days)
         else:
-            day = _parse_day(text)
+            day = _parse_day(text, today)
     if day is None:
         return None
     if day < today:
@@ -89,18 +89,16 @@ def _too_far_ahead() -> InvalidInput:
             FOLLOW_UP_MAX_DAYS,
         ),
         field="follow_up",
-        days=FOLLOW_UP_MAX_DAYS,
+        days=Count(FOLLOW_UP_MAX_DAYS),
     )
 
 
-def _parse_day(text: str) -> date:
-    from datetime import datetime
+def _parse_day(text: str, today: date) -> date:
+    from olga_loyalty.domain.dates import read_date
 
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
+    day = read_date(text, today, past=False)  # a follow-up lies ahead: 3.4.27 is 2027
+    if day is not None:
+        return day
     raise InvalidInput(
         "'{text}' is not a date. Type it like 2026-12-01 or 01.12.2026, or a number of days.",
         field="follow_up",
@@ -262,7 +260,7 @@ def apologise(
                 APOLOGY_MAX,
             ),
             field="points",
-            maximum=APOLOGY_MAX,
+            maximum=Count(APOLOGY_MAX),
         )
     expires = adjustment_expiry(shop, valid_days)
     reason = clean_reason(f"apology for complaint #{item.id}: {item.note}"[:200])

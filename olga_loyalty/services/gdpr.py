@@ -23,36 +23,11 @@ from olga_loyalty.exports.cells import free_path
 from olga_loyalty.i18n import N_, Translator
 from olga_loyalty.services import customers, reminders
 from olga_loyalty.services.followups import FEEDBACK_LABELS
+from olga_loyalty.services.labels import LEDGER_LABELS, METHOD_LABELS, PURPOSE_LABELS
 from olga_loyalty.services.shop import PURPOSES, Shop
 from olga_loyalty.storage.files import make_private
 from olga_loyalty.storage.models import Customer, Feedback, LedgerEntry, Purchase, Refund
 
-# The words for the codes the database holds. The English texts are the ones the screens use
-# (ui/screens/consents.py, register.py, card.py), so they share their translations.
-PURPOSE_LABELS = {
-    "data_processing": "Data processing",
-    "email": "Email newsletter",
-    "sms": "SMS / messenger",
-}
-METHOD_LABELS = {
-    "paper_signed": "Signed on paper",
-    "verbal": "Said at the till",
-    "digital": "Digitally",
-}
-LEDGER_LABELS = {
-    "earn": "Points earned",
-    "welcome": "Welcome bonus",
-    "birthday": "Birthday bonus",
-    "referral": "Referral bonus",
-    "redeem": "Points redeemed",
-    "expire": "Points expired",
-    "refund": "Points taken back",
-    "restore": "Points given back",
-    "adjust": "Adjustment",
-    "forfeit": "Points forfeited",
-    "opening": "Opening balance",
-    "bonus": "Bonus campaign",
-}
 FIELD_LABELS = {
     "customer_id": "Customer number",
     "salutation": "Salutation",

@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from peewee import IntegrityError
@@ -21,10 +21,13 @@ from peewee import IntegrityError
 from olga_loyalty import logs
 from olga_loyalty.domain.customers import (
     CustomerInput,
+    consent_problems,
     normalize_email,
     normalize_phone,
+    phone_for_display,
     validate_customer,
 )
+from olga_loyalty.domain.dates import read_date
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.domain.points import expiry_date
@@ -122,6 +125,8 @@ HEADER_WORDS = {
     "consent_sms": ["smseinwilligung", "smsconsent", "whatsapp", "smsoptin", "werbungsms"],
 }
 TRUE_WORDS = {"ja", "j", "yes", "y", "x", "1", "true", "wahr", "✓", "✔", "ok"}
+#: What a consent column says for "no": such a row has no consent, whatever else was given.
+FALSE_WORDS = {"nein", "n", "no", "0", "false", "falsch", "✗", "✘", "-"}
 IMPORT_REASON = "opening balance from import"
 SEPARATOR_NAMES = {";": "semicolons", ",": "commas", "\t": "tabs"}
 
@@ -229,6 +234,12 @@ class ImportRow:
     points: int
     #: Keyed hashes of the phone and email as in the file: the customer's import origin.
     digests: list[str] = field(default_factory=list)
+    #: The day her consents were given (signed on paper); None: at the import.
+    consented_on: date | None = None
+
+
+class NoProofOfConsent(Refused):
+    """A row without proof of consent to data processing (SPEC §7): never imported."""
 
 
 @dataclass
@@ -246,6 +257,11 @@ class ImportReport:
     separator: str | None = None  # of a CSV file: ";", "," or a tab
     #: Cells that held control characters; they were removed (domain.text.strip_controls).
     cleaned_cells: int = 0
+    #: The day every customer of the file signed the consent form on paper, when given.
+    consented_on: date | None = None
+    #: Rows without proof of consent to data processing (each also refused, or refused
+    #: for another reason first).
+    lacking_consent: int = 0
 
     def mapping_text(self) -> dict[str, str]:
         return {self.headers[i]: f for i, f in sorted(self.mapping.items())}
@@ -261,13 +277,42 @@ class ImportReport:
         )
 
 
+def paper_consent_day(value: str | date | None, today: date) -> date | None:
+    """The day every customer of a file signed the consent form on paper (`--consented-on-
+    paper`, the import screen's field): a real day, not after today. Empty: none."""
+    if value is None or isinstance(value, date):
+        day = value
+    else:
+        text = value.strip()
+        if not text:
+            return None
+        day = read_date(text, today, past=False)  # 1.3.24 is 2024; 1.2.27 ahead: refused
+        if day is None:
+            raise InvalidInput(
+                "'{text}' is not a date. Type the day the consent forms were signed like "
+                "2024-03-01 or 01.03.2024.",
+                field="consented_on",
+                text=text[:20],
+            )
+    if day is not None and day > today:
+        raise InvalidInput(
+            "The day the consent forms were signed cannot be in the future.", field="consented_on"
+        )
+    return day
+
+
 def check_file(
     shop: Shop,
     path: Path,
     overrides: list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    consented_on: str | date | None = None,
 ) -> ImportReport:
-    """The dry run: every row checked, nothing written."""
+    """The dry run: every row checked, nothing written. Every row needs proof of consent to
+    data processing: the file's consent column, or `consented_on`, the day every customer of
+    the file signed the consent form on paper."""
+    paper_day = paper_consent_day(consented_on, shop.today())
     table = read_table(path)
     while table and not any(as_text(v) for v in table[0]):
         table.pop(0)
@@ -289,7 +334,10 @@ def check_file(
             name=path.name,
             headers=", ".join(h for h in headers if h)[:200] or "-",
         )
-    report = ImportReport(file_label(path), headers, mapping, cleaned_cells=cleaned)
+    report = ImportReport(
+        file_label(path), headers, mapping, cleaned_cells=cleaned, consented_on=paper_day
+    )
+    has_consent_column = "consent_data" in fields_present
     report.encoding = getattr(table, "encoding", None)
     report.separator = getattr(table, "separator", None)
     region, today = shop.region, shop.today()
@@ -330,10 +378,22 @@ def check_file(
                     report.cleaned_cells += 1
         report.total += 1
         try:
+            consented_on = _proof_of_consent(values, has_consent_column, paper_day, today)
+        except NoProofOfConsent as error:
+            report.lacking_consent += 1
+            no_proof: NoProofOfConsent | None = error
+        else:
+            no_proof = None
+        try:
             row = _row(values, number, region, today, path.name)
         except LoyaltyError as error:
             report.refused.append((number, error))
             continue
+        if no_proof is not None:
+            report.refused.append((number, no_proof))
+            continue
+        row.consented_on = consented_on
+        row.consents.add("data_processing")  # proven: by the column or by the paper day
         phone = row.data.phone
         email = (row.data.email or "").lower()
         row.digests = [digest("phone", phone)] + ([digest("email", email)] if email else [])
@@ -365,6 +425,23 @@ def check_file(
         if problem is not None:
             report.refused.append((number, problem))
             continue
+        lacking = consent_problems(row.consents, email=email, phone=phone, region=region)
+        if "consent_email" in lacking:
+            row.consents.discard("email")
+            report.notes.append(
+                (number, Refused("No email address: imported without email consent."))
+            )
+        if "consent_sms" in lacking:
+            row.consents.discard("sms")
+            report.notes.append(
+                (
+                    number,
+                    Refused(
+                        "{phone} is not a mobile number: imported without SMS consent.",
+                        phone=phone_for_display(phone, region),
+                    ),
+                )
+            )
         if "email" in row.consents and email and digest("email", email) in suppressed:
             row.consents.discard("email")
             report.notes.append(
@@ -400,6 +477,44 @@ def _truthy(value) -> bool:
     return as_text(value).casefold() in TRUE_WORDS
 
 
+def _proof_of_consent(
+    values: dict, has_column: bool, paper_day: date | None, today: date
+) -> date | None:
+    """The day a row's consent to data processing was given (None: at the import), or the
+    reason there is no proof of it. The consent column says yes (the paper day, when one was
+    given, else the import), gives the day itself, or says no; a row without a consent
+    column, or with an empty cell, has the paper day or no proof."""
+    value = values.get("consent_data") if has_column else None
+    if isinstance(value, datetime):
+        value = value.date()
+    text = as_text(value)
+    if isinstance(value, date) or (text and text.casefold() not in TRUE_WORDS | FALSE_WORDS):
+        day = value if isinstance(value, date) else read_date(text, today, past=False)
+        if day is None:
+            raise NoProofOfConsent(
+                "'{text}' in the consent column is neither yes, no nor a date: "
+                "no proof of consent to data processing.",
+                text=text[:40],
+            )
+        if day > today:
+            raise NoProofOfConsent("The consent column gives a day in the future.")
+        return day
+    if text.casefold() in FALSE_WORDS:
+        raise NoProofOfConsent(
+            "The consent column says '{text}': no consent to data processing.", text=text[:20]
+        )
+    if text or paper_day is not None:
+        return paper_day
+    if has_column:
+        raise NoProofOfConsent(
+            "The consent column is empty: no proof of consent to data processing."
+        )
+    raise NoProofOfConsent(
+        "No proof of consent to data processing: the file has no consent column and no "
+        "day of consent on paper was given."
+    )
+
+
 def _row(values: dict, number: int, region: str, today: date, source: str) -> ImportRow:
     first, last = as_text(values.get("first_name")), as_text(values.get("last_name"))
     if values.get("name") is not None and not (first and last):
@@ -432,8 +547,6 @@ def _row(values: dict, number: int, region: str, today: date, source: str) -> Im
         )
         if _truthy(values.get(key))
     }
-    if "email" in consents and not fields.email:
-        consents.discard("email")
     points_text = as_text(values.get("points"))
     points = parse_points(points_text, field="points") if points_text else 0
     return ImportRow(
@@ -483,6 +596,7 @@ def _customer_payload(row: ImportRow) -> str:
             "birthday": d.birthday.isoformat() if d.birthday else None,
             "notes": d.notes or "",
             "consents": sorted(row.consents),
+            "consented_on": row.consented_on.isoformat() if row.consented_on else None,
             "points": row.points,
             "digests": row.digests,  # her import origin (keyed hashes of phone and email)
         },
@@ -765,12 +879,16 @@ def _write_customers(shop: Shop, run: ImportRun, payloads: list[dict], counts: d
         origins.extend(
             {"customer": cid, "digest": d, "source": source} for d in p.get("digests", [])
         )
+        given_at = now
+        if p.get("consented_on"):  # signed on paper that day: from the start of it
+            day = date.fromisoformat(p["consented_on"])
+            given_at = min(now, datetime.combine(day, datetime.min.time()).astimezone())
         for purpose in p["consents"]:
             consents.append(
                 {
                     "customer": cid,
                     "purpose": purpose,
-                    "given_at": now,
+                    "given_at": given_at,
                     "method": "paper_signed",
                     "text": texts[purpose].id,
                     "text_version": texts[purpose].version,
@@ -831,12 +949,18 @@ class UnsubscribeReport:
             t(
                 "{contacts} read: {matched} matched, {unmatched} unknown; {withdrawn} withdrawn.",
                 contacts=t.ngettext(
-                    "{count} contact", "{count} contacts", self.contacts, count=self.contacts
+                    "{count} contact",
+                    "{count} contacts",
+                    self.contacts,
+                    count=t.number(self.contacts),
                 ),
-                matched=self.matched,
-                unmatched=self.unmatched,
+                matched=t.number(self.matched),
+                unmatched=t.number(self.unmatched),
                 withdrawn=t.ngettext(
-                    "{count} consent", "{count} consents", self.withdrawn, count=self.withdrawn
+                    "{count} consent",
+                    "{count} consents",
+                    self.withdrawn,
+                    count=t.number(self.withdrawn),
                 ),
             )
             + " "

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from olga_loyalty import logs, paths
-from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.domain.errors import Count, InvalidInput
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.text import visible
 from olga_loyalty.exports.cells import Column, CsvWriter, XlsxWriter, free_path
@@ -186,8 +186,8 @@ def parse_segment(text: str, shop: Shop) -> Segment:
                 "The segment {kind} needs a whole number from {low} to {high}, like {kind}:{high}.",
                 field="segment",
                 kind=kind,
-                low=low,
-                high=high,
+                low=Count(low),
+                high=Count(high),
             )
         return Segment(kind, str(int(value)))
     if kind == "tier":

@@ -9,7 +9,7 @@ from decimal import Decimal
 from peewee import fn
 
 from olga_loyalty import logs
-from olga_loyalty.domain.errors import InvalidInput, NotFound, Plural, Refused
+from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.domain.money import from_cents, parse_amount
 from olga_loyalty.domain.points import (
     PurchaseFacts,
@@ -374,7 +374,7 @@ def clean_reason(reason: str | None) -> str:
                 REASON_MAX,
             ),
             field="reason",
-            maximum=REASON_MAX,
+            maximum=Count(REASON_MAX),
         )
     return text
 
@@ -436,8 +436,8 @@ def adjust(
                     -points,
                 ),
                 field="points",
-                points=-points,
-                balance=available,
+                points=Count(-points),
+                balance=Count(available),
             )
         ledger.take(
             customer.id, -points, "adjust", today=today, now=now, staff=staff, reason=reason

@@ -294,6 +294,40 @@ def _erasure_journal(db: peewee.Database, clock: Clock) -> None:
                 )
 
 
+def _search_keys_refolded(db: peewee.Database, clock: Clock) -> None:
+    """Issue 15: the search keys fold the letters NFKD leaves alone (Yılmaz → yilmaz, Søren
+    → soren/soeren, Łukasz → lukasz): the keys of names with such letters are made again,
+    or a new search would not find the customers registered before. A phone start is
+    searched as a range of the E.164 column: on PostgreSQL it gets the byte order too (see
+    `_binary_key_order`)."""
+    from olga_loyalty.domain.customers import name_keys
+    from olga_loyalty.storage.models import Customer
+
+    if not isinstance(db, peewee.SqliteDatabase):
+        db.execute_sql('ALTER TABLE "customer" ALTER COLUMN "phone" TYPE VARCHAR(20) COLLATE "C"')
+    rows = (
+        Customer.select(
+            Customer.id,
+            Customer.first_name,
+            Customer.last_name,
+            Customer.first_key,
+            Customer.first_key_de,
+            Customer.last_key,
+            Customer.last_key_de,
+        )
+        .where(Customer.erased_at.is_null())
+        .tuples()
+    )
+    for cid, first, last, *stored in list(rows):
+        if (first or "").isascii() and (last or "").isascii():
+            continue  # an ASCII name folds as before
+        keys = [key[:100] for key in (*name_keys(first or ""), *name_keys(last or ""))]
+        if keys != stored:
+            Customer.update(
+                first_key=keys[0], first_key_de=keys[1], last_key=keys[2], last_key_de=keys[3]
+            ).where(Customer.id == cid).execute()
+
+
 def _customer_number(ref: str, region: str) -> int | None:
     """A customer reference as it was typed (`12`, `#12`, a phone), as her number."""
     import re
@@ -326,6 +360,9 @@ MIGRATIONS: list[Migration] = [
     Migration(9, "shop id", _shop_id),
     Migration(10, "import staging", _import_staging),
     Migration(11, "shop secret, erasure journal, import origins", _erasure_journal),
+    Migration(
+        12, "search keys folded again (ı, ø, ł, đ), phone in byte order", _search_keys_refolded
+    ),
 ]
 
 LATEST = MIGRATIONS[-1].version

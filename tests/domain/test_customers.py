@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 
 from olga_loyalty.domain.customers import (
     CustomerInput,
+    consent_problems,
     fold,
     fold_german,
+    is_mobile,
     name_keys,
     normalize_email,
     normalize_phone,
@@ -17,6 +19,7 @@ from olga_loyalty.domain.customers import (
     parse_birthday,
     phone_for_display,
     phone_search_key,
+    phone_start,
     query_forms,
     validate_customer_all,
 )
@@ -40,9 +43,21 @@ def test_one_number_written_four_ways(text):
         ("abc", "'abc' is not a phone number: use only digits, spaces and + ( ) - / ."),
         ("+999 123", "The phone number +999 123 has an unknown country code."),
         ("01511234567890123", "The phone number 01511234567890123 is too long."),
+        ("0151 123", "The phone number 0151 123 is too short: digits are missing."),
+        ("0151 1234567", "The phone number 0151 1234567 is too short: digits are missing."),
+        ("030 12", "The phone number 030 12 is too short: digits are missing."),
+        ("0171 123456", "The phone number 0171 123456 is too short: digits are missing."),
         (
-            "0151 123",
-            "The phone number 0151 123 does not exist in the numbering plan "
+            "0151 123456789",
+            "The phone number 0151 123456789 is too long: it has digits too many.",
+        ),
+        (
+            "0157 111222333",
+            "The phone number 0157 111222333 is too long: it has digits too many.",
+        ),
+        (
+            "0199 1234567",
+            "The phone number 0199 1234567 does not exist in the numbering plan "
             "(check the area code or mobile prefix).",
         ),
     ],
@@ -171,3 +186,103 @@ def test_a_number_cell_that_lost_its_plus():
     assert normalize_phone("4915134567890", "DE") == "+4915134567890"
     assert normalize_phone("015134567890", "DE") == "+4915134567890"
     assert normalize_phone("436641234567", "DE") == "+436641234567"
+
+
+#: The folding table (docs/rules.md, "Search"): the name, its plain key, its spelled-out key.
+FOLDING = [
+    ("Müller", "muller", "mueller"),
+    ("Björn", "bjorn", "bjoern"),
+    ("Straße", "strasse", "strasse"),
+    ("STRASSE", "strasse", "strasse"),
+    ("Yılmaz", "yilmaz", "yilmaz"),  # Turkish dotless ı
+    ("YILMAZ", "yilmaz", "yilmaz"),
+    ("İpek", "ipek", "ipek"),  # Turkish dotted capital İ
+    ("Çelik", "celik", "celik"),
+    ("Søren", "soren", "soeren"),  # ø: both ways Danes and Germans type it
+    ("Łukasz", "lukasz", "lukasz"),
+    ("Đorđević", "dordevic", "dordevic"),
+    ("Ærø", "aero", "aeroe"),
+    ("Œuvray", "oeuvray", "oeuvray"),
+    ("Þórunn", "thorunn", "thorunn"),
+    ("Guðrún", "gudrun", "gudrun"),
+    ("Ħal", "hal", "hal"),
+    ("Məmmədov", "memmedov", "memmedov"),  # Azerbaijani schwa
+    ("Ŀlorenç", "llorenc", "llorenc"),
+    ("O’Brien", "o'brien", "o'brien"),
+    ("Иванова", "ivanova", "ivanova"),
+    ("ẞ", "ss", "ss"),
+]
+
+
+@pytest.mark.parametrize(("name", "plain", "spelled"), FOLDING)
+def test_the_folding_table(name, plain, spelled):
+    assert name_keys(name) == (plain, spelled)
+    assert plain in query_forms(name.lower()) or spelled in query_forms(name.lower())
+
+
+#: Every letter of the Latin blocks European names are written in (Latin-1 Supplement,
+#: Latin Extended-A) and the schwa of Azerbaijani names.
+EUROPEAN_LETTERS = [
+    chr(code) for code in [*range(0xC0, 0x180), 0x18F, 0x259] if chr(code).isalpha()
+]
+
+
+@pytest.mark.parametrize("letter", EUROPEAN_LETTERS)
+def test_every_european_letter_folds_to_plain_letters(letter):
+    for key in name_keys(letter):
+        # ŉ (Afrikaans 'n) keeps its apostrophe
+        assert key.isascii() and key.replace("'", "").isalpha(), (letter, key)
+        assert key == key.lower(), (letter, key)
+
+
+@given(st.text(max_size=40))
+def test_keys_are_ascii_and_folding_twice_changes_nothing(text):
+    for key in name_keys(text):
+        assert key.isascii()
+        assert fold(key) == key
+
+
+NAME_LETTERS = st.sampled_from(
+    EUROPEAN_LETTERS + list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ -'")
+)
+
+
+@given(st.text(NAME_LETTERS, min_size=1, max_size=20), st.data())
+def test_every_start_of_a_name_finds_it(name, data):
+    """What the till types is a start of the name as written: one of its forms is a prefix
+    of one of the stored keys, and of the spelled-out key only when the form holds "ae",
+    "oe" or "ue" (the service searches that column only then)."""
+    cut = data.draw(st.integers(min_value=1, max_value=len(name)))
+    typed = name[:cut]
+    plain, spelled = name_keys(name)
+    forms = query_forms(typed)
+    if not forms:
+        return  # spaces only
+    assert any(plain.startswith(f) for f in forms) or any(
+        spelled.startswith(f) and any(pair in f for pair in ("ae", "oe", "ue")) for f in forms
+    ), (name, typed, forms)
+
+
+def test_a_phone_start_is_an_e164_prefix():
+    assert phone_start("0151 2345", "DE") == "+491512345"
+    assert phone_start("0157", "DE") == "+49157"
+    assert phone_start("+43 664", "DE") == "+43664"
+    assert phone_start("0043 664", "DE") == "+43664"
+    assert phone_start("(0151) 23-45", "DE") == "+491512345"
+    assert phone_start("1512", "DE") is None  # bare digits: an ending
+    assert phone_start("0", "DE") is None
+    assert phone_start("0664 12", "AT") == "+4366412"
+    assert phone_start("06 1234", "IT") == "+39061234"  # Italy keeps its 0: no trunk prefix
+
+
+def test_sms_consent_needs_a_mobile_and_email_consent_an_address():
+    assert is_mobile("+4915112345678")
+    assert is_mobile("+12015550123")  # US: "fixed line or mobile"
+    assert not is_mobile("+49301234567")  # Berlin landline
+    assert consent_problems({"email", "sms"}, email="a@b.de", phone="+4915112345678") == {}
+    problems = consent_problems({"email", "sms"}, email="", phone="+49301234567", region="DE")
+    assert {name: str(error) for name, error in problems.items()} == {
+        "consent_email": "Consent to newsletters by email needs an email address: please enter one.",
+        "consent_sms": "Consent to offers by SMS needs a mobile number; 030 1234567 is not one.",
+    }
+    assert consent_problems({"data_processing"}, email="", phone="+49301234567") == {}

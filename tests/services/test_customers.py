@@ -147,3 +147,49 @@ def test_withdrawing_data_processing_erases(shop):
     assert customers.find(shop, "5678") == []
     with pytest.raises(NotFound):
         customers.resolve(shop, "1")
+
+
+def test_email_consent_needs_an_email_and_sms_consent_a_mobile(shop, db_path):
+    from tests.conftest import dump_database
+
+    before = dump_database(db_path)
+    for consents, phone, field, message in (
+        ({"data_processing", "email"}, "0151 1234 5678", "consent_email", "needs an email"),
+        ({"data_processing", "sms"}, "030 1234567", "consent_sms", "030 1234567 is not one"),
+    ):
+        with pytest.raises(InvalidInput, match=message) as caught:
+            customers.register(
+                shop,
+                CustomerInput(first_name="Eva", last_name="Eck", phone=phone),
+                consents=consents,
+            )
+        assert caught.value.field == field
+    assert dump_database(db_path) == before  # nothing written
+    landline = register(shop, "Lea", "Land", phone="030 1234567")
+    with pytest.raises(Refused, match="needs a mobile number; 030 1234567 is not one"):
+        customers.give_consent(shop, landline.id, "sms")
+    with pytest.raises(Refused, match="needs an email address"):
+        customers.give_consent(shop, landline.id, "email")
+    assert sorted(s for s, v in customers.consent_states(landline.id).items() if v.active) == [
+        "data_processing"
+    ]
+
+
+def test_an_edit_keeps_what_an_active_marketing_consent_needs(shop):
+    anna = register(
+        shop,
+        "Anna",
+        "Arm",
+        phone="0151 1234 5678",
+        email="anna@example.com",
+        consents=("data_processing", "email", "sms"),
+    )
+    with pytest.raises(InvalidInput, match="withdraw that consent before removing") as caught:
+        customers.edit(shop, anna.id, CustomerInput(email=""))
+    assert caught.value.field == "email"
+    with pytest.raises(InvalidInput, match="the new number must be a mobile number") as caught:
+        customers.edit(shop, anna.id, CustomerInput(phone="030 1234567"))
+    assert caught.value.field == "phone"
+    assert customers.edit(shop, anna.id, CustomerInput(phone="0160 1112223")) == ["phone"]
+    customers.withdraw_consent(shop, anna.id, "email")
+    assert customers.edit(shop, anna.id, CustomerInput(email="")) == ["email"]

@@ -38,7 +38,7 @@ def test_the_dry_run_says_how_many_cells_were_cleaned(tmp_path, monkeypatch, cap
     monkeypatch.setenv("OLGA_LOYALTY_DB", str(tmp_path / "cli.db"))
     monkeypatch.setenv("OLGA_LOYALTY_NOW", "2026-11-23T10:00")
     monkeypatch.chdir(tmp_path)
-    write(tmp_path / "k.csv", "Name;Telefon\nAnna\x01 Muster;0151 12345678\n")
+    write(tmp_path / "k.csv", "Name;Telefon;DSGVO\nAnna\x01 Muster;0151 12345678;ja\n")
     assert main(["settings", "set", "name", "Boutique"]) == 0  # a dry run needs the shop
     assert main(["--lang", "en", "import", "customers", "k.csv", "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()

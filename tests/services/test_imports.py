@@ -109,8 +109,10 @@ def test_messy_file_exact_report_and_rows(shop, tmp_path, db_path, kind):
         separator = "," if kind == "csv-utf8-comma" else ";"
         path = write_csv(tmp_path / "kunden.csv", encoding=encoding, separator=separator)
     before = dump(db_path)
-    report = imports.check_file(shop, path)
+    # no consent column: every customer signed the consent form on paper on 1 March 2024
+    report = imports.check_file(shop, path, consented_on="1.3.24")
     assert (report.encoding, report.separator, report.file_text(Translator("en"))) == FOUND[kind]
+    assert (report.consented_on, report.lacking_consent) == (date(2024, 3, 1), 0)
     assert report.mapping_text() == {
         "Name": "name",
         "Telefon": "phone",
@@ -154,21 +156,140 @@ def test_messy_file_exact_report_and_rows(shop, tmp_path, db_path, kind):
     )
     assert Lot.get(Lot.customer == anna.id).expires_on == date(2027, 1, 10)
     consents = sorted(
-        (c.customer_id, c.purpose, c.method) for c in Consent.select().where(Consent.customer != 1)
+        (c.customer_id, c.purpose, c.method, c.given_at.isoformat())
+        for c in Consent.select().where(Consent.customer != 1)
     )
-    assert consents == [(anna.id, "email", "paper_signed"), (carla.id, "email", "paper_signed")]
-    assert Consent.get(Consent.customer == anna.id).source == f"import {path.name} row 2"
+    signed = "2024-03-01T00:00:00+00:00"
+    assert consents == [
+        (anna.id, "data_processing", "paper_signed", signed),
+        (anna.id, "email", "paper_signed", signed),
+        (berta.id, "data_processing", "paper_signed", signed),
+        (carla.id, "data_processing", "paper_signed", signed),
+        (carla.id, "email", "paper_signed", signed),
+    ]
+    assert {c.source for c in Consent.select().where(Consent.customer == anna.id)} == {
+        f"import {path.name} row 2"
+    }
 
-    again = imports.check_file(shop, path)
+    again = imports.check_file(shop, path, consented_on="2024-03-01")
     assert again.good == []  # a second run imports nothing new
     assert [n for n, _ in again.refused] == [2, 3, 5, 6, 7, 8, 9, 10, 11, 12]
+
+
+NO_PROOF = (
+    "No proof of consent to data processing: the file has no consent column and no day of "
+    "consent on paper was given."
+)
+
+
+def test_without_proof_of_data_consent_no_row_is_imported(shop, tmp_path, db_path):
+    """Issue 15: a sheet with a "Newsletter" column but no data-consent column made customers
+    with email consent and no consent to data processing. Now every row is refused, by row
+    number, and the dry run counts them."""
+    register(shop, "Jana", "Jung", phone="0151 5555 5555")
+    path = write_xlsx(tmp_path / "kunden.xlsx")
+    before = dump(db_path)
+    report = imports.check_file(shop, path)
+    assert report.good == []
+    assert report.lacking_consent == 10
+    assert (
+        [(n, str(e)) for n, e in report.refused]
+        == [
+            (2, NO_PROOF),
+            (3, NO_PROOF),
+            (5, NO_PROOF),
+            *EXPECTED_REFUSED[:2],
+            (8, NO_PROOF),  # the duplicate of row 2, which is not imported either
+            *EXPECTED_REFUSED[3:6],
+            (12, NO_PROOF),
+        ]
+    )
+    assert imports.import_rows(shop, report) == 0
+    assert dump(db_path) == before
+
+
+CONSENT_ROWS = [
+    ["Anna Arm", "0151 1000 0001", "anna@example.com", "ja", "ja", "ja"],
+    ["Berta Bein", "0151 1000 0002", "", "x", "ja", ""],  # newsletter without an address
+    ["Carla Chor", "030 1234567", "", "1", "", "ja"],  # SMS to a landline
+    ["Dora Dach", "0151 1000 0004", "", "nein", "", ""],
+    ["Eva Eck", "0151 1000 0005", "", "", "", ""],
+    ["Fritz Fuß", "0151 1000 0006", "", "15.04.2023", "", "ja"],
+    ["Gina Gut", "0151 1000 0007", "", "vielleicht", "", ""],
+    ["Hanna Hut", "0151 1000 0008", "", date(2022, 5, 2), "", ""],
+    ["Ines Irr", "0151 1000 0009", "", "1.1.30", "", ""],  # 2030, not 1930: in the future
+    ["Jana Jung", "0151 1000 0010", "", "1.12.25", "", ""],  # this century: 2025
+]
+CONSENT_HEADER = ["Name", "Telefon", "E-Mail", "Einwilligung", "Newsletter", "SMS-Einwilligung"]
+
+
+def test_the_consent_column_proves_each_row(shop, tmp_path):
+    path = write_xlsx(tmp_path / "einw.xlsx", CONSENT_HEADER, CONSENT_ROWS)
+    report = imports.check_file(shop, path)
+    assert report.mapping_text()["Einwilligung"] == "consent_data"
+    assert [(n, str(e)) for n, e in report.refused] == [
+        (5, "The consent column says 'nein': no consent to data processing."),
+        (6, "The consent column is empty: no proof of consent to data processing."),
+        (
+            8,
+            "'vielleicht' in the consent column is neither yes, no nor a date: no proof of "
+            "consent to data processing.",
+        ),
+        (10, "The consent column gives a day in the future."),
+    ]
+    assert report.lacking_consent == 4
+    assert [(n, str(e)) for n, e in report.notes] == [
+        (3, "No email address: imported without email consent."),
+        (4, "030 1234567 is not a mobile number: imported without SMS consent."),
+    ]
+    assert [(r.row, sorted(r.consents), r.consented_on) for r in report.good] == [
+        (2, ["data_processing", "email", "sms"], None),
+        (3, ["data_processing"], None),
+        (4, ["data_processing"], None),
+        (7, ["data_processing", "sms"], date(2023, 4, 15)),
+        (9, ["data_processing"], date(2022, 5, 2)),
+        (11, ["data_processing"], date(2025, 12, 1)),
+    ]
+    assert imports.import_rows(shop, report) == 6
+    given = {
+        (c.customer.last_name, c.purpose): c.given_at.date()
+        for c in Consent.select().join(Customer)
+    }
+    assert given[("Arm", "data_processing")] == shop.today()  # "ja": at the import
+    assert given[("Fuß", "data_processing")] == given[("Fuß", "sms")] == date(2023, 4, 15)
+
+
+def test_a_paper_day_fills_empty_cells_but_never_overrides_a_no(shop, tmp_path):
+    path = write_xlsx(tmp_path / "einw.xlsx", CONSENT_HEADER, CONSENT_ROWS)
+    report = imports.check_file(shop, path, consented_on="2024-03-01")
+    assert [n for n, _ in report.refused] == [5, 8, 10]
+    days = {r.row: r.consented_on for r in report.good}
+    assert days[2] == days[6] == date(2024, 3, 1)  # "ja" and empty: the paper day
+    assert days[7] == date(2023, 4, 15)  # the column's own day wins
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("2026-01-11", "The day the consent forms were signed cannot be in the future."),
+        # A short year is this century's: 1.2.26 is next month, never 1926.
+        ("1.2.26", "The day the consent forms were signed cannot be in the future."),
+        ("31.4.24", "'31.4.24' is not a date. Type the day the consent forms were signed"),
+        ("gestern", "'gestern' is not a date."),
+    ],
+)
+def test_a_wrong_paper_day_is_refused_before_anything(shop, tmp_path, typed, message):
+    path = write_xlsx(tmp_path / "kunden.xlsx")
+    with pytest.raises(InvalidInput, match=message) as caught:
+        imports.check_file(shop, path, consented_on=typed)
+    assert caught.value.field == "consented_on"
 
 
 def test_mapping_can_be_overridden(shop, tmp_path):
     path = write_xlsx(tmp_path / "x.xlsx", ["Wer", "Nummer"], [["Anna Müller", "0151 1234 5678"]])
     with pytest.raises(InvalidInput, match="No usable columns in x.xlsx"):
         imports.check_file(shop, path)
-    report = imports.check_file(shop, path, ["Wer=name", "B=phone"])
+    report = imports.check_file(shop, path, ["Wer=name", "B=phone"], consented_on="2025-12-01")
     assert [r.data.last_name for r in report.good] == ["Müller"]
     with pytest.raises(InvalidInput, match="Write a mapping as COLUMN=FIELD"):
         imports.check_file(shop, path, ["Wer=nickname"])
@@ -230,8 +351,8 @@ def test_unsubscribes_withdraw_and_suppress(shop, tmp_path):
         ["Vorname", "Nachname", "Handy", "Mail", "Newsletter"],
         [["Some", "One", "0151 2000 3000", "someone@else.org", "ja"]],
     )
-    checked = imports.check_file(shop, again)
-    assert checked.good[0].consents == set()
+    checked = imports.check_file(shop, again, consented_on="2025-12-01")
+    assert checked.good[0].consents == {"data_processing"}
     assert [str(note) for _, note in checked.notes] == [
         "The email is on the suppression list: imported without email consent."
     ]

@@ -3,9 +3,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from olga_loyalty.domain.customers import name_keys
+from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
 from olga_loyalty.services import customers, points
-from olga_loyalty.storage.db import fetch_rows, is_sqlite
-from olga_loyalty.storage.models import database
+from olga_loyalty.services.shop import open_shop
+from olga_loyalty.storage.db import close_database, fetch_rows, is_sqlite
+from olga_loyalty.storage.models import Customer, SchemaVersion, database
 from tests.conftest import register
 
 
@@ -77,7 +79,7 @@ def test_nothing_for_empty_or_unknown(shop, people):
 
 
 @pytest.mark.parametrize(
-    "column", ["last_key", "last_key_de", "first_key", "phone_rev", "email_key"]
+    "column", ["last_key", "last_key_de", "first_key", "phone_rev", "email_key", "phone"]
 )
 def test_lookups_use_an_index_never_a_scan(shop, column):
     where = f'"{column}" >= ? AND "{column}" < ?'
@@ -116,3 +118,112 @@ def test_a_form_without_umlaut_pairs_needs_only_the_plain_key(name, length):
     form = german[:length]
     if form and len(customers._key_columns("last_key", form)) == 1:
         assert plain.startswith(form)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "typed"),
+    [
+        ("Ayşe", "Yılmaz", ["yilmaz", "YILMAZ", "Yıl", "yıl", "ayse yil"]),
+        ("İpek", "Demir", ["ipek", "İpek", "IPEK"]),
+        ("Søren", "Kierkegaard", ["soren", "soeren", "Sør"]),
+        ("Łukasz", "Wójcik", ["lukasz", "wojcik", "Łuk"]),
+        ("Đorđe", "Đorđević", ["dordevic", "Đor", "dorde dordevic"]),
+        ("Bernd", "Straße", ["strasse", "STRASSE", "Straß"]),
+    ],
+)
+def test_letters_nfkd_does_not_fold_are_found(shop, first, last, typed):
+    anna = register(shop, first, last)
+    register(shop, "Other", "Person")
+    for query in typed:
+        assert ids(customers.find(shop, query)) == [anna.id], query
+
+
+def test_a_phone_start_finds_by_prefix_after_the_endings(shop, people):
+    ends = register(shop, "Nina", "Ende", phone="0171 2220151")  # ends in 0151
+    hits = customers.find(shop, "0151")
+    assert [(h.id, h.match) for h in hits] == [
+        (ends.id, "phone_end"),
+        (people["muller"].id, "phone_start"),
+    ]
+    assert [(h.id, h.match) for h in customers.find(shop, "0151 1234")] == [
+        (people["muller"].id, "phone_start")
+    ]
+    assert ids(customers.find(shop, "0160 9876")) == [people["bjorn"].id]
+    assert ids(customers.find(shop, "+49 170 55")) == [people["muell"].id]
+    assert ids(customers.find(shop, "0049 171 2222")) == [people["mueller2"].id]
+    # bare digits are an ending only: "1511" starts no number as dialled
+    assert customers.find(shop, "1511") == []
+
+
+def test_a_phone_start_finds_a_foreign_number(shop):
+    eva = register(shop, "Eva", "Gruber", phone="+43 664 1234567")
+    assert ids(customers.find(shop, "+43 664")) == [eva.id]
+    assert ids(customers.find(shop, "0043 6641")) == [eva.id]
+
+
+def test_the_search_key_migration_folds_the_keys_of_older_customers(shop, db_path, clock):
+    """A shop from before the new folding: its keys were "yılmaz" and "søren". The migration
+    makes them again, and the search finds them (ASCII names are left as they are)."""
+    ayse = register(shop, "Ayşe", "Yılmaz")
+    soren = register(shop, "Søren", "Berg")
+    plain = register(shop, "Anna", "Berg")
+    Customer.update(last_key="yılmaz", last_key_de="yılmaz").where(Customer.id == ayse.id).execute()
+    Customer.update(first_key="søren", first_key_de="søren").where(
+        Customer.id == soren.id
+    ).execute()
+    SchemaVersion.delete().where(SchemaVersion.version == 12).execute()
+    assert customers.find(shop, "yilmaz") == []  # what the old keys meant
+    close_database()
+    shop = open_shop(str(db_path), clock)
+    keys = {
+        c.id: (c.first_key, c.first_key_de, c.last_key, c.last_key_de) for c in Customer.select()
+    }
+    assert keys[ayse.id] == ("ayse", "ayse", "yilmaz", "yilmaz")
+    assert keys[soren.id] == ("soren", "soeren", "berg", "berg")
+    assert keys[plain.id] == ("anna", "anna", "berg", "berg")
+    assert ids(customers.find(shop, "yilmaz")) == [ayse.id]
+    assert ids(customers.find(shop, "soeren")) == [soren.id]
+    close_database()
+
+
+def test_a_customer_number_wins_else_a_unique_phone_ending(shop, people):
+    muller = people["muller"]
+    assert customers.resolve(shop, str(muller.id)).id == muller.id
+    assert customers.resolve(shop, f"#{muller.id}").id == muller.id
+    assert customers.resolve(shop, "1234").id == people["bjorn"].id  # 0160 9876 1234
+    assert customers.resolve(shop, "9876 1234").id == people["bjorn"].id
+    assert customers.resolve(shop, "0151 1234 5678").id == muller.id
+    with pytest.raises(Refused, match="is the end of several customers' phone numbers") as caught:
+        customers.resolve(shop, "5678")  # Müller and Zeller
+    assert f"#{muller.id} Anna Müller" in str(caught.value)
+    with pytest.raises(NotFound, match="No customer found for '#1234'"):
+        customers.resolve(shop, "#1234")  # a customer number, and nobody has it
+    with pytest.raises(NotFound, match="No customer found for '4444'"):
+        customers.resolve(shop, "4444")
+    with pytest.raises(InvalidInput, match="is too short: digits are missing"):
+        customers.resolve(shop, "0151 123")  # a number as dialled, with digits missing
+
+
+def test_a_number_with_a_leading_zero_is_never_a_customer_number(shop):
+    first = register(shop, "Anna", "Eins", phone="0171 5550001")
+    other = register(shop, "Berta", "Zwei", phone="0171 5550815")
+    assert first.id == 1
+    assert customers.resolve(shop, "0815").id == other.id
+    assert customers.resolve(shop, "1").id == first.id
+
+
+def test_an_erased_customers_number_finds_nobody(shop):
+    """Her number still names her: `1234` is not taken as the end of another phone."""
+    from olga_loyalty.storage.db import sync_sequences
+
+    Customer.insert(
+        id=1233, first_name="Platz", last_name="Halter", registered_at=shop.now()
+    ).execute()
+    sync_sequences(Customer)
+    anna = register(shop, "Anna", "Eins", phone="0171 5550001")
+    assert anna.id == 1234
+    berta = register(shop, "Berta", "Zwei", phone="0171 6661234")  # ends in her number
+    customers.erase(shop, anna.id)
+    with pytest.raises(NotFound, match="No customer found for '1234'"):
+        customers.resolve(shop, "1234")
+    assert customers.resolve(shop, "61234").id == berta.id

@@ -250,10 +250,11 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path, cli):
 def test_an_empty_file_or_a_database_without_tables_becomes_a_new_shop(tmp_path, cli):
     empty = tmp_path / "empty.db"
     empty.touch()
-    assert cli("--db", str(empty), "find", "x")[0] == 0
+    nobody = (1, "", "error: No customer matches 'x'.\n")  # a new shop: found nobody
+    assert cli("--db", str(empty), "find", "x") == nobody
     bare = tmp_path / "bare.db"
     sqlite3.connect(bare).close()
-    assert cli("--db", str(bare), "find", "x")[0] == 0
+    assert cli("--db", str(bare), "find", "x") == nobody
 
 
 @pytest.mark.skipif(not POSTGRES, reason="a PostgreSQL database of another program")

@@ -27,7 +27,7 @@ def test_sqlite_is_opened_safely(shop, db_path):
 
 
 def test_first_migration_creates_the_schema_and_consent_texts(shop):
-    assert migrations.current_version() == migrations.LATEST == 11
+    assert migrations.current_version() == migrations.LATEST == 12
     assert [(v.version, v.name) for v in SchemaVersion.select()] == [
         (1, "create schema"),
         (2, "suppression list"),
@@ -40,6 +40,7 @@ def test_first_migration_creates_the_schema_and_consent_texts(shop):
         (9, "shop id"),
         (10, "import staging"),
         (11, "shop secret, erasure journal, import origins"),
+        (12, "search keys folded again (ı, ø, ł, đ), phone in byte order"),
     ]
     assert sorted(t.purpose for t in ConsentText.select()) == ["data_processing", "email", "sms"]
     assert migrations.migrate(shop.clock) == []  # nothing pending: the runner is idempotent

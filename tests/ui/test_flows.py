@@ -491,7 +491,7 @@ async def test_export_screen_counts_then_writes(app_factory, tmp_path, monkeypat
 async def test_import_screen_checks_then_imports(app_factory, tmp_path):
     path = tmp_path / "kunden.csv"
     path.write_bytes(
-        "Vorname;Nachname;Handy;Punkte\r\nJörg;Weiß;0160 1111 2222;50\r\nX;;12;\r\n".encode(
+        "Vorname;Nachname;Handy;Punkte;DSGVO\r\nJörg;Weiß;0160 1111 2222;50;ja\r\nX;;12;;ja\r\n".encode(
             "cp1252"
         )
     )
@@ -514,7 +514,8 @@ async def test_import_screen_checks_then_imports(app_factory, tmp_path):
         await settle(pilot)
         assert text_of(app.screen.query_one("#summary", Static)).splitlines() == [
             "File: Windows-1252 text, columns separated by semicolons.",
-            "Columns: Vorname → first_name, Nachname → last_name, Handy → phone, Punkte → points",
+            "Columns: Vorname → first_name, Nachname → last_name, Handy → phone, Punkte → points, "
+            "DSGVO → consent_data",
             "1 of 2 rows can be imported, 1 refused. ctrl+s imports the good rows.",
         ]
 

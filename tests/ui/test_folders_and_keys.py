@@ -111,7 +111,7 @@ async def test_a_bare_file_name_to_import_is_looked_up_in_the_exports_folder(
     exports = user_home / "Documents" / "Olga Loyalty"
     exports.mkdir(parents=True)
     (exports / "kunden.csv").write_bytes(
-        "Vorname;Nachname;Handy\r\nJörg;Weiß;0160 1111 2222\r\n".encode("cp1252")
+        "Vorname;Nachname;Handy;Einwilligung\r\nJörg;Weiß;0160 1111 2222;ja\r\n".encode("cp1252")
     )
     work = tmp_path / "work"
     work.mkdir()

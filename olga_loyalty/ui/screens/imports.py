@@ -19,7 +19,7 @@ from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
 from olga_loyalty.ui.text import lines as text_lines
 from olga_loyalty.ui.text import plain
 
-FIELDS = ["file", "map"]
+FIELDS = ["file", "map", "consented_on"]
 
 
 class Progress(Message):
@@ -67,6 +67,14 @@ class ImportScreen(BaseScreen):
                 yield Label(t("Column mapping"), classes="field-label")
                 yield Input(id="map", placeholder=t("e.g. Handy=phone, C=birthday"), compact=True)
             yield FieldError(id="map-error")
+            with Horizontal(classes="row"):
+                yield Label(t("Consent on paper"), classes="field-label")
+                yield Input(
+                    id="consented_on",
+                    placeholder=t("date all signed, if no consent column"),
+                    compact=True,
+                )
+            yield FieldError(id="consented_on-error")
             yield Static(
                 Content(
                     t("F5 checks the file and writes nothing; ctrl+s imports.")
@@ -140,7 +148,13 @@ class ImportScreen(BaseScreen):
             )
             return
         self.db(
-            "checked", imports.check_file, self.shop, self.path(), self.overrides(), self._progress
+            "checked",
+            imports.check_file,
+            self.shop,
+            self.path(),
+            self.overrides(),
+            self._progress,
+            consented_on=self.query_one("#consented_on", Input).value,
         )
 
     def on_checked(self, report: imports.ImportReport) -> None:
@@ -160,6 +174,19 @@ class ImportScreen(BaseScreen):
                 refused=len(report.refused),
             ),
         ]
+        if report.lacking_consent:
+            lines.append(
+                t.ngettext(
+                    "{count} row lacks proof of consent to data processing: map the file's "
+                    "consent column, or enter under “Consent on paper” the day every customer "
+                    "signed the consent form.",
+                    "{count} rows lack proof of consent to data processing: map the file's "
+                    "consent column, or enter under “Consent on paper” the day every customer "
+                    "signed the consent form.",
+                    report.lacking_consent,
+                    count=t.number(report.lacking_consent),
+                )
+            )
         if report.cleaned_cells:
             lines.append(
                 t.ngettext(

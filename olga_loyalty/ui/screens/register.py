@@ -12,6 +12,7 @@ from olga_loyalty.domain.customers import (
     CustomerInput,
     clean_name,
     clean_notes,
+    consent_problems,
     normalize_email,
     normalize_phone,
     parse_birthday,
@@ -261,6 +262,8 @@ class RegisterScreen(CustomerForm):
                 t(CONSENT_LABELS[purpose]), value=False, id=f"consent_{purpose}", compact=True
             )
             yield Static(plain(f"{text.text}  (v{text.version})"), classes="consent-text")
+            if purpose != "data_processing":  # email needs an address, SMS a mobile number
+                yield FieldError(id=f"consent_{purpose}-error")
         yield FieldError(id="consent_data-error")
         with Horizontal(classes="row"):
             yield Label(t("Consent given"), classes="field-label")
@@ -278,15 +281,23 @@ class RegisterScreen(CustomerForm):
             )
 
     def all_fields(self) -> list[str]:
-        return [*PERSON_FIELDS, "referred_by", "consent_data"]
+        return [*PERSON_FIELDS, "referred_by", "consent_email", "consent_sms", "consent_data"]
 
     def local_errors(self) -> dict[str, LoyaltyError]:
         errors = super().local_errors()
-        if not self.query_one("#consent_data_processing", Checkbox).value:
+        consents = {p for p in PURPOSES if self.query_one(f"#consent_{p}", Checkbox).value}
+        if "data_processing" not in consents:
             errors["consent_data"] = InvalidInput(
                 "Registration needs the customer's consent to data processing for the bonus programme.",
                 field="consent_data",
             )
+        # The service's rule: email consent needs an address, SMS consent a mobile number.
+        email = self.query_one("#email", Input).value.strip()
+        try:
+            phone = normalize_phone(self.query_one("#phone", Input).value, self.shop.region)
+        except InvalidInput:
+            phone = ""  # the phone field says what is wrong with it
+        errors.update(consent_problems(consents, email=email, phone=phone, region=self.shop.region))
         return errors
 
     def submit(self) -> None:
