@@ -5,6 +5,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import shutil
+import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -63,11 +66,23 @@ def _read_workbook(path: Path) -> list[list]:
 
     from olga_loyalty.exports.workbook_guard import check_workbook
 
-    check_workbook(path)
+    first = check_workbook(path)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        with _as_xlsx(path) as readable:
+            workbook = CalamineWorkbook.from_path(str(readable))
+            if workbook.sheet_names[:1] != [first]:
+                # The guard measured another part than the one the reader takes.
+                raise InvalidInput(
+                    "{name} is not laid out as Excel lays out a workbook: which of its parts "
+                    "is the first sheet cannot be told for sure, so it was not read. Open it "
+                    "in Excel and save it again.",
+                    field="file",
+                    name=path.name,
+                )
+            sheet = workbook.get_sheet_by_index(0)
+            rows = sheet.to_python(skip_empty_area=False)
+    except InvalidInput:
+        raise
     except MemoryError:
         raise InvalidInput(
             "{name} is too large to read on this computer.", field="file", name=path.name
@@ -84,6 +99,23 @@ def _read_workbook(path: Path) -> list[list]:
             name=path.name,
         ) from None
     return [[_cell(v) for v in row] for row in rows]
+
+
+@contextmanager
+def _as_xlsx(path: Path):
+    """The path under a name calamine reads only as .xlsx. calamine chooses its reader by
+    the extension, in lower case only: for `KUNDEN.XLSX` it tries every format it knows in
+    turn (old Excel, .xlsb, OpenDocument), none of which the guard measured."""
+    if path.suffix in (".xlsx", ".xlsm"):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="olga-import-") as folder:
+        readable = Path(folder) / "workbook.xlsx"
+        try:
+            readable.symlink_to(path.resolve())
+        except OSError:  # Windows without the right to make links
+            shutil.copyfile(path, readable)
+        yield readable
 
 
 def _cell(value):
