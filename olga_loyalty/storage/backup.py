@@ -253,13 +253,21 @@ def working_copy(source: Path, folder: Path) -> Path:
 
 
 def check_schema(path: Path, version: int, name: str) -> None:
-    """The tables and columns must be exactly those of schema `version` as the migrations
-    make it: a file that only claims a version (a `schema_version` table and nothing else)
-    would leave the shop without its tables."""
-    from olga_loyalty.storage.schema import known_schema, tables_and_columns
+    """The schema must be exactly that of `version` as the migrations make it: the tables and
+    columns (a file that only claims a version — a `schema_version` table and nothing else —
+    would leave the shop without its tables), and every other object by name and SQL (a
+    trigger, view or index a backup brings along would run inside the shop)."""
+    from olga_loyalty.storage.schema import (
+        SCHEMA_OBJECT_LABELS,
+        known_objects,
+        known_schema,
+        schema_objects,
+        tables_and_columns,
+    )
 
     with sqlite3.connect(path) as conn:
         found = tables_and_columns(conn)
+        found_objects = schema_objects(conn)
     conn.close()
     expected = known_schema(version)
     missing = sorted(set(expected) - set(found))
@@ -290,6 +298,35 @@ def check_schema(path: Path, version: int, name: str) -> None:
                 name=name,
                 table=table,
                 column=column,
+            )
+    expected_objects = known_objects(version)
+    for kind, other in sorted(set(found_objects) - set(expected_objects)):
+        raise InvalidInput(
+            "{name} does not match an Olga Loyalty database of its version: {kind} {object} "
+            "is not part of that version; nothing was restored.",
+            field="file",
+            name=name,
+            kind=SCHEMA_OBJECT_LABELS.get(kind, kind),
+            object=other[:80],
+        )
+    for kind, other in sorted(set(expected_objects) - set(found_objects)):
+        raise InvalidInput(
+            "{name} is not a complete Olga Loyalty backup: {kind} {object} is missing; "
+            "nothing was restored.",
+            field="file",
+            name=name,
+            kind=SCHEMA_OBJECT_LABELS.get(kind, kind),
+            object=other[:80],
+        )
+    for kind, other in sorted(expected_objects):
+        if found_objects[(kind, other)] != expected_objects[(kind, other)]:
+            raise InvalidInput(
+                "{name} does not match an Olga Loyalty database of its version: {kind} "
+                "{object} is defined differently; nothing was restored.",
+                field="file",
+                name=name,
+                kind=SCHEMA_OBJECT_LABELS.get(kind, kind),
+                object=other[:80],
             )
 
 

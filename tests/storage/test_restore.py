@@ -78,6 +78,73 @@ def test_a_backup_whose_columns_differ_is_refused(shop, db_path, tmp_path):
         safety.restore(shop, odd)
 
 
+#: Found by the adversarial test after issues 13 and 14: the checks compared tables and
+#: columns only, so each of these backups was restored and then ran inside the shop.
+SCHEMA_EXTRAS = [
+    (
+        # kept an erased customer's name, phone and email: erasure updates the row
+        "CREATE TRIGGER keep_names AFTER UPDATE ON customer BEGIN "
+        "INSERT INTO feedback (customer_id, created_at, kind, note, staff) VALUES "
+        "(old.id, old.registered_at, 'complaint', old.first_name || ' ' || old.phone, ''); END",
+        "trigger keep_names is not part of that version",
+    ),
+    (
+        # broke every registration
+        "CREATE TRIGGER no_lots AFTER INSERT ON customer BEGIN DELETE FROM lot; END",
+        "trigger no_lots is not part of that version",
+    ),
+    ("CREATE VIEW everyone AS SELECT first_name, phone FROM customer", "view everyone is not"),
+    ('CREATE INDEX "customer_notes" ON customer (notes)', "index customer_notes is not"),
+    (
+        'DROP INDEX "customer_registered_at"; '
+        'CREATE INDEX "customer_registered_at" ON customer (registered_at, notes)',
+        "index customer_registered_at is defined differently",
+    ),
+    ('DROP INDEX "customer_registered_at"', "index customer_registered_at is missing"),
+]
+
+
+@sqlite_only
+@pytest.mark.parametrize("sql, message", SCHEMA_EXTRAS)
+def test_a_backup_with_other_triggers_views_or_indexes_is_refused(
+    shop, db_path, tmp_path, sql, message
+):
+    register(shop, "Zoraida", "Quell", phone="0151 9876 5432", email="zq@example.com")
+    good = safety.backup(shop, "manual")
+    odd = tmp_path / "odd.db"
+    shutil.copy(good, odd)
+    with sqlite3.connect(odd) as conn:
+        conn.executescript(sql)
+    conn.close()
+    before = dump_database(db_path)
+    with pytest.raises(InvalidInput) as caught:
+        safety.restore(shop, odd)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith("odd.db ")
+    assert str(caught.value).endswith("; nothing was restored.")
+    assert dump_database(db_path) == before
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')"
+        ).fetchone() == (0,)
+    conn.close()
+
+
+@sqlite_only
+def test_a_genuine_backup_of_every_version_passes_the_whole_schema_check(shop, tmp_path):
+    """The v1 fixture (made with the first schema) migrated to each version on the way, and
+    a backup of today's shop: each matches its version's whole schema."""
+    from olga_loyalty.storage import backup as backups
+
+    today = safety.backup(shop, "manual")
+    backups.check_schema(today, migrations.LATEST, today.name)
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        conn.executescript(FIXTURE.read_text("utf-8"))
+    conn.close()
+    backups.check_schema(old, 1, old.name)
+
+
 def other_shop(tmp_path: Path, clock) -> Path:
     """A backup of another shop (its own shop id, customer and PIN)."""
     close_database()
