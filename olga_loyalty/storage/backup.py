@@ -2,9 +2,11 @@
 
 Backups go to `backups/` beside the database (`olga_loyalty.paths`: `data/backups/` in a source
 checkout, else in the user's data folder),
-with mode 0600, named `loyalty-YYYYMMDD-HHMMSS-REASON.db`. Rotation keeps every backup of
-today, the newest backup of each of the last 7 days that have one and of each of the last 8
-ISO weeks; older ones are deleted. Backups made before an import, a restore or a migration
+with mode 0600, named `STEM-YYYYMMDD-HHMMSS-REASON.db` after the database (`loyalty.db` →
+`loyalty-…`). Several databases in one folder share the backup folder: each one lists and rotates
+only the backups with its own stem. Rotation keeps every backup of today, the newest backup
+of each of the last 7 days that have one and of each of the last 8 ISO weeks; older ones
+are deleted. Backups made before an import, a restore or a migration
 are rotated the same way.
 """
 
@@ -24,7 +26,7 @@ from olga_loyalty.storage.files import read_only_uri
 
 KEEP_DAILY = 7
 KEEP_WEEKLY = 8
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?-(?P<reason>[a-z]+)\.db$")
+_NAME_AFTER_STEM = r"-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?-(?P<reason>[a-z]+)\.db"
 
 
 @dataclass(frozen=True)
@@ -77,32 +79,41 @@ def make_backup(database_path: Path, moment: datetime, reason: str = "manual") -
         target.unlink(missing_ok=True)
         raise StorageError("The backup could not be written: {reason}", reason=str(exc)) from None
     os.chmod(target, 0o600)
-    rotate(folder, moment.date())
+    rotate(folder, moment.date(), database_path.stem)
     return target
 
 
-def list_backups(database_path: Path) -> list[BackupFile]:
-    folder = backup_folder(database_path)
+def _own_backups(folder: Path, stem: str) -> list[tuple[datetime, str, Path]]:
+    """The backups in `folder` of the database named `stem` (taken at, reason, path): several
+    databases may share a folder (`data/loyalty.db`, `data/demo.db`) and so a backup folder;
+    each one's backups are `STEM-YYYYMMDD-HHMMSS[-N]-REASON.db` with its own stem exactly."""
+    name = re.compile(re.escape(stem) + _NAME_AFTER_STEM)
     found = []
     if folder.is_dir():
-        for path in folder.glob("*.db"):
-            match = _NAME.match(path.name)
-            if not match:
-                continue
-            taken = datetime.strptime(match.group("stamp"), "%Y%m%d-%H%M%S")
-            found.append(BackupFile(path, taken, match.group("reason"), path.stat().st_size))
+        for path in folder.iterdir():
+            match = name.fullmatch(path.name)
+            if match and path.is_file():
+                taken = datetime.strptime(match.group("stamp"), "%Y%m%d-%H%M%S")
+                found.append((taken, match.group("reason"), path))
+    return found
+
+
+def list_backups(database_path: Path) -> list[BackupFile]:
+    """This database's backups (not those of another database in the same folder), newest
+    first."""
+    found = [
+        BackupFile(path, taken, reason, path.stat().st_size)
+        for taken, reason, path in _own_backups(backup_folder(database_path), database_path.stem)
+    ]
     return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
 
 
-def rotate(folder: Path, today: date) -> list[Path]:
+def rotate(folder: Path, today: date, stem: str) -> list[Path]:
     """Keep every backup of today, the newest backup of each of the last 7 days that have one,
-    and the newest of each of the last 8 ISO weeks; delete the rest."""
-    backups = []
-    for path in folder.glob("*.db"):
-        match = _NAME.match(path.name)
-        if match:
-            backups.append((datetime.strptime(match.group("stamp"), "%Y%m%d-%H%M%S"), path))
-    backups.sort(reverse=True)
+    and the newest of each of the last 8 ISO weeks; delete the rest. Only the backups of the
+    database named `stem` are counted and deleted: another database's in the same folder are
+    its own."""
+    backups = sorted(((taken, path) for taken, _, path in _own_backups(folder, stem)), reverse=True)
     keep: set[Path] = set()
     days: list[date] = []
     weeks: list[tuple[int, int]] = []
