@@ -352,13 +352,21 @@ def shop_id_of(path: Path) -> str | None:
 def prepare_for_restore(path: Path, shop_id: str | None, audit_row: dict | None) -> bool:
     """Write into the working copy what must arrive together with the restored content: the
     shop id (for a backup made before shop ids, the shop's own) and the restore's own audit
-    entry (when the backup's schema has the audit log). Returns whether the entry went in."""
+    entry (when the backup's schema has the audit log), and a new settings stamp (every
+    till re-reads its cached settings: services/shop.py). Returns whether the entry went
+    in."""
+    import uuid
+
     with sqlite3.connect(path) as conn:
         if shop_id is not None:
             conn.execute(
                 "INSERT OR IGNORE INTO setting (key, value) VALUES ('shop_id', ?)",
                 (json.dumps(shop_id),),
             )
+        conn.execute(
+            "INSERT OR REPLACE INTO setting (key, value) VALUES ('settings_stamp', ?)",
+            (json.dumps(uuid.uuid4().hex),),
+        )
         tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         audited = audit_row is not None and "audit_log" in tables
         if audited:
