@@ -1559,7 +1559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         clock = clock_from_env()
         if args.command is None:
             require_terminal()
-        prepare_database_file(locations, only_reads(args))
+        prepare_database_file(locations, may_create_database(args))
         location = locations.database
         if args.command is None:
             return run_ui(location, clock, args.lang)
@@ -1611,38 +1611,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-#: Commands that only read: a database file that does not exist is refused, never created.
-READ_ONLY = {
-    ("find", None),
-    ("show", None),
-    ("report", None),
-    ("backup", None),
-    ("move-to", None),
-    ("export", "newsletter"),
-    ("export", "customer"),
-    ("export", "consent-form"),
-    ("settings", "show"),
-    ("settings", "audit"),
-    ("feedback", "due"),
-    ("reminders", "preview"),
-    ("reminders", "list"),
+#: The commands that can start a shop: only these create a database file that does not exist
+#: yet (the UI's first start, the first customer, an import of customers, the demo, the first
+#: setting, PIN or consent text, a restore onto a new PC). Every other command refuses a
+#: missing file and creates nothing, not even its folder: a mistyped --db must not leave an
+#: empty shop behind (before: `--db /tmp/typo/shop.db erase 1 --yes` said "No customer found"
+#: and made shop.db). A new command that can start a shop belongs here.
+CREATES_DATABASE = {
+    (None, None),  # the UI
+    ("customer", "add"),
+    ("import", "customers"),
+    ("demo", None),
+    ("settings", "set"),
+    ("settings", "pin"),
+    ("settings", "consent-text"),
+    ("restore", None),
 }
 
 
-def only_reads(args) -> bool:
-    if getattr(args, "dry_run", False):  # import customers --dry-run, bonus --dry-run
-        return True
-    return (args.command, getattr(args, "action", None)) in READ_ONLY
+def may_create_database(args) -> bool:
+    if getattr(args, "dry_run", False):  # import customers --dry-run reads only
+        return False
+    return (args.command, getattr(args, "action", None)) in CREATES_DATABASE
 
 
-def prepare_database_file(locations: paths.Locations, reads_only: bool) -> None:
-    """A command that only reads needs the database to exist (a mistyped --db, a start from
-    another folder must not make an empty one); the first writing start makes the default
+def prepare_database_file(locations: paths.Locations, may_create: bool) -> None:
+    """Only a command that can start a shop may find no database (a mistyped --db, a start
+    from another folder must not make an empty one); its first start makes the default
     database's folder."""
     file = locations.database_file
     if file is None or file.exists():
         return
-    if reads_only:
+    if not may_create:
         raise Refused(
             "no database at {path}; nothing was created. Check --db or OLGA_LOYALTY_DB "
             "('olga-loyalty paths' shows where the data is).",

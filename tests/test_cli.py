@@ -354,11 +354,19 @@ def test_bad_clock_and_unreadable_database(run, tmp_path, monkeypatch):
     code, _, err = run("--db", str(junk), "find", "x")
     assert code == 1
     assert "not an Olga Loyalty database or is damaged" in err
-    code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "daily")
+    code, _, err = run(
+        "--db", str(tmp_path / "missing" / "x.db"), "settings", "set", "currency", "EUR"
+    )
     assert (code, err.strip()) == (
         1,
         f"error: The folder {tmp_path / 'missing'} for the database does not exist.",
     )
+    code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "daily")
+    assert (code, err.split(";")[0]) == (
+        1,
+        f"error: no database at {tmp_path / 'missing' / 'x.db'}",
+    )
+    assert not (tmp_path / "missing").exists()
     code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "find", "x")
     assert (code, err.strip()) == (
         1,
@@ -381,8 +389,12 @@ def test_console_script_runs_in_a_fresh_process(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert done.returncode == 2
-    assert done.stderr == "error: 'x' is not an amount of money. Type it like 12.50 or 12,50.\n"
+    # a purchase cannot start a shop: no database is made for it
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        f"error: no database at {tmp_path / 'p.db'}; nothing was created."
+    )
+    assert not (tmp_path / "p.db").exists()
 
 
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
