@@ -1639,15 +1639,27 @@ def prepare_database_file(locations: paths.Locations, may_create: bool) -> None:
     """Only a command that can start a shop may find no database (a mistyped --db, a start
     from another folder must not make an empty one); its first start makes the default
     database's folder."""
+    from olga_loyalty.storage.db import refuse_foreign_file
+
     file = locations.database_file
-    if file is None or file.exists():
+    if file is None:
         return
+    missing = Refused(
+        "no database at {path}; nothing was created. Check --db or OLGA_LOYALTY_DB "
+        "('olga-loyalty paths' shows where the data is).",
+        path=str(file),
+    )
+    if file.is_file():
+        # another program's file is refused for every command; an empty one (0 bytes, or
+        # SQLite with nothing in it) is no shop yet: only a command that can start one
+        # makes it one, every other leaves it byte for byte as it was
+        if refuse_foreign_file(file) or may_create:
+            return
+        raise missing
+    if file.exists():
+        return  # not a file: opening it says what it is
     if not may_create:
-        raise Refused(
-            "no database at {path}; nothing was created. Check --db or OLGA_LOYALTY_DB "
-            "('olga-loyalty paths' shows where the data is).",
-            path=str(file),
-        )
+        raise missing
     if locations.is_default:
         file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 

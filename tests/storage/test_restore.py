@@ -314,13 +314,83 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path, cli):
 
 
 @sqlite_only
-def test_an_empty_file_or_a_database_without_tables_becomes_a_new_shop(tmp_path, cli):
+def test_an_empty_file_becomes_a_shop_only_for_a_command_that_can_start_one(tmp_path, cli):
+    """Found by the adversarial test: `find x` turned a 0-byte file (and an SQLite file with
+    nothing in it) into an Olga database. A command that cannot start a shop says there is
+    no database and leaves the file byte for byte as it was, with nothing beside it."""
     empty = tmp_path / "empty.db"
     empty.touch()
-    assert cli("--db", str(empty), "find", "x")[0] == 0
     bare = tmp_path / "bare.db"
     sqlite3.connect(bare).close()
+    for path in (empty, bare):
+        before = digest(path)
+        code, out, err = cli("--db", str(path), "find", "x")
+        assert (code, out, err.split(";")[0]) == (1, "", f"error: no database at {path}")
+        assert digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bare.db", "empty.db"]
+    assert cli("--db", str(empty), "settings", "set", "currency", "EUR")[0] == 0
+    assert cli("--db", str(bare), "settings", "set", "currency", "EUR")[0] == 0
     assert cli("--db", str(bare), "find", "x")[0] == 0
+
+
+def _view_only(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE VIEW answer AS SELECT 42 AS value")
+    conn.close()
+
+
+def _marked(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA application_id = 1095779912")
+    conn.close()
+
+
+def _versioned(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 3")
+    conn.close()
+
+
+def _wal_table(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode = wal")
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    conn.close()
+
+
+FOREIGN = [
+    (_view_only, "(its schema holds answer)"),
+    (_marked, "(it is marked with application id 1095779912 and user version 0)"),
+    (_versioned, "(it is marked with application id 0 and user version 3)"),
+    (_wal_table, "(it holds the tables invoices)"),
+]
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "make, why", FOREIGN, ids=["view", "application_id", "user_version", "wal"]
+)
+@pytest.mark.parametrize(
+    "command",
+    [["find", "x"], ["settings", "set", "currency", "EUR"], ["daily"]],
+    ids=lambda argv: argv[0],
+)
+def test_any_schema_object_or_mark_makes_a_file_foreign(tmp_path, cli, make, why, command):
+    """Before: a file holding only a view became an Olga database (8 KB → 319 KB); a file
+    marked by its program with an application id or user version likewise; a foreign WAL
+    database was refused but its -shm and -wal were left beside it."""
+    foreign = tmp_path / "view.db"
+    make(foreign)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["view.db"]
+    before = digest(foreign)
+    code, out, err = cli("--db", str(foreign), *command)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {foreign} belongs to another program {why}; it is not an Olga Loyalty "
+        "database and was left untouched.\n"
+    )
+    assert digest(foreign) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["view.db"]  # no -wal, -shm, backups
 
 
 @pytest.mark.skipif(not POSTGRES, reason="a PostgreSQL database of another program")
