@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ from olga_loyalty.domain.points import (
     Programme,
     PurchaseFacts,
     PurchasePlan,
+    RefundOutcome,
     RefundTotals,
     birthday_bonus_year,
     birthday_in,
@@ -246,12 +247,16 @@ def refund(
     Earned points come back in proportion (floor); redeemed points return as a new lot.
     If the points to take back are already spent, the balance stays at zero and the
     shortfall's money value is kept back from the cash refund.
+
+    A purchase of an erased customer is refunded in money only: the goods come back and the
+    books show it (the refund row, the cash paid back), but no points move — hers were
+    forfeited at the erasure, so nothing is taken back or kept back, and the redeemed points
+    are not given back (docs/rules.md, "Refunds").
     """
     shop.refresh()
     purchase = find_purchase(purchase_id)
     customer = ledger.lock_customer(purchase.customer_id)
-    if customer.erased_at is not None:
-        raise Refused("This purchase belongs to an erased customer; it cannot be refunded.")
+    erased = customer.erased_at is not None
     before = refund_totals(purchase.id)
     left = purchase.amount - before.amount
     if left <= 0:
@@ -266,8 +271,12 @@ def refund(
     )
     now, today, programme = shop.now(), shop.today(), shop.programme
     staff = _clean_staff(staff)
-    available = ledger.balance(customer.id, today) + plan.restore
-    outcome = settle_refund(plan, available, programme)
+    if erased:
+        plan = replace(plan, take_back=0, restore=0)
+        outcome = RefundOutcome(0, 0, Decimal("0.00"), plan.paid_back)
+    else:
+        available = ledger.balance(customer.id, today) + plan.restore
+        outcome = settle_refund(plan, available, programme)
     record = Refund.create(
         purchase=purchase.id,
         customer=customer.id,
