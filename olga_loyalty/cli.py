@@ -1119,9 +1119,23 @@ def cmd_export_customer(shop, args, _) -> int:
 
 
 def cmd_export_consent_form(shop, args, _) -> int:
-    from olga_loyalty.services import gdpr
+    from olga_loyalty.services import customers, gdpr
 
-    path = gdpr.consent_form(shop, args.customer)
+    if args.customer in (None, ""):
+        path = gdpr.consent_form(shop, None)  # the blank form: no personal data, free
+    else:
+        # filled in with her data: a protected export with its audit entry
+        cid = customers.resolve(shop, args.customer).id
+        path = protected(
+            shop,
+            args,
+            "export",
+            gdpr.consent_form,
+            shop,
+            cid,
+            detail=f"consent form, customer #{cid}",
+            customer_id=cid,
+        )
     if args.json:
         emit_json({"path": str(path)})
     else:

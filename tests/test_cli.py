@@ -623,3 +623,25 @@ def test_consent_form_command_and_the_shop_address(run, user_home):
         "consent-form-1-2026-01-10.pdf",
         "consent-form-blank-2026-01-10.pdf",
     ]
+
+
+
+def test_the_filled_in_consent_form_is_a_protected_export(run, user_home):
+    """Found by the adversarial test: the form filled in with her data needed no PIN and left
+    no audit entry, while `export customer` did. The blank form stays free."""
+    exports = user_home / "Documents" / "Olga Loyalty"
+    add_anna(run)
+    assert run("settings", "pin", "246810")[0] == 0
+    code, out, err = run("export", "consent-form", "1")
+    assert (code, out) == (2, "")
+    assert err == "error: This needs the owner PIN.\n"
+    assert not exports.exists() or not list(exports.iterdir())
+    assert run("export", "consent-form")[0] == 0  # blank: no PIN
+    assert run("--pin", "246810", "export", "consent-form", "1")[0] == 0
+    assert sorted(p.name for p in exports.iterdir()) == [
+        "consent-form-1-2026-01-10.pdf",
+        "consent-form-blank-2026-01-10.pdf",
+    ]
+    log = as_json(run("settings", "audit", "--json"))
+    exported = [(e["action"], e["detail"]) for e in log if e["action"] == "export"]
+    assert exported == [("export", "consent form, customer #1")]
