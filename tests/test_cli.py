@@ -625,7 +625,6 @@ def test_consent_form_command_and_the_shop_address(run, user_home):
     ]
 
 
-
 def test_the_filled_in_consent_form_is_a_protected_export(run, user_home):
     """Found by the adversarial test: the form filled in with her data needed no PIN and left
     no audit entry, while `export customer` did. The blank form stays free."""
