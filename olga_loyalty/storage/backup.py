@@ -136,12 +136,22 @@ def rotate(folder: Path, today: date, stem: str) -> list[Path]:
     return removed
 
 
+def _must_be_a_file(path: Path) -> None:
+    if path.is_dir():
+        raise InvalidInput(
+            "{path} is a folder, not a backup file; choose one of the .db files in it.",
+            field="file",
+            path=str(path),
+        )
+    if not path.is_file():
+        raise InvalidInput("The file {path} does not exist.", field="file", path=str(path))
+
+
 def check_backup_file(path: Path, latest_schema: int, name: str = "") -> int:
     """Refuse a file that is not a sound Olga Loyalty database. Returns its schema version.
     `name` is the file's name in messages (a working copy is checked under the original's)."""
     name = name or path.name
-    if not path.is_file():
-        raise InvalidInput("The file {path} does not exist.", field="file", path=str(path))
+    _must_be_a_file(path)
     try:
         conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
@@ -233,8 +243,7 @@ def working_copy(source: Path, folder: Path) -> Path:
     through a read-only URI in which the path is escaped (`?`, `#`, `%` in a name are part of
     it). Every check runs on this copy, and this copy is what replaces the database: the file
     cannot change between the checks and the restore."""
-    if not source.is_file():
-        raise InvalidInput("The file {path} does not exist.", field="file", path=str(source))
+    _must_be_a_file(source)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f".restore-{secrets.token_hex(6)}.db"
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -433,3 +433,19 @@ def test_every_known_schema_matches_what_the_migrations_make(shop):
 def _closed():
     yield
     close_database()
+
+
+@sqlite_only
+def test_a_folder_is_named_a_folder(shop, db_path, tmp_path):
+    """Before: `restore /tmp/somefolder` said "The file … does not exist"."""
+    folder = tmp_path / "Sicherungen"
+    folder.mkdir()
+    before = dump_database(db_path)
+    with pytest.raises(InvalidInput) as caught:
+        safety.restore(shop, folder)
+    assert str(caught.value) == (
+        f"{folder} is a folder, not a backup file; choose one of the .db files in it."
+    )
+    assert dump_database(db_path) == before
+    with pytest.raises(InvalidInput, match="does not exist"):
+        safety.restore(shop, tmp_path / "nothing.db")
