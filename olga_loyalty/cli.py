@@ -1182,7 +1182,7 @@ def cmd_import_customers(shop, args, _) -> int:
             report,
             staff=args.staff,
             pin=given_pin(shop, args),
-            progress=None if args.json else _progress,
+            progress=_progress if not args.json and sys.stderr.isatty() else None,
         )
     if args.json:
         emit_json(import_report_json(report, t))
@@ -1231,7 +1231,7 @@ def cmd_import_unsubscribes(shop, args, _) -> int:
         Path(args.file),
         staff=args.staff,
         pin=given_pin(shop, args),
-        progress=None if args.json else _progress,
+        progress=_progress if not args.json and sys.stderr.isatty() else None,
     )
     if args.json:
         emit_json(

@@ -594,6 +594,21 @@ def test_import_dry_run_names_the_encoding_and_separator(run, tmp_path):
     assert as_json(run("show", "2", "--json"))["last_name"] == "Dvořák"
 
 
+def test_the_import_shows_its_progress_only_on_a_terminal(run, tmp_path):
+    """Before: `2/2` (and `2000/40000…` on a big file, without line breaks) in the output of
+    an import whose output went to a file or a pipe."""
+    sheet = tmp_path / "kunden.csv"
+    sheet.write_text("Vorname;Nachname;Handy\nAnna;Alt;0160 1111 2222\nBerta;Bau;0160 1111 3333\n")
+    code, out, err = run("import", "customers", str(sheet))
+    assert (code, err) == (0, "")
+    assert "/" not in out
+    unsubscribes = tmp_path / "abmeldungen.csv"
+    unsubscribes.write_text("Kontakt\n+49 160 11112222\n")
+    code, out, err = run("import", "unsubscribes", str(unsubscribes))
+    assert (code, err) == (0, "")
+    assert "/" not in out
+
+
 def test_consent_form_command_and_the_shop_address(run, user_home):
     from pypdf import PdfReader
 

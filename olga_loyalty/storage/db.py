@@ -51,12 +51,14 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
         from playhouse.db_url import connect as connect_url  # only for a server URL
 
         scheme, rest = location.split("://", 1)
+        url = location
         if scheme in ("postgres", "postgresql"):
             # A pool: the UI's workers each take a connection for one action and give it
-            # back, instead of connecting to the server again for every key typed.
-            location = f"{scheme}+pool://{rest}"
+            # back, instead of connecting to the server again for every key typed. Messages
+            # show `location`, the URL as the user typed it (password redacted).
+            url = f"{scheme}+pool://{rest}"
         try:
-            db = connect_url(location)
+            db = connect_url(url)
         except Exception as exc:  # unknown scheme, missing driver
             raise StorageError(
                 "Cannot open the database {location}: {reason}",
