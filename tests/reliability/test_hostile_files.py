@@ -133,7 +133,8 @@ def test_the_hostile_files_are_small(hostile):
 @pytest.mark.parametrize("command", [["customers", "--dry-run"], ["unsubscribes"]])
 def test_a_hostile_file_never_takes_the_process_down(hostile, name, command, tmp_path):
     db = tmp_path / "shop.db"
-    code, err, peak = run_measured(["daily"], tmp_path, db)  # makes the database
+    start = ["settings", "set", "point_value", "0.05"]  # a command that can start a shop
+    code, err, peak = run_measured(start, tmp_path, db)
     assert code == 0, err
     before = dump_database(db)
     what, *options = command
@@ -362,4 +363,32 @@ def test_an_xml_part_declaring_another_encoding_is_refused(tmp_path):
     assert (
         str(caught.value)
         == "enc.xlsx is not an Excel file as Excel writes it (its XML is not UTF-8)."
+    )
+
+
+@pytest.mark.sqlite_only
+def test_a_huge_csv_is_read_line_by_line_and_stopped_at_the_row_limit(tmp_path):
+    """Found by the adversarial test: an 18 MB CSV of 3 million rows took 449 MB and 3 s
+    before "more than 500000 rows" (the whole file decoded and split into rows first)."""
+    big = tmp_path / "kunden.csv"
+    with big.open("w", encoding="utf-8") as handle:
+        handle.write("Vorname;Nachname;Handy\n")
+        handle.write("A;B;1\n" * 3_000_000)
+    assert big.stat().st_size > 18_000_000
+    db = tmp_path / "shop.db"
+    code, err, _ = run_measured(["settings", "set", "point_value", "0.05"], tmp_path, db)
+    assert code == 0, err
+    code, err, peak = run_measured(["import", "customers", str(big), "--dry-run"], tmp_path, db)
+    assert (code, err) == (2, "error: The file has more than 500000 rows.\n")
+    assert peak < 250, f"peak RSS {peak:.0f} MB"
+
+
+def test_a_csv_larger_than_any_customer_list_is_refused_unread(tmp_path):
+    huge = tmp_path / "kunden.csv"
+    with huge.open("wb") as handle:  # sparse: takes no disk space
+        handle.truncate(250_000_000)
+    with pytest.raises(InvalidInput) as caught:
+        read_table(huge)
+    assert str(caught.value) == (
+        "kunden.csv is 250 MB; a customer list as CSV is far smaller (at most 200 MB are read)."
     )
