@@ -1172,9 +1172,23 @@ def cmd_export_customer(shop, args, _) -> int:
 
 
 def cmd_export_consent_form(shop, args, _) -> int:
-    from olga_loyalty.services import gdpr
+    from olga_loyalty.services import customers, gdpr
 
-    path = gdpr.consent_form(shop, args.customer)
+    if args.customer in (None, ""):
+        path = gdpr.consent_form(shop, None)  # the blank form: no personal data, free
+    else:
+        # filled in with her data: a protected export with its audit entry
+        cid = customers.resolve(shop, args.customer).id
+        path = protected(
+            shop,
+            args,
+            "export",
+            gdpr.consent_form,
+            shop,
+            cid,
+            detail=f"consent form, customer #{cid}",
+            customer_id=cid,
+        )
     if args.json:
         emit_json({"path": str(path)})
     else:
@@ -1225,7 +1239,7 @@ def cmd_import_customers(shop, args, _) -> int:
             report,
             staff=args.staff,
             pin=given_pin(shop, args),
-            progress=None if args.json else _progress,
+            progress=_progress if not args.json and sys.stderr.isatty() else None,
         )
     if args.json:
         emit_json(import_report_json(report, t))
@@ -1287,7 +1301,7 @@ def cmd_import_unsubscribes(shop, args, _) -> int:
         Path(args.file),
         staff=args.staff,
         pin=given_pin(shop, args),
-        progress=None if args.json else _progress,
+        progress=_progress if not args.json and sys.stderr.isatty() else None,
     )
     if args.json:
         emit_json(
@@ -1650,7 +1664,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         clock = clock_from_env()
         if args.command is None:
             require_terminal()
-        prepare_database_file(locations, only_reads(args))
+        prepare_database_file(locations, may_create_database(args))
         location = locations.database
         if args.command is None:
             return run_ui(location, clock, args.lang)
@@ -1704,43 +1718,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-#: Commands that only read: a database file that does not exist is refused, never created.
-READ_ONLY = {
-    ("find", None),
-    ("show", None),
-    ("report", None),
-    ("backup", None),
-    ("move-to", None),
-    ("export", "newsletter"),
-    ("export", "customer"),
-    ("export", "consent-form"),
-    ("settings", "show"),
-    ("settings", "audit"),
-    ("feedback", "due"),
-    ("reminders", "preview"),
-    ("reminders", "list"),
+#: The commands that can start a shop: only these create a database file that does not exist
+#: yet (the UI's first start, the first customer, an import of customers, the demo, the first
+#: setting, PIN or consent text, a restore onto a new PC). Every other command refuses a
+#: missing file and creates nothing, not even its folder: a mistyped --db must not leave an
+#: empty shop behind (before: `--db /tmp/typo/shop.db erase 1 --yes` said "No customer found"
+#: and made shop.db). A new command that can start a shop belongs here.
+CREATES_DATABASE = {
+    (None, None),  # the UI
+    ("customer", "add"),
+    ("import", "customers"),
+    ("demo", None),
+    ("settings", "set"),
+    ("settings", "pin"),
+    ("settings", "consent-text"),
+    ("restore", None),
 }
 
 
-def only_reads(args) -> bool:
-    if getattr(args, "dry_run", False):  # import customers --dry-run, bonus --dry-run
-        return True
-    return (args.command, getattr(args, "action", None)) in READ_ONLY
+def may_create_database(args) -> bool:
+    if getattr(args, "dry_run", False):  # import customers --dry-run reads only
+        return False
+    return (args.command, getattr(args, "action", None)) in CREATES_DATABASE
 
 
-def prepare_database_file(locations: paths.Locations, reads_only: bool) -> None:
-    """A command that only reads needs the database to exist (a mistyped --db, a start from
-    another folder must not make an empty one); the first writing start makes the default
+def prepare_database_file(locations: paths.Locations, may_create: bool) -> None:
+    """Only a command that can start a shop may find no database (a mistyped --db, a start
+    from another folder must not make an empty one); its first start makes the default
     database's folder."""
+    from olga_loyalty.storage.db import refuse_foreign_file
+
     file = locations.database_file
-    if file is None or file.exists():
+    if file is None:
         return
-    if reads_only:
-        raise Refused(
-            "no database at {path}; nothing was created. Check --db or OLGA_LOYALTY_DB "
-            "('olga-loyalty paths' shows where the data is).",
-            path=str(file),
-        )
+    missing = Refused(
+        "no database at {path}; nothing was created. Check --db or OLGA_LOYALTY_DB "
+        "('olga-loyalty paths' shows where the data is).",
+        path=str(file),
+    )
+    if file.is_file():
+        # another program's file is refused for every command; an empty one (0 bytes, or
+        # SQLite with nothing in it) is no shop yet: only a command that can start one
+        # makes it one, every other leaves it byte for byte as it was
+        if refuse_foreign_file(file) or may_create:
+            return
+        raise missing
+    if file.exists():
+        return  # not a file: opening it says what it is
+    if not may_create:
+        raise missing
     if locations.is_default:
         file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 

@@ -358,11 +358,19 @@ def test_bad_clock_and_unreadable_database(run, tmp_path, monkeypatch):
     code, _, err = run("--db", str(junk), "find", "x")
     assert code == 1
     assert "not an Olga Loyalty database or is damaged" in err
-    code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "daily")
+    code, _, err = run(
+        "--db", str(tmp_path / "missing" / "x.db"), "settings", "set", "currency", "EUR"
+    )
     assert (code, err.strip()) == (
         1,
         f"error: The folder {tmp_path / 'missing'} for the database does not exist.",
     )
+    code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "daily")
+    assert (code, err.split(";")[0]) == (
+        1,
+        f"error: no database at {tmp_path / 'missing' / 'x.db'}",
+    )
+    assert not (tmp_path / "missing").exists()
     code, _, err = run("--db", str(tmp_path / "missing" / "x.db"), "find", "x")
     assert (code, err.strip()) == (
         1,
@@ -385,8 +393,12 @@ def test_console_script_runs_in_a_fresh_process(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert done.returncode == 2
-    assert done.stderr == "error: 'x' is not an amount of money. Type it like 12.50 or 12,50.\n"
+    # a purchase cannot start a shop: no database is made for it
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        f"error: no database at {tmp_path / 'p.db'}; nothing was created."
+    )
+    assert not (tmp_path / "p.db").exists()
 
 
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
@@ -598,6 +610,21 @@ def test_import_dry_run_names_the_encoding_and_separator(run, tmp_path):
     report = as_json(run("import", "customers", str(sheet), "--json"))
     assert (report["encoding"], report["separator"], report["imported"]) == ("UTF-16", "tab", 1)
     assert as_json(run("show", "2", "--json"))["last_name"] == "Dvořák"
+
+
+def test_the_import_shows_its_progress_only_on_a_terminal(run, tmp_path):
+    """Before: `2/2` (and `2000/40000…` on a big file, without line breaks) in the output of
+    an import whose output went to a file or a pipe."""
+    sheet = tmp_path / "kunden.csv"
+    sheet.write_text("Vorname;Nachname;Handy\nAnna;Alt;0160 1111 2222\nBerta;Bau;0160 1111 3333\n")
+    code, out, err = run("import", "customers", str(sheet))
+    assert (code, err) == (0, "")
+    assert "/" not in out
+    unsubscribes = tmp_path / "abmeldungen.csv"
+    unsubscribes.write_text("Kontakt\n+49 160 11112222\n")
+    code, out, err = run("import", "unsubscribes", str(unsubscribes))
+    assert (code, err) == (0, "")
+    assert "/" not in out
 
 
 def test_consent_form_command_and_the_shop_address(run, user_home):
@@ -826,3 +853,24 @@ def test_a_new_consent_text_names_its_purpose_in_words(run):
     assert (code, out) == (0, "Consent text Email newsletter is now version 2.\n")
     code, out, _ = run("--lang", "de", "settings", "consent-text", "sms", "Ich möchte SMS.")
     assert (code, out) == (0, "Einwilligungstext SMS / Messenger ist jetzt Version 2.\n")
+
+
+def test_the_filled_in_consent_form_is_a_protected_export(run, user_home):
+    """Found by the adversarial test: the form filled in with her data needed no PIN and left
+    no audit entry, while `export customer` did. The blank form stays free."""
+    exports = user_home / "Documents" / "Olga Loyalty"
+    add_anna(run)
+    assert run("settings", "pin", "246810")[0] == 0
+    code, out, err = run("export", "consent-form", "1")
+    assert (code, out) == (2, "")
+    assert err == "error: This needs the owner PIN.\n"
+    assert not exports.exists() or not list(exports.iterdir())
+    assert run("export", "consent-form")[0] == 0  # blank: no PIN
+    assert run("--pin", "246810", "export", "consent-form", "1")[0] == 0
+    assert sorted(p.name for p in exports.iterdir()) == [
+        "consent-form-1-2026-01-10.pdf",
+        "consent-form-blank-2026-01-10.pdf",
+    ]
+    log = as_json(run("settings", "audit", "--json"))
+    exported = [(e["action"], e["detail"]) for e in log if e["action"] == "export"]
+    assert exported == [("export", "consent form, customer #1")]

@@ -319,7 +319,28 @@ def normalize_email(value: str | None, *, field: str = "email") -> str:
             field=field,
             text=_show(text),
         ) from None
-    return result.normalized
+    address = result.normalized
+    if _reads_as_formula(address):
+        raise InvalidInput(
+            "'{text}' begins like a spreadsheet formula ({start}); an address like that "
+            "cannot go into an export unchanged. Check it with the customer.",
+            field=field,
+            text=_show(text),
+            start=address[0],
+        )
+    return address
+
+
+#: An address stays exactly as stored in every export (exports/cells.py leaves a plain
+#: address alone): one that starts with "=" is always read as a formula, one that starts with
+#: "+" or "-" only when it holds characters a plain address has not (quotes, "!", "|", ...).
+_PLAIN_ADDRESS = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+
+
+def _reads_as_formula(address: str) -> bool:
+    if address.startswith("="):
+        return True
+    return address.startswith(("+", "-")) and not _PLAIN_ADDRESS.fullmatch(address)
 
 
 def normalize_salutation(value: str | None, *, field: str = "salutation") -> str:

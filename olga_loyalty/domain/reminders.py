@@ -444,7 +444,12 @@ def check_template(text: str, *, field: str) -> str:
             raise InvalidInput(
                 "'{name}' is not a placeholder; the placeholders are {known}.",
                 field=field,
-                name="{" + (name or "") + "}",
+                # exactly as typed: `{first_name!r}` and `{name:>10}` are named so
+                name="{"
+                + (name or "")
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}",
                 known=known,
             )
     return text

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
+import itertools
+import shutil
+import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 from olga_loyalty.domain.errors import Count, InvalidInput
 
 MAX_ROWS = 500_000
+#: A CSV file larger than this is refused before it is read (500,000 customers with every
+#: column filled take about 100 MB).
+MAX_CSV_BYTES = 200_000_000
 #: Byte order marks, longest first: Excel's "Unicode text" is UTF-16 (little-endian) with one.
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
@@ -65,11 +71,23 @@ def _read_workbook(path: Path) -> list[list]:
 
     from olga_loyalty.exports.workbook_guard import check_workbook
 
-    check_workbook(path)
+    first = check_workbook(path)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        with _as_xlsx(path) as readable:
+            workbook = CalamineWorkbook.from_path(str(readable))
+            if workbook.sheet_names[:1] != [first]:
+                # The guard measured another part than the one the reader takes.
+                raise InvalidInput(
+                    "{name} is not laid out as Excel lays out a workbook: which of its parts "
+                    "is the first sheet cannot be told for sure, so it was not read. Open it "
+                    "in Excel and save it again.",
+                    field="file",
+                    name=path.name,
+                )
+            sheet = workbook.get_sheet_by_index(0)
+            rows = sheet.to_python(skip_empty_area=False)
+    except InvalidInput:
+        raise
     except MemoryError:
         raise InvalidInput(
             "{name} is too large to read on this computer.", field="file", name=path.name
@@ -88,6 +106,23 @@ def _read_workbook(path: Path) -> list[list]:
     return [[_cell(v) for v in row] for row in rows]
 
 
+@contextmanager
+def _as_xlsx(path: Path):
+    """The path under a name calamine reads only as .xlsx. calamine chooses its reader by
+    the extension, in lower case only: for `KUNDEN.XLSX` it tries every format it knows in
+    turn (old Excel, .xlsb, OpenDocument), none of which the guard measured."""
+    if path.suffix in (".xlsx", ".xlsm"):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="olga-import-") as folder:
+        readable = Path(folder) / "workbook.xlsx"
+        try:
+            readable.symlink_to(path.resolve())
+        except OSError:  # Windows without the right to make links
+            shutil.copyfile(path, readable)
+        yield readable
+
+
 def _cell(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -98,42 +133,65 @@ def _cell(value):
     return value
 
 
-def _decode(raw: bytes) -> tuple[str, str] | None:
-    """The text and the name of its encoding: a byte order mark decides, else UTF-8, else
-    Windows-1252 (what older Excel writes in Western Europe)."""
-    for bom, codec, name in BOMS:
-        if raw.startswith(bom):
-            try:
-                return raw.decode(codec), name
-            except UnicodeDecodeError:
-                return None
-    try:
-        return raw.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:  # five bytes cp1252 leaves undefined
-        return None
-
-
 def _read_csv(path: Path) -> Table:
-    raw = path.read_bytes()
-    decoded = _decode(raw)
-    if decoded is None or "\x00" in decoded[0]:
-        raise InvalidInput("{name} is not a text file.", field="file", name=path.name)
-    text, encoding = decoded
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    if first.count("\t") > max(first.count(";"), first.count(",")):
-        delimiter = "\t"
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        table = Table([cell.strip() for cell in row] for row in reader)
-    except csv.Error:
+    """The rows of a CSV file, read line by line: the encoding is told by the first bytes (a
+    byte order mark), else UTF-8 is tried and, at the first byte that is not UTF-8, the file
+    is read again as Windows-1252; reading stops at the row limit. A file larger than any
+    customer list is refused before a byte of it is read."""
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
         raise InvalidInput(
-            "{name} is not a readable CSV file.", field="file", name=path.name
-        ) from None
+            "{name} is {size} MB; a customer list as CSV is far smaller (at most {most} MB "
+            "are read).",
+            field="file",
+            name=path.name,
+            size=size // 1_000_000,
+            most=MAX_CSV_BYTES // 1_000_000,
+        )
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    tries = [(codec, name) for bom, codec, name in BOMS if head.startswith(bom)][:1] or [
+        ("utf-8", "UTF-8"),
+        ("cp1252", "Windows-1252"),
+    ]
+    for codec, encoding in tries:
+        try:
+            return _read_csv_as(path, codec, encoding)
+        except (UnicodeDecodeError, _NotText):
+            continue
+    raise InvalidInput("{name} is not a text file.", field="file", name=path.name)
+
+
+class _NotText(Exception):
+    """A NUL character: a binary file, or text in another encoding than the one tried."""
+
+
+def _lines(handle):
+    for line in handle:
+        if "\x00" in line:
+            raise _NotText
+        yield line
+
+
+def _read_csv_as(path: Path, codec: str, encoding: str) -> Table:
+    with path.open(encoding=codec, newline="") as handle:
+        lines = _lines(handle)
+        first = next(lines, "")
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        if first.count("\t") > max(first.count(";"), first.count(",")):
+            delimiter = "\t"
+        table = Table()
+        try:
+            for row in csv.reader(itertools.chain([first], lines), delimiter=delimiter):
+                table.append([cell.strip() for cell in row])
+                if len(table) > MAX_ROWS:
+                    raise InvalidInput(
+                        "The file has more than {most} rows.", field="file", most=MAX_ROWS
+                    )
+        except csv.Error:
+            raise InvalidInput(
+                "{name} is not a readable CSV file.", field="file", name=path.name
+            ) from None
     table.encoding, table.separator = encoding, delimiter
     return table
 

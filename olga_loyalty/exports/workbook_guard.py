@@ -16,16 +16,25 @@ Python's `except Exception` does not catch. So before it reads anything:
    last filled cell, and a sheet of more than `SPARSE_CELLS` cells must not be mostly empty
    (a few values spread over a huge area cost the reader as much as a full sheet).
 
+Which part is the first sheet is found the way calamine finds it (`_first_sheet`: the package
+relationships, then the workbook's, then the first `sheet` element, in any namespace, under
+any part name, case-insensitively), and a file laid out so that this cannot be told for sure
+is refused. Because a difference in that search is exactly how a hostile file would get past,
+every part (whatever its name) is scanned, and every part that holds sheet data is measured
+with the same limits, not only the one taken for the first sheet; the zip itself must be
+unambiguous (one end record, at the end, naming every part), so that Python's zipfile and
+calamine's zip reader see the same parts. The reader then confirms the first sheet's name.
+
 Every limit is far above a shop's customer list (100,000 customers in 12 columns pass).
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from xml.etree import ElementTree
+from pathlib import Path
 
 from olga_loyalty.domain.errors import Count, InvalidInput, Plural
 from olga_loyalty.exports.readers import MAX_ROWS  # data rows, as read_table allows
@@ -51,9 +60,23 @@ _PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 _CELL_COLUMN = re.compile(rb'<c r="([A-Za-z]{1,7})')
 _CELL_ROW = re.compile(rb'<c r="[A-Za-z]{0,7}([0-9]{1,12})')
 _CELL_NAME = re.compile(r"([A-Za-z]{1,7})([0-9]{1,12})$")
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# The start of the shared strings: calamine reserves room for `uniqueCount` texts up front.
+_SST = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b([^>]*)>")
+_UNIQUE_COUNT = re.compile(rb'(?:^|\s)uniqueCount\s*=\s*["\']([0-9]+)["\']')
+_ENCODING = re.compile(rb'^\s*<\?xml[^>]*?\sencoding\s*=\s*["\']([^"\']*)["\']')
+# XML as calamine's reader (quick-xml) sees it: comments, CDATA and processing instructions
+# are skipped, a tag ends at the first ">" outside quotes.
+_TOKEN = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!.*?>"
+    rb"|<(/?)([^ \t\r\n/>\"']+)((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>",
+    re.S,
+)
+_ATTRIBUTE = re.compile(rb"[ \t\r\n]*([^= \t\r\n]+)[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"]*)\"|'([^']*)')")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|apos|quot);")
+_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
+STRUCTURE_MAX = 16 * 2**20  # the package and workbook relationships and the workbook part
+SHEET_TYPES = ("worksheet", "chartsheet", "dialogsheet")
 
 
 @dataclass
@@ -85,25 +108,81 @@ def column_letters(number: int) -> str:
     return letters or "A"
 
 
-def check_workbook(path: Path) -> None:
-    """Refuse, in words, an .xlsx file the reader cannot read within the import limits."""
+def check_workbook(path: Path) -> str:
+    """Refuse, in words, an .xlsx file the reader cannot read within the import limits.
+
+    Returns the name of the first sheet, the one measured, for the reader to confirm."""
     name = path.name
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise InvalidInput(
-            "{name} cannot be read as an Excel file: it is damaged, protected or not really "
-            ".xlsx. Open it in Excel and save it again.",
-            field="file",
-            name=name,
-        ) from None
+        raise _damaged(name) from None
     with archive:
         entries = archive.infolist()
+        _check_zip_layout(name, path, entries)
         _check_sizes(name, entries)
-        sheet = _first_sheet(archive)
+        first = _first_sheet(name, archive)
         for entry in entries:
-            if entry.filename.lower().endswith((".xml", ".rels", ".vml")):
-                _scan_part(name, archive, entry, measure=entry.filename == sheet)
+            _scan_part(name, archive, entry, first_sheet=entry is first.entry)
+        return first.name
+
+
+def _damaged(name: str) -> InvalidInput:
+    return InvalidInput(
+        "{name} cannot be read as an Excel file: it is damaged, protected or not really "
+        ".xlsx. Open it in Excel and save it again.",
+        field="file",
+        name=name,
+    )
+
+
+def _unclear(name: str) -> InvalidInput:
+    return InvalidInput(
+        "{name} is not laid out as Excel lays out a workbook: which of its parts is the first "
+        "sheet cannot be told for sure, so it was not read. Open it in Excel and save it again.",
+        field="file",
+        name=name,
+    )
+
+
+def _check_zip_layout(name: str, path: Path, entries: list[zipfile.ZipInfo]) -> None:
+    """One reading of the zip for everyone: Python's zipfile (which the guard uses) and the
+    reader's zip library each look for the end record from the back but validate it
+    differently, so a file with a second end record, a zip64 record, data in front, or a
+    directory that holds more or fewer parts than the end record says could show each of
+    them other parts. Excel writes none of these."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(4)
+            handle.seek(max(0, size - (22 + 0xFFFF)))
+            tail = handle.read()
+            at = tail.rfind(b"PK\x05\x06")
+            if head != b"PK\x03\x04" or at < 0 or len(tail) - at < 22:
+                raise _damaged(name)
+            end = size - len(tail) + at
+            disk, start_disk, here, total, dir_size, dir_start, comment = struct.unpack(
+                "<HHHHIIH", tail[at + 4 : at + 22]
+            )
+            handle.seek(dir_start)
+            first_entry = handle.read(4)
+            handle.seek(max(0, end - 20))
+            locator = handle.read(4)
+    except OSError:
+        raise _damaged(name) from None
+    if (
+        end + 22 + comment != size
+        or disk
+        or start_disk
+        or here != total
+        or total == 0xFFFF
+        or 0xFFFFFFFF in (dir_size, dir_start)
+        or dir_start + dir_size != end
+        or first_entry != b"PK\x01\x02"
+        or locator == b"PK\x06\x07"
+        or len(entries) != total
+    ):
+        raise _damaged(name)
 
 
 def _check_sizes(name: str, entries: list[zipfile.ZipInfo]) -> None:
@@ -139,53 +218,203 @@ def _bomb(name: str) -> InvalidInput:
     )
 
 
-def _first_sheet(archive: zipfile.ZipFile) -> str | None:
-    """The part of the workbook's first sheet (the one the import reads), or None."""
+@dataclass
+class FirstSheet:
+    """The part the reader takes for the first sheet, and that sheet's name."""
+
+    entry: zipfile.ZipInfo
+    name: str
+
+
+def _first_sheet(name: str, archive: zipfile.ZipFile) -> FirstSheet:
+    """The part calamine reads as the first sheet, found as calamine finds it: the package
+    relationship of type officeDocument names the workbook's folder; in it,
+    `_rels/workbook.xml.rels` and `workbook.xml`; the first `sheet` element (outside a defined
+    name, before the workbook ends) and its `id` attribute, each in any namespace (Excel's
+    "Strict Open XML" uses other ones); its relationship's target, relative to that folder or
+    absolute; part names compared without case. Anything that leaves room for two readings
+    (two parts named alike, two ids, a target with an entity, a missing part) is refused."""
+    parts: dict[str, zipfile.ZipInfo] = {}
+    exact: dict[str, zipfile.ZipInfo] = {}
+    for entry in archive.infolist():
+        key = _ascii_lower(entry.filename.replace("\\", "/"))
+        if key in parts or entry.filename in exact:
+            raise _unclear(name)  # which of the two the reader takes is its own business
+        parts[key], exact[entry.filename] = entry, entry
+
+    def find(part: str) -> zipfile.ZipInfo:
+        entry = parts.get(_ascii_lower(part)) or exact.get(part)
+        if entry is None:
+            raise _unclear(name)
+        return entry
+
+    def structure(part: str) -> list[tuple[bytes, bytes, dict[bytes, bytes], bool]]:
+        entry = find(part)
+        if entry.file_size > STRUCTURE_MAX:
+            raise _unclear(name)
+        for _ in _chunks(name, archive, entry, tags=False):
+            pass  # the checks every part gets (a DTD, the encoding), before it is parsed
+        data = archive.read(entry)
+        if _CONTROL.search(data):
+            raise _unclear(name)  # not XML; the reader and the guard might split it apart
+        return _tags(name, data)
+
+    documents = []
+    for end, tag, attrs, _ in _after(structure("_rels/.rels"), b"Relationships"):
+        if end and _local(tag) == b"Relationships":
+            break
+        if not end and _local(tag) == b"Relationship":
+            if attrs.get(b"Type", b"").endswith(b"/relationships/officeDocument"):
+                documents.append(_unescape(name, attrs.get(b"Target", b"")))
+    else:
+        raise _unclear(name)  # the reader needs the end of the list
+    if len(set(documents)) != 1:
+        raise _unclear(name)
+    target = documents[0]
+    folder = target[: target.rfind("/") + 1]
+    folder = folder[1:] if folder.startswith("/") else folder
+
+    relationships: dict[bytes, tuple[str, str]] = {}
+    for end, tag, attrs, _ in structure(f"{folder}_rels/workbook.xml.rels"):
+        if end and _local(tag) == b"Relationships":
+            break
+        if not end and _local(tag) == b"Relationship" and b"Id" in attrs:
+            if attrs[b"Id"] in relationships or b"&" in attrs.get(b"Target", b""):
+                raise _unclear(name)
+            relationships[attrs[b"Id"]] = (
+                _text(name, attrs.get(b"Target", b"")),
+                _text(name, attrs.get(b"Type", b"")),
+            )
+    else:
+        raise _unclear(name)  # the reader needs the end of the list
+
+    sheets = []
+    inside: bytes | None = None
+    for end, tag, attrs, empty in structure(f"{folder}workbook.xml"):
+        if inside is not None:
+            inside = None if end and tag == inside else inside
+        elif end and _local(tag) == b"workbook":
+            break
+        elif not end and _local(tag) == b"definedName" and b"name" in attrs and not empty:
+            inside = tag  # the reader takes what is inside as the name's text
+        elif not end and _local(tag) == b"sheet":
+            ids = [value for key, value in attrs.items() if _local(key) == b"id"]
+            if len(ids) != 1:
+                raise _unclear(name)
+            sheets.append((_unescape(name, attrs.get(b"name", b"")), ids[0]))
+    names = [sheet_name for sheet_name, _ in sheets]
+    if not sheets or len(set(names)) != len(names) or sheets[0][1] not in relationships:
+        raise _unclear(name)
+    target, kind = relationships[sheets[0][1]]
+    if kind.rsplit("/", 1)[-1] not in SHEET_TYPES or "\\" in target:
+        raise _unclear(name)
+    part = target[1:] if target.startswith("/") else folder + target
+    return FirstSheet(find(part), names[0])
+
+
+def _ascii_lower(text: str) -> str:
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _local(tag: bytes) -> bytes:
+    return tag.split(b":", 1)[-1]
+
+
+def _after(tags, start: bytes):
+    """The tags after the first start tag named `start` (in any namespace)."""
+    tags = iter(tags)
+    for end, tag, _, _ in tags:
+        if not end and _local(tag) == start:
+            break
+    return tags
+
+
+def _tags(name: str, data: bytes) -> list[tuple[bytes, bytes, dict[bytes, bytes], bool]]:
+    """Start and end tags in order: (is an end tag, name, raw attributes, is empty)."""
+    tags = []
+    for match in _TOKEN.finditer(data):
+        if match.group(2) is None:
+            continue  # a comment, CDATA, a processing instruction
+        end, tag, raw, empty = match.group(1, 2, 3, 4)
+        attrs: dict[bytes, bytes] = {}
+        position = 0
+        while raw[position:].strip():
+            pair = _ATTRIBUTE.match(raw, position)
+            if pair is None or pair.group(1) in attrs:
+                raise _unclear(name)  # the reader would stop here, or take the other one
+            value = pair.group(2) if pair.group(2) is not None else pair.group(3)
+            attrs[pair.group(1)], position = value, pair.end()
+        tags.append((bool(end), tag, attrs, bool(empty)))
+        if empty:
+            tags.append((True, tag, {}, False))
+    return tags
+
+
+def _text(name: str, raw: bytes) -> str:
     try:
-        names = set(archive.namelist())
-        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-            return None
-        for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
-            info = archive.getinfo(part)
-            if info.file_size > 16 * 2**20:
-                return None
-            with archive.open(info) as handle:
-                head = handle.read(CHUNK)
-            if _DTD.search(head):
-                return None  # refused when the part is scanned
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        first = workbook.find(f"{_MAIN}sheets/{_MAIN}sheet")
-        if first is None:
-            return None
-        rel_id = first.get(f"{_REL}id")
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        for rel in rels.iter(f"{_PKG_REL}Relationship"):
-            if rel.get("Id") == rel_id:
-                target = rel.get("Target", "")
-                if target.startswith("/"):
-                    return target.lstrip("/")
-                return str(PurePosixPath("xl") / target)
-    except (ElementTree.ParseError, KeyError, zipfile.BadZipFile, OSError, ValueError):
-        return None
-    return None
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _unclear(name) from None
 
 
-def _scan_part(name: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, measure: bool) -> None:
-    """Stream one XML part: its real size, no DTD, UTF-8; for the first sheet its extent.
+def _unescape(name: str, raw: bytes) -> str:
+    """An attribute's value with its entities replaced, as the reader decodes names."""
+
+    def replace(match: re.Match) -> str:
+        entity = match.group(1)
+        if entity.startswith("#"):
+            number = int(entity[2:], 16) if entity[1] in "xX" else int(entity[1:])
+            return chr(number) if 0 < number <= 0x10FFFF else "\ufffd"
+        return _ENTITIES[entity]
+
+    text = _text(name, raw)
+    if "&" in _ENTITY.sub("", text):
+        raise _unclear(name)  # an entity the reader would refuse
+    return _ENTITY.sub(replace, text)
+
+
+def _scan_part(
+    name: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, first_sheet: bool
+) -> None:
+    """Stream one part, whatever its name: its real size, no DTD, UTF-8, the shared strings'
+    announced count; for the first sheet, and any other part holding sheet data, its extent.
 
     The extent is first bounded from above in one quick pass (every cell with an `r`
     attribute counted as filled, as Excel writes them); only a sheet whose bound breaks a
     limit is followed cell by cell to decide, and to name the cell in the message."""
     bound = Extent()
     precise = False
-    for body in _chunks(name, archive, entry, tags=measure):
-        if measure and not precise:
+    sheet = first_sheet
+    for body in _chunks(name, archive, entry, tags=True):
+        sheet = sheet or b"sheetData" in body
+        if b"sst" in body:
+            _check_shared_strings(name, body)
+        if not precise:
             precise = not _bound(body, bound) or _over(bound)
-    if precise:
+    if precise and sheet:
         extent, row, column = Extent(), 0, 0
         for body in _chunks(name, archive, entry, tags=True):
             row, column = _measure(name, body, extent, row, column)
         _check_extent(name, extent)
+
+
+def _check_shared_strings(name: str, data: bytes) -> None:
+    """The reader reserves room for the announced number of texts before it reads one (an
+    announced 10^14 made it ask for 2.4 PB and abort): at most one per cell an import reads."""
+    for match in _SST.finditer(data):
+        count = _UNIQUE_COUNT.search(match.group(1))
+        if count and int(count.group(1)) > MAX_CELLS:
+            raise InvalidInput(
+                "{name} announces {count} different texts, more than a sheet an import reads "
+                "can hold ({most} cells); it was not read.",
+                field="file",
+                name=name,
+                count=int(count.group(1)),
+                most=MAX_CELLS,
+            )
 
 
 def _chunks(name: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, *, tags: bool):
@@ -198,7 +427,10 @@ def _chunks(name: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, *, tags
                 chunk = handle.read(CHUNK)
                 if not chunk:
                     break
-                if seen == 0 and chunk[:2] in (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<"):
+                if seen == 0 and (
+                    chunk[:2] in (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+                    or _declared_encoding(chunk) not in (None, "utf-8", "utf8")
+                ):
                     raise InvalidInput(
                         "{name} is not an Excel file as Excel writes it (its XML is not UTF-8).",
                         field="file",
@@ -231,12 +463,13 @@ def _chunks(name: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, *, tags
                 yield tail
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
         # a broken stream, an encrypted part, an unknown compression method
-        raise InvalidInput(
-            "{name} cannot be read as an Excel file: it is damaged, protected or not really "
-            ".xlsx. Open it in Excel and save it again.",
-            field="file",
-            name=name,
-        ) from None
+        raise _damaged(name) from None
+
+
+def _declared_encoding(head: bytes) -> str | None:
+    """The encoding an XML declaration names (the reader would follow it), lower-cased."""
+    match = _ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
+    return match.group(1).decode("ascii", "replace").strip().lower() if match else None
 
 
 def _bound(data: bytes, bound: Extent) -> bool:

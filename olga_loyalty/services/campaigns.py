@@ -71,6 +71,7 @@ def award(
 ) -> BonusPreview:
     """Give every customer of the segment `points` points: one lot and one ledger entry
     each (kind "bonus", the reason on the entry), all in one transaction or none."""
+    shop.refresh()
     reason = clean_reason(reason)
     expires = _check(shop, points, valid_days)
     parsed = parse_segment(segment, shop)

@@ -572,8 +572,15 @@ def register(
     referred_by: str | None = None,
     language: str | None = None,
     source: str = "",
+    texts_shown: dict[str, int] | None = None,
 ) -> Registration:
-    """A new customer with consent records and the welcome bonus, in one transaction."""
+    """A new customer with consent records and the welcome bonus, in one transaction.
+
+    Each consent is recorded with the consent text current now. A form passes the versions
+    it showed as `texts_shown` (purpose → version): if a text she agrees to has changed since
+    (on another till or the command line), the registration is refused in words and nothing
+    is written — she cannot agree to a wording she was never shown."""
+    shop.refresh()
     values = validate_customer(data, region=shop.region, today=shop.today())
     unknown = set(consents) - set(PURPOSES)
     if unknown:
@@ -591,6 +598,8 @@ def register(
         consents, email=values.email, phone=values.phone, region=shop.region
     ).values():
         raise problem  # email consent needs an email address, SMS consent a mobile number
+    if texts_shown is not None:
+        _check_texts_shown(consents, texts_shown)
     referrer = None
     if referred_by:
         try:
@@ -651,6 +660,7 @@ EDITABLE = ("first_name", "last_name", "phone", "email", "salutation", "birthday
 @write_action
 def edit(shop: Shop, ref: str | int, changes: CustomerInput, *, staff: str = "") -> list[str]:
     """Change the given fields (None = unchanged); each change is kept in the history."""
+    shop.refresh()
     customer = ledger.lock_active_customer(resolve(shop, ref).id)
     checks = {
         "first_name": lambda v: clean_name(v, field="first_name", label="first name"),
@@ -736,6 +746,20 @@ def change_history(customer_id: int) -> list[CustomerChange]:
 
 
 # -- consent -------------------------------------------------------------------------
+
+
+def _check_texts_shown(consents: set[str], texts_shown: dict[str, int]) -> None:
+    for purpose in PURPOSES:
+        if (
+            purpose in consents
+            and texts_shown.get(purpose) != current_consent_text(purpose).version
+        ):
+            raise Refused(
+                "The consent text changed (on another till or the command line) since this "
+                "form was opened; nothing was saved. The form now shows the new text: read it "
+                "to the customer, then save again.",
+                field="consent_data",
+            )
 
 
 def _give(customer_id: int, purpose: str, method: str, staff: str, now: datetime, source: str):

@@ -10,7 +10,10 @@ confirm a guess ("was anna@example.com a customer?").
 
 The journal keeps her erased:
 - `restore` reads the live database's journal before it replaces the file, and after the
-  restore merges it with the restored one and erases again everyone on it;
+  restore merges it with the restored one and erases again everyone on it; it carries the
+  other things a customer asked for that an older backup would undo the same way: consent
+  withdrawals, the suppression list, and the reminder mails sent (or being sent), so that
+  none of them is queued or sent again;
 - `move-to` copies it with every other table;
 - an import skips a row whose phone or email hash is on it, and says so.
 
@@ -26,18 +29,21 @@ import hmac
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from olga_loyalty.storage.db import fetch_rows, is_sqlite
 from olga_loyalty.storage.models import (
     AuditEntry,
+    Consent,
     Customer,
     ErasureJournal,
     ImportOrigin,
     LedgerEntry,
+    OutboxMail,
     Setting,
+    Suppression,
     database,
 )
 
@@ -158,10 +164,25 @@ def checkpoint() -> bool:
 
 @dataclass(frozen=True)
 class CarriedJournal:
-    """What a restore must not lose: the live database's secret and journal."""
+    """What a restore of this shop's backup must not lose: the live database's secret and
+    journal, and what customers asked for or were sent, which an older backup would undo:
+    consent withdrawals (customer, purpose, when, method, by whom, source), the suppression
+    list (kind, keyed digest, when, source) and the reminder mails sent or being sent (their
+    customer, occasion, state and times: `_mail_columns`)."""
 
     secret: str | None
     entries: list[tuple[int, datetime, str | None, str | None]]
+    withdrawals: list[tuple[int, str, datetime, str | None, str | None, str | None]] = field(
+        default_factory=list
+    )
+    suppressions: list[tuple[str, str, datetime, str]] = field(default_factory=list)
+    mails: list[dict] = field(default_factory=list)
+
+
+#: The reminder mails a restore keeps: sent, or handed to the server when the backup was
+#: replaced (`sending` is never sent again by itself; see OutboxMail).
+CARRIED_MAIL_STATES = ("sent", "sending")
+_MAIL_TIMES = ("queued_at", "attempted_at", "sent_at")
 
 
 def journal_before_restore() -> CarriedJournal:
@@ -174,9 +195,58 @@ def journal_before_restore() -> CarriedJournal:
         (e.customer_number, e.erased_at, e.phone_hash, e.email_hash)
         for e in ErasureJournal.select().order_by(ErasureJournal.customer_number)
     ]
-    carried = CarriedJournal(secret, entries)
+    withdrawals = [
+        (
+            c.customer_id,
+            c.purpose,
+            c.withdrawn_at,
+            c.withdrawn_method,
+            c.withdrawn_by,
+            c.withdrawn_source,
+        )
+        for c in Consent.select()
+        .where(Consent.withdrawn_at.is_null(False) & (Consent.purpose != "data_processing"))
+        .order_by(Consent.id)
+    ]
+    suppressions = [
+        (s.kind, s.digest, s.created_at, s.source)
+        for s in Suppression.select().order_by(Suppression.id)
+    ]
+    mails = [
+        {name: m.__data__.get(name) for name in _mail_columns()}
+        for m in OutboxMail.select()
+        .where(OutboxMail.status.in_(CARRIED_MAIL_STATES))
+        .order_by(OutboxMail.id)
+    ]
+    carried = CarriedJournal(secret, entries, withdrawals, suppressions, mails)
     _save_carried(carried)
     return carried
+
+
+def _mail_columns() -> tuple[str, ...]:
+    """What a restore carries of a mail: no address, subject, body or server answer (the
+    carry file beside the database holds numbers, times and hashes, nothing about her)."""
+    return (
+        "customer",
+        "kind",
+        "occasion",
+        "status",
+        "language",
+        "queued_at",
+        "attempts",
+        "attempted_at",
+        "sent_at",
+        "reason",
+        "message_id",
+    )
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _carry_file() -> Path | None:
@@ -196,6 +266,13 @@ def _save_carried(carried: CarriedJournal) -> None:
     data = {
         "secret": carried.secret,
         "entries": [[n, at.isoformat(), p, e] for n, at, p, e in carried.entries],
+        "withdrawals": [
+            [cid, purpose, _iso(at), *rest] for cid, purpose, at, *rest in carried.withdrawals
+        ],
+        "suppressions": [[k, d, _iso(at), src] for k, d, at, src in carried.suppressions],
+        "mails": [
+            {k: _iso(v) if k in _MAIL_TIMES else v for k, v in m.items()} for m in carried.mails
+        ],
     }
     temporary = target.with_name(target.name + ".new")
     temporary.unlink(missing_ok=True)
@@ -217,6 +294,15 @@ def resume(shop) -> list[int]:
     carried = CarriedJournal(
         data.get("secret"),
         [(n, datetime.fromisoformat(at), p, e) for n, at, p, e in data.get("entries", [])],
+        [
+            (cid, purpose, _when(at), *rest)
+            for cid, purpose, at, *rest in data.get("withdrawals", [])
+        ],
+        [(k, d, _when(at), src) for k, d, at, src in data.get("suppressions", [])],
+        [
+            {k: _when(v) if k in _MAIL_TIMES else v for k, v in m.items()}
+            for m in data.get("mails", [])
+        ],
     )
     return reapply_after_restore(shop, carried)
 
@@ -246,6 +332,7 @@ def reapply_after_restore(shop, carried: CarriedJournal) -> list[int]:
     def merge_and_erase() -> list[int]:
         for number, erased_at, phone_hash, email_hash in carried.entries:
             journal(number, erased_at, phone_hash, email_hash)
+        carry_over(carried)
         again = []
         for entry in ErasureJournal.select().order_by(ErasureJournal.customer_number):
             customer = Customer.get_or_none(Customer.id == entry.customer_number)
@@ -266,3 +353,42 @@ def reapply_after_restore(shop, carried: CarriedJournal) -> list[int]:
     if target is not None:
         target.unlink(missing_ok=True)
     return again
+
+
+def carry_over(carried: CarriedJournal) -> None:
+    """Inside the restore's merge (before anyone is erased again): what customers asked for
+    and were sent after the backup was made stays done.
+    - A withdrawal withdraws every record of that customer and purpose given before it that
+      the restored data holds active (one given later stays: it was given anew).
+    - The suppression list is the union of both: nobody who unsubscribed is mailed again.
+    - A mail sent or being sent is marked so in the restored outbox (queued there while it
+      was still pending) or added to it without its text (queued after the backup), so the
+      unique key keeps that occasion from being queued or sent again. For a customer the restored data does
+      not hold (registered after the backup) there is nothing to mail and nothing is added."""
+    for cid, purpose, at, method, by, source in carried.withdrawals:
+        Consent.update(
+            withdrawn_at=at, withdrawn_method=method, withdrawn_by=by, withdrawn_source=source
+        ).where(
+            (Consent.customer == cid)
+            & (Consent.purpose == purpose)
+            & Consent.withdrawn_at.is_null()
+            & (Consent.given_at <= at)
+        ).execute()
+    for kind, digest, at, source in carried.suppressions:
+        Suppression.insert(
+            kind=kind, digest=digest, created_at=at, source=source
+        ).on_conflict_ignore().execute()
+    known = {cid for (cid,) in Customer.select(Customer.id).tuples()}
+    for mail in carried.mails:
+        if mail["customer"] not in known:
+            continue
+        updated = (
+            OutboxMail.update(**{k: v for k, v in mail.items() if k != "customer"})
+            .where(
+                (OutboxMail.customer == mail["customer"])
+                & (OutboxMail.occasion == mail["occasion"])
+            )
+            .execute()
+        )
+        if not updated:
+            OutboxMail.insert(**mail).execute()

@@ -844,6 +844,7 @@ def _write_customers(shop: Shop, run: ImportRun, payloads: list[dict], counts: d
         else:
             good.append(p)
     now, staff = run.created_at, run.staff
+    shop.refresh()  # the programme as it is now, also when another till changed it
     today, programme = now.date(), shop.programme
     customer_ids = new_ids(Customer, len(good))
     lot_ids = iter(new_ids(Lot, sum(1 for p in good if p["points"] > 0)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,8 +12,10 @@ from olga_loyalty import logs
 from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.domain.money import from_cents, parse_amount
 from olga_loyalty.domain.points import (
+    Programme,
     PurchaseFacts,
     PurchasePlan,
+    RefundOutcome,
     RefundTotals,
     birthday_bonus_year,
     birthday_in,
@@ -77,17 +79,31 @@ def record_purchase(
     staff: str = "",
     follow_up: str | date | None = None,
     follow_up_note: str = "",
+    programme_shown: Programme | None = None,
 ) -> PurchaseResult:
     """Record a purchase: redeem (soonest-expiring lots first), earn on what was paid,
     and give the referrer the referral bonus on a first purchase. With `follow_up` (a date or
     a number of days) it also schedules a call to ask whether everything fits. One
-    transaction."""
+    transaction.
+
+    Always with the programme as it is now (re-read if another till or the command line
+    changed it). A screen passes the programme its preview used as `programme_shown`: if it
+    is no longer the current one, the purchase is refused in words and nothing is written
+    (the customer was told other points than she would get)."""
     from olga_loyalty.services import followups
 
+    shop.refresh()
     amount = parse_amount(amount)
     follow_up_day = followups.parse_follow_up(follow_up, shop.today())
     customer = ledger.lock_active_customer(resolve(shop, ref).id)
     now, today, programme = shop.now(), shop.today(), shop.programme
+    if programme_shown is not None and programme_shown != programme:
+        raise Refused(
+            "The bonus programme was changed (on another till or the command line) since "
+            "the preview was shown; nothing was saved. Check the new preview and confirm "
+            "again.",
+            field="amount",
+        )
     staff = _clean_staff(staff)
     is_first = not Purchase.select().where(Purchase.customer == customer.id).exists()
     plan = plan_purchase(
@@ -231,11 +247,16 @@ def refund(
     Earned points come back in proportion (floor); redeemed points return as a new lot.
     If the points to take back are already spent, the balance stays at zero and the
     shortfall's money value is kept back from the cash refund.
+
+    A purchase of an erased customer is refunded in money only: the goods come back and the
+    books show it (the refund row, the cash paid back), but no points move — hers were
+    forfeited at the erasure, so nothing is taken back or kept back, and the redeemed points
+    are not given back (docs/rules.md, "Refunds").
     """
+    shop.refresh()
     purchase = find_purchase(purchase_id)
     customer = ledger.lock_customer(purchase.customer_id)
-    if customer.erased_at is not None:
-        raise Refused("This purchase belongs to an erased customer; it cannot be refunded.")
+    erased = customer.erased_at is not None
     before = refund_totals(purchase.id)
     left = purchase.amount - before.amount
     if left <= 0:
@@ -250,8 +271,12 @@ def refund(
     )
     now, today, programme = shop.now(), shop.today(), shop.programme
     staff = _clean_staff(staff)
-    available = ledger.balance(customer.id, today) + plan.restore
-    outcome = settle_refund(plan, available, programme)
+    if erased:
+        plan = replace(plan, take_back=0, restore=0)
+        outcome = RefundOutcome(0, 0, Decimal("0.00"), plan.paid_back)
+    else:
+        available = ledger.balance(customer.id, today) + plan.restore
+        outcome = settle_refund(plan, available, programme)
     record = Refund.create(
         purchase=purchase.id,
         customer=customer.id,
@@ -407,6 +432,7 @@ def adjust(
     valid_days: int | None = None,
 ) -> AdjustResult:
     """A manual correction: + adds a lot, − takes from the soonest-expiring lots."""
+    shop.refresh()
     reason = clean_reason(reason)
     if points == 0:
         raise InvalidInput("An adjustment of 0 points changes nothing.", field="points")
@@ -469,6 +495,7 @@ def daily(shop: Shop) -> DailyResult:
     from olga_loyalty.services import imports
 
     imports.finish_interrupted(shop)
+    shop.refresh()
     today, programme = shop.today(), shop.programme
     expired_lots = expired_points = 0
     while True:

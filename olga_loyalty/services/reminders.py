@@ -325,6 +325,7 @@ def queue_due(shop: Shop) -> QueueResult:
     this or another till, in any state) is left alone. Nothing is queued before mail is set
     up, so a shop that never sets it up never collects a backlog. What is due is found
     before the write transaction, which then only inserts (the unique key settles a race)."""
+    shop.refresh()  # the programme's values in the mails as they are now
     account, settings = mail_settings(), reminder_settings()
     if not account.configured:
         return QueueResult(0, _count("pending"))

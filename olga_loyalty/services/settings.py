@@ -80,6 +80,7 @@ def parse_tiers(text: str) -> tuple[Tier, ...]:
 def set_value(shop: Shop, key: str, value: str) -> None:
     """Change one setting; the whole programme is validated before anything is saved."""
     key = key.strip().removeprefix("shop.").removeprefix("programme.")
+    shop.refresh()  # one setting changed: the others as they are now, not as cached
     if key.startswith(("mail.", "reminders.")):
         from olga_loyalty.services import reminders
 

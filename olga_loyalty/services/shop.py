@@ -25,6 +25,11 @@ from olga_loyalty.storage.models import ConsentText, Setting
 CURRENCIES = ("EUR", "CHF", "GBP", "USD", "PLN", "CZK", "DKK", "SEK", "NOK")
 PURPOSES = ("data_processing", "email", "sms")
 CONSENT_METHODS = ("paper_signed", "verbal", "digital")
+#: The settings a `Shop` caches; each write of one (and each new consent text) also writes a
+#: new `settings_stamp`, so every till notices a change made elsewhere (`Shop.refresh`).
+CACHED_SETTINGS = ("programme", "shop", "staff")
+SETTINGS_STAMP = "settings_stamp"
+_UNREAD = object()
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,10 @@ def validate_shop_settings(settings: ShopSettings) -> ShopSettings:
 
 
 class Shop:
-    """Everything a service needs. Settings are cached and re-read after each change."""
+    """Everything a service needs. Settings are cached and re-read after each change: one
+    made here at once, one made by another till or the command line when `refresh` next
+    sees the settings stamp changed (the services call it at the start of each write
+    action that uses the cached settings, the screens when they open a form)."""
 
     def __init__(self, clock: Clock, location: str = "") -> None:
         self.clock = clock
@@ -85,6 +93,20 @@ class Shop:
         self._settings: ShopSettings | None = None
         self._texts: dict[str, ConsentText] | None = None
         self._staff: list[str] | None = None
+        self._stamp = _UNREAD
+
+    def refresh(self) -> bool:
+        """Re-read the cached settings if they changed anywhere since they were read (one
+        read of the settings stamp when nothing changed). True when they were re-read."""
+        stamp = read_setting(SETTINGS_STAMP)
+        if stamp == self._stamp:
+            return False
+        # the stamp is read before the settings: a change made between the two is seen
+        # again by the next refresh, never missed
+        self._programme = self._settings = self._texts = self._staff = None
+        self._stamp = stamp
+        self.warm()
+        return True
 
     # -- time ------------------------------------------------------------------
     def now(self) -> datetime:
@@ -150,6 +172,7 @@ class Shop:
 
     def reset_caches(self) -> Shop:
         self._programme = self._settings = self._texts = self._staff = None
+        self._stamp = _UNREAD
         return self.warm()
 
     def warm(self) -> Shop:
@@ -173,6 +196,21 @@ def write_setting(key: str, value) -> None:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     (
         Setting.insert(key=key, value=text)
+        .on_conflict(conflict_target=[Setting.key], update={Setting.value: text})
+        .execute()
+    )
+    if key in CACHED_SETTINGS:
+        stamp_settings()
+
+
+def stamp_settings() -> None:
+    """A new settings stamp (random: two tills' changes never write the same one), in the
+    transaction of the change it marks."""
+    import uuid
+
+    text = json.dumps(uuid.uuid4().hex)
+    (
+        Setting.insert(key=SETTINGS_STAMP, value=text)
         .on_conflict(conflict_target=[Setting.key], update={Setting.value: text})
         .execute()
     )
@@ -201,6 +239,7 @@ def new_consent_text(shop: Shop, purpose: str, text: str) -> ConsentText:
     created = ConsentText.create(
         purpose=purpose, version=current.version + 1, text=text, created_at=shop.now()
     )
+    stamp_settings()
     shop._texts = None
     return created
 

@@ -2,9 +2,11 @@
 
 Backups go to `backups/` beside the database (`olga_loyalty.paths`: `data/backups/` in a source
 checkout, else in the user's data folder),
-with mode 0600, named `loyalty-YYYYMMDD-HHMMSS-REASON.db`. Rotation keeps every backup of
-today, the newest backup of each of the last 7 days that have one and of each of the last 8
-ISO weeks; older ones are deleted. Backups made before an import, a restore or a migration
+with mode 0600, named `STEM-YYYYMMDD-HHMMSS-REASON.db` after the database (`loyalty.db` →
+`loyalty-…`). Several databases in one folder share the backup folder: each one lists and rotates
+only the backups with its own stem. Rotation keeps every backup of today, the newest backup
+of each of the last 7 days that have one and of each of the last 8 ISO weeks; older ones
+are deleted. Backups made before an import, a restore or a migration
 are rotated the same way.
 """
 
@@ -24,7 +26,7 @@ from olga_loyalty.storage.files import read_only_uri
 
 KEEP_DAILY = 7
 KEEP_WEEKLY = 8
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?-(?P<reason>[a-z]+)\.db$")
+_NAME_AFTER_STEM = r"-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?-(?P<reason>[a-z]+)\.db"
 
 
 @dataclass(frozen=True)
@@ -77,32 +79,41 @@ def make_backup(database_path: Path, moment: datetime, reason: str = "manual") -
         target.unlink(missing_ok=True)
         raise StorageError("The backup could not be written: {reason}", reason=str(exc)) from None
     os.chmod(target, 0o600)
-    rotate(folder, moment.date())
+    rotate(folder, moment.date(), database_path.stem)
     return target
 
 
-def list_backups(database_path: Path) -> list[BackupFile]:
-    folder = backup_folder(database_path)
+def _own_backups(folder: Path, stem: str) -> list[tuple[datetime, str, Path]]:
+    """The backups in `folder` of the database named `stem` (taken at, reason, path): several
+    databases may share a folder (`data/loyalty.db`, `data/demo.db`) and so a backup folder;
+    each one's backups are `STEM-YYYYMMDD-HHMMSS[-N]-REASON.db` with its own stem exactly."""
+    name = re.compile(re.escape(stem) + _NAME_AFTER_STEM)
     found = []
     if folder.is_dir():
-        for path in folder.glob("*.db"):
-            match = _NAME.match(path.name)
-            if not match:
-                continue
-            taken = datetime.strptime(match.group("stamp"), "%Y%m%d-%H%M%S")
-            found.append(BackupFile(path, taken, match.group("reason"), path.stat().st_size))
+        for path in folder.iterdir():
+            match = name.fullmatch(path.name)
+            if match and path.is_file():
+                taken = datetime.strptime(match.group("stamp"), "%Y%m%d-%H%M%S")
+                found.append((taken, match.group("reason"), path))
+    return found
+
+
+def list_backups(database_path: Path) -> list[BackupFile]:
+    """This database's backups (not those of another database in the same folder), newest
+    first."""
+    found = [
+        BackupFile(path, taken, reason, path.stat().st_size)
+        for taken, reason, path in _own_backups(backup_folder(database_path), database_path.stem)
+    ]
     return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
 
 
-def rotate(folder: Path, today: date) -> list[Path]:
+def rotate(folder: Path, today: date, stem: str) -> list[Path]:
     """Keep every backup of today, the newest backup of each of the last 7 days that have one,
-    and the newest of each of the last 8 ISO weeks; delete the rest."""
-    backups = []
-    for path in folder.glob("*.db"):
-        match = _NAME.match(path.name)
-        if match:
-            backups.append((datetime.strptime(match.group("stamp"), "%Y%m%d-%H%M%S"), path))
-    backups.sort(reverse=True)
+    and the newest of each of the last 8 ISO weeks; delete the rest. Only the backups of the
+    database named `stem` are counted and deleted: another database's in the same folder are
+    its own."""
+    backups = sorted(((taken, path) for taken, _, path in _own_backups(folder, stem)), reverse=True)
     keep: set[Path] = set()
     days: list[date] = []
     weeks: list[tuple[int, int]] = []
@@ -125,12 +136,22 @@ def rotate(folder: Path, today: date) -> list[Path]:
     return removed
 
 
+def _must_be_a_file(path: Path) -> None:
+    if path.is_dir():
+        raise InvalidInput(
+            "{path} is a folder, not a backup file; choose one of the .db files in it.",
+            field="file",
+            path=str(path),
+        )
+    if not path.is_file():
+        raise InvalidInput("The file {path} does not exist.", field="file", path=str(path))
+
+
 def check_backup_file(path: Path, latest_schema: int, name: str = "") -> int:
     """Refuse a file that is not a sound Olga Loyalty database. Returns its schema version.
     `name` is the file's name in messages (a working copy is checked under the original's)."""
     name = name or path.name
-    if not path.is_file():
-        raise InvalidInput("The file {path} does not exist.", field="file", path=str(path))
+    _must_be_a_file(path)
     try:
         conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
@@ -222,8 +243,7 @@ def working_copy(source: Path, folder: Path) -> Path:
     through a read-only URI in which the path is escaped (`?`, `#`, `%` in a name are part of
     it). Every check runs on this copy, and this copy is what replaces the database: the file
     cannot change between the checks and the restore."""
-    if not source.is_file():
-        raise InvalidInput("The file {path} does not exist.", field="file", path=str(source))
+    _must_be_a_file(source)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f".restore-{secrets.token_hex(6)}.db"
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -253,13 +273,21 @@ def working_copy(source: Path, folder: Path) -> Path:
 
 
 def check_schema(path: Path, version: int, name: str) -> None:
-    """The tables and columns must be exactly those of schema `version` as the migrations
-    make it: a file that only claims a version (a `schema_version` table and nothing else)
-    would leave the shop without its tables."""
-    from olga_loyalty.storage.schema import known_schema, tables_and_columns
+    """The schema must be exactly that of `version` as the migrations make it: the tables and
+    columns (a file that only claims a version — a `schema_version` table and nothing else —
+    would leave the shop without its tables), and every other object by name and SQL (a
+    trigger, view or index a backup brings along would run inside the shop)."""
+    from olga_loyalty.storage.schema import (
+        SCHEMA_OBJECT_LABELS,
+        known_objects,
+        known_schema,
+        schema_objects,
+        tables_and_columns,
+    )
 
     with sqlite3.connect(path) as conn:
         found = tables_and_columns(conn)
+        found_objects = schema_objects(conn)
     conn.close()
     expected = known_schema(version)
     missing = sorted(set(expected) - set(found))
@@ -291,6 +319,35 @@ def check_schema(path: Path, version: int, name: str) -> None:
                 table=table,
                 column=column,
             )
+    expected_objects = known_objects(version)
+    for kind, other in sorted(set(found_objects) - set(expected_objects)):
+        raise InvalidInput(
+            "{name} does not match an Olga Loyalty database of its version: {kind} {object} "
+            "is not part of that version; nothing was restored.",
+            field="file",
+            name=name,
+            kind=SCHEMA_OBJECT_LABELS.get(kind, kind),
+            object=other[:80],
+        )
+    for kind, other in sorted(set(expected_objects) - set(found_objects)):
+        raise InvalidInput(
+            "{name} is not a complete Olga Loyalty backup: {kind} {object} is missing; "
+            "nothing was restored.",
+            field="file",
+            name=name,
+            kind=SCHEMA_OBJECT_LABELS.get(kind, kind),
+            object=other[:80],
+        )
+    for kind, other in sorted(expected_objects):
+        if found_objects[(kind, other)] != expected_objects[(kind, other)]:
+            raise InvalidInput(
+                "{name} does not match an Olga Loyalty database of its version: {kind} "
+                "{object} is defined differently; nothing was restored.",
+                field="file",
+                name=name,
+                kind=SCHEMA_OBJECT_LABELS.get(kind, kind),
+                object=other[:80],
+            )
 
 
 def shop_id_of(path: Path) -> str | None:
@@ -304,13 +361,21 @@ def shop_id_of(path: Path) -> str | None:
 def prepare_for_restore(path: Path, shop_id: str | None, audit_row: dict | None) -> bool:
     """Write into the working copy what must arrive together with the restored content: the
     shop id (for a backup made before shop ids, the shop's own) and the restore's own audit
-    entry (when the backup's schema has the audit log). Returns whether the entry went in."""
+    entry (when the backup's schema has the audit log), and a new settings stamp (every
+    till re-reads its cached settings: services/shop.py). Returns whether the entry went
+    in."""
+    import uuid
+
     with sqlite3.connect(path) as conn:
         if shop_id is not None:
             conn.execute(
                 "INSERT OR IGNORE INTO setting (key, value) VALUES ('shop_id', ?)",
                 (json.dumps(shop_id),),
             )
+        conn.execute(
+            "INSERT OR REPLACE INTO setting (key, value) VALUES ('settings_stamp', ?)",
+            (json.dumps(uuid.uuid4().hex),),
+        )
         tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         audited = audit_row is not None and "audit_log" in tables
         if audited:

@@ -51,12 +51,14 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
         from playhouse.db_url import connect as connect_url  # only for a server URL
 
         scheme, rest = location.split("://", 1)
+        url = location
         if scheme in ("postgres", "postgresql"):
             # A pool: the UI's workers each take a connection for one action and give it
-            # back, instead of connecting to the server again for every key typed.
-            location = f"{scheme}+pool://{rest}"
+            # back, instead of connecting to the server again for every key typed. Messages
+            # show `location`, the URL as the user typed it (password redacted).
+            url = f"{scheme}+pool://{rest}"
         try:
-            db = connect_url(location)
+            db = connect_url(url)
         except Exception as exc:  # unknown scheme, missing driver
             raise StorageError(
                 "Cannot open the database {location}: {reason}",
@@ -127,19 +129,29 @@ def _open_sqlite(path: Path, create_folder: bool | None) -> peewee.SqliteDatabas
 _SQLITE_OWN = ("sqlite_sequence", "sqlite_stat1", "sqlite_stat4")
 
 
-def refuse_foreign_file(path: Path) -> None:
-    """Refuse, before anything is written (no pragma, no table, no WAL switch), a file that
-    holds another program's data or is not a database at all. An empty file, or a database
-    without tables, may become a new shop."""
+def refuse_foreign_file(path: Path) -> bool:
+    """Refuse, before anything is written (no pragma, no table, no WAL switch, no -wal or -shm
+    file beside it), a file that holds another program's data or is not a database at all.
+    True for an Olga Loyalty database (it has `schema_version`); False for an empty file or
+    an SQLite database with nothing in it (no schema object, no application id, no user
+    version), which a command that can start a shop may make one.
+
+    Anything else in the schema — a table, view, trigger or index of its own — or an
+    application id or user version set marks another program's file. It is read with
+    `immutable=1` (SQLite then makes no -shm or -wal file for a WAL database), unless a -wal
+    file is already there: then a program has it open now (another till on a new shop whose
+    schema is still in the WAL) and it is read as usual."""
     if path.stat().st_size == 0:
-        return
+        return False
+    uri = read_only_uri(path)
+    if not path.with_name(path.name + "-wal").exists():
+        uri += "&immutable=1"
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        conn = sqlite3.connect(uri, uri=True)
         try:
-            tables = {
-                name
-                for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
+            objects = conn.execute("SELECT type, name FROM sqlite_master").fetchall()
+            application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            user_version = conn.execute("PRAGMA user_version").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
@@ -148,14 +160,42 @@ def refuse_foreign_file(path: Path) -> None:
             location=str(path),
             reason=_reason(exc),
         ) from None
-    tables -= set(_SQLITE_OWN)
-    if tables and "schema_version" not in tables:
+    tables = {name for kind, name in objects if kind == "table"} - set(_SQLITE_OWN)
+    if "schema_version" in tables:
+        return True
+    if tables:
         raise StorageError(
             "{path} belongs to another program (it holds the tables {tables}); it is not an "
             "Olga Loyalty database and was left untouched.",
             path=str(path),
-            tables=", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else ""),
+            tables=_some(sorted(tables)),
         )
+    others = sorted(
+        name
+        for kind, name in objects
+        if kind != "table" and not name.startswith("sqlite_autoindex_")
+    )
+    if others:
+        raise StorageError(
+            "{path} belongs to another program (its schema holds {names}); it is not an "
+            "Olga Loyalty database and was left untouched.",
+            path=str(path),
+            names=_some(others),
+        )
+    if application_id or user_version:
+        raise StorageError(
+            "{path} belongs to another program (it is marked with application id {app} and "
+            "user version {version}); it is not an Olga Loyalty database and was left "
+            "untouched.",
+            path=str(path),
+            app=application_id,
+            version=user_version,
+        )
+    return False
+
+
+def _some(names: list[str]) -> str:
+    return ", ".join(n[:40] for n in names[:5]) + (", …" if len(names) > 5 else "")
 
 
 def refuse_foreign_server_database(db: peewee.Database) -> None:

@@ -1,5 +1,8 @@
-"""The tables and columns each schema version has, exactly as the migrations make them: what
-a backup of that version must hold before it may replace the shop's database.
+"""The schema each version has, exactly as the migrations make it: its tables and columns,
+and every object of SQLite's schema (tables, indexes, triggers, views, by name and SQL): what
+a backup of that version must hold, and nothing more, before it may replace the shop's
+database. A trigger or view a backup brings along would run inside the shop (an `AFTER UPDATE
+ON customer` trigger copied an erased customer's name into another table).
 
 The program does not keep a second description of its schema that could drift from the
 migrations: it runs them, up to the version asked for, on a new file in a temporary folder,
@@ -10,6 +13,7 @@ JSON), because the models of this process stay bound to the shop's open database
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +24,19 @@ from pathlib import Path
 from olga_loyalty.domain.errors import StorageError
 
 Schema = dict[str, frozenset[str]]
+#: (type, name) of a schema object → the table it belongs to and its SQL, normalised.
+Objects = dict[tuple[str, str], str]
+
+#: The kinds of schema objects, in messages.
+SCHEMA_OBJECT_LABELS = {"table": "table", "index": "index", "trigger": "trigger", "view": "view"}
+#: SQLite's own tables: made and filled by SQLite itself (AUTOINCREMENT, ANALYZE / optimize).
+SQLITE_OWN_TABLES = (
+    "sqlite_sequence",
+    "sqlite_stat1",
+    "sqlite_stat2",
+    "sqlite_stat3",
+    "sqlite_stat4",
+)
 
 
 def tables_and_columns(conn: sqlite3.Connection) -> Schema:
@@ -38,9 +55,39 @@ def tables_and_columns(conn: sqlite3.Connection) -> Schema:
     }
 
 
-@cache
+def schema_objects(conn: sqlite3.Connection) -> Objects:
+    """Every object in `sqlite_master` (tables, indexes, triggers, views), with the table it
+    belongs to and its SQL with runs of white space made one space. Left out: SQLite's own
+    tables and the indexes it makes itself for UNIQUE and PRIMARY KEY constraints (they
+    have no SQL of their own: they follow from their table's)."""
+    objects = {}
+    for kind, name, table, sql in conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master"
+    ):
+        if kind == "table" and name in SQLITE_OWN_TABLES:
+            continue
+        if kind == "index" and sql is None and name.startswith("sqlite_autoindex_"):
+            continue
+        objects[(kind, name)] = f"{table}: {_normalised(sql)}"
+    return objects
+
+
+def _normalised(sql: str | None) -> str:
+    return re.sub(r"\s+", " ", sql or "").strip()
+
+
 def known_schema(version: int) -> Schema:
     """The tables and columns of schema `version` (cached for the life of the process)."""
+    return _known(version)[0]
+
+
+def known_objects(version: int) -> Objects:
+    """Every schema object of version `version` (see `schema_objects`)."""
+    return _known(version)[1]
+
+
+@cache
+def _known(version: int) -> tuple[Schema, Objects]:
     done = subprocess.run(
         [sys.executable, "-m", "olga_loyalty.storage.schema", str(version)],
         capture_output=True,
@@ -53,7 +100,11 @@ def known_schema(version: int) -> Schema:
             version=version,
             reason=(done.stderr.strip().splitlines() or ["?"])[-1][:200],
         )
-    return {table: frozenset(columns) for table, columns in json.loads(done.stdout).items()}
+    found = json.loads(done.stdout)
+    return (
+        {table: frozenset(columns) for table, columns in found["tables"].items()},
+        {(kind, name): sql for kind, name, sql in found["objects"]},
+    )
 
 
 def _print_schema(version: int) -> None:
@@ -70,8 +121,16 @@ def _print_schema(version: int) -> None:
             close_database()
         with sqlite3.connect(path) as conn:
             schema = tables_and_columns(conn)
+            objects = schema_objects(conn)
         conn.close()
-    print(json.dumps({table: sorted(columns) for table, columns in schema.items()}))
+    print(
+        json.dumps(
+            {
+                "tables": {table: sorted(columns) for table, columns in schema.items()},
+                "objects": [[kind, name, sql] for (kind, name), sql in sorted(objects.items())],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

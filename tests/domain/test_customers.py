@@ -101,6 +101,28 @@ def test_email_domain_lowercased_and_checked():
         normalize_email("anna at example.com")
 
 
+@pytest.mark.parametrize(
+    "address, start",
+    [("=1+2@example.com", "="), ("=HYPERLINK@example.com", "="), ("-a!b@example.com", "-")],
+)
+def test_an_email_that_begins_like_a_formula_is_refused(address, start):
+    """Found by the adversarial test: `=1+2@example.com` was accepted and then altered by
+    the exports' formula guard. An address is refused when an export would have to alter it
+    (exports/cells.py `neutralise`); so a stored address always leaves unchanged."""
+    from olga_loyalty.exports.cells import neutralise
+
+    with pytest.raises(InvalidInput) as caught:
+        normalize_email(address)
+    assert str(caught.value) == (
+        f"'{address}' begins like a spreadsheet formula ({start}); an address like that "
+        "cannot go into an export unchanged. Check it with the customer."
+    )
+    assert neutralise(address) != address
+    for fine in ("+1@example.com", "-info@example.com", "anna=b@example.com", "a+b@example.com"):
+        assert normalize_email(fine) == fine
+        assert neutralise(fine) == fine
+
+
 def test_folding_both_forms():
     assert name_keys("Müller") == ("muller", "mueller")
     assert fold("Björn") == "bjorn"

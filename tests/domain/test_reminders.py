@@ -113,7 +113,11 @@ def test_a_changed_text_and_back_to_the_default():
     [
         ("Hallo {vorname}", "'{vorname}' is not a placeholder"),
         ("Hallo {first_name.__class__}", "'{first_name.__class__}' is not a placeholder"),
-        ("{points:>10}", "'{points}' is not a placeholder"),
+        # named exactly as typed (before: "'{points}'" and "'{first_name}' is not a
+        # placeholder", which read as if the placeholder itself were unknown)
+        ("{points:>10}", "'{points:>10}' is not a placeholder"),
+        ("Hallo {first_name!r}", "'{first_name!r}' is not a placeholder"),
+        ("Hallo {first_name!s:^9}", "'{first_name!s:^9}' is not a placeholder"),
         ("Hallo {first_name", "The text has a brace that is not part of a placeholder"),
         ("Hallo }", "The text has a brace that is not part of a placeholder"),
         ("Hallo\x07", "The mail text contains control characters."),

@@ -227,11 +227,14 @@ def test_broken_storage_gives_messages(tmp_path):
     done = run_cli(["--db", str(junk), "show", "1"], env)
     assert done.returncode == 1
     assert "not an Olga Loyalty database or is damaged" in done.stderr
-    done = run_cli(["--db", str(tmp_path / "nowhere" / "x.db"), "daily"], env)
+    nowhere = tmp_path / "nowhere" / "x.db"
+    done = run_cli(["--db", str(nowhere), "settings", "set", "point_value", "0.05"], env)
     assert (
         done.stderr
         == f"error: The folder {tmp_path / 'nowhere'} for the database does not exist.\n"
     )
+    done = run_cli(["--db", str(nowhere), "daily"], env)  # cannot start a shop
+    assert done.stderr.startswith(f"error: no database at {nowhere}; nothing was created.")
 
 
 @pytest.mark.sqlite_only

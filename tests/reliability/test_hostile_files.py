@@ -18,6 +18,18 @@ from tests.reliability import hostile_files
 
 ROOT = Path(__file__).resolve().parents[2]
 PEAK_LIMIT_MB = 100
+FAR = (
+    "{name} reaches row 1048576; an import reads at most 500000 rows. "
+    "Split the list into smaller files."
+)
+DAMAGED = (
+    "{name} cannot be read as an Excel file: it is damaged, protected or not really "
+    ".xlsx. Open it in Excel and save it again."
+)
+UNCLEAR = (
+    "{name} is not laid out as Excel lays out a workbook: which of its parts is the first "
+    "sheet cannot be told for sure, so it was not read. Open it in Excel and save it again."
+)
 
 HOSTILE = {
     "far.xlsx": (
@@ -45,6 +57,22 @@ HOSTILE = {
         "laughs.xlsx contains a document type declaration, which Excel never writes (it can "
         "make a reader fetch other files or expand without end); it was not read.",
     ),
+    # Past the guard of issue 13 (each aborted the process: "memory allocation of
+    # 549755813888 bytes failed", exit 134), found by the adversarial test after it:
+    "strict.xlsx": (hostile_files.far_strict, FAR.format(name="strict.xlsx")),
+    "strict-ids.xlsx": (
+        hostile_files.far_strict_relationships,
+        FAR.format(name="strict-ids.xlsx"),
+    ),
+    "noext.xlsx": (hostile_files.far_without_extension, FAR.format(name="noext.xlsx")),
+    "case.xlsx": (hostile_files.far_other_case, FAR.format(name="case.xlsx")),
+    "strings.xlsx": (
+        hostile_files.shared_strings_count,
+        "strings.xlsx announces 2000000000 different texts, more than a sheet an import reads "
+        "can hold (10000000 cells); it was not read.",
+    ),
+    "twoends.xlsx": (hostile_files.two_end_records, DAMAGED.format(name="twoends.xlsx")),
+    "KUNDEN.XLSX": (hostile_files.opendocument_inside, DAMAGED.format(name="KUNDEN.XLSX")),
 }
 
 
@@ -94,7 +122,9 @@ def test_each_hostile_file_is_refused_in_words(hostile, name):
 
 def test_the_hostile_files_are_small(hostile):
     sizes = {name: path.stat().st_size for name, path in hostile.items()}
-    assert max(sizes[n] for n in sizes if n != "bomb.xlsx") < 2_000
+    two_parts = ("KUNDEN.XLSX", "twoends.xlsx")  # two documents in one zip, or two zips
+    assert max(sizes[n] for n in sizes if n not in ("bomb.xlsx", *two_parts)) < 2_000
+    assert max(sizes[n] for n in two_parts) < 4_000
     assert sizes["bomb.xlsx"] < 512_000  # 100 MB of XML inside
 
 
@@ -103,7 +133,8 @@ def test_the_hostile_files_are_small(hostile):
 @pytest.mark.parametrize("command", [["customers", "--dry-run"], ["unsubscribes"]])
 def test_a_hostile_file_never_takes_the_process_down(hostile, name, command, tmp_path):
     db = tmp_path / "shop.db"
-    code, err, peak = run_measured(["daily"], tmp_path, db)  # makes the database
+    start = ["settings", "set", "point_value", "0.05"]  # a command that can start a shop
+    code, err, peak = run_measured(start, tmp_path, db)
     assert code == 0, err
     before = dump_database(db)
     what, *options = command
@@ -213,4 +244,153 @@ def test_formats_that_cannot_be_checked_are_refused_in_words(tmp_path, suffix):
     assert str(caught.value) == (
         f"kunden{suffix} is an older or other spreadsheet format; open it in Excel or "
         "LibreOffice and save it as .xlsx (or .csv), then import that file."
+    )
+
+
+def strict(source: Path, target: Path) -> Path:
+    """The workbook as Excel's "Strict Open XML Spreadsheet" writes it: the same parts under
+    the ISO namespaces (the package's own relationships keep theirs)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as original:
+        parts = {}
+        for name in original.namelist():
+            data = original.read(name)
+            for old, new in (
+                (hostile_files.TRANSITIONAL_MAIN, hostile_files.STRICT_MAIN),
+                (hostile_files.TRANSITIONAL_RELATIONSHIPS, hostile_files.STRICT_RELATIONSHIPS),
+            ):
+                data = data.replace(old.encode(), new.encode())
+            parts[name] = data
+    return hostile_files.write_parts(target, parts)
+
+
+@pytest.mark.parametrize("name", ["kunden-strict.xlsx", "KUNDEN.XLSX"])
+def test_a_strict_or_capitalised_workbook_that_is_fine_reads(tmp_path, name):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Kunden"
+    book.active.append(["Vorname", "Nachname", "Handy"])
+    book.active.append(["Anna", "Strikt", "0151 12345678"])
+    book.create_sheet("Notizen").append(["nur eine Notiz"])
+    book.save(tmp_path / "plain.xlsx")
+    if name == "KUNDEN.XLSX":
+        path = (tmp_path / "plain.xlsx").rename(tmp_path / name)
+    else:
+        path = strict(tmp_path / "plain.xlsx", tmp_path / name)
+    assert read_table(path) == [
+        ["Vorname", "Nachname", "Handy"],
+        ["Anna", "Strikt", "0151 12345678"],
+    ]
+
+
+def test_another_sheet_beyond_the_limits_is_refused_too(tmp_path):
+    """Every part holding sheet data is measured, not only the one taken for the first sheet:
+    a difference in finding that one is how a hostile file would get past."""
+    parts = hostile_files.standard_parts(hostile_files.sheet_xml(hostile_files.HEADER, "A1:B1"))
+    parts["xl/worksheets/sheet2.xml"] = hostile_files.far_sheet()
+    path = hostile_files.write_parts(tmp_path / "zwei.xlsx", parts)
+    with pytest.raises(InvalidInput) as caught:
+        read_table(path)
+    assert str(caught.value) == FAR.format(name="zwei.xlsx")
+
+
+def unclear_workbook(tmp_path: Path, change: str) -> Path:
+    parts = hostile_files.standard_parts(hostile_files.sheet_xml(hostile_files.HEADER, "A1:B1"))
+    if change == "two parts named alike":
+        parts["XL/WORKSHEETS/SHEET1.XML"] = parts["xl/worksheets/sheet1.xml"]
+    elif change == "two ids":
+        parts["xl/workbook.xml"] = hostile_files.WORKBOOK.replace(
+            'r:id="rId1"', 'r:id="rId1" xmlns:id="rId2"'
+        )
+    elif change == "two workbooks":
+        parts["_rels/.rels"] = hostile_files.ROOT_RELS.replace(
+            "</Relationships>",
+            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/'
+            '2006/relationships/officeDocument" Target="other/workbook.xml"/></Relationships>',
+        )
+    elif change == "an entity in the target":
+        parts["xl/_rels/workbook.xml.rels"] = hostile_files.WORKBOOK_RELS.replace(
+            "sheet1.xml", "sheet&#49;.xml"
+        )
+    elif change == "two sheets of one name":
+        parts["xl/workbook.xml"] = hostile_files.WORKBOOK.replace(
+            "</sheets>", '<sheet name="Kunden" sheetId="2" r:id="rId1"/></sheets>'
+        )
+    elif change == "no sheet part":
+        del parts["xl/worksheets/sheet1.xml"]
+    elif change == "a control character":
+        parts["xl/workbook.xml"] = hostile_files.WORKBOOK.replace("<sheet ", "<sheet\x0c")
+    return hostile_files.write_parts(tmp_path / "odd.xlsx", parts)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "two parts named alike",
+        "two ids",
+        "two workbooks",
+        "an entity in the target",
+        "two sheets of one name",
+        "no sheet part",
+        "a control character",
+    ],
+)
+def test_a_workbook_whose_first_sheet_cannot_be_told_is_refused(tmp_path, change):
+    path = unclear_workbook(tmp_path, change)
+    with pytest.raises(InvalidInput) as caught:
+        read_table(path)
+    assert str(caught.value) == UNCLEAR.format(name="odd.xlsx")
+
+
+def test_the_reader_must_name_the_sheet_the_guard_measured(tmp_path, monkeypatch):
+    """The last line of defence: calamine's own first sheet must be the one measured."""
+    path = hostile_files.write_xlsx(
+        tmp_path / "odd.xlsx", hostile_files.sheet_xml(hostile_files.HEADER, "A1:B1")
+    )
+    monkeypatch.setattr(workbook_guard, "check_workbook", lambda path: "Another")
+    with pytest.raises(InvalidInput) as caught:
+        read_table(path)
+    assert str(caught.value) == UNCLEAR.format(name="odd.xlsx")
+
+
+def test_an_xml_part_declaring_another_encoding_is_refused(tmp_path):
+    sheet = hostile_files.sheet_xml(hostile_files.HEADER, "A1:B1").replace(
+        'encoding="UTF-8"', 'encoding="UTF-16"'
+    )
+    path = hostile_files.write_xlsx(tmp_path / "enc.xlsx", sheet)
+    with pytest.raises(InvalidInput) as caught:
+        read_table(path)
+    assert (
+        str(caught.value)
+        == "enc.xlsx is not an Excel file as Excel writes it (its XML is not UTF-8)."
+    )
+
+
+@pytest.mark.sqlite_only
+def test_a_huge_csv_is_read_line_by_line_and_stopped_at_the_row_limit(tmp_path):
+    """Found by the adversarial test: an 18 MB CSV of 3 million rows took 449 MB and 3 s
+    before "more than 500000 rows" (the whole file decoded and split into rows first)."""
+    big = tmp_path / "kunden.csv"
+    with big.open("w", encoding="utf-8") as handle:
+        handle.write("Vorname;Nachname;Handy\n")
+        handle.write("A;B;1\n" * 3_000_000)
+    assert big.stat().st_size > 18_000_000
+    db = tmp_path / "shop.db"
+    code, err, _ = run_measured(["settings", "set", "point_value", "0.05"], tmp_path, db)
+    assert code == 0, err
+    code, err, peak = run_measured(["import", "customers", str(big), "--dry-run"], tmp_path, db)
+    assert (code, err) == (2, "error: The file has more than 500000 rows.\n")
+    assert peak < 250, f"peak RSS {peak:.0f} MB"
+
+
+def test_a_csv_larger_than_any_customer_list_is_refused_unread(tmp_path):
+    huge = tmp_path / "kunden.csv"
+    with huge.open("wb") as handle:  # sparse: takes no disk space
+        handle.truncate(250_000_000)
+    with pytest.raises(InvalidInput) as caught:
+        read_table(huge)
+    assert str(caught.value) == (
+        "kunden.csv is 250 MB; a customer list as CSV is far smaller (at most 200 MB are read)."
     )

@@ -193,3 +193,17 @@ def test_an_edit_keeps_what_an_active_marketing_consent_needs(shop):
     assert customers.edit(shop, anna.id, CustomerInput(phone="0160 1112223")) == ["phone"]
     customers.withdraw_consent(shop, anna.id, "email")
     assert customers.edit(shop, anna.id, CustomerInput(email="")) == ["email"]
+
+
+def test_an_email_beginning_like_a_formula_is_refused_at_registration_and_edit(shop):
+    data = CustomerInput(
+        first_name="Eva", last_name="Formel", phone="0151 7777 1111", email="=1+2@example.com"
+    )
+    with pytest.raises(InvalidInput, match="begins like a spreadsheet formula") as caught:
+        customers.register(shop, data, consents={"data_processing"})
+    assert caught.value.field == "email"
+    assert Customer.select().where(Customer.last_name == "Formel").count() == 0
+    anna = register(shop, phone="0151 7777 2222", email="anna@example.com")
+    with pytest.raises(InvalidInput, match="begins like a spreadsheet formula"):
+        customers.edit(shop, anna.id, CustomerInput(email="=2*3@example.com"))
+    assert Customer.get_by_id(anna.id).email == "anna@example.com"

@@ -159,6 +159,36 @@ def test_refund_shortfall_keeps_money_back(shop, clock):
     assert (row.take_back_due, row.taken_back, row.shortfall_points) == (200, 0, 200)
 
 
+def test_a_purchase_of_an_erased_customer_is_refunded_in_money_only(shop, clock):
+    """Found by the adversarial test: `refund` said "This purchase belongs to an erased
+    customer; it cannot be refunded." The goods come back; the books must show it. Her
+    points were forfeited at the erasure: nothing is taken back, kept back or given back."""
+    c = register(shop)  # 100 welcome
+    points.record_purchase(shop, c.id, "200.00")  # +200 → 300
+    p = points.record_purchase(shop, c.id, "100.00", redeem=200)  # −200 (10 €), paid 90, +90
+    clock.advance(days=1)
+    customers.erase(shop, c.id)
+    entries = LedgerEntry.select().count()
+    half = points.refund(shop, p.purchase_id, "50.00")
+    assert (half.amount, half.paid_back, half.cash_refund) == (D("50.00"), D("45.00"), D("45.00"))
+    assert (half.points_taken_back, half.points_restored, half.shortfall_points) == (0, 0, 0)
+    assert (half.shortfall_value, half.balance) == (D("0.00"), 0)
+    rest = points.refund(shop, p.purchase_id)
+    assert (rest.amount, rest.cash_refund) == (D("50.00"), D("45.00"))
+    rows = [
+        (r.amount, r.paid_back, r.cash_refund, r.take_back_due, r.taken_back, r.restored)
+        for r in Refund.select().order_by(Refund.id)
+    ]
+    assert rows == [
+        (D("50.00"), D("45.00"), D("45.00"), 0, 0, 0),
+        (D("50.00"), D("45.00"), D("45.00"), 0, 0, 0),
+    ]
+    assert LedgerEntry.select().count() == entries  # no points moved
+    assert bal(shop, c.id) == 0
+    with pytest.raises(Refused, match="already been refunded in full"):
+        points.refund(shop, p.purchase_id, "1")
+
+
 def test_refund_more_than_left_is_refused(shop):
     c = register(shop)
     p = points.record_purchase(shop, c.id, "20")

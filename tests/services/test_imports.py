@@ -401,3 +401,20 @@ def test_any_table_reads_back_in_any_encoding_and_separator(columns, data, encod
     if expected is None:  # cp1252: what is also valid UTF-8 (plain ASCII) is read as UTF-8
         expected = "UTF-8" if raw.isascii() else "Windows-1252"
     assert table.encoding == expected
+
+
+def test_an_email_beginning_like_a_formula_is_a_refused_row(shop, tmp_path):
+    rows = [
+        [1, "Eva Formel", "0151 7777 1111", "=1+2@example.com", "", None, ""],
+        [2, "Frida Fein", "0151 7777 2222", "frida@example.com", "", None, ""],
+    ]
+    path = write_csv(tmp_path / "kunden.csv", rows=rows)
+    report = imports.check_file(shop, path)
+    assert [(n, str(e)) for n, e in report.refused] == [
+        (
+            2,
+            "'=1+2@example.com' begins like a spreadsheet formula (=); an address like that "
+            "cannot go into an export unchanged. Check it with the customer.",
+        )
+    ]
+    assert [r.row for r in report.good] == [3]

@@ -78,6 +78,73 @@ def test_a_backup_whose_columns_differ_is_refused(shop, db_path, tmp_path):
         safety.restore(shop, odd)
 
 
+#: Found by the adversarial test after issues 13 and 14: the checks compared tables and
+#: columns only, so each of these backups was restored and then ran inside the shop.
+SCHEMA_EXTRAS = [
+    (
+        # kept an erased customer's name, phone and email: erasure updates the row
+        "CREATE TRIGGER keep_names AFTER UPDATE ON customer BEGIN "
+        "INSERT INTO feedback (customer_id, created_at, kind, note, staff) VALUES "
+        "(old.id, old.registered_at, 'complaint', old.first_name || ' ' || old.phone, ''); END",
+        "trigger keep_names is not part of that version",
+    ),
+    (
+        # broke every registration
+        "CREATE TRIGGER no_lots AFTER INSERT ON customer BEGIN DELETE FROM lot; END",
+        "trigger no_lots is not part of that version",
+    ),
+    ("CREATE VIEW everyone AS SELECT first_name, phone FROM customer", "view everyone is not"),
+    ('CREATE INDEX "customer_notes" ON customer (notes)', "index customer_notes is not"),
+    (
+        'DROP INDEX "customer_registered_at"; '
+        'CREATE INDEX "customer_registered_at" ON customer (registered_at, notes)',
+        "index customer_registered_at is defined differently",
+    ),
+    ('DROP INDEX "customer_registered_at"', "index customer_registered_at is missing"),
+]
+
+
+@sqlite_only
+@pytest.mark.parametrize("sql, message", SCHEMA_EXTRAS)
+def test_a_backup_with_other_triggers_views_or_indexes_is_refused(
+    shop, db_path, tmp_path, sql, message
+):
+    register(shop, "Zoraida", "Quell", phone="0151 9876 5432", email="zq@example.com")
+    good = safety.backup(shop, "manual")
+    odd = tmp_path / "odd.db"
+    shutil.copy(good, odd)
+    with sqlite3.connect(odd) as conn:
+        conn.executescript(sql)
+    conn.close()
+    before = dump_database(db_path)
+    with pytest.raises(InvalidInput) as caught:
+        safety.restore(shop, odd)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith("odd.db ")
+    assert str(caught.value).endswith("; nothing was restored.")
+    assert dump_database(db_path) == before
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')"
+        ).fetchone() == (0,)
+    conn.close()
+
+
+@sqlite_only
+def test_a_genuine_backup_of_every_version_passes_the_whole_schema_check(shop, tmp_path):
+    """The v1 fixture (made with the first schema) migrated to each version on the way, and
+    a backup of today's shop: each matches its version's whole schema."""
+    from olga_loyalty.storage import backup as backups
+
+    today = safety.backup(shop, "manual")
+    backups.check_schema(today, migrations.LATEST, today.name)
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        conn.executescript(FIXTURE.read_text("utf-8"))
+    conn.close()
+    backups.check_schema(old, 1, old.name)
+
+
 def other_shop(tmp_path: Path, clock) -> Path:
     """A backup of another shop (its own shop id, customer and PIN)."""
     close_database()
@@ -247,14 +314,84 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path, cli):
 
 
 @sqlite_only
-def test_an_empty_file_or_a_database_without_tables_becomes_a_new_shop(tmp_path, cli):
+def test_an_empty_file_becomes_a_shop_only_for_a_command_that_can_start_one(tmp_path, cli):
+    """Found by the adversarial test: `find x` turned a 0-byte file (and an SQLite file with
+    nothing in it) into an Olga database. A command that cannot start a shop says there is
+    no database and leaves the file byte for byte as it was, with nothing beside it."""
     empty = tmp_path / "empty.db"
     empty.touch()
-    nobody = (1, "", "error: No customer matches 'x'.\n")  # a new shop: found nobody
-    assert cli("--db", str(empty), "find", "x") == nobody
     bare = tmp_path / "bare.db"
     sqlite3.connect(bare).close()
+    for path in (empty, bare):
+        before = digest(path)
+        code, out, err = cli("--db", str(path), "find", "x")
+        assert (code, out, err.split(";")[0]) == (1, "", f"error: no database at {path}")
+        assert digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bare.db", "empty.db"]
+    assert cli("--db", str(empty), "settings", "set", "currency", "EUR")[0] == 0
+    assert cli("--db", str(bare), "settings", "set", "currency", "EUR")[0] == 0
+    nobody = (1, "", "error: No customer matches 'x'.\n")  # a new shop: found nobody
     assert cli("--db", str(bare), "find", "x") == nobody
+
+
+def _view_only(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE VIEW answer AS SELECT 42 AS value")
+    conn.close()
+
+
+def _marked(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA application_id = 1095779912")
+    conn.close()
+
+
+def _versioned(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 3")
+    conn.close()
+
+
+def _wal_table(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode = wal")
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    conn.close()
+
+
+FOREIGN = [
+    (_view_only, "(its schema holds answer)"),
+    (_marked, "(it is marked with application id 1095779912 and user version 0)"),
+    (_versioned, "(it is marked with application id 0 and user version 3)"),
+    (_wal_table, "(it holds the tables invoices)"),
+]
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "make, why", FOREIGN, ids=["view", "application_id", "user_version", "wal"]
+)
+@pytest.mark.parametrize(
+    "command",
+    [["find", "x"], ["settings", "set", "currency", "EUR"], ["daily"]],
+    ids=lambda argv: argv[0],
+)
+def test_any_schema_object_or_mark_makes_a_file_foreign(tmp_path, cli, make, why, command):
+    """Before: a file holding only a view became an Olga database (8 KB → 319 KB); a file
+    marked by its program with an application id or user version likewise; a foreign WAL
+    database was refused but its -shm and -wal were left beside it."""
+    foreign = tmp_path / "view.db"
+    make(foreign)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["view.db"]
+    before = digest(foreign)
+    code, out, err = cli("--db", str(foreign), *command)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {foreign} belongs to another program {why}; it is not an Olga Loyalty "
+        "database and was left untouched.\n"
+    )
+    assert digest(foreign) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["view.db"]  # no -wal, -shm, backups
 
 
 @pytest.mark.skipif(not POSTGRES, reason="a PostgreSQL database of another program")
@@ -297,3 +434,19 @@ def test_every_known_schema_matches_what_the_migrations_make(shop):
 def _closed():
     yield
     close_database()
+
+
+@sqlite_only
+def test_a_folder_is_named_a_folder(shop, db_path, tmp_path):
+    """Before: `restore /tmp/somefolder` said "The file … does not exist"."""
+    folder = tmp_path / "Sicherungen"
+    folder.mkdir()
+    before = dump_database(db_path)
+    with pytest.raises(InvalidInput) as caught:
+        safety.restore(shop, folder)
+    assert str(caught.value) == (
+        f"{folder} is a folder, not a backup file; choose one of the .db files in it."
+    )
+    assert dump_database(db_path) == before
+    with pytest.raises(InvalidInput, match="does not exist"):
+        safety.restore(shop, tmp_path / "nothing.db")

@@ -47,7 +47,7 @@ def test_rotation_keeps_seven_days_and_eight_weeks(tmp_path):
             (folder / f"loyalty-{stamp:%Y%m%d-%H%M%S}-daily.db").write_bytes(b"x")
     (folder / "loyalty-20260501-080000-import.db").write_bytes(b"x")
     (folder / "loyalty-20260501-081500-import.db").write_bytes(b"x")
-    backups.rotate(folder, date(2026, 5, 1))
+    backups.rotate(folder, date(2026, 5, 1), "loyalty")
     today = sorted(p.name for p in folder.glob("loyalty-20260501-*"))
     assert today == ["loyalty-20260501-080000-import.db", "loyalty-20260501-081500-import.db"]
     for name in today:
@@ -61,6 +61,42 @@ def test_rotation_keeps_seven_days_and_eight_weeks(tmp_path):
     weeks = {datetime.strptime(d, "%Y%m%d").isocalendar()[:2] for d in days}
     assert len(weeks) == 8  # the newest of each of the last 8 ISO weeks
     assert len(kept) == 6 + 6  # six daily (Apr 25-30) plus six older weeks' newest (Sundays)
+
+
+def test_two_databases_in_one_folder_keep_and_list_their_own_backups(shop, clock, db_path):
+    """Found by the adversarial test: `data/loyalty.db` and `data/demo.db` (the README's demo)
+    share `data/backups/`; rotating one deleted the other's backups as if they were older
+    backups of the same day, and each listed the other's."""
+    folder = db_path.parent / "backups"
+    folder.mkdir()
+    ours = [f"{db_path.stem}-202601{d:02d}-090000-daily.db" for d in range(2, 10)]
+    theirs = [
+        f"demo-202601{d:02d}-{h}-daily.db" for d in range(2, 10) for h in ("100000", "200000")
+    ]
+    theirs.append("demo-20260110-085900-manual.db")
+    for name in ours + theirs:
+        (folder / name).write_bytes(b"x")
+    assert db_path.stem != "demo"
+    assert [b.path.name for b in safety.list_backups(shop)] == sorted(ours, reverse=True)
+    # another database's backup today does not count as this one's backup of the day
+    made = safety.backup_if_first_today(shop)
+    assert made is not None
+    assert made.name == f"{db_path.stem}-20260110-090000-daily.db"
+    # this database's rotation: today and the 6 days before it (2 and 3 January go); the
+    # demo's all stay (before: its newer backups of each day deleted this database's)
+    assert sorted(p.name for p in folder.glob("demo-*")) == sorted(theirs)
+    assert sorted(p.name for p in folder.glob(f"{db_path.stem}-*")) == sorted(
+        ours[2:] + [made.name]
+    )
+    # and the demo's rotation leaves this database's backups alone
+    removed = backups.rotate(folder, date(2026, 1, 10), "demo")
+    assert sorted(p.name for p in removed) == sorted(
+        [f"demo-202601{d:02d}-100000-daily.db" for d in range(2, 10)]
+        + ["demo-20260102-200000-daily.db", "demo-20260103-200000-daily.db"]
+    )
+    assert sorted(p.name for p in folder.glob(f"{db_path.stem}-*")) == sorted(
+        ours[2:] + [made.name]
+    )
 
 
 def test_first_start_of_the_day_backs_up_once(shop, clock):

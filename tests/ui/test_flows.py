@@ -591,6 +591,36 @@ async def test_consent_form_and_data_export_from_the_card(app_factory, user_home
     assert len(reader.pages) == 1
     assert "Frau Anna Müller" in reader.pages[0].extract_text()
     assert openpyxl.load_workbook(data).sheetnames[:2] == ["About this file", "Profile"]
+    from olga_loyalty.storage.models import AuditEntry
+
+    # both are personal data leaving the program: both protected exports, both audited
+    assert [(a.action, a.detail, a.customer_id) for a in AuditEntry.select()] == [
+        ("export", "consent form, customer #1", 1),
+        ("export", "customer #1", 1),
+    ]
+
+
+async def test_the_filled_in_consent_form_asks_for_the_pin(app_factory, ui_shop, user_home):
+    """Found by the adversarial test: `f` on the card wrote her data without the PIN."""
+    from olga_loyalty.services import safety
+    from olga_loyalty.ui.screens.pin import PinScreen
+
+    safety.set_pin(ui_shop, "246810")
+    app = app_factory()
+    exports = user_home / "Documents" / "Olga Loyalty"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(1)
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, PinScreen)
+        assert not (exports / "consent-form-1-2026-11-23.pdf").exists()
+        await type_text(pilot, "246810")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+    assert (exports / "consent-form-1-2026-11-23.pdf").exists()
 
 
 async def test_pin_guards_settings_and_adjustments_and_everything_is_audited(app_factory, ui_shop):

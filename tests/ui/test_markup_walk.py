@@ -56,9 +56,15 @@ def screen_text(app) -> str:
     return console.export_text()
 
 
+#: The marked shop's database file name (without .db): a name cannot hold `/`, so no
+#: closing tag: `[b]` and `\\[` would vanish as markup.
+MARKED_STEM = "[b]Laden[i] \\[x"
+
+
 @pytest.fixture
 def marked_shop(tmp_path):
-    shop = build_shop(fresh_database(tmp_path, "markup.db"))
+    # the file name holds markup too: a backup listed on the screen is named after it
+    shop = build_shop(fresh_database(tmp_path, f"{MARKED_STEM}.db"))
     shop.save_settings(replace(shop.settings, name="[b]Boutique[/i]"))
     set_value(shop, "tiers", f"Base:0:1,{TIER}:100:2")
     shop.remember_staff(STAFF)
@@ -274,7 +280,7 @@ async def test_the_pin_dialog_and_the_restore_question_show_markup_literally(mar
     shop = marked_shop
     safety.set_pin(shop, "246810")
     mine = safety.backup(shop, "manual")
-    stem = "[b]Laden[i] \\[x"
+    stem = MARKED_STEM
     theirs = mine.with_name(f"{stem}-20261101-080000-manual.db")
     shutil.copy(mine, theirs)
     mine.unlink()

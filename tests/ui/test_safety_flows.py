@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent
@@ -33,7 +34,8 @@ async def type_text(pilot, text: str) -> None:
 def another_shops_backup(shop) -> str:
     """A backup of this shop turned into one of another shop (its own id, its own customer)."""
     mine = safety.backup(shop, "manual")
-    theirs = mine.with_name("loyalty-20261101-080000-manual.db")
+    # named after this database, as the backups it lists are (another database's are not)
+    theirs = mine.with_name(f"{Path(shop.location).stem}-20261101-080000-manual.db")
     shutil.copy(mine, theirs)
     mine.unlink()
     with sqlite3.connect(theirs) as conn:

@@ -226,10 +226,27 @@ class CardScreen(BaseScreen):
             )
 
     def action_consent_form(self) -> None:
+        """The form filled in with her data: personal data leaving the program, so a
+        protected export with its audit entry, like the data export (the blank form from
+        the search screen stays free)."""
         from olga_loyalty.services import gdpr
 
         if self.card:
-            self.db("file_written", gdpr.consent_form, self.shop, self.card.customer.id)
+            cid = self.card.customer.id
+            self.loyalty.with_pin(
+                "export",
+                lambda pin: self.loyalty.protected(
+                    self,
+                    "file_written",
+                    "export",
+                    pin,
+                    gdpr.consent_form,
+                    self.shop,
+                    cid,
+                    detail=f"consent form, customer #{cid}",
+                    customer_id=cid,
+                ),
+            )
 
     def on_file_written(self, path) -> None:
         self.loyalty.announce_file(self.t("Written: {path}", path=path), path)

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.domain.money import parse_amount, parse_points
-from olga_loyalty.domain.points import PurchasePlan, max_redeemable, plan_purchase
+from olga_loyalty.domain.points import Programme, PurchasePlan, max_redeemable, plan_purchase
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
@@ -33,6 +33,7 @@ class PurchaseScreen(BaseModal):
         super().__init__()
         self.card = card
         self.plan: PurchasePlan | None = None
+        self.shown_programme: Programme | None = None  # what the preview was computed with
         self.saving = False
 
     def compose(self) -> ComposeResult:
@@ -55,6 +56,12 @@ class PurchaseScreen(BaseModal):
     def on_mount(self) -> None:
         self.query_one("#amount", Input).focus()
         self.update_preview()
+        # the programme may have been changed on another till or the command line
+        self.db("refreshed", self.shop.refresh)
+
+    def on_refreshed(self, changed: bool) -> None:
+        if changed:
+            self.update_preview()
 
     # -- the live preview: pure rules over the card's figures, no database ---------------
     @on(Input.Changed)
@@ -69,6 +76,7 @@ class PurchaseScreen(BaseModal):
 
     def update_preview(self) -> None:
         t, card, programme = self.t, self.card, self.shop.programme
+        self.shown_programme = programme
         amount = self._amount()
         most = max_redeemable(amount, card.balance, programme) if amount else 0
         self.query_one("#redeem-label", Label).update(
@@ -161,6 +169,7 @@ class PurchaseScreen(BaseModal):
             redeem=redeem,
             staff=self.loyalty.staff,
             follow_up=self.query_one("#follow_up", Input).value,
+            programme_shown=self.shown_programme,
         )
 
     def on_saved(self, result: points.PurchaseResult) -> None:
@@ -179,6 +188,7 @@ class PurchaseScreen(BaseModal):
 
     def on_saved_error(self, error: LoyaltyError) -> None:
         self.saving = False
+        self.update_preview()  # with the programme as the service found it
         field = error.field if error.field in FIELDS else "redeem"
         show_field_errors(self, {field: error}, FIELDS)
 

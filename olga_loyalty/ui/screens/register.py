@@ -237,9 +237,15 @@ class CustomerForm(BaseScreen):
         self.dismiss(None)
 
 
-def _register_and_remember(shop, data, consents, method, staff, referred_by):
+def _register_and_remember(shop, data, consents, method, staff, referred_by, texts_shown):
     result = customers.register(
-        shop, data, consents=consents, method=method, staff=staff, referred_by=referred_by or None
+        shop,
+        data,
+        consents=consents,
+        method=method,
+        staff=staff,
+        referred_by=referred_by or None,
+        texts_shown=texts_shown,
     )
     if staff:
         shop.remember_staff(staff)
@@ -256,12 +262,20 @@ class RegisterScreen(CustomerForm):
         yield Static(
             t("Consents (read the text to the customer or let her read it):"), classes="section"
         )
+        texts = self.shop.consent_texts()
+        #: the version of each text the form shows: the registration records these or is
+        #: refused (services/customers.py, `register`)
+        self.texts_shown = {purpose: texts[purpose].version for purpose in PURPOSES}
         for purpose in PURPOSES:
-            text = self.shop.consent_texts()[purpose]
+            text = texts[purpose]
             yield Checkbox(
                 t(CONSENT_LABELS[purpose]), value=False, id=f"consent_{purpose}", compact=True
             )
-            yield Static(plain(f"{text.text}  (v{text.version})"), classes="consent-text")
+            yield Static(
+                plain(f"{text.text}  (v{text.version})"),
+                classes="consent-text",
+                id=f"consent_text_{purpose}",
+            )
             if purpose != "data_processing":  # email needs an address, SMS a mobile number
                 yield FieldError(id=f"consent_{purpose}-error")
         yield FieldError(id="consent_data-error")
@@ -279,6 +293,29 @@ class RegisterScreen(CustomerForm):
             yield Input(
                 value=self.loyalty.staff, placeholder=t("your name"), id="staff", compact=True
             )
+
+    def on_mount(self) -> None:
+        # (the form's own on_mount runs as well: Textual calls each class's handler)
+        # the consent texts may have been changed on another till or the command line
+        self.db("refreshed", self.shop.refresh)
+
+    def on_refreshed(self, changed: bool) -> None:
+        if changed:
+            self.show_texts()
+
+    def show_texts(self) -> None:
+        """Show the consent texts as they are now (cached by the shop, re-read by refresh)."""
+        texts = self.shop.consent_texts()
+        for purpose in PURPOSES:
+            text = texts[purpose]
+            self.query_one(f"#consent_text_{purpose}", Static).update(
+                plain(f"{text.text}  (v{text.version})")
+            )
+        self.texts_shown = {purpose: texts[purpose].version for purpose in PURPOSES}
+
+    def on_saved_error(self, error: LoyaltyError) -> None:
+        self.show_texts()  # a refusal for a changed text: the form shows the new one
+        super().on_saved_error(error)
 
     def all_fields(self) -> list[str]:
         return [*PERSON_FIELDS, "referred_by", "consent_email", "consent_sms", "consent_data"]
@@ -314,6 +351,7 @@ class RegisterScreen(CustomerForm):
             method if isinstance(method, str) else "paper_signed",
             staff,
             self.query_one("#referred_by", Input).value.strip(),
+            dict(self.texts_shown),
         )
 
     def on_saved(self, result: customers.Registration) -> None:
