@@ -409,7 +409,7 @@ def test_an_email_beginning_like_a_formula_is_a_refused_row(shop, tmp_path):
         [2, "Frida Fein", "0151 7777 2222", "frida@example.com", "", None, ""],
     ]
     path = write_csv(tmp_path / "kunden.csv", rows=rows)
-    report = imports.check_file(shop, path)
+    report = imports.check_file(shop, path, consented_on="2024-03-01")
     assert [(n, str(e)) for n, e in report.refused] == [
         (
             2,

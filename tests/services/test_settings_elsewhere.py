@@ -72,7 +72,9 @@ def test_a_registration_records_the_text_the_form_showed_or_is_refused(shop, til
     shown = {p: t.version for p, t in till.consent_texts().items()}
     assert shown == {"data_processing": 1, "email": 1, "sms": 1}
     new_consent_text(shop, "email", "Neuer Text v2")
-    data = CustomerInput(first_name="Berta", last_name="Bauer", phone="0151 2222 2222")
+    data = CustomerInput(
+        first_name="Berta", last_name="Bauer", phone="0151 2222 2222", email="berta@example.com"
+    )
 
     with pytest.raises(Refused) as caught:
         customers.register(
