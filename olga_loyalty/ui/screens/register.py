@@ -22,6 +22,7 @@ from olga_loyalty.services import customers
 from olga_loyalty.services.shop import PURPOSES
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors, translator
 from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.widgets import TickBox
 
 PERSON_FIELDS = ["first_name", "last_name", "phone", "email", "birthday", "notes"]
 FIELD_LABELS = {
@@ -257,7 +258,7 @@ class RegisterScreen(CustomerForm):
         )
         for purpose in PURPOSES:
             text = self.shop.consent_texts()[purpose]
-            yield Checkbox(
+            yield TickBox(
                 t(CONSENT_LABELS[purpose]), value=False, id=f"consent_{purpose}", compact=True
             )
             yield Static(plain(f"{text.text}  (v{text.version})"), classes="consent-text")
