@@ -325,10 +325,11 @@ class CardScreen(BaseScreen):
 
     def on_erased(self, customer_id: int) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
-        self.loyalty.go_home()
+        self.loyalty.go_home()  # on an empty search box: her number matches no one now
 
     def action_consents(self) -> None:
         from olga_loyalty.ui.screens.consents import ConsentsScreen
 
         if self.card:
-            self.app.push_screen(ConsentsScreen(self.card.customer.id), self._after)
+            c = self.card.customer
+            self.app.push_screen(ConsentsScreen(c.id, f"{c.first_name} {c.last_name}"), self._after)

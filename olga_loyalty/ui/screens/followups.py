@@ -18,6 +18,7 @@ from olga_loyalty.ui.base import (
     form_field,
     show_field_errors,
 )
+from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import plain
 
 FORM_FIELDS = ["kind", "note", "follow_up"]
@@ -28,7 +29,7 @@ def note_text(t, note: str) -> str:
     return note or t("Ask whether everything fits")
 
 
-class FeedbackScreen(BaseModal):
+class FeedbackScreen(DiscardGuard, BaseModal):
     """Record praise, a wish, a complaint or a call to make, for one customer."""
 
     BINDINGS = [
@@ -94,7 +95,7 @@ class FeedbackScreen(BaseModal):
         show_field_errors(self, {field: error}, FORM_FIELDS)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.ask_before_discarding(lambda: self.dismiss(None))
 
 
 class FollowUpsScreen(BaseScreen):
@@ -199,7 +200,7 @@ class FollowUpsScreen(BaseScreen):
         self.app.pop_screen()
 
 
-class _FollowUpDialog(BaseModal):
+class _FollowUpDialog(DiscardGuard, BaseModal):
     """One question about a follow-up: its context line, one field, Enter saves."""
 
     BINDINGS = [
@@ -231,7 +232,7 @@ class _FollowUpDialog(BaseModal):
         show_field_errors(self, {self.FIELD: error}, [self.FIELD])
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.ask_before_discarding(lambda: self.dismiss(None))
 
 
 class OutcomeScreen(_FollowUpDialog):

@@ -70,7 +70,7 @@ class PurchaseScreen(DiscardGuard, BaseModal):
                 )
             yield FieldError(id="amount-error")
             with Horizontal(classes="row"):
-                yield Label(t("Points to redeem (F4: the most)"), classes="field-label wide")
+                yield Label(t("Points to redeem"), classes="field-label wide")
                 yield Input(value="0", id="redeem", compact=True)
             yield Label("", id="redeem-label", classes="hint")
             yield FieldError(id="redeem-error")
@@ -115,7 +115,7 @@ class PurchaseScreen(DiscardGuard, BaseModal):
         self.query_one("#redeem-label", Label).update(
             plain(
                 t(
-                    "Balance {balance}; at most {most} on this amount.",
+                    "F4 takes the most: {most} (balance {balance})",
                     balance=t.points(card.balance),
                     most=t.number(most),
                 )
@@ -211,6 +211,7 @@ class PurchaseScreen(DiscardGuard, BaseModal):
         self.result = result
         for box in self.query(Input):
             box.disabled = True
+        self.query_one("#redeem-label", Label).display = False  # F4 is over
         self.query_one("#purchase-dialog").border_title = plain(
             t(
                 "Purchase #{id} saved · {name}",
@@ -241,12 +242,12 @@ class PurchaseScreen(DiscardGuard, BaseModal):
         result = self.result
         if result is None:
             return
-        c = self.card.customer
+        c, t = self.card.customer, self.t
         self.loyalty.go_home(
-            self.t(
-                "Last purchase, {name}: {summary}",
+            t(
+                "Last purchase: {name} · to pay {paid}",
                 name=f"{c.first_name} {c.last_name}",
-                summary=charge_summary(self.t, result.plan),
+                paid=t.money(result.plan.paid),
             )
         )
 

@@ -17,6 +17,7 @@ from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.domain.reminders import KIND_LABELS, REASON_LABELS, STATUS_LABELS
 from olga_loyalty.services import reminders
 from olga_loyalty.ui.base import BaseModal, BaseScreen, FieldError
+from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.widgets import fit
 
 
@@ -208,7 +209,7 @@ class RemindersScreen(BaseScreen):
         self.app.pop_screen()
 
 
-class TestMailDialog(BaseModal):
+class TestMailDialog(DiscardGuard, BaseModal):
     """Send a test mail to an address and show the server's answer in words."""
 
     BINDINGS = [
@@ -253,7 +254,7 @@ class TestMailDialog(BaseModal):
         self.query_one(FieldError).show(escape(error.render(self.t.gettext)))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.ask_before_discarding(lambda: self.dismiss(None))
 
 
 # -- after the daily run (the app calls these) ------------------------------------------

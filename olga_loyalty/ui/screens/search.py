@@ -151,7 +151,9 @@ class SearchScreen(BaseScreen):
 
     def show_hits(self, hits: list[customers.SearchHit], status: str) -> None:
         self.hits = hits
-        self.query_one("#status", Label).update(plain(status))
+        label = self.query_one("#status", Label)
+        label.update(plain(status))
+        label.set_class(bool(self.notice) and status == self.notice, "-notice")
         table = self.query_one(DataTable)
         table.clear()
         t, region = self.t, self.shop.region
