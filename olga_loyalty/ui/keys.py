@@ -91,6 +91,10 @@ def footer_bindings(screen, active: dict[str, ActiveBinding]) -> dict[str, Activ
                 description=textual_text(t, binding.description),
                 tooltip=textual_text(t, binding.tooltip),
                 show=show,
+                group=binding.group
+                and dataclasses.replace(
+                    binding.group, description=textual_text(t, binding.group.description)
+                ),
             ),
             enabled,
             textual_text(t, tooltip),

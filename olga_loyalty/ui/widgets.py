@@ -16,7 +16,7 @@ def fit(text: str, width: int) -> str:
 class RoomyTable(DataTable):
     """A table whose widest column (`roomy`: a column key) gets the room the other columns
     leave, so a note or a reason is cut only where the screen really ends; the width given
-    to `add_column` is its least. The room for a scroll bar is kept free."""
+    to `add_column` is its least. The room of a scroll bar is left free when the rows need one."""
 
     def __init__(self, *args, roomy: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -35,13 +35,16 @@ class RoomyTable(DataTable):
     def _update_dimensions(self, new_rows) -> None:
         self.fit_columns()  # columns added, or the first layout: now the size is known
         super()._update_dimensions(new_rows)
+        self.fit_columns()  # rows added: a scroll bar may be needed now
 
     def fit_columns(self) -> None:
         column = self.columns.get(self.roomy) if self.roomy else None  # type: ignore[call-overload]
         if column is None or not self.size.width:
             return
         others = sum(c.get_render_width(self) for c in self.columns.values() if c is not column)
-        room = self.size.width - self.styles.scrollbar_size_vertical - others
+        rows = self._total_row_height + (self.header_height if self.show_header else 0)
+        bar = self.styles.scrollbar_size_vertical if rows > self.size.height else 0
+        room = self.size.width - bar - others
         width = max(self._least.get(self.roomy or "", 1), room - 2 * self.cell_padding)
         if column.width != width or column.auto_width:
             column.width, column.auto_width = width, False

@@ -52,7 +52,7 @@ class ConsentsScreen(BaseModal):
     def __init__(self, customer_id: int, name: str = "") -> None:
         super().__init__()
         self.customer_id = customer_id
-        self.name = name
+        self.customer_name = name
         self.changed = False
         self.states: dict = {}
 
@@ -71,14 +71,13 @@ class ConsentsScreen(BaseModal):
         states.add_column(t("Consent"), width=17)
         states.add_column(t("State"), width=13)
         states.add_column(t("Since"), width=10)
-        states.add_column(t("Method"), width=17, key="method")
-        states.add_column(t("Text"), width=4)
+        states.add_column(t("Method"), width=12, key="method")
         records = self.query_one("#records", DataTable)
-        records.add_column(t("Consent"), width=7)
-        records.add_column(t("Given"), width=16)
-        records.add_column(t("Method"), width=10, key="method")
+        records.add_column(t("Consent"), width=12)
+        records.add_column(t("Given"), width=10)
+        records.add_column(t("Method"), width=12, key="method")
         records.add_column(t("Text"), width=4)
-        records.add_column(t("Withdrawn"), width=16)
+        records.add_column(t("Withdrawn"), width=10)
         states.focus()
         self.reload()
 
@@ -105,7 +104,6 @@ class ConsentsScreen(BaseModal):
                 plain(state),
                 plain(since),
                 cell(t(METHOD_LABELS.get(s.method or "", "")) if s.method else ""),
-                plain(f"v{s.text_version}" if s.text_version else ""),
                 key=purpose,
             )
         states.move_cursor(row=max(row, 0))
@@ -114,10 +112,10 @@ class ConsentsScreen(BaseModal):
         for r in records_data:
             records.add_row(
                 plain(t(PURPOSE_LABELS[r.purpose])),
-                plain(t.datetime(r.given_at)),
+                plain(t.date(r.given_at.date())),
                 cell(t(METHOD_LABELS[r.method])),
                 plain(f"v{r.text_version}"),
-                plain(t.datetime(r.withdrawn_at) if r.withdrawn_at else ""),
+                plain(t.date(r.withdrawn_at.date()) if r.withdrawn_at else ""),
             )
 
     def purpose(self) -> str:
@@ -142,7 +140,7 @@ class ConsentsScreen(BaseModal):
             self.app.notify(t("This consent is not given; there is nothing to withdraw."))
             return
         dialog = lambda pin=None: self.app.push_screen(  # noqa: E731
-            ConsentChangeScreen(self.customer_id, self.name, purpose, how, pin),
+            ConsentChangeScreen(self.customer_id, self.customer_name, purpose, how, pin),
             self.changed_by_dialog,
         )
         if how == "withdraw" and purpose == "data_processing":
@@ -170,7 +168,12 @@ class ConsentChangeScreen(BaseModal):
 
     def __init__(self, customer_id: int, name: str, purpose: str, how: str, pin=None) -> None:
         super().__init__()
-        self.customer_id, self.name, self.purpose, self.how = customer_id, name, purpose, how
+        self.customer_id, self.customer_name, self.purpose, self.how = (
+            customer_id,
+            name,
+            purpose,
+            how,
+        )
         self.pin = pin  # for an erasure: the owner PIN given for it (safety.Pin)
         self.method: str | None = None
         self.saving = False
@@ -184,11 +187,15 @@ class ConsentChangeScreen(BaseModal):
         purpose = t(PURPOSE_NAMES[self.purpose])
         with Vertical(classes="dialog", id="consent-change-dialog") as box:
             if self.how == "give":
-                box.border_title = plain(t("Give consent · {name}", name=self.name))
+                box.border_title = plain(t("Give consent · {name}", name=self.customer_name))
                 text = self.shop.consent_texts()[self.purpose]
                 yield Static(
                     lines(
-                        t("{name} gives her consent: {purpose}.", name=self.name, purpose=purpose),
+                        t(
+                            "{name} gives her consent: {purpose}.",
+                            name=self.customer_name,
+                            purpose=purpose,
+                        ),
                         t("The text she agrees to (version {version}):", version=text.version),
                         text.text,
                     ),
@@ -196,12 +203,12 @@ class ConsentChangeScreen(BaseModal):
                 )
                 question = t("How does she give it? ↑↓ choose, Enter gives it:")
             else:
-                box.border_title = plain(t("Withdraw consent · {name}", name=self.name))
+                box.border_title = plain(t("Withdraw consent · {name}", name=self.customer_name))
                 yield Static(
                     plain(
                         t(
                             "{name} withdraws her consent: {purpose}. {consequence}",
-                            name=self.name,
+                            name=self.customer_name,
                             purpose=purpose,
                             consequence=t(CONSEQUENCE_LABELS[self.purpose]),
                         )
@@ -295,7 +302,7 @@ class ConsentChangeScreen(BaseModal):
         if self.how == "give":
             text = t(
                 "{name}: consent given, {purpose} ({method}, {date}).",
-                name=self.name,
+                name=self.customer_name,
                 purpose=words,
                 method=method,
                 date=t.date(self.shop.today()),
@@ -303,7 +310,7 @@ class ConsentChangeScreen(BaseModal):
         else:
             text = t(
                 "{name}: consent withdrawn, {purpose} ({method}, {date}).",
-                name=self.name,
+                name=self.customer_name,
                 purpose=words,
                 method=method,
                 date=t.date(self.shop.today()),
