@@ -60,7 +60,7 @@ class RemindersScreen(BaseScreen):
         Binding("t", "test_mail", "Test mail…"),
         Binding("r", "retry", "Send again"),
         Binding("m", "mark_sent", "Mark as sent"),
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),
     ]
 
     def __init__(self) -> None:
@@ -142,6 +142,15 @@ class RemindersScreen(BaseScreen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self.show_mail()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        """r and m in the footer only for a mail they apply to."""
+        if action in ("retry", "mark_sent") and self.is_mounted:
+            item = self.selected()
+            allowed = ("failed", "unknown") if action == "retry" else ("unknown",)
+            return item is not None and item.id is not None and item.status in allowed
+        return True
 
     def show_mail(self) -> None:
         t, item = self.t, self.selected()
