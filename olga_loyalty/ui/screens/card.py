@@ -86,7 +86,8 @@ class CardScreen(BaseScreen):
         self.db("card", customers.card, self.shop, self.customer_id, 200)
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted and self.card is not None:
+        # not when the card was passed on the way home (erased by a withdrawal, say)
+        if self.is_mounted and self.card is not None and self.is_current:
             self.reload()
 
     def on_card(self, card: customers.CustomerCard) -> None:

@@ -229,7 +229,9 @@ class ConsentChangeScreen(BaseModal):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        methods = self.query_one(OptionList)
+        methods.highlighted = None  # an OptionList highlights its first option: not here
+        methods.focus()
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
