@@ -462,7 +462,12 @@ def history(customer_id: int, limit: int = 20, offset: int = 0) -> list[HistoryR
         # one redemption takes from several lots: one line, the lots soonest-expiring first
         key = (e.kind, e.purchase_id, e.refund_id, e.created_at, e.reason)
         row = spread.get(key)
-        lots = ((e.points, expires), *(row.lots if row else ()))
+        lots = tuple(
+            sorted(
+                ((e.points, expires), *(row.lots if row else ())),
+                key=lambda lot: (lot[1] is None, lot[1] or date.min),
+            )
+        )
         spread[key] = HistoryRow(
             e.created_at, e.kind, sum(p for p, _ in lots), None, e.purchase_id, e.reason, lots
         )
