@@ -4,7 +4,7 @@ and the texts Textual itself shows (translated like ours).
 At 80 columns a footer holds about six keys in German. So each screen shows its own main
 keys, F1 and, at the right, the command palette; the app's other keys (F2–F9, ctrl+o) stay
 active everywhere but are shown only where they belong (the search screen lists them on a
-line of their own), in F1's help and in the palette. `tests/ui/test_footers.py` checks that
+line of their own), in F1's help and in the palette. `tests/ui/test_textual_texts.py` checks that
 every footer fits whole at 80 columns in both languages.
 """
 
