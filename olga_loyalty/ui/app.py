@@ -503,12 +503,16 @@ class LoyaltyApp(DbMixin, App):
         yield SystemCommand(
             t("Theme"), t("Dark or light; kept in the settings"), self.action_change_theme
         )
+        from olga_loyalty.ui.keys import key_label
+
         for binding in screen._bindings.key_to_bindings.values():
             for b in binding:
-                if b.show and b.description and not b.action.startswith("app."):
+                # the footer's keys and those it leaves out for room (the card's `a`, `d`, …)
+                shown = b.show or b.key not in ("up", "down", "enter", "escape", "tab")
+                if shown and b.description and not b.action.startswith("app."):
                     yield SystemCommand(
                         b.description,
-                        t("On this screen ({key})", key=b.key),
+                        t("On this screen ({key})", key=key_label(b.key, t)),
                         lambda action=b.action: self.run_action(action, screen),
                     )
         yield SystemCommand(t("Quit"), t("Close Olga Loyalty"), self.exit)

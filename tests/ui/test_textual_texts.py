@@ -156,3 +156,17 @@ async def test_the_english_texts_are_found_when_they_are_there(app_factory):
         app.push_screen(CommandPalette())
         await settle(pilot)
         assert "Search for commands" in english_on(app)
+
+
+async def test_the_keys_the_card_footer_leaves_out_are_in_the_palette(app_factory):
+    app = app_factory("de")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(Customer.get(Customer.last_name == "Müller").id)
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Lösch")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert "Auf dieser Seite (Strg+Entf)" in screen_text(app)
