@@ -170,3 +170,19 @@ async def test_the_keys_the_card_footer_leaves_out_are_in_the_palette(app_factor
         await pilot.pause(0.5)
         await settle(pilot)
         assert "Auf dieser Seite (Strg+Entf)" in screen_text(app)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+async def test_the_settings_tabs_fit_at_80_columns(app_factory, language):
+    from textual.widgets import Tabs
+
+    app = app_factory(language)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        app.screen.query_one(TabbedContent).active = "tab-audit"  # the last tab
+        await settle(pilot)
+        tabs = app.screen.query_one(Tabs)
+        assert tabs.virtual_size.width <= tabs.size.width, screen_text(app)
+        assert screen_text(app).splitlines()[1].split()[0] in ("Shop", "Geschäft")
