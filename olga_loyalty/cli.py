@@ -577,6 +577,8 @@ def card_json(shop, card) -> dict:
                 "amount": h.amount,
                 "purchase_id": h.purchase_id,
                 "text": h.text,
+                # one redemption (expiry, taking back) is one row: the lots it touched
+                "lots": [{"points": p, "expires_on": d} for p, d in h.lots],
             }
             for h in card.history
         ],

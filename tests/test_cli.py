@@ -178,10 +178,13 @@ def test_the_whole_story(run):
     assert (again["expired_lots"], again["expired_points"], again["birthday_bonuses"]) == (0, 0, 0)
     card = as_json(run("show", "1", "--json", now=late))
     assert card["balance"] == 200
-    assert [(h["kind"], h["points"]) for h in card["history"][:3]] == [
+    assert [(h["kind"], h["points"]) for h in card["history"][:2]] == [
         ("birthday", 200),
-        ("expire", -200),
-        ("expire", -23),
+        ("expire", -223),  # one row for the expiry, its two lots as its detail
+    ]
+    assert card["history"][1]["lots"] == [
+        {"points": -23, "expires_on": "2027-01-10"},
+        {"points": -200, "expires_on": "2027-01-10"},
     ]
 
 

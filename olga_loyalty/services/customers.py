@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from peewee import IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 
 from olga_loyalty.domain.customers import (
     CustomerFields,
@@ -39,6 +39,7 @@ from olga_loyalty.storage.models import (
     CustomerChange,
     Feedback,
     LedgerEntry,
+    Lot,
     Purchase,
     Refund,
     database,
@@ -379,6 +380,12 @@ class HistoryRow:
     amount: Decimal | None
     purchase_id: int | None
     text: str
+    #: the lots one redemption (or expiry, or taking back) touched: (points, lot expiry)
+    lots: tuple[tuple[int, date | None], ...] = ()
+
+
+#: Ledger kinds written once per lot touched, shown as one line with the lots as its detail.
+SPREAD_KINDS = ("redeem", "expire", "refund")
 
 
 @dataclass(frozen=True)
@@ -494,13 +501,32 @@ def history(customer_id: int, limit: int = 20, offset: int = 0) -> list[HistoryR
                 r.created_at, "refund_money", 0, -r.cash_refund, r.purchase_id, f"#{r.purchase_id}"
             )
         )
+    spread: dict[tuple, HistoryRow] = {}
     for e in (
-        LedgerEntry.select()
+        LedgerEntry.select(LedgerEntry, Lot.expires_on)
+        .join(Lot, JOIN.LEFT_OUTER, on=(LedgerEntry.lot == Lot.id))
         .where(LedgerEntry.customer == customer_id)
         .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
         .limit(window)
+        .objects()
     ):
-        rows.append(HistoryRow(e.created_at, e.kind, e.points, None, e.purchase_id, e.reason))
+        expires = e.expires_on if e.lot_id is not None else None
+        if e.kind not in SPREAD_KINDS:
+            rows.append(HistoryRow(e.created_at, e.kind, e.points, None, e.purchase_id, e.reason))
+            continue
+        # one redemption takes from several lots: one line, the lots soonest-expiring first
+        key = (e.kind, e.purchase_id, e.refund_id, e.created_at, e.reason)
+        row = spread.get(key)
+        lots = tuple(
+            sorted(
+                ((e.points, expires), *(row.lots if row else ())),
+                key=lambda lot: (lot[1] is None, lot[1] or date.min),
+            )
+        )
+        spread[key] = HistoryRow(
+            e.created_at, e.kind, sum(p for p, _ in lots), None, e.purchase_id, e.reason, lots
+        )
+    rows.extend(spread.values())
     order = {"purchase": 0, "refund_money": 0}
     rows.sort(key=lambda r: (r.when, -order.get(r.kind, 1)), reverse=True)
     return rows[offset : offset + limit]

@@ -11,7 +11,7 @@ from olga_loyalty.domain.money import parse_amount, parse_points
 from olga_loyalty.domain.points import Tier
 from olga_loyalty.services.shop import PURPOSES, Shop, current_consent_text
 
-SHOP_KEYS = ("name", "address", "region", "currency", "language")
+SHOP_KEYS = ("name", "address", "region", "currency", "language", "theme")
 INT_KEYS = (
     "tier_window_days",
     "purchase_validity_days",

@@ -40,6 +40,7 @@ class ShopSettings:
     currency: str = "EUR"
     language: str = "de"
     setup_done: bool = False
+    theme: str = "dark"  # the screen's look: dark, or light for a bright shop
 
     @property
     def locale(self) -> str:
@@ -77,7 +78,12 @@ def validate_shop_settings(settings: ShopSettings) -> ShopSettings:
         )
     if settings.language not in ("de", "en"):
         raise InvalidInput("The language must be de or en.", field="language")
-    return replace(settings, name=name, address=address, region=region, currency=currency)
+    theme = settings.theme.strip().lower()
+    if theme not in ("dark", "light"):
+        raise InvalidInput("The theme must be dark or light.", field="theme")
+    return replace(
+        settings, name=name, address=address, region=region, currency=currency, theme=theme
+    )
 
 
 class Shop:

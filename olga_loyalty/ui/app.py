@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from textual import events
+from textual._time import get_time
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -34,12 +36,21 @@ def _customer_commands():
     return CustomerCommands
 
 
+#: The looks a shop can choose (settings `theme`; the palette's "Theme"): Textual's themes.
+THEMES = {"dark": "textual-dark", "light": "textual-light"}
+THEME_LABELS = {"dark": "Dark", "light": "Light (for a bright shop)"}
+
+
 class LoyaltyApp(DbMixin, App):
     CSS_PATH = "app.tcss"
     TITLE = "Olga Loyalty"
+    #: Seconds after a screen opened or closed on its own (a save finished, say) in which
+    #: keys are not passed on: they were meant for the screen that was there a moment ago
+    #: (`guard_keys`). None: 0.4 s, and 0 in headless tests, which set it when they test it.
+    key_guard: float | None = None
     COMMANDS = App.COMMANDS | {_customer_commands}
     BINDINGS = [
-        Binding("f1", "help", "Help"),
+        Binding("f1", "help", "Help", priority=True),  # in dialogs too
         Binding("ctrl+n", "register", "New customer", priority=True),
         Binding("f9", "settings", "Settings"),
         Binding("f7", "export", "Export"),
@@ -62,8 +73,11 @@ class LoyaltyApp(DbMixin, App):
         self.last_folder: Path | None = None
         #: what to tell the user after the screen has closed (an unexpected error)
         self.exit_line = ""
+        #: keys made before this moment are not passed on (see `guard_keys`)
+        self.keys_quiet_until = 0.0
         super().__init__()
         translate_bindings(self, self.t)
+        self.theme = THEMES.get(shop.settings.theme, THEMES["dark"])
 
     def get_driver_class(self):
         from olga_loyalty.ui.terminal import hangup_safe
@@ -109,6 +123,93 @@ class LoyaltyApp(DbMixin, App):
         self.exit_line = message  # printed whole once the screen is gone (`run`)
         self.exit(None, 1)
 
+    # -- keys -------------------------------------------------------------------------------
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys in the footer as the keyboard names them: F1, Esc, ^n, ^Entf."""
+        from olga_loyalty.ui.keys import key_label
+
+        return binding.key_display or key_label(binding.key, self.t, short=True)
+
+    def guard_keys(self) -> None:
+        """A screen opened or closed on its own (a save or a check finished in a worker):
+        the keys pressed just before and in the moment after were meant for the screen that
+        was there (a stray `e` opened Edit on the card below a closing dialog). They are not
+        passed on, except letters typed into a text field, where they do no harm."""
+        guard = self.key_guard if self.key_guard is not None else (0.0 if self.is_headless else 0.4)
+        self.keys_quiet_until = get_time() + guard
+
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and event.time < self.keys_quiet_until
+            and not self._typing(event)
+        ):
+            logs.LOGGER.debug("key %s dropped: the screen had just changed", event.key)
+            return
+        await super().on_event(event)
+
+    def _typing(self, event: events.Key) -> bool:
+        from textual.widgets import Input, TextArea
+
+        return event.is_printable and isinstance(self.focused, (Input, TextArea))
+
+    def action_help_quit(self) -> None:
+        """ctrl+c copies in a text field and quits nowhere: say how to quit, in words."""
+        self.notify(
+            self.t("Press {key} to quit Olga Loyalty.", key=self.get_key_display(self._quit_key())),
+            title=self.t("Quit?"),
+        )
+
+    def _quit_key(self) -> Binding:
+        return next(b for _, b in self._bindings if b.action == "quit")
+
+    # -- the command palette, and Textual's own words in it ---------------------------------
+    def action_command_palette(self) -> None:
+        from olga_loyalty.ui.commands import Palette
+
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def action_change_theme(self) -> None:
+        from olga_loyalty.ui.commands import Palette, ThemeCommands
+
+        self.push_screen(Palette(providers=[ThemeCommands], placeholder="Search for themes…"))
+
+    def choose_theme(self, name: str) -> None:
+        """A theme from the palette: shown at once and kept in the settings (`theme`), which
+        the owner PIN protects like every setting."""
+        from olga_loyalty.services import settings as settings_service
+
+        previous = self.theme
+        self.theme = THEMES[name]
+
+        def keep(pin) -> None:
+            self.protected(
+                self,
+                "theme_kept",
+                "settings",
+                pin,
+                settings_service.set_value,
+                self.shop,
+                "theme",
+                name,
+                detail="theme",
+            )
+
+        def cancelled() -> None:
+            self.theme = previous
+
+        self._theme_cancelled = cancelled
+        self.with_pin("settings", keep, on_cancel=cancelled)
+
+    def on_theme_kept(self, _) -> None:
+        self.notify(self.t("The theme is kept in the settings."))
+
+    def on_theme_kept_error(self, error) -> None:
+        self._theme_cancelled()
+        self.report(error)
+
     def notify(self, message: str, *, markup: bool = False, **options) -> None:  # type: ignore[override]
         """Every notification is plain text: it may quote a name, a path or a note, which
         must never be read as markup (ui/text.py)."""
@@ -130,24 +231,32 @@ class LoyaltyApp(DbMixin, App):
             self.reminders_after_daily()
 
     # -- the owner PIN and the audit log ----------------------------------------------
-    def with_pin(self, action: str, then) -> None:
+    def with_pin(self, action: str, then, on_cancel=None) -> None:
         """Ask for the owner PIN (when one is set) before a protected action, then call
-        `then(pin)`. The screen passes that PIN on to `safety.run_protected`, which checks it
-        again in the transaction that does the action and writes its audit entry."""
+        `then(pin)` (or `on_cancel()` when the dialog is cancelled). The screen passes that
+        PIN on to `safety.run_protected`, which checks it again in the transaction that does
+        the action and writes its audit entry."""
         from olga_loyalty.services import safety
 
-        self._after_pin = (action, then)
+        self._after_pin = (action, then, on_cancel)
         self.db("pin_needed", safety.pin_is_set)
 
     def on_pin_needed(self, needed: bool) -> None:
         from olga_loyalty.services import safety
         from olga_loyalty.ui.screens.pin import PinScreen
 
-        action, then = self._after_pin
+        action, then, on_cancel = self._after_pin
+
+        def given(pin) -> None:
+            if pin:
+                then(pin)
+            elif on_cancel is not None:
+                on_cancel()
+
         if not needed:
             then(safety.NO_PIN)
             return
-        self.push_screen(PinScreen(action), lambda pin: then(pin) if pin else None)
+        self.push_screen(PinScreen(action), given)
 
     def protected(
         self, screen, tag: str, action: str, pin, work, *args, detail="", customer_id=None, **kwargs
@@ -214,7 +323,9 @@ class LoyaltyApp(DbMixin, App):
     def action_help(self) -> None:
         from olga_loyalty.ui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        else:
             self.push_screen(HelpScreen(self.screen))
 
     def action_register(self, prefill: dict | None = None) -> None:
@@ -312,13 +423,17 @@ class LoyaltyApp(DbMixin, App):
 
         self.push_screen(CardScreen(customer_id))
 
-    def go_home(self) -> None:
+    def go_home(self, notice: str = "") -> None:
+        """Back to the search screen with an empty box, ready for the next customer; `notice`
+        (what to charge, say) stands above the list until something is typed."""
         from olga_loyalty.ui.screens.search import SearchScreen
 
         while len(self.screen_stack) > 2 or not isinstance(self.screen, SearchScreen):
             if len(self.screen_stack) <= 1:
                 break
             self.pop_screen()
+        if isinstance(self.screen, SearchScreen):
+            self.screen.start_over(notice)
 
     def language_changed(self) -> None:
         """Settings changed the language or currency: rebuild every screen in it."""
@@ -333,6 +448,7 @@ class LoyaltyApp(DbMixin, App):
             self._bindings._add_binding(binding)
         translate_bindings(self, self.t)
         self.sub_title = self.shop.settings.name
+        self.theme = THEMES.get(self.shop.settings.theme, THEMES["dark"])
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(SearchScreen())
@@ -384,12 +500,19 @@ class LoyaltyApp(DbMixin, App):
             self.make_shortcut,
         )
         yield SystemCommand(t("Help"), t("Every key on every screen"), self.action_help)
+        yield SystemCommand(
+            t("Theme"), t("Dark or light; kept in the settings"), self.action_change_theme
+        )
+        from olga_loyalty.ui.keys import key_label
+
         for binding in screen._bindings.key_to_bindings.values():
             for b in binding:
-                if b.show and b.description and not b.action.startswith("app."):
+                # the footer's keys and those it leaves out for room (the card's `a`, `d`, …)
+                shown = b.show or b.key not in ("up", "down", "enter", "escape", "tab")
+                if shown and b.description and not b.action.startswith("app."):
                     yield SystemCommand(
                         b.description,
-                        t("On this screen ({key})", key=b.key),
+                        t("On this screen ({key})", key=key_label(b.key, t)),
                         lambda action=b.action: self.run_action(action, screen),
                     )
         yield SystemCommand(t("Quit"), t("Close Olga Loyalty"), self.exit)

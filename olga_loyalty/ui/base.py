@@ -80,14 +80,18 @@ class DbMixin:
         message.stop()
         if self._latest.get(message.tag) != message.seq:
             return  # a newer request of the same kind superseded this one
+        app = self.app  # type: ignore[attr-defined]
+        shown = app.screen
         if message.error is not None:
             handler = getattr(self, f"on_{message.tag}_error", None)
             if handler is not None and isinstance(message.error, LoyaltyError):
                 handler(message.error)
             else:
                 self.report(message.error)
-            return
-        getattr(self, f"on_{message.tag}")(message.value)
+        else:
+            getattr(self, f"on_{message.tag}")(message.value)
+        if app.screen is not shown and hasattr(app, "guard_keys"):
+            app.guard_keys()  # a result closed or opened a screen: see LoyaltyApp.guard_keys
 
     def report(self, error: Exception) -> None:
         if isinstance(error, LoyaltyError):
@@ -101,7 +105,19 @@ class DbMixin:
 
 
 class ScreenMixin(DbMixin):
-    """Short ways to the app, its translator and its shop."""
+    """Short ways to the app, its translator and its shop; the footer this screen shows."""
+
+    #: The app's keys this screen shows in its footer: F1 (help) everywhere; the command
+    #: palette (ctrl+p) is always shown at the right by Textual itself.
+    FOOTER_APP_KEYS: tuple[str, ...] = ("f1",)
+
+    @property
+    def active_bindings(self):  # type: ignore[override]
+        """What the footer shows: Textual's own descriptions and tooltips translated too,
+        and of the app's keys only `FOOTER_APP_KEYS` (all of them stay active; F1 lists them)."""
+        from olga_loyalty.ui.keys import footer_bindings
+
+        return footer_bindings(self, super().active_bindings)  # type: ignore[misc]
 
     @property
     def loyalty(self) -> LoyaltyApp:
@@ -151,8 +167,13 @@ def form_field(label: str, field_id: str, **input_options):
     yield FieldError(id=f"{field_id}-error")
 
 
-def show_field_errors(screen, errors: dict[str, LoyaltyError], fields: list[str]) -> None:
-    """Put each message next to its field; clear the others; focus the first wrong one."""
+def show_field_errors(
+    screen, errors: dict[str, LoyaltyError], fields: list[str], focus: dict[str, str] | None = None
+) -> None:
+    """Put each message next to its field; clear the others; focus the first wrong one and
+    scroll it into view with its message (at 80×24 a form is taller than the screen).
+    `focus` names the widget to focus for a message that is not an input's own
+    (`{"consent_data": "consent_data_processing"}`)."""
     t = screen.t
     first = None
     for name in fields:
@@ -166,6 +187,11 @@ def show_field_errors(screen, errors: dict[str, LoyaltyError], fields: list[str]
             first = name
     if first:
         try:
-            screen.query_one(f"#{first}").focus()
+            widget = screen.query_one(f"#{(focus or {}).get(first, first)}")
         except Exception:
-            pass
+            return
+        widget.focus(scroll_visible=False)
+        label = screen.query_one(f"#{first}-error", FieldError)
+        # after the refresh, when the message has its height: the field, then its message
+        screen.call_after_refresh(widget.scroll_visible, animate=False)
+        screen.call_after_refresh(label.scroll_visible, animate=False)

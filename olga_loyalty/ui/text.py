@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from rich.text import Text
 from textual.content import Content
 
 from olga_loyalty.domain.text import visible
@@ -47,3 +48,9 @@ def marked(template: str, **values: object) -> Content:
 def lines(*parts: object) -> Content:
     """Several texts, one per line; a str among them is data (see `plain`)."""
     return Content("\n").join(plain(part) for part in parts)
+
+
+def cell(value: object) -> Text:
+    """Data for a table cell that may be wider than its column: one line, cut with `…` at
+    the column's edge (the row's detail shows it whole). Never markup."""
+    return Text(visible("" if value is None else str(value)), no_wrap=True, overflow="ellipsis")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Digits, Input, Label, Static
 
 from olga_loyalty.services import ledger
 from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Purchase
@@ -52,10 +52,12 @@ async def test_the_counter_story(app_factory, ui_shop):
         await settle(pilot)
         assert app.screen.query_one("#redeem", Input).value == "570"
         preview = text_of(app.screen.query_one("#preview", Static))
-        assert "To pay: €51.50" in preview
-        assert "Earned: 77 points (Silver)" in preview
+        assert app.screen.query_one("#to-pay", Digits).value == "€51.50"
+        assert "€80.00 − 570 points (€28.50) · earned: 77 points (Silver)" in preview
         assert "New balance: 77 points" in preview
-        await pilot.press("enter")
+        await pilot.press("enter")  # saved: what to charge stays; Esc goes back to the card
+        await settle(pilot)
+        await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CardScreen)
         assert "77 points = €3.85" in text_of(app.screen.query_one("#points", Static))
@@ -116,7 +118,7 @@ async def test_purchase_errors_show_next_to_the_field_and_write_nothing(app_fact
         assert text_of(app.screen.query_one("#redeem-error", Label)) == (
             "At most 400 points can be redeemed on this purchase (50 % of the amount)."
         )
-        await pilot.press("escape")
+        await pilot.press("escape", "enter")  # typed data: "Discard?" — yes
         await settle(pilot)
         assert isinstance(app.screen, CardScreen)
     assert Purchase.select().count() == count
@@ -261,9 +263,11 @@ async def test_refund_adjust_and_consents_from_the_card(app_factory, ui_shop):
 
         await pilot.press("c")
         await settle(pilot)
-        await pilot.press("down", "down", "g")  # SMS
+        await pilot.press("down", "down", "g")  # SMS: asked how; ↓ Enter: signed on paper
         await settle(pilot)
-        await pilot.press("up", "w")  # email
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        await pilot.press("up", "w", "down", "enter")  # email, withdrawn: signed on paper
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
@@ -282,6 +286,7 @@ async def test_withdrawing_data_consent_asks_for_the_typed_word_then_erases(app_
         await settle(pilot)
         await pilot.press("w")
         await settle(pilot)
+        await pilot.press("down", "enter")  # how she withdrew it: signed on paper
         await type_text(pilot, "erase it")
         await pilot.press("enter")
         await settle(pilot)

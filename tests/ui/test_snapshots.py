@@ -72,6 +72,25 @@ async def purchase_preview(pilot):
     await settle(pilot)
 
 
+async def purchase_saved(pilot):
+    """Saved: what to charge stays in big figures until Enter (the next customer) or Esc."""
+    await open_anna(pilot)
+    await pilot.press("p")
+    await settle(pilot)
+    await type_text(pilot, "89,90")
+    await pilot.press("f4", "enter")
+    await settle(pilot)
+
+
+async def discard_question(pilot):
+    await open_anna(pilot)
+    await pilot.press("p")
+    await settle(pilot)
+    await type_text(pilot, "12")
+    await pilot.press("escape")
+    await settle(pilot)
+
+
 async def purchase_error(pilot):
     await open_anna(pilot)
     await pilot.press("p")
@@ -126,6 +145,12 @@ async def edit(pilot):
 async def consents(pilot):
     await open_anna(pilot)
     await pilot.press("c")
+    await settle(pilot)
+
+
+async def withdraw_consent(pilot):
+    await consents(pilot)
+    await pilot.press("down", "w")
     await settle(pilot)
 
 
@@ -370,12 +395,15 @@ SCENARIOS = [
     card,
     purchase_preview,
     purchase_error,
+    purchase_saved,
+    discard_question,
     refund,
     adjust,
     register_empty,
     register_errors,
     edit,
     consents,
+    withdraw_consent,
     confirm_erase,
     settings_tab("tab-shop"),
     settings_tab("tab-programme"),

@@ -13,12 +13,13 @@ from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal, form_field, show_field_errors
+from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import plain
 
 FIELDS = ["points", "reason", "valid_days"]
 
 
-class AdjustScreen(BaseModal):
+class AdjustScreen(DiscardGuard, BaseModal):
     BINDINGS = [
         Binding("enter", "confirm", "Confirm", priority=True),
         Binding("escape", "cancel", "Cancel"),
@@ -132,4 +133,4 @@ class AdjustScreen(BaseModal):
         show_field_errors(self, {error.field if error.field in FIELDS else "points": error}, FIELDS)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.ask_before_discarding(lambda: self.dismiss(None))

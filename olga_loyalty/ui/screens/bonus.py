@@ -12,12 +12,13 @@ from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import campaigns
 from olga_loyalty.ui.base import BaseModal, FieldError, form_field, show_field_errors
+from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import plain
 
 FIELDS = ["segment", "points", "reason", "valid_days"]
 
 
-class BonusScreen(BaseModal):
+class BonusScreen(DiscardGuard, BaseModal):
     BINDINGS = [
         Binding("ctrl+s", "award", "Award", priority=True),
         Binding("escape", "cancel", "Cancel"),
@@ -135,4 +136,4 @@ class BonusScreen(BaseModal):
         show_field_errors(self, {field: error}, FIELDS)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.ask_before_discarding(lambda: self.dismiss(None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -9,9 +10,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.services import customers
+from olga_loyalty.services.gdpr import program_text
 from olga_loyalty.ui.base import BaseScreen
-from olga_loyalty.ui.text import lines, marked, plain
-from olga_loyalty.ui.widgets import fit
+from olga_loyalty.ui.text import cell, lines, marked, plain
+from olga_loyalty.ui.widgets import RoomyTable, fit
 
 KIND_LABELS = {
     "purchase": "Purchase",
@@ -32,18 +34,25 @@ KIND_LABELS = {
 PURPOSE_LABELS = {"data_processing": "Data", "email": "Email", "sms": "SMS"}
 
 
+def signed(t, points: int) -> str:
+    """`+1.234` / `-50`: points with their sign, in the shop's number format."""
+    return ("+" if points > 0 else "") + t.number(points)
+
+
 class CardScreen(BaseScreen):
+    # The footer shows the keys of the counter (80 columns hold no more in German); the
+    # others are in F1's help, which opens on this screen's keys, and in the palette.
     BINDINGS = [
         Binding("p", "purchase", "Purchase"),
         Binding("r", "refund", "Refund"),
-        Binding("a", "adjust", "Adjust"),
+        Binding("a", "adjust", "Adjust", show=False),
         Binding("e", "edit", "Edit"),
         Binding("c", "consents", "Consents"),
-        Binding("d", "data_export", "Data export"),
-        Binding("f", "consent_form", "Consent form"),
-        Binding("n", "feedback", "Feedback"),
-        Binding("ctrl+delete", "erase", "Erase"),
-        Binding("escape", "back", "Back"),
+        Binding("d", "data_export", "Data export", show=False),
+        Binding("f", "consent_form", "Consent form", show=False),
+        Binding("n", "feedback", "Feedback", show=False),
+        Binding("ctrl+delete", "erase", "Erase", show=False),
+        Binding("escape", "back", "Back", show=False),
     ]
 
     def __init__(self, customer_id: int) -> None:
@@ -57,7 +66,8 @@ class CardScreen(BaseScreen):
             yield Static(id="who", classes="panel")
             yield Static(id="points", classes="panel")
         yield Static(id="consents")
-        yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield RoomyTable(id="history", cursor_type="row", zebra_stripes=True, roomy="note")
+        yield Static(id="detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -66,17 +76,18 @@ class CardScreen(BaseScreen):
         self.query_one("#points").border_title = t("Points")
         table = self.query_one("#history", DataTable)
         table.add_column(t("When"), width=16)
-        table.add_column(t("What"), width=18)
-        table.add_column(t("Points"), width=8)
+        table.add_column(t("What"), width=21)
+        table.add_column(t("Points"), width=7)
         table.add_column(t("Amount"), width=12)
-        table.add_column(t("Note"), width=14)
+        table.add_column(t("Note"), width=10, key="note")
         self.reload()
 
     def reload(self) -> None:
         self.db("card", customers.card, self.shop, self.customer_id, 200)
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted and self.card is not None:
+        # not when the card was passed on the way home (erased by a withdrawal, say)
+        if self.is_mounted and self.card is not None and self.is_current:
             self.reload()
 
     def on_card(self, card: customers.CustomerCard) -> None:
@@ -149,19 +160,60 @@ class CardScreen(BaseScreen):
         for row in card.history:
             table.add_row(
                 plain(t.datetime(row.when)),
-                plain(t(KIND_LABELS.get(row.kind, row.kind))),
-                plain(f"{row.points:+d}" if row.points else ""),
+                cell(self.kind_label(row.kind)),
+                plain(signed(t, row.points) if row.points else ""),
                 plain(t.money(row.amount) if row.amount is not None else ""),
-                plain(fit(self.note_for(row), 14)),
+                cell(self.note_for(row)),
             )
+        self.show_detail()
         self.sub_title = f"{c.first_name} {c.last_name}"
 
-    @staticmethod
-    def note_for(row: customers.HistoryRow) -> str:
-        """What the owner typed (adjustment reasons), else the purchase the row belongs to."""
-        if row.kind in ("adjust", "opening") and row.text:
-            return row.text
+    def kind_label(self, kind: str) -> str:
+        return self.t(KIND_LABELS.get(kind, "Points"))  # never a code name
+
+    def note_for(self, row: customers.HistoryRow) -> str:
+        """What the owner typed (adjustment reasons) or the program wrote, in words; else
+        the purchase the row belongs to."""
+        if row.kind in ("adjust", "opening", "bonus") and row.text:
+            return program_text(self.t, row.text)
         return f"#{row.purchase_id}" if row.purchase_id else ""
+
+    @on(DataTable.RowHighlighted, "#history")
+    def show_detail(self) -> None:
+        """The chosen line whole, under the table: its note uncut, and for a redemption
+        (or an expiry) the lots it took the points from."""
+        table = self.query_one("#history", DataTable)
+        detail = self.query_one("#detail", Static)
+        history = self.card.history if self.card else []
+        if not 0 <= table.cursor_row < len(history):
+            detail.update("")
+            return
+        t, row = self.t, history[table.cursor_row]
+        parts = [f"{t.datetime(row.when)} · {self.kind_label(row.kind)}"]
+        if row.points:
+            parts.append(t.points(row.points, signed=True))
+        if row.amount is not None:
+            parts.append(t.money(row.amount))
+        note = self.note_for(row)
+        if note:
+            parts.append(note)
+        text = " · ".join(parts)
+        if len(row.lots) > 1:
+            text += " — " + t.ngettext(
+                "from {count} lot: {lots}",
+                "from {count} lots: {lots}",
+                len(row.lots),
+                count=len(row.lots),
+                lots="; ".join(
+                    t(
+                        "{points} valid until {date}",
+                        points=t.number(points),
+                        date=t.date(expires),
+                    )
+                    for points, expires in row.lots
+                ),
+            )
+        detail.update(plain(text))
 
     # -- actions -------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -291,10 +343,11 @@ class CardScreen(BaseScreen):
 
     def on_erased(self, customer_id: int) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
-        self.loyalty.go_home()
+        self.loyalty.go_home()  # on an empty search box: her number matches no one now
 
     def action_consents(self) -> None:
         from olga_loyalty.ui.screens.consents import ConsentsScreen
 
         if self.card:
-            self.app.push_screen(ConsentsScreen(self.card.customer.id), self._after)
+            c = self.card.customer
+            self.app.push_screen(ConsentsScreen(c.id, f"{c.first_name} {c.last_name}"), self._after)

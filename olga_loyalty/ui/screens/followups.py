@@ -18,7 +18,9 @@ from olga_loyalty.ui.base import (
     form_field,
     show_field_errors,
 )
-from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.screens.confirm import DiscardGuard
+from olga_loyalty.ui.text import cell, plain
+from olga_loyalty.ui.widgets import RoomyTable
 
 FORM_FIELDS = ["kind", "note", "follow_up"]
 
@@ -28,7 +30,7 @@ def note_text(t, note: str) -> str:
     return note or t("Ask whether everything fits")
 
 
-class FeedbackScreen(BaseModal):
+class FeedbackScreen(DiscardGuard, BaseModal):
     """Record praise, a wish, a complaint or a call to make, for one customer."""
 
     BINDINGS = [
@@ -94,7 +96,7 @@ class FeedbackScreen(BaseModal):
         show_field_errors(self, {field: error}, FORM_FIELDS)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.ask_before_discarding(lambda: self.dismiss(None))
 
 
 class FollowUpsScreen(BaseScreen):
@@ -114,7 +116,7 @@ class FollowUpsScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Label(self.t("Follow-ups due"), id="status")
-        yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
+        yield RoomyTable(id="due", cursor_type="row", zebra_stripes=True, roomy="note")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -124,7 +126,7 @@ class FollowUpsScreen(BaseScreen):
         table.add_column(t("Name"), width=16)
         table.add_column(t("Phone"), width=14)
         table.add_column(t("What"), width=10)
-        table.add_column(t("Note"), width=17)
+        table.add_column(t("Note"), width=17, key="note")  # the room left, at 80 columns
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -147,7 +149,7 @@ class FollowUpsScreen(BaseScreen):
                 plain(item.name[:16]),
                 plain(phone_for_display(item.phone, self.shop.region)),
                 plain(t(followups.FEEDBACK_LABELS[item.kind])),
-                plain(note_text(t, item.note)[:17]),
+                cell(note_text(t, item.note)),
                 key=str(item.id),
             )
         self.query_one("#status", Label).update(
@@ -199,7 +201,7 @@ class FollowUpsScreen(BaseScreen):
         self.app.pop_screen()
 
 
-class _FollowUpDialog(BaseModal):
+class _FollowUpDialog(DiscardGuard, BaseModal):
     """One question about a follow-up: its context line, one field, Enter saves."""
 
     BINDINGS = [
@@ -231,7 +233,7 @@ class _FollowUpDialog(BaseModal):
         show_field_errors(self, {self.FIELD: error}, [self.FIELD])
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.ask_before_discarding(lambda: self.dismiss(None))
 
 
 class OutcomeScreen(_FollowUpDialog):

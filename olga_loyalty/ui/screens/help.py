@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.keys import key_label
 from olga_loyalty.ui.text import lines as text_lines
 from olga_loyalty.ui.text import marked
 
@@ -60,10 +61,10 @@ def _own_bindings(cls):
             yield from klass.__dict__.get("BINDINGS", [])
 
 
-KEY_NAMES = {"escape": "Esc", "enter": "Enter", "down": "↓", "up": "↑"}
-
-
 class HelpScreen(BaseScreen):
+    """Every key on every screen; it opens at the keys of the screen it was called from
+    (whose footer shows only its main keys)."""
+
     BINDINGS = [Binding("escape", "close", "Back"), Binding("f1", "close", "Back", show=False)]
 
     def __init__(self, came_from=None) -> None:
@@ -74,21 +75,29 @@ class HelpScreen(BaseScreen):
         t = self.t
         yield Header(show_clock=False)
         with VerticalScroll(id="help"):
-            for title, cls, extra in _screens():
+            yield Static(
+                t("^ in the footer means Ctrl (Strg on a German keyboard)."), classes="help-block"
+            )
+            for number, (title, cls, extra) in enumerate(_screens()):
                 lines = [marked("[b]{title}[/b]", title=t(title))]
                 seen = set()
                 for b in _own_bindings(cls):
                     if b.description and b.description not in seen and b.key != "ctrl+q":
                         seen.add(b.description)
-                        key = KEY_NAMES.get(b.key, b.key)
+                        key = key_label(b.key, t)
                         lines.append(f"  {key:<12} {t(b.description)}")
                 for key, text in extra:
                     lines.append(f"  {key:<12} {t(text)}")
-                yield Static(text_lines(*lines), classes="help-block")
+                yield Static(text_lines(*lines), classes="help-block", id=f"help-{number}")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = self.t("Help")
+        for number, (_, cls, _) in enumerate(_screens()):
+            if isinstance(self.came_from, cls):  # the app is no screen: never matched
+                block = self.query_one(f"#help-{number}")
+                self.call_after_refresh(block.scroll_visible, top=True, animate=False)
+                break
 
     def action_close(self) -> None:
         self.app.pop_screen()

@@ -23,6 +23,7 @@ from olga_loyalty.domain.reminders import (
 )
 from olga_loyalty.services import mail, reminders
 from olga_loyalty.ui.base import FieldError, ScreenMixin, show_field_errors
+from olga_loyalty.ui.widgets import TickBox
 
 MAIL_FIELD_NAMES = {
     "host": "Mail server (e.g. smtp.ionos.de)",
@@ -106,11 +107,11 @@ class MailSettings(ScreenMixin, VerticalScroll):
             t("Send a test mail on the Reminders screen (F2, then t)."), classes="consent-text"
         )
         yield Static(t("Reminders"), classes="section")
-        yield Checkbox(t("Send automatically after the daily run"), id="send", compact=True)
-        yield Checkbox(t("Birthday (with the birthday bonus)"), id="birthday", compact=True)
-        yield Checkbox(t("Points about to expire"), id="expiring", compact=True)
+        yield TickBox(t("Send automatically after the daily run"), id="send", compact=True)
+        yield TickBox(t("Birthday (with the birthday bonus)"), id="birthday", compact=True)
+        yield TickBox(t("Points about to expire"), id="expiring", compact=True)
         yield from self._row("expiring_days", t("… expiring within (days)"))
-        yield Checkbox(t("Welcome (after registration)"), id="welcome", compact=True)
+        yield TickBox(t("Welcome (after registration)"), id="welcome", compact=True)
         yield from self._row("welcome_days", t("… registered up to (days ago)"))
         yield Static(t("Texts"), classes="section")
         yield Select(

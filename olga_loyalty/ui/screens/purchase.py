@@ -1,4 +1,9 @@
-"""A purchase at the counter: amount, points to redeem, a live preview, Enter to confirm."""
+"""A purchase at the counter: amount, points to redeem, what to charge in big figures as
+it is typed; Enter saves, and the dialog then keeps what to charge on screen until Enter
+(the next customer, on an empty search box) or Esc (back to the card).
+
+The counter story is: the phone's digits, Enter (the card), `p`, the amount, F4 (the most
+points allowed), Enter (saved: "To pay: …"), Enter (the next customer)."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Digits, Footer, Input, Label, Static
 
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.domain.money import parse_amount, parse_points
@@ -16,17 +21,30 @@ from olga_loyalty.domain.points import Programme, PurchasePlan, max_redeemable, 
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import lines as text_lines
 from olga_loyalty.ui.text import marked, plain
 
 FIELDS = ["amount", "redeem", "follow_up"]
 
 
-class PurchaseScreen(BaseModal):
+def charge_summary(t, plan: PurchasePlan) -> str:
+    """`To pay: €84.90 · 100 points redeemed · 84 points earned`."""
+    return t(
+        "To pay: {paid} · {redeemed} redeemed · {earned} earned",
+        paid=t.money(plan.paid),
+        redeemed=t.points(plan.redeemed_points),
+        earned=t.points(plan.earned_points),
+    )
+
+
+class PurchaseScreen(DiscardGuard, BaseModal):
     BINDINGS = [
         Binding("f4", "take_max", "Max points"),
         Binding("enter", "confirm", "Confirm", priority=True),
+        Binding("enter", "next_customer", "Next customer", priority=True),
         Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "back_to_card", "Back to the card"),
     ]
 
     def __init__(self, card: CustomerCard) -> None:
@@ -35,22 +53,36 @@ class PurchaseScreen(BaseModal):
         self.plan: PurchasePlan | None = None
         self.shown_programme: Programme | None = None  # what the preview was computed with
         self.saving = False
+        self.result: points.PurchaseResult | None = None
 
     def compose(self) -> ComposeResult:
         t, c = self.t, self.card.customer
         with Vertical(classes="dialog", id="purchase-dialog") as box:
             box.border_title = plain(t("Purchase · {name}", name=f"{c.first_name} {c.last_name}"))
-            yield Label(t("Amount ({currency})", currency=self.shop.settings.currency))
-            yield Input(placeholder="0,00", id="amount")
+            with Horizontal(classes="row"):
+                yield Label(
+                    t("Amount ({currency})", currency=self.shop.settings.currency),
+                    classes="field-label wide",
+                )
+                yield Input(
+                    placeholder=t("e.g. {amount}", amount=t.number(Decimal("89.90"))),
+                    id="amount",
+                    compact=True,
+                )
             yield FieldError(id="amount-error")
-            yield Label("", id="redeem-label")
-            yield Input(value="0", id="redeem")
+            with Horizontal(classes="row"):
+                yield Label(t("Points to redeem"), classes="field-label wide")
+                yield Input(value="0", id="redeem", compact=True)
+            yield Label("", id="redeem-label", classes="hint")
             yield FieldError(id="redeem-error")
-            with Horizontal(classes="inline"):
-                yield Label(t("Follow-up call in days (empty: none)") + " ")
-                yield Input(id="follow_up", placeholder="14", compact=True)
+            with Horizontal(classes="row"):
+                yield Label(t("Follow-up call in days"), classes="field-label wide")
+                yield Input(id="follow_up", placeholder=t("empty: none"), compact=True)
             yield FieldError(id="follow_up-error")
-            yield Static("", id="preview")
+            with Vertical(id="charge"):
+                yield Label(t("To pay"), id="to-pay-label")
+                yield Digits("", id="to-pay")
+                yield Static("", id="preview")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -63,10 +95,19 @@ class PurchaseScreen(BaseModal):
         if changed:
             self.update_preview()
 
+    def check_action(self, action: str, parameters) -> bool | None:
+        """Before saving: confirm, F4, cancel; after: the next customer, or back."""
+        if action in ("next_customer", "back_to_card"):
+            return self.result is not None
+        if action in ("confirm", "take_max", "cancel"):
+            return self.result is None
+        return True
+
     # -- the live preview: pure rules over the card's figures, no database ---------------
     @on(Input.Changed)
     def changed(self) -> None:
-        self.update_preview()
+        if self.result is None:
+            self.update_preview()
 
     def _amount(self) -> Decimal | None:
         try:
@@ -82,16 +123,18 @@ class PurchaseScreen(BaseModal):
         self.query_one("#redeem-label", Label).update(
             plain(
                 t(
-                    "Points to redeem (balance {balance}, at most {most} now; F4 takes it)",
-                    balance=t.number(card.balance),
+                    "F4 takes the most: {most} (balance {balance})",
+                    balance=t.points(card.balance),
                     most=t.number(most),
                 )
             )
         )
         preview = self.query_one("#preview", Static)
+        digits = self.query_one("#to-pay", Digits)
         self.plan = None
         if amount is None:
-            preview.update(plain(t("Type the amount to see the preview.")))
+            digits.update("")
+            preview.update(plain(t("Type the amount to see what to charge.")))
             return
         try:
             redeem = parse_points(self.query_one("#redeem", Input).value or "0", field="redeem")
@@ -104,26 +147,25 @@ class PurchaseScreen(BaseModal):
                 today=self.shop.today(),
             )
         except LoyaltyError as error:
+            digits.update("")
             preview.update(marked("[b]{message}[/b]", message=error.render(t.gettext)))
             return
         self.plan = plan
-        lines = [
-            t("Amount: {amount}", amount=t.money(plan.amount)),
-            t(
-                "Redeemed: {points} = −{value}",
-                points=t.points(plan.redeemed_points),
-                value=t.money(plan.redeemed_value),
-            ),
-            marked(t.gettext("[b]To pay: {paid}[/b]"), paid=t.money(plan.paid)),
-            t(
-                "Earned: {points} ({tier})",
-                points=t.points(plan.earned_points),
-                tier=plan.tier.name,
-            ),
-            t("New balance: {points}", points=t.points(plan.balance_after)),
-            t("Enter confirms · Esc cancels"),
-        ]
-        preview.update(text_lines(*lines))
+        digits.update(t.money(plan.paid))
+        preview.update(
+            text_lines(
+                t(
+                    "{amount} − {points} ({value}) · earned: {earned} ({tier})",
+                    amount=t.money(plan.amount),
+                    points=t.points(plan.redeemed_points),
+                    value=t.money(plan.redeemed_value),
+                    earned=t.points(plan.earned_points),
+                    tier=plan.tier.name,
+                ),
+                t("New balance: {points}", points=t.points(plan.balance_after)),
+                t("Enter saves · Esc cancels"),
+            )
+        )
 
     def action_take_max(self) -> None:
         amount = self._amount()
@@ -132,7 +174,7 @@ class PurchaseScreen(BaseModal):
 
     # -- confirming ----------------------------------------------------------------------
     def action_confirm(self) -> None:
-        if self.saving:
+        if self.saving or self.result is not None:
             return
         errors: dict[str, LoyaltyError] = {}
         amount = redeem = None
@@ -173,18 +215,31 @@ class PurchaseScreen(BaseModal):
         )
 
     def on_saved(self, result: points.PurchaseResult) -> None:
-        t = self.t
-        self.app.notify(
+        """Saved: what to charge stays in big figures until Enter or Esc."""
+        t, plan = self.t, result.plan
+        self.result = result
+        for box in self.query(Input):
+            box.disabled = True
+        self.query_one("#redeem-label", Label).display = False  # F4 is over
+        self.query_one("#purchase-dialog").border_title = plain(
             t(
-                "Purchase #{id} saved: {points} earned, balance {balance}.",
+                "Purchase #{id} saved · {name}",
                 id=result.purchase_id,
-                points=t.points(result.plan.earned_points),
-                balance=t.number(result.balance),
+                name=f"{self.card.customer.first_name} {self.card.customer.last_name}",
             )
         )
+        self.query_one("#to-pay", Digits).update(t.money(plan.paid))
+        shown = [
+            marked("[b]{summary}[/b]", summary=charge_summary(t, plan)),
+            t("New balance: {points}", points=t.points(result.balance)),
+        ]
         if result.follow_up_id:
-            self.app.notify(t("Follow-up call #{id} scheduled.", id=result.follow_up_id))
-        self.dismiss(result)
+            shown.append(t("Follow-up call #{id} scheduled.", id=result.follow_up_id))
+        shown.append(t("Enter: the next customer · Esc: back to the card"))
+        self.query_one("#preview", Static).update(text_lines(*shown))
+        self.refresh_bindings()
+        # an Enter pressed twice must not hide what to charge before it was seen
+        self.loyalty.guard_keys()
 
     def on_saved_error(self, error: LoyaltyError) -> None:
         self.saving = False
@@ -192,5 +247,22 @@ class PurchaseScreen(BaseModal):
         field = error.field if error.field in FIELDS else "redeem"
         show_field_errors(self, {field: error}, FIELDS)
 
+    def action_next_customer(self) -> None:
+        """Back to an empty search box; what to charge stands above it until she is typed."""
+        result = self.result
+        if result is None:
+            return
+        c, t = self.card.customer, self.t
+        self.loyalty.go_home(
+            t(
+                "Last purchase: {name} · to pay {paid}",
+                name=f"{c.first_name} {c.last_name}",
+                paid=t.money(result.plan.paid),
+            )
+        )
+
+    def action_back_to_card(self) -> None:
+        self.dismiss(self.result)
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.ask_before_discarding(lambda: self.dismiss(None))

@@ -14,18 +14,22 @@ from olga_loyalty.domain.points import PurchaseFacts, plan_refund, settle_refund
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+from olga_loyalty.ui.screens.confirm import DiscardGuard, Question
 from olga_loyalty.ui.text import lines as text_lines
 from olga_loyalty.ui.text import marked, plain
 
 
 def _purchases_with_totals(customer_id: int):
+    """Her purchases that can still be refunded (something of them is left), newest first."""
     rows = []
     for purchase in points.purchases_of(customer_id, limit=100):
-        rows.append((purchase, points.refund_totals(purchase.id)))
+        totals = points.refund_totals(purchase.id)
+        if purchase.amount - totals.amount > 0:
+            rows.append((purchase, totals))
     return rows
 
 
-class RefundScreen(BaseModal):
+class RefundScreen(DiscardGuard, BaseModal):
     BINDINGS = [
         Binding("down", "move(1)", "Next purchase", show=False),
         Binding("up", "move(-1)", "Previous purchase", show=False),
@@ -43,16 +47,20 @@ class RefundScreen(BaseModal):
         t, c = self.t, self.card.customer
         with Vertical(classes="dialog", id="refund-dialog") as box:
             box.border_title = plain(t("Refund · {name}", name=f"{c.first_name} {c.last_name}"))
-            yield Label(t("Purchase (↑↓ to choose)"))
-            yield DataTable(id="purchases", cursor_type="row", zebra_stripes=True)
+            yield Label(t("Purchase (↑↓ to choose; only what can still be refunded)"))
+            # ↑↓ choose while the amount keeps the focus: nothing typed goes astray
+            table = DataTable(id="purchases", cursor_type="row", zebra_stripes=True)
+            table.can_focus = False
+            yield table
             yield Label(t("Amount to refund (empty = all that is left)"))
-            yield Input(id="amount", placeholder="0,00", compact=True)
+            yield Input(id="amount", placeholder=t("empty: all that is left"), compact=True)
             yield FieldError(id="amount-error")
             yield Static("", id="preview")
         yield Footer()
 
     def on_mount(self) -> None:
         t = self.t
+        self.query_one("#amount", Input).focus()
         table = self.query_one(DataTable)
         table.add_column("#", width=7)
         table.add_column(t("Date"), width=16)
@@ -73,9 +81,10 @@ class RefundScreen(BaseModal):
                 plain(t.money(totals.amount) if totals.amount else ""),
                 plain(f"+{purchase.earned_points}"),
             )
-        self.query_one("#amount", Input).focus()
         if not rows:
-            self.query_one("#preview", Static).update(t("This customer has no purchases."))
+            self.query_one("#preview", Static).update(
+                t("This customer has no purchase that can still be refunded.")
+            )
         self.update_preview()
 
     def action_move(self, step: int) -> None:
@@ -147,6 +156,8 @@ class RefundScreen(BaseModal):
         chosen = self.selected()
         if chosen is None or self.saving:
             return
+        purchase, before = chosen
+        left = purchase.amount - before.amount
         text = self.query_one("#amount", Input).value.strip()
         amount = None
         if text:
@@ -155,8 +166,31 @@ class RefundScreen(BaseModal):
             except LoyaltyError as error:
                 show_field_errors(self, {"amount": error}, ["amount"])
                 return
+        if amount is not None and amount != left:
+            self.save(purchase.id, amount)  # a part (more than is left: refused, in words)
+            return
+        # all that is left (the field empty, or all of it typed): asked once, in words
+        t = self.t
+        self.app.push_screen(
+            Question(
+                t("Refund all that is left?"),
+                t(
+                    "Purchase #{id} of {date}: all that is left of it, {left}, is refunded.",
+                    id=purchase.id,
+                    date=t.date(purchase.created_at.date()),
+                    left=t.money(left),
+                ),
+                t("Refund all"),
+                t("Back"),
+            ),
+            lambda yes: self.save(purchase.id, amount) if yes else None,
+        )
+
+    def save(self, purchase_id: int, amount) -> None:
+        if self.saving:
+            return
         self.saving = True
-        self.db("saved", points.refund, self.shop, chosen[0].id, amount, staff=self.loyalty.staff)
+        self.db("saved", points.refund, self.shop, purchase_id, amount, staff=self.loyalty.staff)
 
     def on_saved(self, result: points.RefundResult) -> None:
         t = self.t
@@ -190,4 +224,4 @@ class RefundScreen(BaseModal):
         show_field_errors(self, {"amount": error}, ["amount"])
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.ask_before_discarding(lambda: self.dismiss(None))

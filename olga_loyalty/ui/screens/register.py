@@ -19,10 +19,13 @@ from olga_loyalty.domain.customers import (
     phone_for_display,
 )
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
+from olga_loyalty.i18n import N_
 from olga_loyalty.services import customers
 from olga_loyalty.services.shop import PURPOSES
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors, translator
+from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.widgets import TickBox
 
 PERSON_FIELDS = ["first_name", "last_name", "phone", "email", "birthday", "notes"]
 FIELD_LABELS = {
@@ -71,7 +74,7 @@ def check_field(name: str, value: str, region: str, today) -> None:
         clean_notes(value)
 
 
-class CustomerForm(BaseScreen):
+class CustomerForm(DiscardGuard, BaseScreen):
     """The fields of a customer; registration adds consents, editing saves changes."""
 
     BINDINGS = [
@@ -79,6 +82,8 @@ class CustomerForm(BaseScreen):
         Binding("escape", "cancel", "Cancel"),
     ]
     title_text = ""
+    #: the widget to focus for a message that is not under an input of its own
+    focus_for: dict[str, str] = {}
 
     def __init__(self, values: dict[str, str]) -> None:
         super().__init__()
@@ -122,7 +127,6 @@ class CustomerForm(BaseScreen):
             yield from self.extra_fields()
             with Horizontal(classes="buttons"):
                 yield Button(self.t("Save (ctrl+s)"), id="save", variant="primary")
-                yield Button("", id="open-existing", classes="hidden")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -195,7 +199,7 @@ class CustomerForm(BaseScreen):
         if self.saving:
             return
         errors = self.local_errors()
-        show_field_errors(self, errors, self.all_fields())
+        show_field_errors(self, errors, self.all_fields(), self.focus_for)
         self._hide_existing()
         if errors:
             self.notify(self.t("Please correct the marked fields."), severity="warning")
@@ -209,22 +213,22 @@ class CustomerForm(BaseScreen):
     def on_saved_error(self, error: LoyaltyError) -> None:
         self.saving = False
         if error.field in self.all_fields():
-            show_field_errors(self, {error.field: error}, self.all_fields())
+            show_field_errors(self, {error.field: error}, self.all_fields(), self.focus_for)
             existing = error.params.get("id")
             if existing:
+                # the button right under the reason, so both are in view
                 self.existing_id = int(existing)
-                button = self.query_one("#open-existing", Button)
-                button.label = plain(
-                    self.t("Open the card of {name}", name=error.params.get("name", ""))
+                button = Button(
+                    plain(self.t("Open the card of {name}", name=error.params.get("name", ""))),
+                    id="open-existing",
                 )
-                button.remove_class("hidden")
-                button.scroll_visible()
+                self.query_one("#form").mount(button, after=self.query_one(f"#{error.field}-error"))
         else:
             self.report(error)
 
     def _hide_existing(self) -> None:
         self.existing_id = None
-        self.query_one("#open-existing", Button).add_class("hidden")
+        self.query("#open-existing").remove()
 
     @on(Button.Pressed, "#open-existing")
     def open_existing(self) -> None:
@@ -234,7 +238,7 @@ class CustomerForm(BaseScreen):
             self.loyalty.open_card(existing)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.ask_before_discarding(lambda: self.dismiss(None))
 
 
 def _register_and_remember(shop, data, consents, method, staff, referred_by, texts_shown):
@@ -254,7 +258,8 @@ def _register_and_remember(shop, data, consents, method, staff, referred_by, tex
 
 
 class RegisterScreen(CustomerForm):
-    title_text = "New customer"
+    title_text = N_("New customer")
+    focus_for = {"consent_data": "consent_data_processing"}
 
     def extra_fields(self) -> ComposeResult:
         t = self.t
@@ -268,17 +273,19 @@ class RegisterScreen(CustomerForm):
         self.texts_shown = {purpose: texts[purpose].version for purpose in PURPOSES}
         for purpose in PURPOSES:
             text = texts[purpose]
-            yield Checkbox(
+            yield TickBox(
                 t(CONSENT_LABELS[purpose]), value=False, id=f"consent_{purpose}", compact=True
             )
+            # its message right under its box (email needs an address, SMS a mobile number)
+            if purpose == "data_processing":
+                yield FieldError(id="consent_data-error")
+            else:
+                yield FieldError(id=f"consent_{purpose}-error")
             yield Static(
                 plain(f"{text.text}  (v{text.version})"),
                 classes="consent-text",
                 id=f"consent_text_{purpose}",
             )
-            if purpose != "data_processing":  # email needs an address, SMS a mobile number
-                yield FieldError(id=f"consent_{purpose}-error")
-        yield FieldError(id="consent_data-error")
         with Horizontal(classes="row"):
             yield Label(t("Consent given"), classes="field-label")
             yield Select(
@@ -371,7 +378,7 @@ class RegisterScreen(CustomerForm):
 
 
 class EditScreen(CustomerForm):
-    title_text = "Edit customer"
+    title_text = N_("Edit customer")
 
     def __init__(self, customer) -> None:
         german = translator().language == "de"

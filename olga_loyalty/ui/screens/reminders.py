@@ -17,6 +17,7 @@ from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.domain.reminders import KIND_LABELS, REASON_LABELS, STATUS_LABELS
 from olga_loyalty.services import reminders
 from olga_loyalty.ui.base import BaseModal, BaseScreen, FieldError
+from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.widgets import fit
 
 
@@ -59,7 +60,7 @@ class RemindersScreen(BaseScreen):
         Binding("t", "test_mail", "Test mail…"),
         Binding("r", "retry", "Send again"),
         Binding("m", "mark_sent", "Mark as sent"),
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),
     ]
 
     def __init__(self) -> None:
@@ -141,6 +142,15 @@ class RemindersScreen(BaseScreen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self.show_mail()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        """r and m in the footer only for a mail they apply to."""
+        if action in ("retry", "mark_sent") and self.is_mounted:
+            item = self.selected()
+            allowed = ("failed", "unknown") if action == "retry" else ("unknown",)
+            return item is not None and item.id is not None and item.status in allowed
+        return True
 
     def show_mail(self) -> None:
         t, item = self.t, self.selected()
@@ -208,7 +218,7 @@ class RemindersScreen(BaseScreen):
         self.app.pop_screen()
 
 
-class TestMailDialog(BaseModal):
+class TestMailDialog(DiscardGuard, BaseModal):
     """Send a test mail to an address and show the server's answer in words."""
 
     BINDINGS = [
@@ -253,7 +263,7 @@ class TestMailDialog(BaseModal):
         self.query_one(FieldError).show(escape(error.render(self.t.gettext)))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.ask_before_discarding(lambda: self.dismiss(None))
 
 
 # -- after the daily run (the app calls these) ------------------------------------------

@@ -6,14 +6,20 @@ The report is computed in a worker; `+`/`-` change the number of months. On the 
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_currency, get_currency_symbol
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Label, TabbedContent, TabPane
-from textual_plotext import PlotextPlot
 
+from olga_loyalty.i18n import N_
 from olga_loyalty.services import reports
 from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.chart import BarChart, Series
 from olga_loyalty.ui.text import plain
 
 #: The lists, the newsletter segment each one is, and the heading of its detail column.
@@ -40,14 +46,14 @@ LIST_NAMES = {
 
 class ReportsScreen(BaseScreen):
     BINDINGS = [
-        Binding("plus", "months(1)", "More months"),
-        Binding("minus", "months(-1)", "Fewer months"),
+        Binding("plus", "months(1)", "More months", group=Binding.Group(N_("Period"))),
+        Binding("minus", "months(-1)", "Fewer months", group=Binding.Group(N_("Period"))),
         Binding("1", "show_list('lapsed')", "Lapsed", show=False),
         Binding("2", "show_list('birthdays')", "Birthdays", show=False),
         Binding("3", "show_list('expiring')", "Expiring", show=False),
         Binding("4", "show_list('top')", "Top 20 %", show=False),
         Binding("x", "export_list", "Export list"),
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),
     ]
 
     def __init__(self, months: int = 12) -> None:
@@ -64,10 +70,10 @@ class ReportsScreen(BaseScreen):
             with TabPane(t("Overview"), id="tab-overview"):
                 yield DataTable(id="figures", cursor_type="none", show_header=False)
             with TabPane(t("Months"), id="tab-months"), Vertical():
-                yield PlotextPlot(id="revenue-chart")
+                yield BarChart(id="revenue-chart")
                 yield DataTable(id="monthly", cursor_type="row", zebra_stripes=True)
             with TabPane(t("Points"), id="tab-points"), Vertical():
-                yield PlotextPlot(id="points-chart")
+                yield BarChart(id="points-chart")
                 yield DataTable(id="points-table", cursor_type="row", zebra_stripes=True)
             with TabPane(t("Lists"), id="tab-lists"), Vertical():
                 yield Label("", id="list-title")
@@ -148,7 +154,7 @@ class ReportsScreen(BaseScreen):
             ],
             [
                 (
-                    m.month,
+                    self.month_name(m.month),
                     t.number(m.members),
                     t.number(m.new_members),
                     t.number(m.purchases),
@@ -168,7 +174,7 @@ class ReportsScreen(BaseScreen):
             ],
             [
                 (
-                    m.month,
+                    self.month_name(m.month),
                     t.number(m.points_issued),
                     t.number(m.points_redeemed),
                     t.number(m.points_expired),
@@ -186,55 +192,46 @@ class ReportsScreen(BaseScreen):
         for row in rows:
             table.add_row(*(plain(cell) for cell in row))
 
+    def month_name(self, month: str, pattern: str = "MMM yy") -> str:
+        """`2025-12` → `Dez. 25` / `Dec 25` (`MMM`: `Dez.` / `Dec`)."""
+        year, number = (int(part) for part in month.split("-"))
+        return format_date(date(year, number, 1), pattern, locale=self.t.locale)
+
+    def whole_money(self, value: float) -> str:
+        """An axis label with its unit: `1.200 €` / `€1,200`."""
+        return format_currency(
+            Decimal(round(value)),
+            self.t.currency,
+            format="#,##0\xa0¤" if self.t.language == "de" else "¤#,##0",
+            currency_digits=False,
+            locale=self.t.locale,
+        )
+
     def draw_charts(self, r: reports.Report) -> None:
         t = self.t
-        labels = [m.month[2:] for m in r.months]  # 25-12
-        chart = self.query_one("#revenue-chart", PlotextPlot)
-        plt = chart.plt
-        plt.clear_data()
-        plt.clear_figure()
-        revenue = [float(m.revenue) for m in r.months]
-        plt.bar(labels, revenue)
-        self._y_ticks(plt, max(revenue, default=0), lambda v: t.number(int(v)))
-        self._x_ticks(plt, labels)
-        plt.title(t("Revenue from members per month"))
-        chart.refresh()
-        points_chart = self.query_one("#points-chart", PlotextPlot)
-        plt = points_chart.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.multiple_bar(
+        labels = [self.month_name(m.month) for m in r.months]
+        short = [self.month_name(m.month, "MMM") for m in r.months]
+        self.query_one("#revenue-chart", BarChart).show(
+            t(
+                "Revenue from members per month ({currency})",
+                currency=get_currency_symbol(t.currency, locale=t.locale),
+            ),
+            labels,
+            [Series(t("Revenue"), [float(m.revenue) for m in r.months])],
+            self.whole_money,
+            short,
+        )
+        self.query_one("#points-chart", BarChart).show(
+            t("Points per month"),
             labels,
             [
-                [m.points_issued for m in r.months],
-                [m.points_redeemed for m in r.months],
-                [m.points_expired for m in r.months],
+                Series(t("Issued"), [m.points_issued for m in r.months]),
+                Series(t("Redeemed"), [m.points_redeemed for m in r.months]),
+                Series(t("Expired"), [m.points_expired for m in r.months]),
             ],
-            labels=[t("Issued"), t("Redeemed"), t("Expired")],
-            color=["blue+", "green+", "red+"],  # the theme's third colour is the background
+            lambda value: t.number(round(value)),
+            short,
         )
-        top = max(
-            (max(m.points_issued, m.points_redeemed, m.points_expired) for m in r.months), default=0
-        )
-        self._y_ticks(plt, top, lambda v: t.number(int(v)))
-        self._x_ticks(plt, labels)
-        plt.title(t("Points per month"))
-        points_chart.refresh()
-
-    @staticmethod
-    def _y_ticks(plt, top: float, label) -> None:
-        """Fixed ticks: three on the y axis in the shop's number format (plotext's own are
-        floats like 1.2e5), and every month (every second one past six) on the x axis, so
-        the picture does not depend on plotext's guesses about space."""
-        top = top or 1
-        values = [0, top / 2, top]
-        plt.yticks(values, [label(v) for v in values])
-
-    @staticmethod
-    def _x_ticks(plt, labels: list[str]) -> None:
-        step = 1 if len(labels) <= 6 else 2
-        positions = list(range(1, len(labels) + 1))[::step]
-        plt.xticks(positions, labels[::step])
 
     # -- the lists -----------------------------------------------------------------------
     def people(self, name: str) -> list[reports.Person]:

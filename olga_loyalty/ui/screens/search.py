@@ -12,8 +12,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Label
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.services import customers
 from olga_loyalty.ui.base import BaseScreen
-from olga_loyalty.ui.text import plain
-from olga_loyalty.ui.widgets import fit
+from olga_loyalty.ui.text import cell, plain
+from olga_loyalty.ui.widgets import RoomyTable, fit
 
 _PHONE_LIKE = re.compile(r"[0-9+()\-./ ]+")
 
@@ -25,20 +25,43 @@ class SearchScreen(BaseScreen):
         Binding("enter", "open", "Open card", show=True),
         Binding("escape", "clear", "Clear", show=True),
     ]
+    FOOTER_APP_KEYS = ("ctrl+n", "f1")
+    #: The app's keys for the quiet hours, on a line of their own above the footer.
+    OFFICE_KEYS = ("f3", "f6", "f7", "f8", "f9")
 
     def __init__(self) -> None:
         super().__init__()
         self.hits: list[customers.SearchHit] = []
         self.query_text = ""
+        #: what stands above the list while the box is empty (what to charge, say)
+        self.notice = ""
 
     def compose(self) -> ComposeResult:
         t = self.t
         yield Header(show_clock=False)
         yield Input(placeholder=t("Phone, last 4 digits, surname or email"), id="search")
         yield Label("", id="status")
-        table = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield RoomyTable(id="results", cursor_type="row", zebra_stripes=True, roomy="name")
+        yield Label(self.office_keys(), id="office-keys")
         yield Footer()
+
+    def office_keys(self):
+        """`F3 Follow-ups  F6 Reports  F7 Export  F8 Import  F9 Settings`, like the footer."""
+        from textual.content import Content
+
+        from olga_loyalty.ui.keys import key_label
+
+        t, parts = self.t, []
+        for key, bindings in self.app._bindings.key_to_bindings.items():
+            if key in self.OFFICE_KEYS:
+                parts.append(
+                    Content.assemble(
+                        (key_label(key, t, short=True), "bold $footer-key-foreground"),
+                        " ",
+                        (t(bindings[0].description), "$footer-description-foreground"),
+                    )
+                )
+        return Content(" ").join(sorted(parts, key=lambda part: part.plain))
 
     def on_mount(self) -> None:
         t = self.t
@@ -52,9 +75,22 @@ class SearchScreen(BaseScreen):
         self.load_context()
 
     def on_screen_resume(self) -> None:
-        """Back from a card: balances may have changed, so look again."""
+        """Back from a card: balances may have changed, so look again. What was typed stays
+        (↑↓ choose another hit) but is selected, so the next customer's digits replace it."""
         if self.is_mounted:
             self.refresh_results()
+            box = self.query_one("#search", Input)
+            if box.value:
+                box.select_all()
+
+    def start_over(self, notice: str = "") -> None:
+        """An empty box for the next customer; `notice` above the list until she is typed."""
+        self.notice = notice
+        box = self.query_one("#search", Input)
+        box.value = ""
+        box.focus()
+        self.query_text = ""
+        self.load_context()
 
     def refresh_results(self) -> None:
         if self.query_text:
@@ -66,6 +102,8 @@ class SearchScreen(BaseScreen):
     @on(Input.Changed, "#search")
     def typed(self, event: Input.Changed) -> None:
         self.query_text = event.value.strip()
+        if self.query_text:
+            self.notice = ""
         self.refresh_results()
 
     def load_context(self) -> None:
@@ -97,7 +135,7 @@ class SearchScreen(BaseScreen):
             status = t("Recently served")
         else:
             status = t("Type a phone number or a surname to find a customer.")
-        self.show_hits(hits, status)
+        self.show_hits(hits, self.notice or status)
 
     def on_search(self, hits: list[customers.SearchHit]) -> None:
         t = self.t
@@ -113,33 +151,43 @@ class SearchScreen(BaseScreen):
 
     def show_hits(self, hits: list[customers.SearchHit], status: str) -> None:
         self.hits = hits
-        self.query_one("#status", Label).update(plain(status))
+        label = self.query_one("#status", Label)
+        label.update(plain(status))
+        label.set_class(bool(self.notice) and status == self.notice, "-notice")
         table = self.query_one(DataTable)
         table.clear()
         t, region = self.t, self.shop.region
         for hit in hits:
             table.add_row(
-                plain(fit(f"{hit.last_name}, {hit.first_name}", 18)),
+                cell(f"{hit.last_name}, {hit.first_name}"),
                 plain(phone_for_display(hit.phone, region)),
                 plain(fit(hit.tier, 6)),
                 plain(f"{t.number(hit.balance)} · {t.money(hit.balance_value)}"),
                 plain(t.date(hit.soonest_expiry) if hit.soonest_expiry else ""),
                 key=str(hit.id),
             )
+        # Found by what was typed: the top hit is chosen, Enter opens it. Today's list
+        # under an empty box: nothing is chosen until ↑↓, so Enter there does nothing.
+        table.show_cursor = bool(self.query_text)
         if hits:
             table.move_cursor(row=0)
 
     # -- moving and opening ------------------------------------------------------------
     def action_move(self, step: int) -> None:
         table = self.query_one(DataTable)
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
+        if not table.row_count:
+            return
+        if not table.show_cursor:  # the first ↓ or ↑ under an empty box chooses the top row
+            table.show_cursor = True
+            table.move_cursor(row=0)
+            return
+        table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
 
     def action_open(self) -> None:
         table = self.query_one(DataTable)
-        if self.hits and 0 <= table.cursor_row < len(self.hits):
+        if self.hits and table.show_cursor and 0 <= table.cursor_row < len(self.hits):
             self.loyalty.open_card(self.hits[table.cursor_row].id)
-        elif self.query_text:
+        elif self.query_text and not self.hits:
             self.loyalty.action_register(self.register_prefill())
 
     @on(Input.Submitted, "#search")
@@ -151,9 +199,7 @@ class SearchScreen(BaseScreen):
         self.loyalty.open_card(int(event.row_key.value))
 
     def action_clear(self) -> None:
-        box = self.query_one("#search", Input)
-        box.value = ""
-        box.focus()
+        self.start_over()
 
     def register_prefill(self) -> dict:
         """What was typed goes where it belongs: a phone to the phone, a name to the surname."""

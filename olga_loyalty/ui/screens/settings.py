@@ -96,6 +96,22 @@ class SettingsScreen(BaseScreen):
         super().__init__()
         self.pin = pin  # the owner PIN given to open the settings (safety.Pin)
 
+    def check_action(self, action: str, parameters) -> bool | None:
+        """Each tab's keys only: ctrl+b and ctrl+r on the backups, ctrl+s where there is
+        something to save (the footer has no room for keys that do nothing)."""
+        try:
+            active = self.query_one(TabbedContent).active
+        except Exception:
+            return True
+        if action in ("backup_now", "restore"):
+            return active == "tab-backups"
+        if action == "save":
+            return active not in ("tab-backups", "tab-audit")
+        return True
+
+    def on_tabbed_content_tab_activated(self, event) -> None:
+        self.refresh_bindings()
+
     def compose(self) -> ComposeResult:
         t, p, shop = self.t, self.shop.programme, self.shop
         yield Header(show_clock=False)

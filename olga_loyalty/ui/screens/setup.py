@@ -15,7 +15,7 @@ from olga_loyalty.services.shop import CURRENCIES
 from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
 
 REGIONS = ["DE", "AT", "CH", "LU", "BE", "NL", "DK", "FR", "IT", "ES", "PL", "CZ", "GB", "IE", "US"]
-FIELDS = ["name", "address", "region", "currency", "language"]
+FIELDS = ["name", "address", "region", "currency", "language", "theme"]
 
 
 def shop_settings_form(t, settings, *, address: bool = False) -> ComposeResult:
@@ -62,14 +62,28 @@ def shop_settings_form(t, settings, *, address: bool = False) -> ComposeResult:
             id="language",
             compact=True,
         )
+    if address:  # the settings: the screen's look too (the first start keeps the default)
+        from olga_loyalty.ui.app import THEME_LABELS
+
+        with Horizontal(classes="row"):
+            yield Label(t("Theme"), classes="field-label")
+            yield Select(
+                [(t(label), name) for name, label in THEME_LABELS.items()],
+                value=settings.theme if settings.theme in THEME_LABELS else "dark",
+                allow_blank=False,
+                id="theme",
+                compact=True,
+            )
 
 
 def read_shop_form(screen, settings):
     address = screen.query("#address")
+    theme = screen.query("#theme")
     return replace(
         settings,
         name=screen.query_one("#name", Input).value,
         address=address.first(Input).value if address else settings.address,
+        theme=str(theme.first(Select).value) if theme else settings.theme,
         region=str(screen.query_one("#region", Select).value),
         currency=str(screen.query_one("#currency", Select).value),
         language=str(screen.query_one("#language", Select).value),
