@@ -35,10 +35,11 @@ async def test_the_purchase_form_opens_with_the_programme_changed_elsewhere(app_
         assert isinstance(app.screen, PurchaseScreen)
         await type_text(pilot, "100")
         await settle(pilot)
-        assert "Earned: 400 points (Silver)" in text_of(app.screen.query_one("#preview", Static))
+        assert "earned: 400 points (Silver)" in text_of(app.screen.query_one("#preview", Static))
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, CardScreen)
+        assert isinstance(app.screen, PurchaseScreen)  # saved: it shows what to charge
+        assert "To pay: €100.00" in text_of(app.screen.query_one("#preview", Static))
     purchase = Purchase.select().order_by(Purchase.id.desc()).get()
     assert (purchase.earned_points, purchase.rate) == (400, "4")
 
@@ -54,7 +55,7 @@ async def test_a_purchase_from_a_stale_preview_is_refused_then_shown_anew(app_fa
         await settle(pilot)
         await type_text(pilot, "100")
         await settle(pilot)
-        assert "Earned: 150 points (Silver)" in text_of(app.screen.query_one("#preview", Static))
+        assert "earned: 150 points (Silver)" in text_of(app.screen.query_one("#preview", Static))
         settings.set_value(elsewhere(ui_shop), "tiers", NEW_TIERS)  # while the form is open
         await pilot.press("enter")
         await settle(pilot)
@@ -64,10 +65,11 @@ async def test_a_purchase_from_a_stale_preview_is_refused_then_shown_anew(app_fa
             "preview was shown; nothing was saved."
         )
         assert Purchase.select().count() == count
-        assert "Earned: 400 points (Silver)" in text_of(app.screen.query_one("#preview", Static))
+        assert "earned: 400 points (Silver)" in text_of(app.screen.query_one("#preview", Static))
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, CardScreen)
+        assert isinstance(app.screen, PurchaseScreen)  # saved: it shows what to charge
+        assert "To pay: €100.00" in text_of(app.screen.query_one("#preview", Static))
     purchase = Purchase.select().order_by(Purchase.id.desc()).get()
     assert (purchase.earned_points, purchase.rate) == (400, "4")
 
