@@ -41,6 +41,11 @@ class LoyaltyError(Exception):
         }
         super().__init__(self.render())
 
+    def __reduce__(self):
+        # Sent between processes (the import's checks run in a pool) as what it is: its
+        # template and parameters, so that it is still translated where it is shown.
+        return (_rebuild, (type(self), self.template, self.field, self.params))
+
     def render(self, translate=None) -> str:
         if translate is None:
             template = self.template
@@ -73,3 +78,7 @@ class DatabaseBusy(Refused):
 
 class StorageError(Refused):
     """The database file cannot be opened or written."""
+
+
+def _rebuild(cls: type[LoyaltyError], template, field, params) -> LoyaltyError:
+    return cls(template, field=field, **params)
