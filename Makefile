@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-install test-postgres lint bench clean wheel
+.PHONY: run test test-install test-postgres lint bench bench-postgres clean wheel
 
 # The set-up says one line per step; what pip and the build print (notices, the build
 # backend's warnings) goes to $(LOG), which is shown when a step fails.
@@ -63,9 +63,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check olga_loyalty tests benchmarks scripts
 	$(BIN)/ruff format --check olga_loyalty tests benchmarks scripts
 
+# docs/benchmarks.md: 100,000 customers (BENCH_CUSTOMERS=10000 for a quick run); only valid
+# on a quiet machine. bench-postgres: the same on a throwaway PostgreSQL server that keeps
+# fsync on, as a shop's server does (scripts/with_postgres.py --durable).
 bench: $(STAMP)
 	$(COMPILE)
 	$(BIN)/python benchmarks/run.py
+
+bench-postgres: $(PG_STAMP)
+	$(COMPILE)
+	$(BIN)/python scripts/with_postgres.py --durable -- $(BIN)/python benchmarks/run.py --postgres
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

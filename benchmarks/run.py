@@ -1,9 +1,13 @@
-"""`make bench`: Olga Loyalty at shop scale (issue 7).
+"""`make bench` and `make bench-postgres`: Olga Loyalty at shop scale (issues 7 and 19).
 
 Makes a fresh database with `demo` (BENCH_CUSTOMERS, default 100,000 customers with two years
 of purchases), then measures the till's hot paths through the same services the UI calls,
-each next to its physical limit measured in the same run. Prints a table, then one JSON
-object as the very last line.
+each next to its physical limit measured in the same run, and four tills selling at once.
+Prints a table, then one JSON object as the very last line.
+
+    python benchmarks/run.py              # an SQLite file in a temporary folder
+    python benchmarks/run.py --postgres   # a new database on the server named by
+                                          # OLGA_TEST_POSTGRES (scripts/with_postgres.py)
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from olga_loyalty.services.shop import open_shop  # noqa: E402
 from olga_loyalty.storage.db import close_database  # noqa: E402
 
 QUERIES = 200
+#: Four tills at once: purchases per till; customers every till serves, and each till's own.
+TILLS, TILL_PURCHASES, SHARED_CUSTOMERS, OWN_CUSTOMERS = 4, 250, 20, 100
 
 
 def median_ms(func, inputs) -> float:
@@ -46,29 +52,106 @@ def median_ms(func, inputs) -> float:
     return statistics.median(times)
 
 
-def raw_find(conn, today: str, window_start: str):
-    """The physical limit: the same index range and the same balance/tier aggregates, in plain
-    sqlite3, with nothing built around them."""
+class Raw:
+    """The driver itself (sqlite3 or psycopg2), for the physical limits: statements written
+    with `?`, nothing built around them."""
+
+    def __init__(self, location: str, backend: str) -> None:
+        if backend == "sqlite":
+            self.conn, self.mark = sqlite3.connect(location), "?"
+        else:
+            import psycopg2
+
+            self.conn, self.mark = psycopg2.connect(location), "%s"
+            self.conn.autocommit = True
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        cursor = self.conn.cursor()
+        cursor.execute(sql.replace("?", self.mark) if self.mark != "?" else sql, params)
+        return cursor.fetchall()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def median_s(func, runs: int) -> float:
+    func()  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def four_tills(raw: Raw, location: str, clock: FixedClock, rng: random.Random) -> dict:
+    """Four till processes start at the same moment, each recording TILL_PURCHASES purchases
+    with a redemption of 100 points as fast as it can (benchmarks/tills.py): each on its own
+    customers and on SHARED_CUSTOMERS every till serves. The wall time of every purchase,
+    waits for another till included; "busy" refusals are counted (they must be 0)."""
+    rich = [
+        row[0]
+        for row in raw.rows(
+            "SELECT customer_id FROM lot WHERE remaining > 0 AND expires_on >= ? "
+            "GROUP BY customer_id HAVING SUM(remaining) >= 400 ORDER BY customer_id",
+            (clock.today().isoformat(),),
+        )
+    ]
+    rng.shuffle(rich)
+    shared, rest = rich[:SHARED_CUSTOMERS], rich[SHARED_CUSTOMERS:]
+    own = max(1, min(OWN_CUSTOMERS, len(rest) // TILLS))
+    env = {**os.environ, "OLGA_LOYALTY_NOW": clock.now().isoformat()}
+    tills = [
+        subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("tills.py")), location]
+            + [",".join(map(str, shared + rest[n * own : (n + 1) * own]))]
+            + [str(TILL_PURCHASES), str(n + 1)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(TILLS)
+    ]
+    for till in tills:  # each has opened the shop
+        if till.stdout.readline().strip() != "ready":
+            raise SystemExit("a till did not start")
+    for till in tills:
+        till.stdin.write("go\n")
+        till.stdin.flush()
+    done = [json.loads(till.communicate(timeout=600)[0].strip().splitlines()[-1]) for till in tills]
+    times = sorted(t for result in done for t in result["times_ms"])
+    return {
+        "tills4_purchase_p50_ms": statistics.median(times),
+        "tills4_purchase_p99_ms": statistics.quantiles(times, n=100, method="inclusive")[98],
+        "tills4_busy": sum(result["busy"] for result in done),
+        "tills4_refused": sum(result["refused"] for result in done),
+    }
+
+
+def raw_find(raw: Raw, today: str, window_start: str):
+    """The physical limit: the same index range and the same balance/tier aggregates, in the
+    plain driver, with nothing built around them."""
 
     def run(where: str, params: tuple):
-        rows = conn.execute(
+        rows = raw.rows(
             f"SELECT id, first_name, last_name, phone FROM customer WHERE {where} AND erased_at IS NULL "
             "LIMIT 50",
             params,
-        ).fetchall()
+        )
         ids = [r[0] for r in rows]
         marks = ",".join("?" * len(ids))
         if ids:
-            conn.execute(
+            raw.rows(
                 f"SELECT customer_id, SUM(remaining), MIN(expires_on) FROM lot WHERE customer_id IN ({marks}) "
                 "AND remaining > 0 AND expires_on >= ? GROUP BY customer_id",
                 (*ids, today),
-            ).fetchall()
-            conn.execute(
+            )
+            raw.rows(
                 f"SELECT customer_id, SUM(paid) FROM purchase WHERE customer_id IN ({marks}) "
                 "AND created_at > ? GROUP BY customer_id",
                 (*ids, window_start),
-            ).fetchall()
+            )
         return rows
 
     return run
@@ -76,21 +159,48 @@ def raw_find(conn, today: str, window_start: str):
 
 def main() -> None:
     count = int(os.environ.get("BENCH_CUSTOMERS", "100000"))
+    backend = "postgresql" if "--postgres" in sys.argv[1:] else "sqlite"
     work = Path(tempfile.mkdtemp(prefix="olga-bench-"))
+    server = None
     try:
-        measure(work, count)
+        if backend == "sqlite":
+            location = str(work / "bench.db")
+        else:
+            server = os.environ.get("OLGA_TEST_POSTGRES")
+            if not server:
+                sys.exit("--postgres needs OLGA_TEST_POSTGRES (make bench-postgres sets it)")
+            location = server_database(server, "olga_bench", create=True)
+        measure(work, location, backend, count)
     finally:
         # the database and the files are ~450 MB at 100,000 customers; BENCH_KEEP=1 keeps them
         if os.environ.get("BENCH_KEEP"):
             print(f"kept {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
+            if server:
+                server_database(server, "olga_bench", create=False)
 
 
-def measure(work: Path, count: int) -> None:
-    db_path = work / "bench.db"
+def server_database(server: str, name: str, *, create: bool) -> str:
+    """A new, empty database on the PostgreSQL server (dropped first if a run left one), or
+    (create=False) dropped. Returns its URL."""
+    import psycopg2
+
+    conn = psycopg2.connect(server)
+    conn.autocommit = True
+    try:
+        conn.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if create:
+            conn.cursor().execute(f"CREATE DATABASE {name}")
+    finally:
+        conn.close()
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+def measure(work: Path, location: str, backend: str, count: int) -> None:
     clock = FixedClock(datetime.fromisoformat(NOW))
-    shop = open_shop(str(db_path), clock)
+    load_before = os.getloadavg()[0]
+    shop = open_shop(location, clock)
     started = time.perf_counter()
     made = demo.generate(shop, count, seed=42)
     demo_s = time.perf_counter() - started
@@ -98,14 +208,22 @@ def measure(work: Path, count: int) -> None:
 
     shop.save_settings(replace(shop.settings, name="Bench", language="en", setup_done=True))
     rng = random.Random(1)
-    conn = sqlite3.connect(db_path)
-    people = conn.execute("SELECT id, phone, last_key FROM customer").fetchall()
+    raw = Raw(location, backend)
+    if backend == "postgresql":
+        # What autovacuum does by itself a minute after a bulk load: the planner's statistics
+        # and the visibility map (index-only scans) are up to date.
+        raw.conn.cursor().execute("VACUUM ANALYZE")
+    people = raw.rows("SELECT id, phone, last_key FROM customer ORDER BY id")
     sample = rng.sample(people, min(QUERIES, len(people)))
     phones = [p[1] for p in sample]
     suffixes = [p[1][-4:] for p in sample]
     prefixes = [p[2][:3] for p in sample]
-    ledger_entries = conn.execute("SELECT COUNT(*) FROM ledger_entry").fetchone()[0]
-    results: dict = {"customers": made["customers"], "ledger_entries": ledger_entries}
+    ledger_entries = raw.rows("SELECT COUNT(*) FROM ledger_entry")[0][0]
+    results: dict = {
+        "backend": backend,
+        "customers": made["customers"],
+        "ledger_entries": ledger_entries,
+    }
 
     results["find_phone_ms"] = median_ms(lambda q: customers.find(shop, q), phones)
     results["find_suffix_ms"] = median_ms(lambda q: customers.find(shop, q), suffixes)
@@ -114,13 +232,14 @@ def measure(work: Path, count: int) -> None:
     window = (
         clock.now().replace(tzinfo=None) - __import__("datetime").timedelta(days=365)
     ).isoformat(" ")
-    raw = raw_find(conn, today, window)
-    raw_phone = median_ms(lambda q: raw("phone = ?", (q,)), phones)
+    plain = raw_find(raw, today, window)
+    raw_phone = median_ms(lambda q: plain("phone = ?", (q,)), phones)
     raw_suffix = median_ms(
-        lambda q: raw("phone_rev >= ? AND phone_rev < ?", (q[::-1], q[::-1] + "\uffff")), suffixes
+        lambda q: plain("phone_rev >= ? AND phone_rev < ?", (q[::-1], q[::-1] + "\uffff")),
+        suffixes,
     )
     raw_surname = median_ms(
-        lambda q: raw("last_key >= ? AND last_key < ?", (q, q + "\uffff")), prefixes
+        lambda q: plain("last_key >= ? AND last_key < ?", (q, q + "\uffff")), prefixes
     )
     results["find_ratio_to_raw"] = max(
         results["find_phone_ms"] / raw_phone,
@@ -132,11 +251,11 @@ def measure(work: Path, count: int) -> None:
 
     buyers = [
         row[0]
-        for row in conn.execute(
+        for row in raw.rows(
             "SELECT customer_id FROM lot WHERE remaining > 0 AND expires_on >= ? GROUP BY customer_id "
-            "HAVING SUM(remaining) >= 150 LIMIT 400",
+            "HAVING SUM(remaining) >= 150 ORDER BY customer_id LIMIT 400",
             (today,),
-        ).fetchall()
+        )
     ]
     rng.shuffle(buyers)
 
@@ -205,9 +324,14 @@ def measure(work: Path, count: int) -> None:
     start = time.perf_counter()
     results["reminders_due"] = len(reminders.due(shop))
     results["reminders_due_s"] = time.perf_counter() - start
+    from olga_loyalty.services import reports
+
+    results["report_s"] = median_s(lambda: reports.compute(shop), 5)
+    results.update(four_tills(raw, location, clock, rng))
     close_database()
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as after a day's close: no WAL left over
-    conn.close()
+    if backend == "sqlite":
+        raw.rows("PRAGMA wal_checkpoint(TRUNCATE)")  # as after a day's close: no WAL left over
+    raw.close()
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OLGA_LOYALTY_NOW": NOW}
     probe = str(Path(__file__).with_name("startup_probe.py"))
@@ -216,7 +340,7 @@ def measure(work: Path, count: int) -> None:
         times = []
         for _ in range(5):
             out = subprocess.run(
-                [sys.executable, probe, mode, str(db_path)],
+                [sys.executable, probe, mode, location],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -229,7 +353,7 @@ def measure(work: Path, count: int) -> None:
     results["startup_ratio_to_bare"] = results["startup_s"] / startup("bare")
     keys = ",".join(prefixes[:30] + suffixes[:30])
     out = subprocess.run(
-        [sys.executable, probe, "keys", str(db_path), keys],
+        [sys.executable, probe, "keys", location, keys],
         env=env,
         capture_output=True,
         text=True,
@@ -239,6 +363,7 @@ def measure(work: Path, count: int) -> None:
     results["keystroke_ms"] = statistics.median(probe_result["keystroke_ms"])
     results["rss_mb"] = probe_result["rss_mb"]
     results["demo_s"] = demo_s
+    results["load_start"], results["load_end"] = load_before, os.getloadavg()[0]
 
     print(f"{'measure':<24}{'value':>14}")
     for key, value in results.items():

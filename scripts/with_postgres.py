@@ -1,6 +1,7 @@
 """Run a command against a throwaway PostgreSQL server: `make test-postgres` uses it.
 
     python scripts/with_postgres.py -- pytest -q
+    python scripts/with_postgres.py --durable -- python benchmarks/run.py
 
 It finds Debian's `postgresql` binaries (PATH or /usr/lib/postgresql/*/bin), runs `initdb`
 into a temporary folder, starts the server on a free loopback port with its socket in that
@@ -8,6 +9,10 @@ folder, runs the command with OLGA_TEST_POSTGRES set to the server's URL, then s
 server and removes the folder, whatever happened. Nothing is installed or configured on the
 machine. As root (CI containers), the server runs as the `postgres` user, since PostgreSQL
 refuses to run as root.
+
+The test server runs with `fsync=off` (a test's data need not survive a power cut). With
+`--durable` (`make bench-postgres`) it keeps PostgreSQL's defaults, fsync and synchronous
+commit on, as a shop's server runs: its figures then compare with SQLite's synchronous FULL.
 """
 
 from __future__ import annotations
@@ -49,10 +54,11 @@ def main() -> int:
     # A CI timeout or `kill` sends SIGTERM: stop the server and remove the folder then too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = sys.argv[1:]
-    if args[:1] == ["--"]:
-        args = args[1:]
+    durable = "--durable" in args[: args.index("--")] if "--" in args else False
+    if "--" in args:
+        args = args[args.index("--") + 1 :]
     if not args:
-        sys.exit("usage: with_postgres.py -- COMMAND ...")
+        sys.exit("usage: with_postgres.py [--durable] -- COMMAND ...")
     initdb, pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
     folder = Path(tempfile.mkdtemp(prefix="olga-pg-"))
     data, log = folder / "data", folder / "server.log"
@@ -77,8 +83,10 @@ def main() -> int:
         )
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder} "
-            "-c fsync=off -c max_connections=200"
+            "-c max_connections=200"
         )
+        if not durable:
+            options += " -c fsync=off"
         subprocess.run(
             [*as_user, pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
             check=True,

@@ -59,6 +59,11 @@ class LoyaltyError(Exception):
         }
         super().__init__(self.render())
 
+    def __reduce__(self):
+        # Sent between processes (the import's checks run in a pool) as what it is: its
+        # template and parameters, so that it is still translated where it is shown.
+        return (_rebuild, (type(self), self.template, self.field, self.params))
+
     def render(self, translate=None) -> str:
         """The message in words. `translate` is a Translator's `gettext` (or the Translator):
         the template and every text parameter are translated, and `Money` and `Count`
@@ -105,3 +110,7 @@ class DatabaseBusy(Refused):
 
 class StorageError(Refused):
     """The database file cannot be opened or written."""
+
+
+def _rebuild(cls: type[LoyaltyError], template, field, params) -> LoyaltyError:
+    return cls(template, field=field, **params)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from peewee import IntegrityError
 
@@ -33,15 +34,18 @@ from olga_loyalty.domain.money import parse_points
 from olga_loyalty.domain.points import expiry_date
 from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
-from olga_loyalty.services import erasure, ledger
+from olga_loyalty.services import erasure, import_pool, ledger
 from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
+from olga_loyalty.storage import queue
 from olga_loyalty.storage.db import (
     bulk_insert,
+    execute,
     fetch_rows,
     is_sqlite,
     new_ids,
+    placeholders,
     real_time,
     write_action,
 )
@@ -54,6 +58,7 @@ from olga_loyalty.storage.models import (
     Lot,
     StagedRow,
     Suppression,
+    database,
 )
 
 FIELDS = (
@@ -311,9 +316,26 @@ def check_file(
 ) -> ImportReport:
     """The dry run: every row checked, nothing written. Every row needs proof of consent to
     data processing: the file's consent column, or `consented_on`, the day every customer of
-    the file signed the consent form on paper."""
+    the file signed the consent form on paper. A big file's rows are checked on every core
+    (services/import_pool.py); the workers start while the file is read."""
     paper_day = paper_consent_day(consented_on, shop.today())
-    table = read_table(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # read_table says what is wrong with the file
+    with import_pool.Checkers(size) as checkers:
+        return _check_table(shop, path, read_table(path), checkers, overrides, progress, paper_day)
+
+
+def _check_table(
+    shop: Shop,
+    path: Path,
+    table: list,
+    checkers: import_pool.Checkers,
+    overrides: list[str] | None,
+    progress: Callable[[int, int], None] | None,
+    paper_day: date | None,
+) -> ImportReport:
     while table and not any(as_text(v) for v in table[0]):
         table.pop(0)
     if not table:
@@ -343,16 +365,14 @@ def check_file(
     region, today = shop.region, shop.today()
     seen_phone: dict[str, int] = {}
     seen_email: dict[str, int] = {}
+    # plain SQL: every customer's phone and email, without a peewee row object each
     existing_phones = {
-        p for (p,) in Customer.select(Customer.phone).where(Customer.phone.is_null(False)).tuples()
+        p for (p,) in fetch_rows("SELECT phone FROM customer WHERE phone IS NOT NULL")
     }
     existing_emails = {
-        e
-        for (e,) in Customer.select(Customer.email_key)
-        .where(Customer.email_key.is_null(False))
-        .tuples()
+        e for (e,) in fetch_rows("SELECT email_key FROM customer WHERE email_key IS NOT NULL")
     }
-    suppressed = {s.digest for s in Suppression.select(Suppression.digest)}
+    suppressed = {d for (d,) in fetch_rows("SELECT digest FROM suppression")}
     erased = erasure.erased_hashes()
     origins = {
         digest: customer
@@ -361,42 +381,28 @@ def check_file(
             "JOIN customer c ON c.id = o.customer_id WHERE c.erased_at IS NULL"
         )
     }
-    body = table[1:]
-    for offset, raw in enumerate(body):
-        number = offset + 2
-        if progress and offset % 2000 == 0:
-            progress(offset, len(body))
-        values = {f: raw[i] if i < len(raw) else None for i, f in mapping.items()}
-        if not any(as_text(v) for v in raw):
+    # Each row's own checks, on every core for a big file (services/import_pool.py); what
+    # depends on the rows before and on the database is decided here, in file order.
+    context = _RowContext(
+        mapping, region, today, path.name, erasure.shop_secret(), has_consent_column, paper_day
+    )
+    for number, checked in checkers.map_rows(
+        _check_row, table[1:], context, first_number=2, progress=progress
+    ):
+        if checked is None:
             report.empty += 1
             continue
-        for name, value in values.items():
-            if isinstance(value, str):
-                text = strip_controls(value, multiline=name == "notes")
-                if text != value:
-                    values[name] = text
-                    report.cleaned_cells += 1
+        cleaned, outcome, no_proof = checked
+        report.cleaned_cells += cleaned
         report.total += 1
-        try:
-            consented_on = _proof_of_consent(values, has_consent_column, paper_day, today)
-        except NoProofOfConsent as error:
-            report.lacking_consent += 1
-            no_proof: NoProofOfConsent | None = error
-        else:
-            no_proof = None
-        try:
-            row = _row(values, number, region, today, path.name)
-        except LoyaltyError as error:
-            report.refused.append((number, error))
-            continue
         if no_proof is not None:
-            report.refused.append((number, no_proof))
+            report.lacking_consent += 1
+        if isinstance(outcome, LoyaltyError):
+            report.refused.append((number, outcome))
             continue
-        row.consented_on = consented_on
-        row.consents.add("data_processing")  # proven: by the column or by the paper day
+        row = import_pool.unpack(ImportRow, outcome, {"data": CustomerInput})
         phone = row.data.phone
         email = (row.data.email or "").lower()
-        row.digests = [digest("phone", phone)] + ([digest("email", email)] if email else [])
         problem = None
         if any(d in erased for d in row.digests):
             problem = Refused(
@@ -465,6 +471,56 @@ def check_file(
             seen_email[email] = number
         report.good.append(row)
     return report
+
+
+class _RowContext(NamedTuple):
+    """What a row's own checks need besides the row (sent to the pool's workers)."""
+
+    mapping: dict[int, str]
+    region: str
+    today: date
+    source: str
+    secret: bytes
+    has_consent_column: bool
+    paper_day: date | None
+
+
+def _check_row(raw, number: int, context: _RowContext):
+    """One row's own checks, the registration form's whole check and its keyed hashes (in a
+    worker for a big file): None for an empty row, else (cells cleaned of control characters,
+    the refusal or the packed row, the row's lack of proof of consent or None). A row that
+    lacks proof of consent and has another fault is refused for that fault."""
+    values = {f: raw[i] if i < len(raw) else None for i, f in context.mapping.items()}
+    if not any(as_text(v) for v in raw):
+        return None
+    cleaned = 0
+    for name, value in values.items():
+        if isinstance(value, str):
+            text = strip_controls(value, multiline=name == "notes")
+            if text != value:
+                values[name] = text
+                cleaned += 1
+    try:
+        consented_on = _proof_of_consent(
+            values, context.has_consent_column, context.paper_day, context.today
+        )
+    except NoProofOfConsent as error:
+        consented_on, no_proof = None, error
+    else:
+        no_proof = None
+    try:
+        row = _row(values, number, context.region, context.today, context.source)
+    except LoyaltyError as error:
+        return cleaned, error, no_proof
+    if no_proof is not None:
+        return cleaned, no_proof, no_proof
+    row.consented_on = consented_on
+    row.consents.add("data_processing")  # proven: by the column or by the paper day
+    phone, email = row.data.phone, (row.data.email or "").lower()
+    row.digests = [erasure.keyed_digest("phone", phone, context.secret)] + (
+        [erasure.keyed_digest("email", email, context.secret)] if email else []
+    )
+    return cleaned, import_pool.pack(row), None
 
 
 def file_label(path: Path) -> str:
@@ -569,10 +625,18 @@ def _row(values: dict, number: int, region: str, today: date, source: str) -> Im
 
 #: Rows staged per transaction, and rows written into the shop per transaction: each batch
 #: holds the write lock for well under a second (docs/reliability.md has the figures).
-STAGE_BATCH = 2000
-PUBLISH_BATCH = 500
-#: On SQLite, the pause after each batch in which a till waiting for the lock gets it (its
-#: busy handler looks again at least every 100 ms). PostgreSQL locks rows, not the file.
+STAGE_BATCH = 5000
+#: Rows written into the shop per transaction: the first batch, then as many as take about
+#: BATCH_SECONDS at the pace of the one before, between MIN_BATCH and PUBLISH_BATCH.
+FIRST_BATCH = 500
+PUBLISH_BATCH = 2000
+MIN_BATCH = 100
+BATCH_SECONDS = 0.1
+#: On SQLite, the pause after each batch in which a till waiting for the lock gets it. The
+#: tills line up for the lock (storage/queue.py): the first in line is woken when a batch
+#: commits and only needs a moment to take its turn. Without the queue (Windows) a till's
+#: busy handler looks again at least every 100 ms. PostgreSQL locks rows, not the file.
+QUEUE_PAUSE = 0.003
 BATCH_PAUSE = 0.12
 #: A run still staging whose last batch is older than this was abandoned (a crash).
 STALE_SECONDS = 600
@@ -580,7 +644,8 @@ STALE_SECONDS = 600
 
 def _pause() -> None:
     if is_sqlite():
-        time.sleep(BATCH_PAUSE)
+        lined_up = queue.available(database.obj.database)
+        time.sleep(min(QUEUE_PAUSE, BATCH_PAUSE) if lined_up else BATCH_PAUSE)
 
 
 def _customer_payload(row: ImportRow) -> str:
@@ -666,28 +731,29 @@ def _lock_run(run_id: int) -> ImportRun | None:
 
 
 @write_action
-def _publish_batch(shop: Shop, run_id: int) -> dict | None:
-    """Write the next batch of a decided run into the shop; None when the run is done."""
+def _publish_batch(shop: Shop, run_id: int, rows: int = PUBLISH_BATCH) -> dict | None:
+    """Write the next batch (`rows` staged rows) of a decided run into the shop; None when
+    the run is done."""
     run = _lock_run(run_id)
     if run is None or run.state != "ready":
         return None
-    staged = list(
-        StagedRow.select()
-        .where(StagedRow.run == run_id)
-        .order_by(StagedRow.id)
-        .limit(PUBLISH_BATCH)
+    # plain SQL: no statement with hundreds of parameters compiled per batch
+    staged = fetch_rows(
+        "SELECT id, payload FROM import_stage WHERE run_id = ? ORDER BY id LIMIT ?",
+        (run_id, rows),
     )
     counts = json.loads(run.counts or "{}")
     if not staged:
         ImportRun.delete().where(ImportRun.id == run_id).execute()
         counts["done"] = True
         return counts
-    payloads = [json.loads(row.payload) for row in staged]
+    payloads = [json.loads(payload) for _, payload in staged]
     if run.kind == "customers":
         _write_customers(shop, run, payloads, counts)
     else:
         _write_unsubscribes(shop, run, payloads, counts)
-    StagedRow.delete().where(StagedRow.id.in_([row.id for row in staged])).execute()
+    # the rows just written: this run's first ones, up to the last id read
+    execute("DELETE FROM import_stage WHERE run_id = ? AND id <= ?", (run_id, staged[-1][0]))
     ImportRun.update(counts=json.dumps(counts)).where(ImportRun.id == run_id).execute()
     return counts
 
@@ -696,9 +762,11 @@ def _publish(shop: Shop, run_id: int, progress: Callable[[int, int], None] | Non
     """Every batch of a decided run, with a pause between batches for the other tills."""
     total = StagedRow.select().where(StagedRow.run == run_id).count()
     done, tries = 0, 0
+    rows = min(PUBLISH_BATCH, FIRST_BATCH)
     while True:
+        started = time.perf_counter()
         try:
-            counts = _publish_batch(shop, run_id)
+            counts = _publish_batch(shop, run_id, rows)
         except IntegrityError:
             # Another till registered one of these phones between the check and the write
             # (PostgreSQL): the batch is read again and that row is left out.
@@ -708,7 +776,11 @@ def _publish(shop: Shop, run_id: int, progress: Callable[[int, int], None] | Non
             continue
         if counts is None or counts.get("done"):
             return counts or {}
-        done = min(done + PUBLISH_BATCH, total)
+        done = min(done + rows, total)
+        # The next batch as long as BATCH_SECONDS allows at this one's pace (a busy or slow
+        # machine writes smaller batches, so a waiting till never waits long).
+        took = max(time.perf_counter() - started, 1e-3)
+        rows = min(PUBLISH_BATCH, max(MIN_BATCH, int(rows * BATCH_SECONDS / took)))
         if progress:
             progress(done, total)
         _pause()
@@ -750,18 +822,27 @@ def _run_import(
     staff = " ".join((staff or "").split())[:80]
     pin = safety.authorise(shop, "import", pin, by=staff)  # before any work: a wrong PIN counts
     finish_interrupted(shop)
-    safety.backup(shop, "import", staff=staff)
-    run_id = _new_run(shop, kind, file, staff)
+    # The backup is copied while the rows are staged (out of sight, so not in it), and is
+    # done before the import is decided.
+    backup_done = safety.backup_meanwhile(shop, "import", staff=staff)
+    run_id = None
     try:
+        run_id = _new_run(shop, kind, file, staff)
         for start in range(0, len(payloads), STAGE_BATCH):
             _stage(run_id, payloads[start : start + STAGE_BATCH])
             if progress:
                 progress(min(start + STAGE_BATCH, len(payloads)), 2 * len(payloads))
             _pause()
+        backup_done()
         safety.run_protected(shop, "import", pin, _decide, run_id, by=staff, detail=detail)
     except BaseException:
         try:
-            _drop_run(run_id)
+            backup_done()  # never leave the copy half-written behind
+        except BaseException:
+            pass
+        try:
+            if run_id is not None:
+                _drop_run(run_id)
         except LoyaltyError:
             pass  # the database cannot be written now; a later import drops the rows
         raise
@@ -822,19 +903,8 @@ def _write_customers(shop: Shop, run: ImportRun, payloads: list[dict], counts: d
 
     phones = [p["phone"] for p in payloads]
     emails = [p["email"].lower() for p in payloads if p["email"]]
-    taken_phones = {
-        v for (v,) in Customer.select(Customer.phone).where(Customer.phone.in_(phones)).tuples()
-    }
-    taken_emails = (
-        {
-            v
-            for (v,) in Customer.select(Customer.email_key)
-            .where(Customer.email_key.in_(emails))
-            .tuples()
-        }
-        if emails
-        else set()
-    )
+    taken_phones = _registered("phone", phones)
+    taken_emails = _registered("email_key", emails)
     good = []
     for p in payloads:
         if p["phone"] in taken_phones:
@@ -931,6 +1001,21 @@ def _write_customers(shop: Shop, run: ImportRun, payloads: list[dict], counts: d
     ):
         bulk_insert(model, data)
     counts["imported"] = counts.get("imported", 0) + len(customers)
+
+
+def _registered(column: str, values: list[str]) -> set[str]:
+    """Which of these phones (or email keys) are registered now (plain SQL, in chunks)."""
+    found: set[str] = set()
+    for start in range(0, len(values), 900):
+        chunk = values[start : start + 900]
+        found.update(
+            value
+            for (value,) in fetch_rows(
+                f"SELECT {column} FROM customer WHERE {column} IN ({placeholders(len(chunk))})",
+                chunk,
+            )
+        )
+    return found
 
 
 # -- unsubscribes ------------------------------------------------------------------------

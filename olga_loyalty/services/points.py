@@ -29,7 +29,7 @@ from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import erasure, ledger
 from olga_loyalty.services.customers import _clean_staff, resolve
 from olga_loyalty.services.shop import Shop, write_setting
-from olga_loyalty.storage.db import serialise, write_action
+from olga_loyalty.storage.db import fetch_rows, insert_row, serialise, write_action
 from olga_loyalty.storage.models import (
     BirthdayBonus,
     Customer,
@@ -95,7 +95,7 @@ def record_purchase(
     shop.refresh()
     amount = parse_amount(amount)
     follow_up_day = followups.parse_follow_up(follow_up, shop.today())
-    customer = ledger.lock_active_customer(resolve(shop, ref).id)
+    customer = _lock_buyer(shop, ref)
     now, today, programme = shop.now(), shop.today(), shop.programme
     if programme_shown is not None and programme_shown != programme:
         raise Refused(
@@ -105,7 +105,9 @@ def record_purchase(
             field="amount",
         )
     staff = _clean_staff(staff)
-    is_first = not Purchase.select().where(Purchase.customer == customer.id).exists()
+    is_first = not fetch_rows(
+        "SELECT 1 FROM purchase WHERE customer_id = ? LIMIT 1", (customer.id,)
+    )
     plan = plan_purchase(
         amount,
         redeem,
@@ -114,7 +116,8 @@ def record_purchase(
         programme=programme,
         today=today,
     )
-    purchase = Purchase.create(
+    purchase_id = insert_row(
+        Purchase,
         customer=customer.id,
         created_at=now,
         amount=plan.amount,
@@ -134,7 +137,7 @@ def record_purchase(
             today=today,
             now=now,
             staff=staff,
-            purchase_id=purchase.id,
+            purchase_id=purchase_id,
         )
     if plan.earned_points:
         ledger.award(
@@ -145,7 +148,7 @@ def record_purchase(
             expires_on=plan.earned_expires_on,
             now=now,
             staff=staff,
-            purchase_id=purchase.id,
+            purchase_id=purchase_id,
         )
     referral_to = None
     if is_first and customer.referred_by_id and programme.earning_open(today):
@@ -160,23 +163,38 @@ def record_purchase(
                 expires_on=expiry_date(today, programme.referral_validity_days),
                 now=now,
                 staff=staff,
-                purchase_id=purchase.id,
+                purchase_id=purchase_id,
                 reason=f"referral of customer #{customer.id}",
             )
             referral_to = referrer.id
     follow_up_id = None
     if follow_up_day is not None:
         follow_up_id = followups.add_feedback(
-            shop, customer.id, "call", follow_up_note, follow_up_day, purchase.id, staff
+            shop, customer.id, "call", follow_up_note, follow_up_day, purchase_id, staff
         ).id
     return PurchaseResult(
-        purchase_id=purchase.id,
+        purchase_id=purchase_id,
         customer_id=customer.id,
         plan=plan,
         balance=ledger.balance(customer.id, today),
         referral_awarded_to=referral_to,
         follow_up_id=follow_up_id,
     )
+
+
+def _lock_buyer(shop: Shop, ref: str | int) -> Customer:
+    """The customer of a purchase, locked. A customer number (what the screens pass) is
+    locked at once, without reading her first and then again under the lock: the purchase
+    holds the write lock all the while, and the other tills wait for it."""
+    if not isinstance(ref, int) or isinstance(ref, bool):
+        return ledger.lock_active_customer(resolve(shop, ref).id)
+    try:
+        customer = ledger.lock_customer(ref)
+    except Customer.DoesNotExist:
+        customer = None
+    if customer is None or customer.erased_at is not None:
+        raise NotFound("No customer found for '{ref}'.", field="customer", ref=str(ref))
+    return customer
 
 
 # -- refunds -------------------------------------------------------------------------

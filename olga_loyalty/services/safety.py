@@ -367,6 +367,45 @@ def backup(shop: Shop, reason: str = "manual", *, staff: str = "") -> Path | Non
     return made
 
 
+def backup_meanwhile(shop: Shop, reason: str, *, staff: str = ""):
+    """Start a backup in a thread and return `finish()`, which waits for it, writes its audit
+    entry and returns the file (or raises its error). The copy is taken through its own
+    connection as one read of the file as it is at the start (SQLite's backup API in one
+    step), so work that writes meanwhile — an import staging its rows out of sight — is not
+    in it and does not wait for it (0.1 s per 30 MB of database here)."""
+    import threading
+
+    path = database_path(shop)
+    moment = shop.now().astimezone().replace(tzinfo=None)
+    outcome: dict = {}
+
+    def copy() -> None:
+        try:
+            outcome["made"] = backups.make_backup(path, moment, reason)
+        except BaseException as error:  # handed to finish()
+            outcome["error"] = error
+
+    worker = threading.Thread(target=copy, name=f"backup-{reason}", daemon=True)
+    if path is not None:
+        worker.start()
+
+    def finish() -> Path | None:
+        """Called again, it only returns (or raises) what the first call did."""
+        if path is None:
+            return None
+        worker.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        made = outcome["made"]
+        if not outcome.get("recorded"):
+            outcome["recorded"] = True
+            audit(shop, "backup", f"{reason}: {made.name}", staff)
+            logs.action(f"safety.backup.{reason}", bytes=made.stat().st_size)
+        return made
+
+    return finish
+
+
 def backup_if_first_today(shop: Shop) -> Path | None:
     """The automatic backup at the first start of each day."""
     path = database_path(shop)

@@ -16,6 +16,7 @@ import peewee
 
 from olga_loyalty import logs
 from olga_loyalty.domain.errors import DatabaseBusy, StorageError
+from olga_loyalty.storage import queue
 from olga_loyalty.storage.fields import MoneyField
 from olga_loyalty.storage.files import ensure_folder, read_only_uri
 from olga_loyalty.storage.models import database
@@ -222,6 +223,46 @@ def fetch_rows(sql: str, params=()) -> list[tuple]:
     return database.execute_sql(sql, params).fetchall()
 
 
+def execute(sql: str, params=()) -> int:
+    """A plain UPDATE or DELETE on a hot path (`?` marks, as `fetch_rows`): the rows it
+    changed."""
+    if database.param != "?":
+        sql = sql.replace("?", database.param)
+    return database.execute_sql(sql, params).rowcount
+
+
+_INSERTS: dict[tuple, tuple[str, list[peewee.Field], dict]] = {}
+
+
+def insert_row(model: type[peewee.Model], **values) -> int:
+    """Insert one row on a hot path (a purchase's lots and ledger entries) and return its id:
+    the statement is compiled once per table and set of columns, each value converted by its
+    field as peewee would (money to cents, times to UTC); a field not given gets the model's
+    default, as `Model.create` would give it."""
+    key = (model, tuple(values), database.param)
+    entry = _INSERTS.get(key)
+    if entry is None:
+        given = [model._meta.fields[name] for name in values]
+        defaults = {
+            field.name: field.default
+            for field in model._meta.sorted_fields
+            if field.name not in values
+            and field.default is not None
+            and not isinstance(field, peewee.AutoField)
+        }
+        fields = given + [model._meta.fields[name] for name in defaults]
+        columns = ", ".join(f'"{field.column_name}"' for field in fields)
+        sql = (
+            f'INSERT INTO "{model._meta.table_name}" ({columns}) '
+            f'VALUES ({placeholders(len(fields))}) RETURNING "id"'
+        )
+        entry = _INSERTS[key] = (sql, fields, defaults)
+    sql, fields, defaults = entry
+    row = [*values.values()] + [d() if callable(d) else d for d in defaults.values()]
+    params = [field.db_value(value) for field, value in zip(fields, row, strict=True)]
+    return database.execute_sql(sql, params).fetchall()[0][0]
+
+
 def new_ids(model: type[peewee.Model], count: int) -> list[int]:
     """Ids for rows a bulk insert writes with explicit ids. SQLite: after the highest, safe
     because the write lock is held from BEGIN. PostgreSQL: drawn from the table's sequence,
@@ -363,8 +404,12 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
             began = False
             if getattr(_actions, "depth", 1) == 1:
                 _actions.done = []  # a retry: what the failed attempt did was rolled back
+            place = None
             try:
                 if sqlite:
+                    # The writers of one file line up first (storage/queue.py), so that the
+                    # till that waited longest asks next.
+                    place = _join_queue(deadline)
                     # Waiting for the write lock is done here, not by SQLite, whose busy
                     # handler sleeps up to 100 ms between looks: among several busy tills one
                     # could lose every race for the lock until it gave up. Looking again every
@@ -413,8 +458,21 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
             else:
                 _run_after_commit()
                 return result
+            finally:
+                if place is not None:
+                    place.leave()
 
     return run
+
+
+def _join_queue(deadline: float) -> queue.Place | None:
+    try:
+        return queue.join(database.obj.database, max(0.0, deadline - time.monotonic()))
+    except TimeoutError:
+        raise DatabaseBusy(
+            "The database is busy (another till is saving). Nothing was saved; "
+            "please try again in a moment."
+        ) from None
 
 
 _after_commit = threading.local()

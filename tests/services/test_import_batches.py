@@ -102,11 +102,11 @@ def test_an_import_interrupted_after_it_was_decided_is_finished_by_the_daily_run
     publish = imports._publish_batch
     calls = []
 
-    def crash_on_third(shop_, run_id):
+    def crash_on_third(shop_, run_id, *rows):
         calls.append(run_id)
         if len(calls) == 3:
             raise Crash  # the process stops here
-        return publish(shop_, run_id)
+        return publish(shop_, run_id, *rows)
 
     monkeypatch.setattr(imports, "_publish_batch", crash_on_third)
     with pytest.raises(Crash):
