@@ -23,7 +23,14 @@ from olga_loyalty.cli_reminders import (
 )
 from olga_loyalty.config import clock_from_env, system_language
 from olga_loyalty.domain.customers import CustomerInput, phone_for_display
-from olga_loyalty.domain.errors import Count, InvalidInput, LoyaltyError, NotFound, Refused
+from olga_loyalty.domain.errors import (
+    Count,
+    InvalidInput,
+    LoyaltyError,
+    NotFound,
+    Refused,
+    StorageError,
+)
 from olga_loyalty.domain.money import money_str, parse_amount, parse_points
 from olga_loyalty.domain.text import visible
 from olga_loyalty.i18n import N_, Translator
@@ -1770,7 +1777,16 @@ def prepare_database_file(locations: paths.Locations, may_create: bool) -> None:
     if not may_create:
         raise missing
     if locations.is_default:
-        file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:  # a link to nowhere, a file in the way: said in words
+            from olga_loyalty.storage.files import folder_problem
+
+            raise StorageError(
+                "The folder {folder} cannot be used: {reason}.",
+                folder=str(file.parent),
+                reason=folder_problem(file.parent, exc),
+            ) from None
 
 
 def cmd_paths(locations: paths.Locations, args) -> int:

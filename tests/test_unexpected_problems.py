@@ -227,6 +227,27 @@ def test_a_data_folder_that_is_a_dangling_link_is_worded(tmp_path):
     )
 
 
+@pytest.mark.sqlite_only
+def test_the_default_data_folder_a_dangling_link_is_worded_before_anything_opens(tmp_path, capsys):
+    """Found on re-running the issue: in the checkout, `data` a link to nowhere and
+    `customer add` (a command that may start a shop) ended in "an unexpected problem
+    occurred: FileExistsError" from the folder's mkdir, before open_database's worded check."""
+    from olga_loyalty.cli import prepare_database_file
+    from olga_loyalty.paths import Locations
+
+    (tmp_path / "data").symlink_to(tmp_path / "gone")
+    folder = tmp_path / "data"
+    where = Locations(
+        str(folder / "loyalty.db"), folder / "backups", tmp_path, tmp_path, "checkout"
+    )
+    with pytest.raises(StorageError) as caught:
+        prepare_database_file(where, may_create=True)
+    assert str(caught.value) == (
+        f"The folder {folder} cannot be used: it is a link to a folder that does not exist."
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
 def test_an_exports_folder_that_is_a_file_is_worded(run, tmp_path):
     from olga_loyalty.config import clock_from_env
     from olga_loyalty.services.shop import open_shop
