@@ -11,26 +11,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.services import customers
 from olga_loyalty.services.gdpr import program_text
+from olga_loyalty.services.labels import HISTORY_LABELS
 from olga_loyalty.ui.base import BaseScreen
 from olga_loyalty.ui.text import cell, lines, marked, plain
 from olga_loyalty.ui.widgets import RoomyTable, fit
 
-KIND_LABELS = {
-    "purchase": "Purchase",
-    "refund_money": "Refund",
-    "earn": "Points earned",
-    "welcome": "Welcome bonus",
-    "birthday": "Birthday bonus",
-    "referral": "Referral bonus",
-    "redeem": "Points redeemed",
-    "expire": "Points expired",
-    "refund": "Points taken back",
-    "restore": "Points given back",
-    "adjust": "Adjustment",
-    "forfeit": "Points forfeited",
-    "opening": "Opening balance",
-    "bonus": "Bonus campaign",
-}
+#: The words for the history kinds (services/labels.py), shared with the command line.
+KIND_LABELS = HISTORY_LABELS
 PURPOSE_LABELS = {"data_processing": "Data", "email": "Email", "sms": "SMS"}
 
 

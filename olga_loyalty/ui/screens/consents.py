@@ -11,10 +11,10 @@ from textual.widgets.option_list import Option
 
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.services import customers
+from olga_loyalty.services.labels import METHOD_LABELS
 from olga_loyalty.services.shop import PURPOSES
 from olga_loyalty.ui.base import BaseModal, FieldError
 from olga_loyalty.ui.screens.card import PURPOSE_LABELS
-from olga_loyalty.ui.screens.register import METHOD_LABELS
 from olga_loyalty.ui.text import cell, lines, plain
 from olga_loyalty.ui.widgets import RoomyTable
 

@@ -21,6 +21,7 @@ from olga_loyalty.domain.customers import (
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.i18n import N_
 from olga_loyalty.services import customers
+from olga_loyalty.services.labels import METHOD_LABELS
 from olga_loyalty.services.shop import PURPOSES
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors, translator
 from olga_loyalty.ui.screens.confirm import DiscardGuard
@@ -50,11 +51,6 @@ CONSENT_LABELS = {
     "data_processing": "Data processing for the bonus programme (required)",
     "email": "Newsletters by email (optional)",
     "sms": "Offers by SMS or messenger (optional)",
-}
-METHOD_LABELS = {
-    "paper_signed": "Signed on paper",
-    "verbal": "Said at the till",
-    "digital": "Digitally",
 }
 
 
