@@ -489,6 +489,7 @@ def cmd_customer_add(shop, args, _) -> int:
 
 def cmd_customer_edit(shop, args, _) -> int:
     from olga_loyalty.services import customers
+    from olga_loyalty.services.labels import FIELD_LABELS
 
     changed = customers.edit(
         shop,
@@ -500,7 +501,10 @@ def cmd_customer_edit(shop, args, _) -> int:
         emit_json({"changed": changed})
     else:
         print(
-            args.t("Changed: {fields}.", fields=", ".join(changed))
+            args.t(
+                "Changed: {fields}.",
+                fields=", ".join(args.t(FIELD_LABELS.get(name, name)) for name in changed),
+            )
             if changed
             else args.t("Nothing changed.")
         )

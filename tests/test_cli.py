@@ -877,3 +877,18 @@ def test_the_filled_in_consent_form_is_a_protected_export(run, user_home):
     log = as_json(run("settings", "audit", "--json"))
     exported = [(e["action"], e["detail"]) for e in log if e["action"] == "export"]
     assert exported == [("export", "consent form, customer #1")]
+
+
+def test_customer_edit_names_the_changed_fields_in_words(run):
+    """Found on re-running issue 15: `customer edit` said 'Geändert: birthday.'"""
+    add_anna(run)
+    assert run("--lang", "de", "customer", "edit", "1", "--birthday", "3.4.85") == (
+        0,
+        "Geändert: Geburtstag.\n",
+        "",
+    )
+    code, out, _ = run("customer", "edit", "1", "--last-name", "Maier", "--notes", "Gr. 38")
+    assert (code, out) == (0, "Changed: Last name, Notes.\n")
+    assert as_json(run("customer", "edit", "1", "--notes", "Gr. 40", "--json")) == {
+        "changed": ["notes"]
+    }

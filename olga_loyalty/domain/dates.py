@@ -54,3 +54,20 @@ def _date_or_none(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def parse_days(text: str, *, field: str) -> int:
+    """A validity in days as typed into a form: a whole number from 1 to 3650."""
+    from olga_loyalty.domain.errors import InvalidInput
+
+    cleaned = str(text).strip()
+    if not cleaned:
+        raise InvalidInput("Please enter a number of days.", field=field)
+    if not re.fullmatch(r"[0-9]{1,7}", cleaned):
+        raise InvalidInput(
+            "'{text}' is not a whole number of days.", field=field, text=cleaned[:20]
+        )
+    days = int(cleaned)
+    if not 1 <= days <= 3650:
+        raise InvalidInput("A validity must be between 1 and 3650 days.", field=field)
+    return days

@@ -91,7 +91,9 @@ def parse_points(
 ) -> int:
     """Parse a whole number of points; `+` and `-` signs only where allowed."""
     cleaned = str(text).strip().replace("\u00a0", "").replace(" ", "")
-    if not re.fullmatch(r"[+-]?[0-9]+", cleaned or "x"):
+    if not cleaned:
+        raise InvalidInput("Please enter the number of points.", field=field)
+    if not re.fullmatch(r"[+-]?[0-9]+", cleaned):
         raise InvalidInput(
             "'{text}' is not a whole number of points.", field=field, text=_shorten(text)
         )

@@ -29,6 +29,19 @@ LEDGER_LABELS = {
     "opening": "Opening balance",
     "bonus": "Bonus campaign",
 }
+#: A customer's fields as the registration form names them (`customer edit` says what
+#: changed in these words; `--json` keeps the field names).
+FIELD_LABELS = {
+    "salutation": "Salutation",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "phone": "Phone",
+    "email": "Email",
+    "birthday": "Birthday",
+    "notes": "Notes",
+    "referred_by": "Referred by",
+    "staff": "Staff",
+}
 #: The rows of a customer's history: her purchases and cash refunds besides the ledger.
 HISTORY_LABELS = {"purchase": "Purchase", "refund_money": "Refund", **LEDGER_LABELS}
 #: Why a backup was taken (its file name says it: `…-daily.db`); the settings' backups tab

@@ -509,7 +509,9 @@ class LoyaltyApp(DbMixin, App):
             for b in binding:
                 # the footer's keys and those it leaves out for room (the card's `a`, `d`, …)
                 shown = b.show or b.key not in ("up", "down", "enter", "escape", "tab")
-                if shown and b.description and not b.action.startswith("app."):
+                # not Textual's own screen keys ("Copy selected text"): not the till's business
+                ours = not b.action.startswith(("app.", "screen."))
+                if shown and b.description and ours:
                     yield SystemCommand(
                         b.description,
                         t("On this screen ({key})", key=key_label(b.key, t)),

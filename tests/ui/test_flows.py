@@ -788,3 +788,43 @@ async def test_reports_period_keys_and_lists(app_factory, ui_shop):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, SearchScreen)
+
+
+async def test_the_adjust_dialog_words_each_field_and_clears_a_message_when_typed_again(
+    app_factory,
+):
+    """Found on re-running issue 15: Enter on the empty dialog said "'' ist keine ganze
+    Punktzahl.", letters in the days field said "… keine ganze Punktzahl", and an old message
+    stayed after the field was fixed."""
+    app = app_factory("de")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(Customer.get(Customer.last_name == "Müller").id)
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#valid_days", Input).value = "abc"
+        await pilot.press("enter")
+        await settle(pilot)
+        messages = {
+            name: text_of(screen.query_one(f"#{name}-error", Label))
+            for name in ("points", "reason", "valid_days")
+        }
+        assert messages == {
+            "points": "Bitte die Punktzahl eingeben.",
+            "reason": "Eine Korrektur braucht einen Grund.",
+            "valid_days": "'abc' ist keine ganze Zahl von Tagen.",
+        }
+        assert app.focused.id == "points"
+        await type_text(pilot, "+10")
+        await settle(pilot)
+        assert text_of(screen.query_one("#points-error", Label)) == ""  # typed again: gone
+        assert text_of(screen.query_one("#valid_days-error", Label)) != ""  # not typed yet
+        screen.query_one("#valid_days", Input).value = "5000"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert text_of(screen.query_one("#valid_days-error", Label)) == (
+            "Eine Gültigkeit muss zwischen 1 und 3650 Tagen liegen."
+        )
+    assert LedgerEntry.select().where(LedgerEntry.kind == "adjust").count() == 0

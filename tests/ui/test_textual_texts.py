@@ -32,6 +32,7 @@ TEXTUAL_ENGLISH = [
     "Minimize",
     "textual-dark",
     "textual-light",
+    "Copy selected text",
 ]
 
 
@@ -144,6 +145,21 @@ async def test_no_english_of_textuals_own_in_the_german_ui(app_factory):
                 ]
             if name == "an open list":
                 assert "Liste schließen" in screen_text(app)
+
+
+async def test_the_palette_lists_no_command_of_textuals_own(app_factory):
+    """Found on re-running the issue: the German palette listed Textual's 'Copy selected
+    text' twice (Strg+C and Super+C) on the search and the card."""
+    app = app_factory("de")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for opened in (False, True):
+            if opened:
+                app.open_card(Customer.get(Customer.last_name == "Müller").id)
+                await settle(pilot)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            assert [t for t in titles if t in TEXTUAL_ENGLISH] == []
+            assert len(titles) == len(set(titles))
 
 
 async def test_the_english_texts_are_found_when_they_are_there(app_factory):

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Static
 
+from olga_loyalty.domain.dates import parse_days
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import points
@@ -54,6 +55,12 @@ class AdjustScreen(DiscardGuard, BaseModal):
         self.update_preview()
 
     @on(Input.Changed)
+    def typed(self, event: Input.Changed) -> None:
+        # a field typed again loses its old message (it is checked again at Enter)
+        for label in self.query(f"#{event.input.id}-error"):
+            label.show("")
+        self.update_preview()
+
     def update_preview(self) -> None:
         t = self.t
         try:
@@ -90,11 +97,7 @@ class AdjustScreen(DiscardGuard, BaseModal):
         if not reason.strip():
             errors["reason"] = InvalidInput("An adjustment needs a reason.", field="reason")
         try:
-            days = parse_points(self.query_one("#valid_days", Input).value, field="valid_days")
-            if not 1 <= days <= 3650:
-                raise InvalidInput(
-                    "A validity must be between 1 and 3650 days.", field="valid_days"
-                )
+            days = parse_days(self.query_one("#valid_days", Input).value, field="valid_days")
         except LoyaltyError as error:
             errors["valid_days"] = error
         show_field_errors(self, errors, FIELDS)

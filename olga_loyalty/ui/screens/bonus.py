@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, Static
 
+from olga_loyalty.domain.dates import parse_days
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import campaigns
@@ -52,7 +53,7 @@ class BonusScreen(DiscardGuard, BaseModal):
     def values(self) -> tuple[str, int, int]:
         segment = self.query_one("#segment", Input).value
         amount = parse_points(self.query_one("#points", Input).value, field="points")
-        days = parse_points(self.query_one("#valid_days", Input).value, field="valid_days")
+        days = parse_days(self.query_one("#valid_days", Input).value, field="valid_days")
         return segment, amount, days
 
     @on(Input.Changed, "#segment, #points, #valid_days")

@@ -21,7 +21,7 @@ from olga_loyalty.domain.customers import (
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.i18n import N_
 from olga_loyalty.services import customers
-from olga_loyalty.services.labels import METHOD_LABELS
+from olga_loyalty.services.labels import FIELD_LABELS, METHOD_LABELS
 from olga_loyalty.services.shop import PURPOSES
 from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors, translator
 from olga_loyalty.ui.screens.confirm import DiscardGuard
@@ -29,17 +29,6 @@ from olga_loyalty.ui.text import plain
 from olga_loyalty.ui.widgets import TickBox
 
 PERSON_FIELDS = ["first_name", "last_name", "phone", "email", "birthday", "notes"]
-FIELD_LABELS = {
-    "salutation": "Salutation",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "phone": "Phone",
-    "email": "Email",
-    "birthday": "Birthday",
-    "notes": "Notes",
-    "referred_by": "Referred by",
-    "staff": "Staff",
-}
 PLACEHOLDERS = {
     "phone": "0151 1234 5678",
     "email": "name@example.com",

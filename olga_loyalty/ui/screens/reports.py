@@ -259,16 +259,19 @@ class ReportsScreen(BaseScreen):
     def fill_list(self) -> None:
         t = self.t
         found = self.people(self.current)
-        self.query_one("#list-title", Label).update(
-            plain(
-                t(
-                    "{title}: {count} (first {shown}) · x exports it",
-                    title=t(LIST_LABELS[self.current]),
-                    count=t.number(self.total(self.current)),
-                    shown=len(found),
-                )
+        title, total = t(LIST_LABELS[self.current]), self.total(self.current)
+        if not total:  # not "0 (the first 0)"
+            text = t("{title}: nobody", title=title)
+        elif len(found) < total:
+            text = t(
+                "{title}: {count} (first {shown}) · x exports it",
+                title=title,
+                count=t.number(total),
+                shown=len(found),
             )
-        )
+        else:
+            text = t("{title}: {count} · x exports it", title=title, count=t.number(total))
+        self.query_one("#list-title", Label).update(plain(text))
         self.query_one("#list-keys", Label).update(
             plain("  ".join(f"{n} {t(LIST_NAMES[k])}" for n, k in enumerate(ORDER, start=1)))
         )
