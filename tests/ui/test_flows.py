@@ -828,3 +828,36 @@ async def test_the_adjust_dialog_words_each_field_and_clears_a_message_when_type
             "Eine Gültigkeit muss zwischen 1 und 3650 Tagen liegen."
         )
     assert LedgerEntry.select().where(LedgerEntry.kind == "adjust").count() == 0
+
+
+async def test_the_german_programme_tab_shows_decimal_commas_and_saves_them_back(
+    app_factory, ui_shop
+):
+    """Found on re-running issue 15: F9 → Programm showed 0.05 and 1.5 in German."""
+    from textual.widgets import TabbedContent
+
+    before = ui_shop.programme
+    app = app_factory("de")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one(TabbedContent).active = "tab-programme"
+        await settle(pilot)
+        shown = [
+            screen.query_one(f"#{name}", Input).value
+            for name in ("point_value", "max_redeem_share", "tier_rate_1")
+        ]
+        assert shown == ["0,05", "50", "1,5"]
+        await pilot.press("ctrl+s")  # saved as shown: nothing changes
+        await settle(pilot)
+        for name in ("point_value", "max_redeem_share", "tiers"):
+            assert text_of(screen.query_one(f"#{name}-error", Label)) == ""
+        assert any("gespeichert" in n.message for n in app._notifications)
+    after = ui_shop.programme
+    assert (after.point_value, after.max_redeem_share, after.tiers) == (
+        before.point_value,
+        before.max_redeem_share,
+        before.tiers,
+    )

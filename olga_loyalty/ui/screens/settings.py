@@ -122,12 +122,12 @@ class SettingsScreen(BaseScreen):
                 yield from self._row(
                     "point_value",
                     t("Point value ({currency})", currency=shop.settings.currency),
-                    str(p.point_value),
+                    t.number(p.point_value),  # 0,05 in German; typed either way
                 )
                 yield from self._row(
                     "max_redeem_share",
                     t("Redeem at most (% of amount)"),
-                    format((p.max_redeem_share * 100).normalize(), "f"),
+                    t.number((p.max_redeem_share * 100).normalize()),
                 )
                 yield Static(
                     t("Tiers: name, from (spent in the window), points per currency unit"),
@@ -149,7 +149,7 @@ class SettingsScreen(BaseScreen):
                             classes="tier",
                         )
                         yield Input(
-                            str(tier.rate) if tier else "",
+                            t.number(tier.rate) if tier else "",
                             id=f"tier_rate_{i}",
                             compact=True,
                             classes="tier",
