@@ -59,9 +59,12 @@ $(PG_STAMP): $(STAMP)
 test-postgres: $(PG_STAMP)
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --snapshot-warn-unused $(PYTEST_ARGS)
 
+# The same checks as .pre-commit-config.yaml: style, types, and the layers (pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check olga_loyalty tests benchmarks scripts
 	$(BIN)/ruff format --check olga_loyalty tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # docs/benchmarks.md: 100,000 customers (BENCH_CUSTOMERS=10000 for a quick run); only valid
 # on a quiet machine. bench-postgres: the same on a throwaway PostgreSQL server that keeps

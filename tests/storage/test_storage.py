@@ -58,39 +58,3 @@ def test_sqlite_url_and_plain_path_open_the_same_file(tmp_path, clock):
     open_shop(f"sqlite:///{tmp_path / 'u.db'}", clock)
     close_database()
     assert (tmp_path / "u.db").exists()
-
-
-def test_domain_storage_and_services_never_import_the_ui():
-    modules = [
-        "olga_loyalty.domain.money",
-        "olga_loyalty.domain.points",
-        "olga_loyalty.domain.customers",
-        "olga_loyalty.storage.db",
-        "olga_loyalty.services.customers",
-        "olga_loyalty.services.points",
-        "olga_loyalty.services.demo",
-        "olga_loyalty.services.reminders",
-        "olga_loyalty.services.mail",
-        "olga_loyalty.services.gdpr",
-        "olga_loyalty.services.newsletter",
-        "olga_loyalty.exports.consent_pdf",
-        "olga_loyalty.cli",
-        "olga_loyalty.paths",
-        "olga_loyalty.logs",
-        "olga_loyalty.shortcut",
-    ]
-    code = (
-        "import sys\n"
-        + "".join(f"import {m}\n" for m in modules)
-        + "bad = [m for m in ('textual', 'openpyxl', 'fpdf') if m in sys.modules]\n"
-        + "assert not bad, bad\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    domain_only = (
-        "import sys\nimport olga_loyalty.domain.points, olga_loyalty.domain.customers\n"
-        "import olga_loyalty.domain.reminders\n"
-        "assert 'peewee' not in sys.modules and 'textual' not in sys.modules\n"
-    )
-    done = subprocess.run([sys.executable, "-c", domain_only], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
