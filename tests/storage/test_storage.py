@@ -1,7 +1,5 @@
 import os
 import stat
-import subprocess
-import sys
 
 import pytest
 
