@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from olga_loyalty.domain.errors import InvalidInput, StorageError
-from olga_loyalty.storage.files import read_only_uri
+from olga_loyalty.files import read_only_uri
 
 KEEP_DAILY = 7
 KEEP_WEEKLY = 8

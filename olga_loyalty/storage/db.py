@@ -15,10 +15,11 @@ from typing import TypeVar
 import peewee
 
 from olga_loyalty import logs
+from olga_loyalty.paths import redact
 from olga_loyalty.domain.errors import DatabaseBusy, StorageError
 from olga_loyalty.storage import queue
 from olga_loyalty.storage.fields import MoneyField
-from olga_loyalty.storage.files import ensure_folder, read_only_uri
+from olga_loyalty.files import ensure_folder, read_only_uri
 from olga_loyalty.storage.models import database
 
 #: How long a statement waits for a lock inside SQLite (ms); and, while a write action waits
@@ -500,16 +501,6 @@ def _run_after_commit() -> None:
     _after_commit.pending = []
     for callback in pending:
         callback()
-
-
-def redact(location: str) -> str:
-    """Never print a password from a URL."""
-    if "@" in location and "://" in location:
-        scheme, rest = location.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user, has_password, _ = creds.partition(":")
-        return f"{scheme}://{user}{':***' if has_password else ''}@{host}"
-    return location
 
 
 _PLAIN = (str, int, type(None))
