@@ -378,7 +378,7 @@ def prepare_for_restore(path: Path, shop_id: str | None, audit_row: dict | None)
         )
         tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         audited = audit_row is not None and "audit_log" in tables
-        if audited:
+        if audit_row is not None and audited:
             conn.execute(
                 "INSERT INTO audit_log (at, staff, action, detail) VALUES (?, ?, ?, ?)",
                 (audit_row["at"], audit_row["staff"], audit_row["action"], audit_row["detail"]),
