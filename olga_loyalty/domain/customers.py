@@ -5,13 +5,18 @@ from __future__ import annotations
 import importlib
 import re
 import unicodedata
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 
 from olga_loyalty.domain.dates import read_date
 from olga_loyalty.domain.errors import Count, InvalidInput, Plural
 from olga_loyalty.domain.text import check_typed
+
+if TYPE_CHECKING:
+    from phonenumbers import PhoneNumber
 
 NAME_MAX = 80
 NOTES_MAX = 2000
@@ -153,7 +158,7 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
     )
 
 
-def _length_problem(number) -> str | None:
+def _length_problem(number: PhoneNumber) -> str | None:
     """ "short" or "long" when the number is one of a kind the country has, with digits
     missing or too many; None when no number there starts like it.
 
@@ -234,7 +239,7 @@ def is_mobile(e164: str) -> bool:
 
 
 def consent_problems(
-    consents, *, email: str, phone: str, region: str = "DE"
+    consents: Container[str], *, email: str, phone: str, region: str = "DE"
 ) -> dict[str, InvalidInput]:
     """What the contact details lack for the marketing consents asked for, by form field:
     email consent needs an email address, SMS consent a mobile number. `email` and `phone`
@@ -288,7 +293,7 @@ def phone_search_key(e164: str) -> str:
 
 
 @cache
-def _email_validator():
+def _email_validator() -> tuple[Callable[..., Any], type[Exception]]:
     """email-validator, imported on first use (the till's first screen does not need it,
     docs/benchmarks.md), with its check of the domain part remembered per domain: that check
     (IDNA/UTS-46, most of the time an address takes) gives the same answer for every
@@ -299,7 +304,7 @@ def _email_validator():
     module = importlib.import_module("email_validator.validate_email")
     check = getattr(module, "validate_email_domain_name", None)
     if callable(check) and not hasattr(check, "cache_info"):
-        module.validate_email_domain_name = lru_cache(maxsize=4096)(check)
+        module.__dict__["validate_email_domain_name"] = lru_cache(maxsize=4096)(check)
     return email_validator.validate_email, email_validator.EmailNotValidError
 
 
@@ -319,7 +324,7 @@ def normalize_email(value: str | None, *, field: str = "email") -> str:
             field=field,
             text=_show(text),
         ) from None
-    address = result.normalized
+    address: str = result.normalized
     if _reads_as_formula(address):
         raise InvalidInput(
             "'{text}' begins like a spreadsheet formula ({start}); an address like that "
@@ -360,6 +365,7 @@ def parse_birthday(
     """A real past date, age 0–120. Accepts 1980-12-24 and 24.12.1980."""
     if value is None or value == "":
         return None
+    born: date | None
     if isinstance(value, date):
         born = value
     else:
@@ -467,7 +473,7 @@ def validate_customer_all(
     data: CustomerInput, *, region: str, today: date
 ) -> tuple[CustomerFields | None, dict[str, InvalidInput]]:
     """Every field's problem at once, for a form that marks each wrong field."""
-    checks = {
+    checks: dict[str, Callable[[], object]] = {
         "first_name": lambda: clean_name(data.first_name, field="first_name", label="first name"),
         "last_name": lambda: clean_name(data.last_name, field="last_name", label="last name"),
         "phone": lambda: normalize_phone(data.phone, region),

@@ -73,7 +73,12 @@ def parse_amount(
             amount=_shorten(text, 20),
             maximum=Money(maximum),
         )
-    if raw.as_tuple().exponent < -2 and raw != raw.quantize(CENT, rounding=ROUND_HALF_UP):
+    exponent = raw.as_tuple().exponent  # an int: the amount is finite
+    if (
+        isinstance(exponent, int)
+        and exponent < -2
+        and raw != raw.quantize(CENT, rounding=ROUND_HALF_UP)
+    ):
         raise InvalidInput(
             "An amount has at most two decimal places (cents): '{text}'.",
             field=field,
