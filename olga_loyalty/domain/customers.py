@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from olga_loyalty.domain.dates import read_date
 from olga_loyalty.domain.errors import Count, InvalidInput, Plural
-from olga_loyalty.domain.text import check_typed
+from olga_loyalty.domain.text import check_typed, shorten
 
 if TYPE_CHECKING:
     from phonenumbers import PhoneNumber
@@ -83,12 +83,12 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
     if not text:
         raise InvalidInput("Please enter a phone number.", field=field)
     if len(text) > 40:
-        raise InvalidInput("The phone number {text} is too long.", field=field, text=_show(text))
+        raise InvalidInput("The phone number {text} is too long.", field=field, text=shorten(text))
     if _has_control_chars(text) or re.search(r"[^0-9+()\-./ ]", text):
         raise InvalidInput(
             "'{text}' is not a phone number: use only digits, spaces and + ( ) - / .",
             field=field,
-            text=_show(text),
+            text=shorten(text),
         )
     if text.isdigit() and not text.startswith("0") and len(text) >= 10:
         # "4915112345678": an international number whose "+" was lost (a spreadsheet number
@@ -106,21 +106,21 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
             raise InvalidInput(
                 "The phone number {text} has an unknown country code.",
                 field=field,
-                text=_show(text),
+                text=shorten(text),
             ) from None
         if exc.error_type in (
             NumberParseException.TOO_SHORT_NSN,
             NumberParseException.TOO_SHORT_AFTER_IDD,
         ):
             raise InvalidInput(
-                "The phone number {text} is too short.", field=field, text=_show(text)
+                "The phone number {text} is too short.", field=field, text=shorten(text)
             ) from None
         if exc.error_type == NumberParseException.TOO_LONG:
             raise InvalidInput(
-                "The phone number {text} is too long.", field=field, text=_show(text)
+                "The phone number {text} is too long.", field=field, text=shorten(text)
             ) from None
         raise InvalidInput(
-            "'{text}' is not a phone number.", field=field, text=_show(text)
+            "'{text}' is not a phone number.", field=field, text=shorten(text)
         ) from None
     if phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, PhoneNumberFormat.E164)
@@ -129,32 +129,32 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
         raise InvalidInput(
             "The phone number {text} is too short: please add the area code or mobile prefix.",
             field=field,
-            text=_show(text),
+            text=shorten(text),
         )
     if reason == ValidationResult.TOO_LONG:
-        raise InvalidInput("The phone number {text} is too long.", field=field, text=_show(text))
+        raise InvalidInput("The phone number {text} is too long.", field=field, text=shorten(text))
     if reason == ValidationResult.INVALID_COUNTRY_CODE:
         raise InvalidInput(
-            "The phone number {text} has an unknown country code.", field=field, text=_show(text)
+            "The phone number {text} has an unknown country code.", field=field, text=shorten(text)
         )
     length = _length_problem(number)
     if length == "short":
         raise InvalidInput(
             "The phone number {text} is too short: digits are missing.",
             field=field,
-            text=_show(text),
+            text=shorten(text),
         )
     if length == "long":
         raise InvalidInput(
             "The phone number {text} is too long: it has digits too many.",
             field=field,
-            text=_show(text),
+            text=shorten(text),
         )
     raise InvalidInput(
         "The phone number {text} does not exist in the numbering plan "
         "(check the area code or mobile prefix).",
         field=field,
-        text=_show(text),
+        text=shorten(text),
     )
 
 
@@ -314,7 +314,7 @@ def normalize_email(value: str | None, *, field: str = "email") -> str:
     if not text:
         return ""
     if len(text) > 254 or _has_control_chars(text):
-        raise InvalidInput("'{text}' is not an email address.", field=field, text=_show(text))
+        raise InvalidInput("'{text}' is not an email address.", field=field, text=shorten(text))
     validate_email, EmailNotValidError = _email_validator()
     try:
         result = validate_email(text, check_deliverability=False)
@@ -322,7 +322,7 @@ def normalize_email(value: str | None, *, field: str = "email") -> str:
         raise InvalidInput(
             "'{text}' is not an email address (like name@example.com).",
             field=field,
-            text=_show(text),
+            text=shorten(text),
         ) from None
     address: str = result.normalized
     if _reads_as_formula(address):
@@ -330,7 +330,7 @@ def normalize_email(value: str | None, *, field: str = "email") -> str:
             "'{text}' begins like a spreadsheet formula ({start}); an address like that "
             "cannot go into an export unchanged. Check it with the customer.",
             field=field,
-            text=_show(text),
+            text=shorten(text),
             start=address[0],
         )
     return address
@@ -354,7 +354,7 @@ def normalize_salutation(value: str | None, *, field: str = "salutation") -> str
         raise InvalidInput(
             "The salutation must be Frau, Herr or empty, not '{text}'.",
             field=field,
-            text=_show(value or ""),
+            text=shorten(value or ""),
         )
     return _SALUTATION_WORDS[key]
 
@@ -377,7 +377,7 @@ def parse_birthday(
             raise InvalidInput(
                 "'{text}' is not a date. Type the birthday like 1980-12-24 or 24.12.1980.",
                 field=field,
-                text=_show(text),
+                text=shorten(text),
             )
     if born > today:
         raise InvalidInput("The birthday cannot be in the future.", field=field)
@@ -492,8 +492,3 @@ def validate_customer_all(
     if errors:
         return None, errors
     return CustomerFields(**values), {}  # type: ignore[arg-type]
-
-
-def _show(text: str, limit: int = 40) -> str:
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,6 +13,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 
 from olga_loyalty.domain.errors import Count, InvalidInput, Money
+from olga_loyalty.domain.text import shorten
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -52,7 +53,7 @@ def parse_amount(
             raise InvalidInput(
                 "'{text}' is not an amount of money. Type it like 12.50 or 12,50.",
                 field=field,
-                text=_shorten(text),
+                text=shorten(text),
             )
         last_comma, last_dot = cleaned.rfind(","), cleaned.rfind(".")
         locale = "de" if last_comma > last_dot else "en"
@@ -62,7 +63,7 @@ def parse_amount(
             raise InvalidInput(
                 "'{text}' is not an amount of money. Type it like 12.50 or 12,50.",
                 field=field,
-                text=_shorten(text),
+                text=shorten(text),
             ) from None
     if not raw.is_finite():
         raise InvalidInput("Please enter an amount like 12.50.", field=field)
@@ -70,7 +71,7 @@ def parse_amount(
         raise InvalidInput(
             "The amount {amount} is larger than the most allowed ({maximum}).",
             field=field,
-            amount=_shorten(text, 20),
+            amount=shorten(text, 20),
             maximum=Money(maximum),
         )
     exponent = raw.as_tuple().exponent  # an int: the amount is finite
@@ -82,7 +83,7 @@ def parse_amount(
         raise InvalidInput(
             "An amount has at most two decimal places (cents): '{text}'.",
             field=field,
-            text=_shorten(text),
+            text=shorten(text),
         )
     if raw < 0:
         raise InvalidInput("The amount cannot be negative.", field=field)
@@ -100,13 +101,13 @@ def parse_points(
         raise InvalidInput("Please enter the number of points.", field=field)
     if not re.fullmatch(r"[+-]?[0-9]+", cleaned):
         raise InvalidInput(
-            "'{text}' is not a whole number of points.", field=field, text=_shorten(text)
+            "'{text}' is not a whole number of points.", field=field, text=shorten(text)
         )
     if len(cleaned.lstrip("+-")) > 12:
         raise InvalidInput(
             "{text} points is more than the most allowed ({maximum}).",
             field=field,
-            text=_shorten(text),
+            text=shorten(text),
             maximum=Count(MAX_POINTS),
         )
     value = int(cleaned)
@@ -145,8 +146,3 @@ def format_money(value: Decimal, currency: str = "EUR", locale: str = "de_DE") -
 
 def format_number(value: int | Decimal, locale: str = "de_DE") -> str:
     return format_decimal(value, locale=locale)
-
-
-def _shorten(text: object, limit: int = 40) -> str:
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
