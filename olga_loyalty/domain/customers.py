@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 NAME_MAX = 80
 NOTES_MAX = 2000
-SALUTATIONS = ("Frau", "Herr")
 #: Words people type for a salutation, mapped to the stored value ("" = none).
 _SALUTATION_WORDS = {
     "": "",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
+from babel.numbers import NumberFormatError, parse_decimal
 
 from olga_loyalty.domain.errors import Count, InvalidInput, Money
 from olga_loyalty.domain.text import shorten
@@ -137,12 +137,3 @@ def from_cents(value: int) -> Decimal:
 def money_str(value: Decimal) -> str:
     """The machine form, for JSON: a string with two decimals."""
     return str(quantize(value))
-
-
-def format_money(value: Decimal, currency: str = "EUR", locale: str = "de_DE") -> str:
-    """For people: `1.234,50 €` in German, `€1,234.50` in English."""
-    return format_currency(value, currency, locale=locale)
-
-
-def format_number(value: int | Decimal, locale: str = "de_DE") -> str:
-    return format_decimal(value, locale=locale)
