@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import locale
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from olga_loyalty.domain.errors import InvalidInput
@@ -56,7 +56,7 @@ def parse_moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-def clock_from_env(env: dict[str, str] | None = None) -> Clock:
+def clock_from_env(env: Mapping[str, str] | None = None) -> Clock:
     env = os.environ if env is None else env
     fixed = env.get("OLGA_LOYALTY_NOW", "").strip()
     return FixedClock(parse_moment(fixed)) if fixed else Clock()
@@ -71,13 +71,7 @@ def from_utc_naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone()
 
 
-def database_url(cli_value: str | None = None, env: dict[str, str] | None = None) -> str:
-    from olga_loyalty import paths
-
-    return paths.resolve(cli_value, env).database
-
-
-def system_language(env: dict[str, str] | None = None) -> str:
+def system_language(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     chosen = env.get("OLGA_LOYALTY_LANG", "").strip().lower()
     if chosen in LANGUAGES:
@@ -91,12 +85,3 @@ def system_language(env: dict[str, str] | None = None) -> str:
     except ValueError:
         code = ""
     return "de" if code.lower().startswith("de") else "en"
-
-
-@dataclass(frozen=True)
-class Options:
-    """What the command line or the UI was started with."""
-
-    db: str
-    language: str | None
-    clock: Clock

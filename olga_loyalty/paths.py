@@ -93,6 +93,16 @@ def database_file(location: str) -> Path | None:
     return Path(location).expanduser().absolute()
 
 
+def redact(location: str) -> str:
+    """Never print a password from a URL."""
+    if "@" in location and "://" in location:
+        scheme, rest = location.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user, has_password, _ = creds.partition(":")
+        return f"{scheme}://{user}{':***' if has_password else ''}@{host}"
+    return location
+
+
 @dataclass(frozen=True)
 class Locations:
     """The four places, resolved once per start. `database` is an absolute file path or a
@@ -116,8 +126,6 @@ class Locations:
 
     def shown(self) -> dict[str, str | None]:
         """What `paths` prints: absolute paths, a server URL without its password."""
-        from olga_loyalty.storage.db import redact
-
         return {
             "database": redact(self.database) if is_server(self.database) else self.database,
             "backups": str(self.backups) if self.backups else None,

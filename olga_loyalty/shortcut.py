@@ -22,6 +22,7 @@ from pathlib import Path
 
 from olga_loyalty import paths
 from olga_loyalty.domain.errors import Refused
+from olga_loyalty.i18n import Translator
 
 TITLE = "Olga Loyalty"
 #: The desktop entry's tooltip, in English and (`Comment[de]`) German: the desktop picks one.
@@ -68,8 +69,6 @@ def _desktop_string(value: str) -> str:
 
 
 def desktop_entry(command: list[str]) -> Shortcut:
-    from olga_loyalty.i18n import Translator
-
     exec_line = " ".join(_desktop_argument(arg) for arg in command)
     comment = COMMENT_LABELS["comment"]
     text = "\n".join(

@@ -5,17 +5,21 @@ from __future__ import annotations
 import importlib
 import re
 import unicodedata
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 
 from olga_loyalty.domain.dates import read_date
 from olga_loyalty.domain.errors import Count, InvalidInput, Plural
-from olga_loyalty.domain.text import check_typed
+from olga_loyalty.domain.text import check_typed, shorten
+
+if TYPE_CHECKING:
+    from phonenumbers import PhoneNumber
 
 NAME_MAX = 80
 NOTES_MAX = 2000
-SALUTATIONS = ("Frau", "Herr")
 #: Words people type for a salutation, mapped to the stored value ("" = none).
 _SALUTATION_WORDS = {
     "": "",
@@ -78,12 +82,12 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
     if not text:
         raise InvalidInput("Please enter a phone number.", field=field)
     if len(text) > 40:
-        raise InvalidInput("The phone number {text} is too long.", field=field, text=_show(text))
+        raise InvalidInput("The phone number {text} is too long.", field=field, text=shorten(text))
     if _has_control_chars(text) or re.search(r"[^0-9+()\-./ ]", text):
         raise InvalidInput(
             "'{text}' is not a phone number: use only digits, spaces and + ( ) - / .",
             field=field,
-            text=_show(text),
+            text=shorten(text),
         )
     if text.isdigit() and not text.startswith("0") and len(text) >= 10:
         # "4915112345678": an international number whose "+" was lost (a spreadsheet number
@@ -101,21 +105,21 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
             raise InvalidInput(
                 "The phone number {text} has an unknown country code.",
                 field=field,
-                text=_show(text),
+                text=shorten(text),
             ) from None
         if exc.error_type in (
             NumberParseException.TOO_SHORT_NSN,
             NumberParseException.TOO_SHORT_AFTER_IDD,
         ):
             raise InvalidInput(
-                "The phone number {text} is too short.", field=field, text=_show(text)
+                "The phone number {text} is too short.", field=field, text=shorten(text)
             ) from None
         if exc.error_type == NumberParseException.TOO_LONG:
             raise InvalidInput(
-                "The phone number {text} is too long.", field=field, text=_show(text)
+                "The phone number {text} is too long.", field=field, text=shorten(text)
             ) from None
         raise InvalidInput(
-            "'{text}' is not a phone number.", field=field, text=_show(text)
+            "'{text}' is not a phone number.", field=field, text=shorten(text)
         ) from None
     if phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, PhoneNumberFormat.E164)
@@ -124,36 +128,36 @@ def normalize_phone(value: str | None, region: str = "DE", *, field: str = "phon
         raise InvalidInput(
             "The phone number {text} is too short: please add the area code or mobile prefix.",
             field=field,
-            text=_show(text),
+            text=shorten(text),
         )
     if reason == ValidationResult.TOO_LONG:
-        raise InvalidInput("The phone number {text} is too long.", field=field, text=_show(text))
+        raise InvalidInput("The phone number {text} is too long.", field=field, text=shorten(text))
     if reason == ValidationResult.INVALID_COUNTRY_CODE:
         raise InvalidInput(
-            "The phone number {text} has an unknown country code.", field=field, text=_show(text)
+            "The phone number {text} has an unknown country code.", field=field, text=shorten(text)
         )
     length = _length_problem(number)
     if length == "short":
         raise InvalidInput(
             "The phone number {text} is too short: digits are missing.",
             field=field,
-            text=_show(text),
+            text=shorten(text),
         )
     if length == "long":
         raise InvalidInput(
             "The phone number {text} is too long: it has digits too many.",
             field=field,
-            text=_show(text),
+            text=shorten(text),
         )
     raise InvalidInput(
         "The phone number {text} does not exist in the numbering plan "
         "(check the area code or mobile prefix).",
         field=field,
-        text=_show(text),
+        text=shorten(text),
     )
 
 
-def _length_problem(number) -> str | None:
+def _length_problem(number: PhoneNumber) -> str | None:
     """ "short" or "long" when the number is one of a kind the country has, with digits
     missing or too many; None when no number there starts like it.
 
@@ -234,7 +238,7 @@ def is_mobile(e164: str) -> bool:
 
 
 def consent_problems(
-    consents, *, email: str, phone: str, region: str = "DE"
+    consents: Container[str], *, email: str, phone: str, region: str = "DE"
 ) -> dict[str, InvalidInput]:
     """What the contact details lack for the marketing consents asked for, by form field:
     email consent needs an email address, SMS consent a mobile number. `email` and `phone`
@@ -288,7 +292,7 @@ def phone_search_key(e164: str) -> str:
 
 
 @cache
-def _email_validator():
+def _email_validator() -> tuple[Callable[..., Any], type[Exception]]:
     """email-validator, imported on first use (the till's first screen does not need it,
     docs/benchmarks.md), with its check of the domain part remembered per domain: that check
     (IDNA/UTS-46, most of the time an address takes) gives the same answer for every
@@ -299,7 +303,7 @@ def _email_validator():
     module = importlib.import_module("email_validator.validate_email")
     check = getattr(module, "validate_email_domain_name", None)
     if callable(check) and not hasattr(check, "cache_info"):
-        module.validate_email_domain_name = lru_cache(maxsize=4096)(check)
+        module.__dict__["validate_email_domain_name"] = lru_cache(maxsize=4096)(check)
     return email_validator.validate_email, email_validator.EmailNotValidError
 
 
@@ -309,7 +313,7 @@ def normalize_email(value: str | None, *, field: str = "email") -> str:
     if not text:
         return ""
     if len(text) > 254 or _has_control_chars(text):
-        raise InvalidInput("'{text}' is not an email address.", field=field, text=_show(text))
+        raise InvalidInput("'{text}' is not an email address.", field=field, text=shorten(text))
     validate_email, EmailNotValidError = _email_validator()
     try:
         result = validate_email(text, check_deliverability=False)
@@ -317,15 +321,15 @@ def normalize_email(value: str | None, *, field: str = "email") -> str:
         raise InvalidInput(
             "'{text}' is not an email address (like name@example.com).",
             field=field,
-            text=_show(text),
+            text=shorten(text),
         ) from None
-    address = result.normalized
+    address: str = result.normalized
     if _reads_as_formula(address):
         raise InvalidInput(
             "'{text}' begins like a spreadsheet formula ({start}); an address like that "
             "cannot go into an export unchanged. Check it with the customer.",
             field=field,
-            text=_show(text),
+            text=shorten(text),
             start=address[0],
         )
     return address
@@ -349,7 +353,7 @@ def normalize_salutation(value: str | None, *, field: str = "salutation") -> str
         raise InvalidInput(
             "The salutation must be Frau, Herr or empty, not '{text}'.",
             field=field,
-            text=_show(value or ""),
+            text=shorten(value or ""),
         )
     return _SALUTATION_WORDS[key]
 
@@ -360,6 +364,7 @@ def parse_birthday(
     """A real past date, age 0–120. Accepts 1980-12-24 and 24.12.1980."""
     if value is None or value == "":
         return None
+    born: date | None
     if isinstance(value, date):
         born = value
     else:
@@ -371,7 +376,7 @@ def parse_birthday(
             raise InvalidInput(
                 "'{text}' is not a date. Type the birthday like 1980-12-24 or 24.12.1980.",
                 field=field,
-                text=_show(text),
+                text=shorten(text),
             )
     if born > today:
         raise InvalidInput("The birthday cannot be in the future.", field=field)
@@ -467,7 +472,7 @@ def validate_customer_all(
     data: CustomerInput, *, region: str, today: date
 ) -> tuple[CustomerFields | None, dict[str, InvalidInput]]:
     """Every field's problem at once, for a form that marks each wrong field."""
-    checks = {
+    checks: dict[str, Callable[[], object]] = {
         "first_name": lambda: clean_name(data.first_name, field="first_name", label="first name"),
         "last_name": lambda: clean_name(data.last_name, field="last_name", label="last name"),
         "phone": lambda: normalize_phone(data.phone, region),
@@ -486,8 +491,3 @@ def validate_customer_all(
     if errors:
         return None, errors
     return CustomerFields(**values), {}  # type: ignore[arg-type]
-
-
-def _show(text: str, limit: int = 40) -> str:
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"

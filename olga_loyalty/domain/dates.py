@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from olga_loyalty.domain.errors import InvalidInput
+
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DOTTED = re.compile(r"(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4}|\d{2})")
 
@@ -58,8 +60,6 @@ def _date_or_none(year: int, month: int, day: int) -> date | None:
 
 def parse_days(text: str, *, field: str) -> int:
     """A validity in days as typed into a form: a whole number from 1 to 3650."""
-    from olga_loyalty.domain.errors import InvalidInput
-
     cleaned = str(text).strip()
     if not cleaned:
         raise InvalidInput("Please enter a number of days.", field=field)

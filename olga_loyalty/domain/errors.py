@@ -9,8 +9,9 @@ holds one wording per plural category of the language (see olga_loyalty/i18n).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Money(Decimal):
@@ -42,6 +43,10 @@ class Plural(NamedTuple):
         return self.singular if abs(self.n) == 1 else self.plural
 
 
+#: A Translator's `gettext` (or the Translator itself): a template in, its wording out.
+Translate = Callable[[str | Plural], str]
+
+
 class LoyaltyError(Exception):
     """Base of every error the product reports to a person."""
 
@@ -59,12 +64,12 @@ class LoyaltyError(Exception):
         }
         super().__init__(self.render())
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # Sent between processes (the import's checks run in a pool) as what it is: its
         # template and parameters, so that it is still translated where it is shown.
         return (_rebuild, (type(self), self.template, self.field, self.params))
 
-    def render(self, translate=None) -> str:
+    def render(self, translate: Translate | None = None) -> str:
         """The message in words. `translate` is a Translator's `gettext` (or the Translator):
         the template and every text parameter are translated, and `Money` and `Count`
         parameters are written the way the Translator's language writes numbers."""
@@ -78,7 +83,7 @@ class LoyaltyError(Exception):
         return translate(self.template).format(**params)
 
 
-def _shown(value: object, translate, numbers) -> object:
+def _shown(value: object, translate: Translate, numbers: Any) -> object:
     if isinstance(value, str):
         return translate(value)
     if isinstance(value, Money) and hasattr(numbers, "money"):
@@ -112,5 +117,7 @@ class StorageError(Refused):
     """The database file cannot be opened or written."""
 
 
-def _rebuild(cls: type[LoyaltyError], template, field, params) -> LoyaltyError:
+def _rebuild(
+    cls: type[LoyaltyError], template: str | Plural, field: str | None, params: dict[str, object]
+) -> LoyaltyError:
     return cls(template, field=field, **params)

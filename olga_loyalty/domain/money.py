@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
+from babel.numbers import NumberFormatError, parse_decimal
 
 from olga_loyalty.domain.errors import Count, InvalidInput, Money
+from olga_loyalty.domain.text import shorten
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -52,7 +53,7 @@ def parse_amount(
             raise InvalidInput(
                 "'{text}' is not an amount of money. Type it like 12.50 or 12,50.",
                 field=field,
-                text=_shorten(text),
+                text=shorten(text),
             )
         last_comma, last_dot = cleaned.rfind(","), cleaned.rfind(".")
         locale = "de" if last_comma > last_dot else "en"
@@ -62,7 +63,7 @@ def parse_amount(
             raise InvalidInput(
                 "'{text}' is not an amount of money. Type it like 12.50 or 12,50.",
                 field=field,
-                text=_shorten(text),
+                text=shorten(text),
             ) from None
     if not raw.is_finite():
         raise InvalidInput("Please enter an amount like 12.50.", field=field)
@@ -70,14 +71,19 @@ def parse_amount(
         raise InvalidInput(
             "The amount {amount} is larger than the most allowed ({maximum}).",
             field=field,
-            amount=_shorten(text, 20),
+            amount=shorten(text, 20),
             maximum=Money(maximum),
         )
-    if raw.as_tuple().exponent < -2 and raw != raw.quantize(CENT, rounding=ROUND_HALF_UP):
+    exponent = raw.as_tuple().exponent  # an int: the amount is finite
+    if (
+        isinstance(exponent, int)
+        and exponent < -2
+        and raw != raw.quantize(CENT, rounding=ROUND_HALF_UP)
+    ):
         raise InvalidInput(
             "An amount has at most two decimal places (cents): '{text}'.",
             field=field,
-            text=_shorten(text),
+            text=shorten(text),
         )
     if raw < 0:
         raise InvalidInput("The amount cannot be negative.", field=field)
@@ -95,13 +101,13 @@ def parse_points(
         raise InvalidInput("Please enter the number of points.", field=field)
     if not re.fullmatch(r"[+-]?[0-9]+", cleaned):
         raise InvalidInput(
-            "'{text}' is not a whole number of points.", field=field, text=_shorten(text)
+            "'{text}' is not a whole number of points.", field=field, text=shorten(text)
         )
     if len(cleaned.lstrip("+-")) > 12:
         raise InvalidInput(
             "{text} points is more than the most allowed ({maximum}).",
             field=field,
-            text=_shorten(text),
+            text=shorten(text),
             maximum=Count(MAX_POINTS),
         )
     value = int(cleaned)
@@ -131,17 +137,3 @@ def from_cents(value: int) -> Decimal:
 def money_str(value: Decimal) -> str:
     """The machine form, for JSON: a string with two decimals."""
     return str(quantize(value))
-
-
-def format_money(value: Decimal, currency: str = "EUR", locale: str = "de_DE") -> str:
-    """For people: `1.234,50 €` in German, `€1,234.50` in English."""
-    return format_currency(value, currency, locale=locale)
-
-
-def format_number(value: int | Decimal, locale: str = "de_DE") -> str:
-    return format_decimal(value, locale=locale)
-
-
-def _shorten(text: object, limit: int = 40) -> str:
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"

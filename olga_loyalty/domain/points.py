@@ -8,10 +8,11 @@ have not expired; redemption takes from the lots that expire first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from olga_loyalty.domain.errors import Count, InvalidInput, Money, Plural, Refused
 from olga_loyalty.domain.money import ZERO, floor_int, quantize
@@ -102,7 +103,7 @@ class Programme:
         return quantize(self.point_value * points)
 
     # -- storage form --------------------------------------------------------
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("_sorted")
         data["tiers"] = [
@@ -114,7 +115,7 @@ class Programme:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> Programme:
+    def from_dict(cls, data: Mapping[str, Any]) -> Programme:
         values = dict(data)
         if "tiers" in values:
             values["tiers"] = tuple(
@@ -129,7 +130,7 @@ class Programme:
         known = {f for f in cls.__dataclass_fields__ if not f.startswith("_")}
         return cls(**{k: v for k, v in values.items() if k in known})
 
-    def changed(self, **changes) -> Programme:
+    def changed(self, **changes: Any) -> Programme:
         return replace(self, **changes)
 
 

@@ -12,7 +12,9 @@ terminal (`settings audit`), or hides what a record says. So:
 - text read from a file (an imported cell, a file name) has them removed (`strip_controls`),
   and the caller counts what changed;
 - text written out for a person (an export, the audit view) shows each one as a visible
-  stand-in (`visible`), so a record saved before these rules can still be exported.
+  stand-in (`visible`), so a record saved before these rules can still be exported;
+- text echoed back in a message or cut to a column's width is `shorten`ed: at most so many
+  characters, the last an ellipsis when it was cut.
 """
 
 from __future__ import annotations
@@ -97,3 +99,14 @@ def visible(text: str, *, keep_line_breaks: bool = False) -> str:
         else:
             out.append(chr(_PICTURES.get(ord(ch), 0xFFFD)))
     return "".join(out)
+
+
+def shorten(text: object, limit: int = 40, *, printable: bool = True) -> str:
+    """At most `limit` characters, the last one "…" when the text was longer. With
+    `printable` (what a person typed, echoed back in a message or a printed table) each
+    character that is not printable (a line break, a control code) is shown as "?" first;
+    without it (a column of a screen's table) the text is only cut."""
+    text = str(text)
+    if printable:
+        text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

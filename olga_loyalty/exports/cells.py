@@ -10,6 +10,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from olga_loyalty.domain.errors import StorageError
+from olga_loyalty.domain.text import visible
+from olga_loyalty.files import create_private, ensure_folder
+
 #: Text starting with one of these is read as a formula by spreadsheets (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: What a mailing tool reads as an address or a phone and a spreadsheet cannot turn into a
@@ -125,8 +129,6 @@ class CsvWriter:
         self.writer.writerow([c.header for c in columns])
 
     def write(self, values: Sequence) -> None:
-        from olga_loyalty.domain.text import visible
-
         out = []
         for column, value in zip(self.columns, values, strict=True):
             if isinstance(value, str):
@@ -148,10 +150,8 @@ class CsvWriter:
 
 def free_path(folder: Path, stem: str, suffix: str) -> Path:
     """A file name that does not exist yet: `stem.xlsx`, then `stem-2.xlsx`, ... never overwrite.
-    The file is created empty with mode 0600 in a folder with mode 0700 (storage/files.py):
+    The file is created empty with mode 0600 in a folder with mode 0700 (olga_loyalty/files.py):
     what is written into it is personal data."""
-    from olga_loyalty.storage.files import create_private, ensure_folder
-
     ensure_folder(folder, private=True)
     stem = file_name_part(stem)
     number = 1
@@ -162,8 +162,6 @@ def free_path(folder: Path, stem: str, suffix: str) -> Path:
         except FileExistsError:
             number += 1
         except OSError as exc:
-            from olga_loyalty.domain.errors import StorageError
-
             raise StorageError(
                 "Cannot write {path}: {reason}",
                 path=str(candidate),

@@ -120,17 +120,16 @@ def _draw(form: ConsentForm, size: float, *, numbered: bool = False):
     pdf.set_creation_date(form.made)
     pdf.add_page()
     width = pdf.epw  # the width between the margins
-    below = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
     # the shop, then the title
     pdf.set_font(FONT, "B", 15)
-    pdf.multi_cell(width, 7, form.shop_name, align="L", **below)
+    pdf.multi_cell(width, 7, form.shop_name, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if form.shop_address:
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(width, 5, form.shop_address, align="L", **below)
+        pdf.multi_cell(width, 5, form.shop_address, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.set_font(FONT, "B", 13)
-    pdf.multi_cell(width, 7, form.title, align="L", **below)
+    pdf.multi_cell(width, 7, form.title, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
 
     # the customer: her data, or lines high enough to write on
@@ -156,12 +155,14 @@ def _draw(form: ConsentForm, size: float, *, numbered: bool = False):
         pdf.set_draw_color(0)
         pdf.ln(gap)
         pdf.set_font(FONT, "B", 11)
-        pdf.multi_cell(width, 6, block.heading, align="L", **below)
+        pdf.multi_cell(width, 6, block.heading, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(FONT, "", size)
-        pdf.multi_cell(width, line_height, block.text, align="L", **below)
+        pdf.multi_cell(
+            width, line_height, block.text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         pdf.set_font(FONT, "", 8)
         pdf.set_text_color(90)
-        pdf.multi_cell(width, 4, block.version, align="L", **below)
+        pdf.multi_cell(width, 4, block.version, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0)
         pdf.ln(1.5)
         if pdf.will_page_break(BOX + 4):
@@ -172,7 +173,7 @@ def _draw(form: ConsentForm, size: float, *, numbered: bool = False):
         pdf.set_line_width(0.2)
         pdf.set_xy(MARGIN + BOX + 2.5, top - 0.4)
         pdf.set_font(FONT, "B", 11)
-        pdf.cell(width - BOX - 2.5, BOX + 0.8, block.agree, **below)
+        pdf.cell(width - BOX - 2.5, BOX + 0.8, block.agree, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(gap + 2)
 
     # place, date and signature, side by side, with room to write above the lines; at the
@@ -188,5 +189,5 @@ def _draw(form: ConsentForm, size: float, *, numbered: bool = False):
     pdf.set_xy(MARGIN, top + 1)
     pdf.cell(half, 5, form.place_date, new_x=XPos.RIGHT, new_y=YPos.TOP)
     pdf.set_x(MARGIN + half + 12)
-    pdf.cell(half, 5, form.signature, **below)
+    pdf.cell(half, 5, form.signature, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return pdf

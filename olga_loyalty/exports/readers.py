@@ -12,8 +12,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from olga_loyalty.domain.errors import Count, InvalidInput
+from olga_loyalty.exports import workbook_guard
+from olga_loyalty.exports.workbook_guard.limits import MAX_ROWS
 
-MAX_ROWS = 500_000
 #: A CSV file larger than this is refused before it is read (500,000 customers with every
 #: column filled take about 100 MB).
 MAX_CSV_BYTES = 200_000_000
@@ -67,11 +68,9 @@ def read_table(path: Path) -> list[list]:
 
 def _read_workbook(path: Path) -> list[list]:
     """The first sheet, after `check_workbook` found it within the import's bounds."""
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook  # a native library, loaded when first needed
 
-    from olga_loyalty.exports.workbook_guard import check_workbook
-
-    first = check_workbook(path)
+    first = workbook_guard.check_workbook(path)
     try:
         with _as_xlsx(path) as readable:
             workbook = CalamineWorkbook.from_path(str(readable))

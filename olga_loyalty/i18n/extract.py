@@ -14,6 +14,7 @@ import ast
 import json
 import string
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -41,7 +42,14 @@ def _name(node: ast.AST) -> str:
     return ""
 
 
-def _strings(node: ast.AST):
+def _text(node: ast.AST | None) -> str | None:
+    """The text of a string literal, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _strings(node: ast.AST) -> Iterator[str]:
     for child in ast.walk(node):
         if isinstance(child, ast.Constant) and isinstance(child.value, str) and child.value.strip():
             yield child.value
@@ -57,24 +65,22 @@ def messages(root: Path = PACKAGE) -> set[str]:
             if isinstance(node, ast.Call):
                 for kw in node.keywords:  # a label put into a message is translated too,
                     # and the command line's help texts (cli_argparse.translate_help)
-                    if kw.arg in ("label", "help", "description") and isinstance(
-                        kw.value, ast.Constant
-                    ):
-                        found.add(kw.value.value)
+                    text = _text(kw.value)
+                    if kw.arg in ("label", "help", "description") and text is not None:
+                        found.add(text)
                 name = _name(node.func)
                 if name in TRANSLATING_CALLS or name in ERROR_CLASSES:
-                    if (
-                        node.args
-                        and isinstance(node.args[0], ast.Constant)
-                        and isinstance(node.args[0].value, str)
-                    ):
-                        found.add(node.args[0].value)
+                    text = _text(node.args[0]) if node.args else None
+                    if text is not None:
+                        found.add(text)
                 elif name == "Binding":
-                    if len(node.args) >= 3 and isinstance(node.args[2], ast.Constant):
-                        found.add(node.args[2].value)
+                    text = _text(node.args[2]) if len(node.args) >= 3 else None
+                    if text is not None:
+                        found.add(text)
                     for kw in node.keywords:
-                        if kw.arg == "description" and isinstance(kw.value, ast.Constant):
-                            found.add(kw.value.value)
+                        text = _text(kw.value)
+                        if kw.arg == "description" and text is not None:
+                            found.add(text)
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = _name(node.targets[0])
                 if target.endswith(TABLE_SUFFIXES):
@@ -86,14 +92,11 @@ def messages(root: Path = PACKAGE) -> set[str]:
                                 found.update(_strings(element.elts[1]))
             elif isinstance(node, ast.FunctionDef) and node.name == "_screens":
                 for ret in ast.walk(node):
-                    if (
-                        isinstance(ret, ast.Tuple)
-                        and ret.elts
-                        and isinstance(ret.elts[0], ast.Constant)
-                    ):
-                        found.add(ret.elts[0].value)
-                        if len(ret.elts) == 2 and isinstance(ret.elts[1], ast.Constant):
-                            found.add(ret.elts[1].value)
+                    texts = [_text(e) for e in ret.elts] if isinstance(ret, ast.Tuple) else []
+                    if texts and texts[0] is not None:
+                        found.add(texts[0])
+                        if len(texts) == 2 and texts[1] is not None:
+                            found.add(texts[1])
     return {m for m in found if m.strip() and any(ch.isalpha() for ch in m)}
 
 
@@ -108,11 +111,10 @@ def plurals(root: Path = PACKAGE) -> dict[str, str]:
                 isinstance(node, ast.Call)
                 and _name(node.func) in PLURAL_CALLS
                 and len(node.args) >= 2
-                and all(
-                    isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args[:2]
-                )
             ):
-                found[node.args[0].value] = node.args[1].value
+                one, many = _text(node.args[0]), _text(node.args[1])
+                if one is not None and many is not None:
+                    found[one] = many
     return found
 
 
@@ -126,7 +128,7 @@ def main() -> int:
     plural = plurals()
     missing = sorted((messages() | set(plural)) - set(catalogue))
     if "--update" in sys.argv:
-        from olga_loyalty.i18n import plural_categories
+        from olga_loyalty.i18n import plural_categories  # Babel: only for --update
 
         for message in missing:
             catalogue[message] = (

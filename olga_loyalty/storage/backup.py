@@ -22,7 +22,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 from olga_loyalty.domain.errors import InvalidInput, StorageError
-from olga_loyalty.storage.files import read_only_uri
+from olga_loyalty.files import read_only_uri
+from olga_loyalty.paths import backups_folder
+from olga_loyalty.storage.schema import (
+    SCHEMA_OBJECT_LABELS,
+    known_objects,
+    known_schema,
+    schema_objects,
+    tables_and_columns,
+)
 
 KEEP_DAILY = 7
 KEEP_WEEKLY = 8
@@ -38,8 +46,6 @@ class BackupFile:
 
 
 def backup_folder(database_path: Path) -> Path:
-    from olga_loyalty.paths import backups_folder
-
     return backups_folder(database_path)
 
 
@@ -277,14 +283,6 @@ def check_schema(path: Path, version: int, name: str) -> None:
     columns (a file that only claims a version — a `schema_version` table and nothing else —
     would leave the shop without its tables), and every other object by name and SQL (a
     trigger, view or index a backup brings along would run inside the shop)."""
-    from olga_loyalty.storage.schema import (
-        SCHEMA_OBJECT_LABELS,
-        known_objects,
-        known_schema,
-        schema_objects,
-        tables_and_columns,
-    )
-
     with sqlite3.connect(path) as conn:
         found = tables_and_columns(conn)
         found_objects = schema_objects(conn)
@@ -378,7 +376,7 @@ def prepare_for_restore(path: Path, shop_id: str | None, audit_row: dict | None)
         )
         tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         audited = audit_row is not None and "audit_log" in tables
-        if audited:
+        if audit_row is not None and audited:
             conn.execute(
                 "INSERT INTO audit_log (at, staff, action, detail) VALUES (?, ?, ?, ?)",
                 (audit_row["at"], audit_row["staff"], audit_row["action"], audit_row["detail"]),

@@ -10,13 +10,39 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import re
+import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import peewee
 
 from olga_loyalty.config import Clock
-from olga_loyalty.storage.models import SCHEMA_V1, SchemaVersion, database
+from olga_loyalty.domain.customers import name_keys, normalize_phone
+from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.storage.fields import UtcDateTimeField
+from olga_loyalty.storage.models import (
+    SCHEMA_V1,
+    AuditEntry,
+    Consent,
+    ConsentText,
+    Customer,
+    CustomerChange,
+    ErasureJournal,
+    Feedback,
+    ImportOrigin,
+    ImportRun,
+    LedgerEntry,
+    OutboxMail,
+    SchemaVersion,
+    Setting,
+    StagedRow,
+    Suppression,
+    database,
+)
 
 DEFAULT_CONSENT_TEXTS = {
     "data_processing": (
@@ -44,8 +70,6 @@ class Migration:
 
 
 def _create_schema(db: peewee.Database, clock: Clock) -> None:
-    from olga_loyalty.storage.models import ConsentText
-
     db.create_tables(SCHEMA_V1)
     now = clock.now()
     for purpose, text in DEFAULT_CONSENT_TEXTS.items():
@@ -54,8 +78,6 @@ def _create_schema(db: peewee.Database, clock: Clock) -> None:
 
 def _suppression_list(db: peewee.Database, clock: Clock) -> None:
     # A new table: its model is defined once for this version and must not change later.
-    from olga_loyalty.storage.models import Suppression
-
     db.create_tables([Suppression])
 
 
@@ -64,8 +86,6 @@ def _audit_log(db: peewee.Database, clock: Clock) -> None:
     # with the migration "shop secret, erasure journal, import origins"): created from
     # today's model, a new database would hold at version 3 what an old one only gets later,
     # and a genuine older backup would not match its version's schema (storage/schema.py).
-    from olga_loyalty.storage.fields import UtcDateTimeField
-
     class AuditLogAsMade(peewee.Model):
         id = peewee.AutoField()
         at = UtcDateTimeField(index=True)
@@ -125,8 +145,6 @@ def _binary_key_order(db: peewee.Database, clock: Clock) -> None:
 
 
 def _feedback(db: peewee.Database, clock: Clock) -> None:
-    from olga_loyalty.storage.models import Feedback
-
     db.create_tables([Feedback])
     # The follow-ups still to do, by date: the search screen's "due today" list.
     db.execute_sql(
@@ -150,8 +168,6 @@ def _feedback(db: peewee.Database, clock: Clock) -> None:
 def _outbox(db: peewee.Database, clock: Clock) -> None:
     # Reminder mails: unique per customer and occasion, so no occasion is queued twice by any
     # till on either database.
-    from olga_loyalty.storage.models import OutboxMail
-
     db.create_tables([OutboxMail])
 
 
@@ -159,19 +175,12 @@ def _shop_id(db: peewee.Database, clock: Clock) -> None:
     # Which shop a database (and so each of its backups) belongs to: a random id made once,
     # by this migration for a database from an older release and at the first start of a
     # new one. A restore compares it; a copy (move-to) keeps it.
-    import json
-    import uuid
-
-    from olga_loyalty.storage.models import Setting
-
     if Setting.get_or_none(Setting.key == "shop_id") is None:
         Setting.create(key="shop_id", value=json.dumps(uuid.uuid4().hex))
 
 
 def _import_staging(db: peewee.Database, clock: Clock) -> None:
     # Imports are staged out of sight, then written in short batches (services/imports.py).
-    from olga_loyalty.storage.models import ImportRun, StagedRow
-
     db.create_tables([ImportRun, StagedRow])
 
 
@@ -180,23 +189,6 @@ def _erasure_journal(db: peewee.Database, clock: Clock) -> None:
     erasure journal, the import origins, and the customer an audit entry is about; the
     suppression list re-keyed as HMAC(secret, old digest); what earlier erasures left behind
     (adjustment reasons, audit details naming the customer as typed) scrubbed."""
-    import json
-    import re
-    import secrets
-
-    from olga_loyalty.storage.models import (
-        AuditEntry,
-        Consent,
-        Customer,
-        CustomerChange,
-        ErasureJournal,
-        Feedback,
-        ImportOrigin,
-        LedgerEntry,
-        Setting,
-        Suppression,
-    )
-
     db.create_tables([ErasureJournal, ImportOrigin])
     if "customer_id" not in {c.name for c in db.get_columns("audit_log")}:
         db.execute_sql('ALTER TABLE "audit_log" ADD COLUMN "customer_id" INTEGER')
@@ -253,9 +245,9 @@ def _erasure_journal(db: peewee.Database, clock: Clock) -> None:
     apology = re.compile(r"apology for feedback #?(\d{1,9})")
     for entry in list(AuditEntry.select().where(AuditEntry.detail.startswith("apology for "))):
         match = apology.match(entry.detail)
-        item = Feedback.get_or_none(Feedback.id == int(match.group(1))) if match else None
-        if item is not None:
-            AuditEntry.update(customer_id=item.customer_id).where(
+        feedback = Feedback.get_or_none(Feedback.id == int(match.group(1))) if match else None
+        if feedback is not None:
+            AuditEntry.update(customer_id=feedback.customer_id).where(
                 AuditEntry.id == entry.id
             ).execute()
 
@@ -271,7 +263,7 @@ def _erasure_journal(db: peewee.Database, clock: Clock) -> None:
     for customer in Customer.select().where(
         Customer.id.in_(sorted(imported)) & Customer.erased_at.is_null()
     ):
-        first = {}
+        first: dict[str, str] = {}
         for change in (
             CustomerChange.select()
             .where(
@@ -300,9 +292,6 @@ def _search_keys_refolded(db: peewee.Database, clock: Clock) -> None:
     or a new search would not find the customers registered before. A phone start is
     searched as a range of the E.164 column: on PostgreSQL it gets the byte order too (see
     `_binary_key_order`)."""
-    from olga_loyalty.domain.customers import name_keys
-    from olga_loyalty.storage.models import Customer
-
     if not isinstance(db, peewee.SqliteDatabase):
         db.execute_sql('ALTER TABLE "customer" ALTER COLUMN "phone" TYPE VARCHAR(20) COLLATE "C"')
     rows = (
@@ -318,7 +307,9 @@ def _search_keys_refolded(db: peewee.Database, clock: Clock) -> None:
         .where(Customer.erased_at.is_null())
         .tuples()
     )
-    for cid, first, last, *stored in list(rows):
+    # peewee's stubs type the rows of `.tuples()` as models; they are tuples
+    named = cast("list[tuple[int, str, str, str, str, str, str]]", list(rows))
+    for cid, first, last, *stored in named:
         if (first or "").isascii() and (last or "").isascii():
             continue  # an ASCII name folds as before
         keys = [key[:100] for key in (*name_keys(first or ""), *name_keys(last or ""))]
@@ -330,12 +321,6 @@ def _search_keys_refolded(db: peewee.Database, clock: Clock) -> None:
 
 def _customer_number(ref: str, region: str) -> int | None:
     """A customer reference as it was typed (`12`, `#12`, a phone), as her number."""
-    import re
-
-    from olga_loyalty.domain.customers import normalize_phone
-    from olga_loyalty.domain.errors import InvalidInput
-    from olga_loyalty.storage.models import Customer
-
     text = ref.strip()
     if re.fullmatch(r"#?\d{1,9}", text):
         number = int(text.lstrip("#"))

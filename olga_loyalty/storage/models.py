@@ -5,9 +5,15 @@ an index range scan, never a table scan:
 - `last_key`/`first_key`: case- and accent-folded (`Müller` → `muller`),
 - `last_key_de`/`first_key_de`: German transliteration (`Müller` → `mueller`),
 - `phone_rev`: the national digits reversed ("ends with 5678" = prefix `8765`).
+
+Beside each foreign key `customer` peewee adds the id `customer_id` (the plain number, no
+query); it is declared as `customer_id: ClassVar[IntegerField[int]]` (an annotation only,
+nothing at run time) so that mypy knows it: an int on a row, the column on the class.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from peewee import (
     SQL,
@@ -71,6 +77,7 @@ class Customer(BaseModel):
     notes = TextField(default="")
     language = CharField(max_length=5, default="de")
     referred_by = ForeignKeyField("self", null=True, backref="referrals", on_delete="SET NULL")
+    referred_by_id: ClassVar[IntegerField[int | None]]
     registered_at = UtcDateTimeField()
     registered_by = CharField(max_length=80, default="")
     erased_at = UtcDateTimeField(null=True)
@@ -86,10 +93,12 @@ class Consent(BaseModel):
 
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="consents", on_delete="CASCADE")
+    customer_id: ClassVar[IntegerField[int]]
     purpose = CharField(max_length=30)
     given_at = UtcDateTimeField()
     method = CharField(max_length=20)
     text = ForeignKeyField(ConsentText, backref="consents")
+    text_id: ClassVar[IntegerField[int]]
     text_version = IntegerField()
     recorded_by = CharField(max_length=80, default="")
     source = CharField(max_length=200, default="")
@@ -107,6 +116,7 @@ class CustomerChange(BaseModel):
 
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="changes", on_delete="CASCADE")
+    customer_id: ClassVar[IntegerField[int]]
     field = CharField(max_length=40)
     old_value = TextField(default="")
     new_value = TextField(default="")
@@ -117,6 +127,7 @@ class CustomerChange(BaseModel):
 class Purchase(BaseModel):
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="purchases")
+    customer_id: ClassVar[IntegerField[int]]
     created_at = UtcDateTimeField()
     amount = MoneyField()
     redeemed_points = IntegerField(default=0)
@@ -134,7 +145,9 @@ class Purchase(BaseModel):
 class Refund(BaseModel):
     id = AutoField()
     purchase = ForeignKeyField(Purchase, backref="refunds")
+    purchase_id: ClassVar[IntegerField[int]]
     customer = ForeignKeyField(Customer, backref="refunds")
+    customer_id: ClassVar[IntegerField[int]]
     created_at = UtcDateTimeField()
     amount = MoneyField()
     paid_back = MoneyField()  # the share of what was paid, before the shortfall is kept back
@@ -155,12 +168,14 @@ class Lot(BaseModel):
 
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="lots")
+    customer_id: ClassVar[IntegerField[int]]
     kind = CharField(max_length=20)
     points = IntegerField()
     remaining = IntegerField()
     awarded_on = DateField()
     expires_on = DateField()
     purchase = ForeignKeyField(Purchase, null=True, backref="lots")
+    purchase_id: ClassVar[IntegerField[int | None]]
     created_at = UtcDateTimeField()
 
 
@@ -169,11 +184,15 @@ class LedgerEntry(BaseModel):
 
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="ledger")
+    customer_id: ClassVar[IntegerField[int]]
     kind = CharField(max_length=20)
     points = IntegerField()
     lot = ForeignKeyField(Lot, null=True, backref="entries")
+    lot_id: ClassVar[IntegerField[int | None]]
     purchase = ForeignKeyField(Purchase, null=True, backref="ledger")
+    purchase_id: ClassVar[IntegerField[int | None]]
     refund = ForeignKeyField(Refund, null=True, backref="ledger")
+    refund_id: ClassVar[IntegerField[int | None]]
     created_at = UtcDateTimeField()
     staff = CharField(max_length=80, default="")
     reason = TextField(default="")
@@ -187,8 +206,10 @@ class BirthdayBonus(BaseModel):
     """One birthday bonus per customer and year: the daily run's idempotence key."""
 
     customer = ForeignKeyField(Customer, backref="birthday_bonuses")
+    customer_id: ClassVar[IntegerField[int]]
     year = IntegerField()
     lot = ForeignKeyField(Lot)
+    lot_id: ClassVar[IntegerField[int]]
 
     class Meta:
         primary_key = False
@@ -229,16 +250,19 @@ class Feedback(BaseModel):
 
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="feedback")
+    customer_id: ClassVar[IntegerField[int]]
     kind = CharField(max_length=12)  # praise, wish, complaint, call
     note = TextField(default="")
     created_at = UtcDateTimeField()
     staff = CharField(max_length=80, default="")
     purchase = ForeignKeyField(Purchase, null=True)
+    purchase_id: ClassVar[IntegerField[int | None]]
     follow_up_on = DateField(null=True)
     done_at = UtcDateTimeField(null=True)
     done_by = CharField(max_length=80, default="")
     outcome = TextField(default="")
     apology_entry = ForeignKeyField(LedgerEntry, null=True)
+    apology_entry_id: ClassVar[IntegerField[int | None]]
 
 
 class OutboxMail(BaseModel):
@@ -250,6 +274,7 @@ class OutboxMail(BaseModel):
 
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="mails")
+    customer_id: ClassVar[IntegerField[int]]
     kind = CharField(max_length=20)
     occasion = CharField(max_length=40)
     status = CharField(max_length=12, default="pending")
@@ -293,6 +318,7 @@ class StagedRow(BaseModel):
 
     id = AutoField()
     run = ForeignKeyField(ImportRun, backref="rows", on_delete="CASCADE")
+    run_id: ClassVar[IntegerField[int]]
     payload = TextField()
 
     class Meta:
@@ -319,6 +345,7 @@ class ImportOrigin(BaseModel):
 
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="import_origins", on_delete="CASCADE")
+    customer_id: ClassVar[IntegerField[int]]
     digest = CharField(max_length=64, index=True)
     source = CharField(max_length=200, default="")
 

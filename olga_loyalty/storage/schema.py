@@ -21,7 +21,10 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import StorageError
+from olga_loyalty.storage import migrations
+from olga_loyalty.storage.db import close_database, open_database
 
 Schema = dict[str, frozenset[str]]
 #: (type, name) of a schema object → the table it belongs to and its SQL, normalised.
@@ -108,10 +111,6 @@ def _known(version: int) -> tuple[Schema, Objects]:
 
 
 def _print_schema(version: int) -> None:
-    from olga_loyalty.config import Clock
-    from olga_loyalty.storage import migrations
-    from olga_loyalty.storage.db import close_database, open_database
-
     with tempfile.TemporaryDirectory(prefix="olga-schema-") as folder:
         path = Path(folder) / "schema.db"
         db = open_database(str(path), create_folder=True)

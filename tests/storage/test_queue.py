@@ -14,8 +14,8 @@ import pytest
 
 from olga_loyalty.domain.errors import DatabaseBusy
 from olga_loyalty.services import points
-from olga_loyalty.storage import db as storage_db
 from olga_loyalty.storage import queue
+from olga_loyalty.storage import transactions as storage_db
 from tests.conftest import dump_database, register
 
 pytestmark = pytest.mark.sqlite_only
