@@ -9,7 +9,7 @@ import getpass
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from olga_loyalty import paths
 from olga_loyalty.domain.errors import Count, InvalidInput
@@ -33,7 +33,7 @@ class UsageError(Exception):
 class Parser(argparse.ArgumentParser):
     """argparse that reports mistakes as `error: ...` with exit code 2, never a traceback."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message, self.prog)
 
 

@@ -146,7 +146,7 @@ def cmd_customer_add(ctx: Context, args: argparse.Namespace) -> int:
                 "Registered {name} as customer #{id} ({phone}).",
                 name=f"{c.first_name} {c.last_name}",
                 id=c.id,
-                phone=phone_for_display(c.phone, ctx.shop.region),
+                phone=phone_for_display(c.phone or "", ctx.shop.region),
             )
         )
         if result.welcome_points:
@@ -273,7 +273,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     print(
         t(
             "Phone: {phone}   Email: {email}",
-            phone=phone_for_display(c.phone, ctx.shop.region),
+            phone=phone_for_display(c.phone or "", ctx.shop.region),
             email=c.email or "-",
         )
     )
@@ -323,12 +323,12 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
         width = max(len(t(label)) for label in HISTORY_LABELS.values())
         for h in card.history:
             amount = t.money(h.amount) if h.amount is not None else ""
-            points = t.number(h.points) if h.points else ""
+            change = t.number(h.points) if h.points else ""
             if h.points > 0:
-                points = "+" + points
+                change = "+" + change
             kind = t(HISTORY_LABELS[h.kind]) if h.kind in HISTORY_LABELS else h.kind
             print(
-                f"  {t.datetime(h.when):<17} {kind:<{width}} {points:>7} {amount:>12}  "
+                f"  {t.datetime(h.when):<17} {kind:<{width}} {change:>7} {amount:>12}  "
                 f"{program_text(t, h.text)}"
             )
     return 0
@@ -337,6 +337,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
 def consent_line(t: Translator, state: customers.ConsentState) -> str:
     """One consent in words: given when and how, withdrawn when, or never given."""
     if state.active:
+        assert state.given_at is not None  # an active consent was given at some moment
         return t(
             "yes, since {date} ({method})",
             date=t.date(state.given_at.date()),
@@ -399,7 +400,7 @@ def cmd_consent(ctx: Context, args: argparse.Namespace) -> int:
         print(
             ctx.t(
                 "Consent to data processing withdrawn; customer #{id} was erased.",
-                id=record.customer_id,
+                id=record.customer_id,  # type: ignore[attr-defined]  # peewee: FK id
             )
         )
     else:
