@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from olga_loyalty import __version__, logs, paths
-from olga_loyalty.cli import admin, customers, feedback, files, points, reminders, report
+from olga_loyalty.cli import admin, card, customers, feedback, files, points, reminders, report
 from olga_loyalty.cli.argparse_texts import argparse_in, chosen_language, translate_help
 from olga_loyalty.cli.context import Context, Parser, UsageError, Where, joined_customer, printable
 from olga_loyalty.config import Clock, clock_from_env, system_language
@@ -46,7 +46,7 @@ def build_parser() -> Parser:
     # in the order `--help` lists them
     customers.add_customer(sub)
     customers.add_find(sub)
-    customers.add_show(sub)
+    card.add_show(sub)
     customers.add_consent(sub)
     points.add_purchase(sub)
     report.add_report(sub)
