@@ -18,7 +18,16 @@ from collections.abc import Sequence
 from olga_loyalty import __version__, logs, paths
 from olga_loyalty.cli import admin, card, customers, feedback, files, points, reminders, report
 from olga_loyalty.cli.argparse_texts import argparse_in, chosen_language, translate_help
-from olga_loyalty.cli.context import Context, Parser, UsageError, Where, joined_customer, printable
+from olga_loyalty.cli.context import (
+    Context,
+    Handler,
+    Parser,
+    UsageError,
+    Where,
+    WhereHandler,
+    joined_customer,
+    printable,
+)
 from olga_loyalty.config import Clock, clock_from_env, system_language
 from olga_loyalty.domain.errors import LoyaltyError, Refused, StorageError
 from olga_loyalty.i18n import Translator
@@ -89,13 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         locations = paths.resolve(args.db)
         logs.setup(locations.logs)
         if not getattr(args, "opens_shop", True):  # paths, shortcut
-            return int(args.handler(Where(t, locations), args))
+            where_handler: WhereHandler = args.handler
+            return where_handler(Where(t, locations), args)
         clock = clock_from_env()
         if args.command is None:
             require_terminal()
         prepare_database_file(locations, may_create_database(args))
         if args.command is None:
             return run_ui(locations.database, clock, args.lang)
+        handler: Handler = args.handler
         shop = open_shop(locations.database, clock)
         try:
             if not args.lang:
@@ -105,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             else:
                 t = Translator(args.lang, shop.settings.currency)
-            return int(args.handler(Context(t, shop, args.pin), args))
+            return handler(Context(t, shop, args.pin), args)
         finally:
             shop.close()
     except UsageError as exc:

@@ -56,6 +56,8 @@ class Context:
 
 #: A command's handler: it prints what it did and returns the exit code (errors are raised).
 Handler = Callable[[Context, argparse.Namespace], int]
+#: The handler of `paths` or `shortcut`, which never open the database.
+WhereHandler = Callable[[Where, argparse.Namespace], int]
 
 #: A command whose only positional argument is the customer takes a phone typed with spaces
 #: and no quotes (`show 0157 11122233`): its words are joined again (`joined_customer`).
