@@ -19,6 +19,9 @@ from olga_loyalty import __version__, logs, paths
 from olga_loyalty.cli import admin, card, customers, feedback, files, points, reminders, report
 from olga_loyalty.cli.argparse_texts import argparse_in, chosen_language, translate_help
 from olga_loyalty.cli.context import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_REFUSED,
     Context,
     Handler,
     Parser,
@@ -121,17 +124,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             shop.close()
     except UsageError as exc:
         print(f"error: {printable(' '.join(exc.render(t).split()), 300)}", file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     except SystemExit as exc:  # --help and --version: printed, then argparse exits
-        return exc.code if isinstance(exc.code, int) else 0
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
     except LoyaltyError as exc:
         print(f"error: {exc.render(t.gettext)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("error: " + t("interrupted; nothing more was saved."), file=sys.stderr)
-        return 1
+        return EXIT_REFUSED
     except BrokenPipeError:
-        return 0
+        return EXIT_OK
     except Exception as exc:  # the last line of defence: never a traceback for a user
         logs.unexpected(exc, command)
         print(
@@ -145,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
             file=sys.stderr,
         )
-        return 1
+        return EXIT_REFUSED
 
 
 #: The commands that can start a shop: only these create a database file that does not exist

@@ -20,6 +20,10 @@ from olga_loyalty.services.shop import Shop
 
 T = TypeVar("T")
 
+#: The exit codes: success; a refused action (not found, not enough points, database busy,
+#: an unexpected problem); invalid input. A `LoyaltyError` carries its own (`exit_code`).
+EXIT_OK, EXIT_REFUSED, EXIT_INVALID = 0, 1, 2
+
 
 class UsageError(Exception):
     def __init__(self, message: str, prog: str) -> None:

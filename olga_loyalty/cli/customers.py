@@ -7,6 +7,8 @@ import argparse
 from typing import Any
 
 from olga_loyalty.cli.context import (
+    EXIT_OK,
+    EXIT_REFUSED,
     Context,
     Parser,
     add_customer_words,
@@ -190,7 +192,7 @@ def cmd_find(ctx: Context, args: argparse.Namespace) -> int:
     hits = customers.find(ctx.shop, args.query)
     if args.json:
         emit_json([fields_of(h, *FIND_FIELDS) for h in hits])
-        return 0 if hits else 1  # nobody found: exit 1 (README), the list still printed
+        return EXIT_OK if hits else EXIT_REFUSED  # nobody found (README); the list printed
     t = ctx.t
     if not hits:
         raise NotFound("No customer matches '{query}'.", query=printable(args.query))

@@ -142,8 +142,7 @@ def cmd_reminders_send(ctx: Context, args: argparse.Namespace) -> int:
     if report.unknown and not args.json:
         print(_unknown_note(report.unknown, t))
     if report.error is not None:
-        print(f"error: {report.error.render(t.gettext)}", file=sys.stderr)
-        return report.error.exit_code
+        raise report.error  # after the report: worded and its exit code given by main
     return 0
 
 
