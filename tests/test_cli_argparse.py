@@ -7,7 +7,7 @@ import re
 from importlib import resources
 
 from olga_loyalty.cli import main
-from olga_loyalty.cli_argparse import ARGPARSE_MESSAGES, ARGPARSE_PLURALS, chosen_language
+from olga_loyalty.cli.argparse_texts import ARGPARSE_MESSAGES, ARGPARSE_PLURALS, chosen_language
 
 PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[sr]")
 

@@ -1,30 +1,38 @@
-"""The command line's reminder commands (SPEC §9, §12): `reminders preview|send|test|list|
-retry|mark-sent|password`, and what `daily` says about reminders. Parses, calls the
-reminders service, prints; no rules here. Kept apart from cli.py, which only wires it in.
+"""The reminder commands (SPEC §9, §12): `reminders preview|send|test|list|retry|mark-sent|
+password`, and what `daily` says about reminders. Parses, calls the reminders service,
+prints; no rules here.
 """
 
 from __future__ import annotations
 
+import argparse
+import getpass
 import sys
-from collections.abc import Callable
+from typing import Any
 
+from olga_loyalty.cli.context import Context, Parser, printable, protected
+from olga_loyalty.cli.output import emit_json, fields_of
 from olga_loyalty.domain.reminders import KIND_LABELS, REASON_LABELS, STATUS_LABELS
+from olga_loyalty.i18n import Translator
+from olga_loyalty.services import mail, reminders
 
 
-def add_reminder_commands(sub) -> None:
+def add_reminders(sub: Any) -> None:
     rem = sub.add_parser("reminders", help="reminder mails: birthday, expiring points, welcome")
-    rsub = rem.add_subparsers(
-        dest="action", metavar="ACTION", parser_class=type(rem), required=True
-    )
+    rsub = rem.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
     preview = rsub.add_parser("preview", help="what is due: customer, kind, address, subject")
+    preview.set_defaults(handler=cmd_reminders_preview)
     preview.add_argument("--json", action="store_true")
     send = rsub.add_parser("send", help="queue what is due and send the waiting mails")
+    send.set_defaults(handler=cmd_reminders_send)
     send.add_argument("--dry-run", action="store_true", help="only say what would be sent")
     send.add_argument("--json", action="store_true")
     test = rsub.add_parser("test", help="send a test mail with the mail settings")
+    test.set_defaults(handler=cmd_reminders_test)
     test.add_argument("address", metavar="ADDRESS")
     test.add_argument("--json", action="store_true")
     listing = rsub.add_parser("list", help="the outbox: waiting, sent, refused, cancelled mails")
+    listing.set_defaults(handler=cmd_reminders_list)
     listing.add_argument(
         "--status",
         choices=["pending", "sending", "unknown", "sent", "failed", "cancelled"],
@@ -32,57 +40,54 @@ def add_reminder_commands(sub) -> None:
     )
     listing.add_argument("--json", action="store_true")
     retry = rsub.add_parser("retry", help="send a refused mail, or one of unknown fate, again")
+    retry.set_defaults(handler=cmd_reminders_retry)
     retry.add_argument("mail", metavar="MAIL_ID")
     marked = rsub.add_parser(
         "mark-sent", help="a mail of unknown fate was found in the account's sent folder"
     )
+    marked.set_defaults(handler=cmd_reminders_mark_sent)
     marked.add_argument("mail", metavar="MAIL_ID")
     password = rsub.add_parser(
         "password", help="keep the mail account's password in the system keyring"
     )
+    password.set_defaults(handler=cmd_reminders_password)
     password.add_argument("--remove", action="store_true", help="remove it from the keyring")
 
 
-def _item_json(item) -> dict:
-    return {
-        "id": item.id,
-        "customer_id": item.customer_id,
-        "kind": item.kind,
-        "occasion": item.occasion,
-        "status": item.status,
-        "language": item.language,
-        "address": item.address,
-        "subject": item.subject,
-        "body": item.body,
-        "queued_at": item.queued_at,
-        "sent_at": item.sent_at,
-        "reason": item.reason,
-        "server_answer": item.server_answer,
-    }
+#: `--json` of a reminder mail: its fields, in this order
+ITEM_FIELDS = (
+    "id",
+    "customer_id",
+    "kind",
+    "occasion",
+    "status",
+    "language",
+    "address",
+    "subject",
+    "body",
+    "queued_at",
+    "sent_at",
+    "reason",
+    "server_answer",
+)
+#: `reminders send --json`: the report's counts, in this order
+SEND_FIELDS = ("sent", "failed", "pending", "cancelled", "unknown", "queued", "dry_run")
 
 
-def _printable(text: str, width: int) -> str:
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _item_line(item, t) -> str:
+def _item_line(item: Any, t: Translator) -> str:
     ref = f"#{item.id}" if item.id else "-"
     return (
         f"  {ref:>6}  {t(KIND_LABELS[item.kind]):<18} #{item.customer_id:<6} "
-        f"{_printable(item.address, 32):<32} {_printable(item.subject, 60)}"
+        f"{printable(item.address, 32):<32} {printable(item.subject, 60)}"
     )
 
 
-def cmd_reminders_preview(shop, args, _) -> int:
-    from olga_loyalty.cli import emit_json
-    from olga_loyalty.services import reminders
-
-    items = reminders.preview(shop)
+def cmd_reminders_preview(ctx: Context, args: argparse.Namespace) -> int:
+    items = reminders.preview(ctx.shop)
     if args.json:
-        emit_json([_item_json(i) for i in items])
+        emit_json([fields_of(i, *ITEM_FIELDS) for i in items])
         return 0
-    t = args.t
+    t = ctx.t
     print(
         t.ngettext(
             "{count} reminder would be sent:",
@@ -103,28 +108,13 @@ def cmd_reminders_preview(shop, args, _) -> int:
     return 0
 
 
-def send_report_json(report) -> dict:
-    return {
-        "sent": report.sent,
-        "failed": report.failed,
-        "pending": report.pending,
-        "cancelled": report.cancelled,
-        "unknown": report.unknown,
-        "queued": report.queued,
-        "dry_run": report.dry_run,
-    }
-
-
-def cmd_reminders_send(shop, args, _) -> int:
-    from olga_loyalty.cli import emit_json
-    from olga_loyalty.services import reminders
-
-    t = args.t
-    report = reminders.send(shop, dry_run=args.dry_run)
+def cmd_reminders_send(ctx: Context, args: argparse.Namespace) -> int:
+    t = ctx.t
+    report = reminders.send(ctx.shop, dry_run=args.dry_run)
     if args.json:
-        data = send_report_json(report)
+        data = fields_of(report, *SEND_FIELDS)
         if report.dry_run:
-            data["would_send"] = [_item_json(i) for i in report.would_send]
+            data["would_send"] = [fields_of(i, *ITEM_FIELDS) for i in report.would_send]
         data["error"] = report.error.render(t.gettext) if report.error else None
         emit_json(data)
     elif report.dry_run:
@@ -152,12 +142,11 @@ def cmd_reminders_send(shop, args, _) -> int:
     if report.unknown and not args.json:
         print(_unknown_note(report.unknown, t))
     if report.error is not None:
-        print(f"error: {report.error.render(t.gettext)}", file=sys.stderr)
-        return report.error.exit_code
+        raise report.error  # after the report: worded and its exit code given by main
     return 0
 
 
-def _unknown_note(count: int, t) -> str:
+def _unknown_note(count: int, t: Translator) -> str:
     return t.ngettext(
         "{count} mail has an unknown fate (sending stopped while the server had it): look "
         "in the mail account's sent folder, then 'reminders mark-sent ID' or 'reminders retry "
@@ -170,16 +159,13 @@ def _unknown_note(count: int, t) -> str:
     )
 
 
-def cmd_reminders_test(shop, args, _) -> int:
-    from olga_loyalty.cli import emit_json
-    from olga_loyalty.services import reminders
-
-    answer = reminders.send_test(shop, args.address)
+def cmd_reminders_test(ctx: Context, args: argparse.Namespace) -> int:
+    answer = reminders.send_test(ctx.shop, args.address)
     if args.json:
         emit_json({"address": args.address.strip(), "answer": answer})
     else:
         print(
-            args.t(
+            ctx.t(
                 "The mail server accepted the test mail to {address}: {answer}",
                 address=args.address.strip(),
                 answer=answer,
@@ -188,79 +174,54 @@ def cmd_reminders_test(shop, args, _) -> int:
     return 0
 
 
-def cmd_reminders_list(shop, args, _) -> int:
-    from olga_loyalty.cli import emit_json
-    from olga_loyalty.services import reminders
-
-    items = reminders.history(shop, status=args.status)
+def cmd_reminders_list(ctx: Context, args: argparse.Namespace) -> int:
+    items = reminders.history(ctx.shop, status=args.status)
     if args.json:
-        emit_json([_item_json(i) for i in items])
+        emit_json([fields_of(i, *ITEM_FIELDS) for i in items])
         return 0
-    t = args.t
+    t = ctx.t
     for item in items:
         when = item.sent_at or item.attempted_at or item.queued_at
         status = t(STATUS_LABELS[item.status])
         why = t(REASON_LABELS[item.reason]) if item.reason in REASON_LABELS else ""
-        answer = _printable(item.server_answer, 80)
+        answer = printable(item.server_answer, 80)
         extra = " · ".join(x for x in (why, answer) if x)
         print(f"{t.datetime(when):<17}{_item_line(item, t)}")
         print(f"{'':<25}{status}{' · ' + extra if extra else ''}")
     return 0
 
 
-def cmd_reminders_retry(shop, args, _) -> int:
-    from olga_loyalty.services import reminders
-
-    row = reminders.retry(shop, args.mail)
-    print(args.t("Mail #{id} will be sent again with the next send.", id=row.id))
+def cmd_reminders_retry(ctx: Context, args: argparse.Namespace) -> int:
+    row = reminders.retry(ctx.shop, args.mail)
+    print(ctx.t("Mail #{id} will be sent again with the next send.", id=row.id))
     return 0
 
 
-def cmd_reminders_mark_sent(shop, args, _) -> int:
-    from olga_loyalty.services import reminders
-
-    row = reminders.mark_sent(shop, args.mail)
-    print(args.t("Mail #{id} is marked as sent.", id=row.id))
+def cmd_reminders_mark_sent(ctx: Context, args: argparse.Namespace) -> int:
+    row = reminders.mark_sent(ctx.shop, args.mail)
+    print(ctx.t("Mail #{id} is marked as sent.", id=row.id))
     return 0
 
 
-def cmd_reminders_password(shop, args, _) -> int:
-    from olga_loyalty.cli import protected
-    from olga_loyalty.services import mail, reminders
-
+def cmd_reminders_password(ctx: Context, args: argparse.Namespace) -> int:
     account = reminders.mail_settings()
     if args.remove:
-        protected(
-            shop, args, "settings", mail.store_password, account, None, detail="mail password"
-        )
-        print(args.t("The mail password is removed from the system keyring."))
+        protected(ctx, args, "settings", mail.store_password, account, None, detail="mail password")
+        print(ctx.t("The mail password is removed from the system keyring."))
         return 0
     if sys.stdin.isatty():
-        import getpass
-
-        secret = getpass.getpass(args.t("Password of the mail account: "))
+        secret = getpass.getpass(ctx.t("Password of the mail account: "))
     else:
         secret = sys.stdin.readline().rstrip("\r\n")
-    protected(shop, args, "settings", mail.store_password, account, secret, detail="mail password")
-    print(args.t("The mail password is kept in the system keyring."))
+    protected(ctx, args, "settings", mail.store_password, account, secret, detail="mail password")
+    print(ctx.t("The mail password is kept in the system keyring."))
     return 0
-
-
-REMINDER_COMMANDS: dict[tuple[str, str | None], Callable] = {
-    ("reminders", "preview"): cmd_reminders_preview,
-    ("reminders", "send"): cmd_reminders_send,
-    ("reminders", "test"): cmd_reminders_test,
-    ("reminders", "list"): cmd_reminders_list,
-    ("reminders", "retry"): cmd_reminders_retry,
-    ("reminders", "mark-sent"): cmd_reminders_mark_sent,
-    ("reminders", "password"): cmd_reminders_password,
-}
 
 
 # -- what `daily` says about reminders ------------------------------------------------
 
 
-def daily_reminders_json(result, t) -> dict:
+def daily_reminders_json(result: reminders.DailyReminders, t: Translator) -> dict[str, Any]:
     report = result.report
     return {
         "configured": result.configured,
@@ -273,7 +234,7 @@ def daily_reminders_json(result, t) -> dict:
     }
 
 
-def print_daily_reminders(result, t) -> None:
+def print_daily_reminders(result: reminders.DailyReminders, t: Translator) -> None:
     if not result.configured:
         return
     if result.report is not None:
