@@ -32,6 +32,7 @@ FORBIDDEN = {
     "olga_loyalty.i18n": ("textual", "peewee"),
     "olga_loyalty.paths": ("textual", "openpyxl", "fpdf"),
     "olga_loyalty.logs": ("textual", "openpyxl", "fpdf"),
+    "olga_loyalty.files": ("textual", "openpyxl", "fpdf", "peewee"),
 }
 
 

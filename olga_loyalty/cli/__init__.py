@@ -29,10 +29,10 @@ from olga_loyalty.cli.context import (
     Where,
     WhereHandler,
     joined_customer,
-    printable,
 )
 from olga_loyalty.config import Clock, clock_from_env, system_language
 from olga_loyalty.domain.errors import LoyaltyError, Refused, StorageError
+from olga_loyalty.domain.text import shorten
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services.shop import open_shop
 from olga_loyalty.storage.db import refuse_foreign_file
@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             shop.close()
     except UsageError as exc:
-        print(f"error: {printable(' '.join(exc.render(t).split()), 300)}", file=sys.stderr)
+        print(f"error: {shorten(' '.join(exc.render(t).split()), 300)}", file=sys.stderr)
         return EXIT_INVALID
     except SystemExit as exc:  # --help and --version: printed, then argparse exits
         return exc.code if isinstance(exc.code, int) else EXIT_OK

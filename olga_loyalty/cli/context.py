@@ -153,12 +153,6 @@ def valid_days(args: argparse.Namespace) -> int | None:
     return whole_number(args.valid_days, "valid_days", 1, 3650) if args.valid_days else None
 
 
-def printable(text: str, limit: int = 40) -> str:
-    """Text for one line of a terminal: control characters as `?`, cut with `…`."""
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def shows_progress(args: argparse.Namespace) -> bool:
     """A long job counts on stderr only for a person at a terminal, never into --json."""
     return not args.json and sys.stderr.isatty()

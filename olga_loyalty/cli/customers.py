@@ -12,12 +12,12 @@ from olga_loyalty.cli.context import (
     Context,
     Parser,
     add_customer_words,
-    printable,
     protected,
 )
 from olga_loyalty.cli.output import emit_json, fields_of
 from olga_loyalty.domain.customers import CustomerInput, phone_for_display
 from olga_loyalty.domain.errors import InvalidInput, NotFound
+from olga_loyalty.domain.text import shorten
 from olga_loyalty.services import customers
 from olga_loyalty.services.labels import (
     FIELD_LABELS,
@@ -195,7 +195,7 @@ def cmd_find(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_OK if hits else EXIT_REFUSED  # nobody found (README); the list printed
     t = ctx.t
     if not hits:
-        raise NotFound("No customer matches '{query}'.", query=printable(args.query))
+        raise NotFound("No customer matches '{query}'.", query=shorten(args.query))
     for h in hits:
         expiry = t("expires {date}", date=t.date(h.soonest_expiry)) if h.soonest_expiry else ""
         name = f"{h.first_name} {h.last_name}"
@@ -232,8 +232,8 @@ def cmd_consent(ctx: Context, args: argparse.Namespace) -> int:
             staff=args.staff,
             erase_confirmed=True,
             # peewee's stubs know no `customer_id` of a foreign key (storage/models.py)
-            detail=lambda r: f"customer #{r.customer_id} (consent withdrawn)",  # type: ignore[attr-defined]
-            customer_id=lambda r: r.customer_id,  # type: ignore[attr-defined]
+            detail=lambda r: f"customer #{r.customer_id} (consent withdrawn)",
+            customer_id=lambda r: r.customer_id,
         )
     else:
         record = customers.withdraw_consent(
@@ -258,7 +258,7 @@ def cmd_consent(ctx: Context, args: argparse.Namespace) -> int:
         print(
             ctx.t(
                 "Consent to data processing withdrawn; customer #{id} was erased.",
-                id=record.customer_id,  # type: ignore[attr-defined]  # peewee: FK id
+                id=record.customer_id,
             )
         )
     else:

@@ -103,8 +103,8 @@ def cmd_feedback_apologise(ctx: Context, args: argparse.Namespace) -> int:
         staff=args.staff,
         valid_days=days,
         # peewee's stubs know no `customer_id` of a foreign key (storage/models.py)
-        detail=lambda r: f"customer #{r[0].customer_id}: +{r[1].points} (apology #{r[0].id})",  # type: ignore[attr-defined]
-        customer_id=lambda r: r[0].customer_id,  # type: ignore[attr-defined]
+        detail=lambda r: f"customer #{r[0].customer_id}: +{r[1].points} (apology #{r[0].id})",
+        customer_id=lambda r: r[0].customer_id,
     )
     print(
         ctx.t(

@@ -10,9 +10,10 @@ import getpass
 import sys
 from typing import Any
 
-from olga_loyalty.cli.context import Context, Parser, printable, protected
+from olga_loyalty.cli.context import Context, Parser, protected
 from olga_loyalty.cli.output import emit_json, fields_of
 from olga_loyalty.domain.reminders import KIND_LABELS, REASON_LABELS, STATUS_LABELS
+from olga_loyalty.domain.text import shorten
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services import mail, reminders
 
@@ -78,7 +79,7 @@ def _item_line(item: Any, t: Translator) -> str:
     ref = f"#{item.id}" if item.id else "-"
     return (
         f"  {ref:>6}  {t(KIND_LABELS[item.kind]):<18} #{item.customer_id:<6} "
-        f"{printable(item.address, 32):<32} {printable(item.subject, 60)}"
+        f"{shorten(item.address, 32):<32} {shorten(item.subject, 60)}"
     )
 
 
@@ -184,7 +185,7 @@ def cmd_reminders_list(ctx: Context, args: argparse.Namespace) -> int:
         when = item.sent_at or item.attempted_at or item.queued_at
         status = t(STATUS_LABELS[item.status])
         why = t(REASON_LABELS[item.reason]) if item.reason in REASON_LABELS else ""
-        answer = printable(item.server_answer, 80)
+        answer = shorten(item.server_answer, 80)
         extra = " · ".join(x for x in (why, answer) if x)
         print(f"{t.datetime(when):<17}{_item_line(item, t)}")
         print(f"{'':<25}{status}{' · ' + extra if extra else ''}")

@@ -64,7 +64,7 @@ def messages(root: Path = PACKAGE) -> set[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 for kw in node.keywords:  # a label put into a message is translated too,
-                    # and the command line's help texts (cli_argparse.translate_help)
+                    # and the command line's help texts (cli/argparse_texts.translate_help)
                     text = _text(kw.value)
                     if kw.arg in ("label", "help", "description") and text is not None:
                         found.add(text)
