@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, clean_staff
 from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger
-from olga_loyalty.services.customers import _clean_staff, resolve
-from olga_loyalty.services.points import adjustment_expiry, clean_reason
+from olga_loyalty.services.lookup import resolve
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import write_action
 from olga_loyalty.storage.models import Customer, Feedback, LedgerEntry
@@ -146,7 +146,7 @@ def add_feedback(shop, ref, kind, note, follow_up, purchase_id, staff) -> Feedba
         kind=kind,
         note=text,
         created_at=shop.now(),
-        staff=_clean_staff(staff),
+        staff=clean_staff(staff),
         purchase=purchase_id,
         follow_up_on=day,
     )
@@ -230,7 +230,7 @@ def complete(shop: Shop, feedback_id: int | str, outcome: str, *, staff: str = "
     if item.done_at is not None:
         raise Refused("Feedback #{id} is already done.", field="feedback", id=item.id)
     text = clean_note(outcome)
-    item.done_at, item.done_by, item.outcome = shop.now(), _clean_staff(staff), text
+    item.done_at, item.done_by, item.outcome = shop.now(), clean_staff(staff), text
     item.save()
     return item
 
@@ -262,9 +262,9 @@ def apologise(
             field="points",
             maximum=Count(APOLOGY_MAX),
         )
-    expires = adjustment_expiry(shop, valid_days)
+    expires = adjustment_expiry(shop.today(), valid_days, shop.programme.adjust_validity_days)
     reason = clean_reason(f"apology for complaint #{item.id}: {item.note}"[:200])
-    staff = _clean_staff(staff)
+    staff = clean_staff(staff)
     lot = ledger.award(
         item.customer_id,
         "adjust",

@@ -9,6 +9,7 @@ from decimal import Decimal
 from peewee import fn
 
 from olga_loyalty import logs
+from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, clean_staff
 from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.domain.money import from_cents, parse_amount
 from olga_loyalty.domain.points import (
@@ -25,9 +26,8 @@ from olga_loyalty.domain.points import (
     referral_take_back,
     settle_refund,
 )
-from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import erasure, ledger
-from olga_loyalty.services.customers import _clean_staff, resolve
+from olga_loyalty.services.lookup import resolve
 from olga_loyalty.services.shop import Shop, write_setting
 from olga_loyalty.storage.db import fetch_rows, insert_row, serialise, write_action
 from olga_loyalty.storage.models import (
@@ -39,24 +39,7 @@ from olga_loyalty.storage.models import (
     Refund,
 )
 
-REASON_MAX = 500
-
-
 # -- purchases -------------------------------------------------------------------------
-
-
-def preview_purchase(shop: Shop, ref: str | int, amount: Decimal, redeem: int = 0) -> PurchasePlan:
-    """What a purchase would do, without writing anything (the form's live preview)."""
-    customer = resolve(shop, ref)
-    now = shop.now()
-    return plan_purchase(
-        amount,
-        redeem,
-        balance=ledger.balance(customer.id, shop.today()),
-        spent_in_window=ledger.spent_in_window(customer.id, now, shop.programme),
-        programme=shop.programme,
-        today=shop.today(),
-    )
 
 
 @dataclass(frozen=True)
@@ -104,7 +87,7 @@ def record_purchase(
             "again.",
             field="amount",
         )
-    staff = _clean_staff(staff)
+    staff = clean_staff(staff)
     is_first = not fetch_rows(
         "SELECT 1 FROM purchase WHERE customer_id = ? LIMIT 1", (customer.id,)
     )
@@ -288,7 +271,7 @@ def refund(
         value,
     )
     now, today, programme = shop.now(), shop.today(), shop.programme
-    staff = _clean_staff(staff)
+    staff = clean_staff(staff)
     if erased:
         plan = replace(plan, take_back=0, restore=0)
         outcome = RefundOutcome(0, 0, Decimal("0.00"), plan.paid_back)
@@ -405,38 +388,12 @@ def _take_back_referral(
 # -- adjustments -------------------------------------------------------------------------
 
 
-def clean_reason(reason: str | None) -> str:
-    text = check_typed(" ".join((reason or "").split()), field="reason", label="reason")
-    if not text:
-        raise InvalidInput("An adjustment needs a reason.", field="reason")
-    if len(text) > REASON_MAX:
-        raise InvalidInput(
-            Plural(
-                "The reason is too long (at most {maximum} character).",
-                "The reason is too long (at most {maximum} characters).",
-                REASON_MAX,
-            ),
-            field="reason",
-            maximum=Count(REASON_MAX),
-        )
-    return text
-
-
 @dataclass(frozen=True)
 class AdjustResult:
     customer_id: int
     points: int
     balance: int
     expires_on: date | None
-
-
-def adjustment_expiry(shop: Shop, valid_days: int | None) -> date:
-    """The last valid day of points added by hand (an adjustment, an apology, a bulk bonus):
-    `valid_days` from today, or the programme's adjustment validity."""
-    days = valid_days or shop.programme.adjust_validity_days
-    if not (1 <= days <= 3650):
-        raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
-    return expiry_date(shop.today(), days)
 
 
 @write_action
@@ -456,10 +413,10 @@ def adjust(
         raise InvalidInput("An adjustment of 0 points changes nothing.", field="points")
     customer = ledger.lock_active_customer(resolve(shop, ref).id)
     now, today = shop.now(), shop.today()
-    staff = _clean_staff(staff)
+    staff = clean_staff(staff)
     expires = None
     if points > 0:
-        expires = adjustment_expiry(shop, valid_days)
+        expires = adjustment_expiry(shop.today(), valid_days, shop.programme.adjust_validity_days)
         ledger.award(
             customer.id,
             "adjust",

@@ -822,18 +822,6 @@ def mark_sent(shop: Shop, row_id: int | str) -> OutboxMail:
 # -- GDPR --------------------------------------------------------------------------------
 
 
-def forget_customer(customer_id: int) -> None:
-    """Erasure (Art. 17): the outbox keeps kind, occasion, state and times (so nothing is
-    sent twice), never her address, the texts or the server's answers. Runs inside the
-    erasure's transaction."""
-    OutboxMail.update(status="cancelled", reason="erased").where(
-        (OutboxMail.customer == customer_id) & (OutboxMail.status == "pending")
-    ).execute()
-    OutboxMail.update(address="", subject="", body="", server_answer="", message_id="").where(
-        OutboxMail.customer == customer_id
-    ).execute()
-
-
 def mails_of(customer_id: int) -> list[OutboxMail]:
     """Every reminder mail of hers, oldest first (the access export's sheet, Art. 15)."""
     return list(
