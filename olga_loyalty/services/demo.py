@@ -35,7 +35,7 @@ from olga_loyalty.domain.points import (
     settle_refund,
     take_fifo,
 )
-from olga_loyalty.services.shop import PURPOSES, Shop, current_consent_text
+from olga_loyalty.services.shop import PURPOSES, Shop, current_consent_text, write_setting
 from olga_loyalty.storage.db import sync_sequences
 from olga_loyalty.storage.models import (
     BirthdayBonus,
@@ -240,8 +240,6 @@ def generate(
         totals["refunds"] += len(rows.refunds)
         if progress:
             progress(totals["customers"], count)
-    from olga_loyalty.services.shop import write_setting
-
     write_setting("daily_last_run", today.isoformat())
     totals["seconds"] = round(time.perf_counter() - started, 1)
     logs.action("demo.generate", **{k: v for k, v in totals.items() if k != "seconds"})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, clean_staff
+from olga_loyalty.domain.dates import read_date
 from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger
@@ -94,8 +95,6 @@ def _too_far_ahead() -> InvalidInput:
 
 
 def _parse_day(text: str, today: date) -> date:
-    from olga_loyalty.domain.dates import read_date
-
     day = read_date(text, today, past=False)  # a follow-up lies ahead: 3.4.27 is 2027
     if day is not None:
         return day

@@ -19,6 +19,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
 from urllib.parse import quote
 
+from olga_loyalty.domain.customers import normalize_email
 from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
 from olga_loyalty.domain.reminders import (
     TEST_TEXTS,
@@ -412,8 +413,6 @@ def send_test(
     settings: MailSettings, address: str, *, shop_name: str, language: str, now: datetime
 ) -> str:
     """Send a test mail to `address`; return the server's answer, or a MailError in words."""
-    from olga_loyalty.domain.customers import normalize_email
-
     address = normalize_email(address, field="address")
     if not address:
         raise InvalidInput("Give the address to send the test mail to.", field="address")

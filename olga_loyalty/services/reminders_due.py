@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from olga_loyalty.domain.reminders import (
     BIRTHDAY_CATCH_UP_DAYS,
     KINDS,
+    LANGUAGES,
     MailSettings,
     ReminderSettings,
     address_of,
@@ -19,6 +20,7 @@ from olga_loyalty.domain.reminders import (
     occasion_key,
     render,
 )
+from olga_loyalty.i18n import Translator
 from olga_loyalty.services.erasure import keyed_digest
 from olga_loyalty.services.shop import Shop, read_setting, write_setting
 from olga_loyalty.storage import ledger
@@ -70,7 +72,7 @@ def set_setting(key: str, value: str) -> None:
 def settings_view() -> dict:
     """For `settings show`: the mail account (where its password is, never the password)
     and the reminders with their texts."""
-    from olga_loyalty.domain.reminders import LANGUAGES
+    # Start-up speed: the mail service (smtplib, ssl, keyring) loads when it is used.
     from olga_loyalty.services import mail
 
     account = mail_settings()
@@ -260,8 +262,6 @@ def mail_values(
     expires_on: date,
     tier: str,
 ) -> dict[str, str]:
-    from olga_loyalty.i18n import Translator
-
     t = Translator(language, shop.settings.currency)
     return {
         "first_name": first_name,

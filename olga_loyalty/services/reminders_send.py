@@ -106,6 +106,7 @@ def _facts(row: OutboxMail, today: date) -> tuple[int, date] | str:
 def _claim(shop: Shop, row_id: int, account: MailSettings, settings: ReminderSettings):
     """Commit `sending` for one pending row (re-checking consent and facts first), or cancel
     it. Returns a _Claim, "cancelled", or None when another till took it."""
+    # Start-up speed: the mail service (smtplib, ssl, keyring) loads when mail is sent.
     from olga_loyalty.services import mail
 
     row = OutboxMail.get_or_none((OutboxMail.id == row_id) & (OutboxMail.status == "pending"))
@@ -207,6 +208,7 @@ def send(
     Stops at the first problem with the server itself (it cannot be reached, refuses the
     login or the sender): everything not sent stays pending for the next send. `dry_run`
     only says what would be sent and writes nothing."""
+    # Start-up speed: the mail service (smtplib, ssl, keyring) loads when mail is sent.
     from olga_loyalty.services import mail
 
     should_stop = should_stop or (lambda: False)
@@ -259,6 +261,7 @@ def send(
 
 def send_test(shop: Shop, address: str) -> str:
     """A test mail to `address` with the current settings; the server's answer."""
+    # Start-up speed: the mail service (smtplib, ssl, keyring) loads when mail is sent.
     from olga_loyalty.services import mail
 
     account = mail_settings()

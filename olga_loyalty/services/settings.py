@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.money import parse_amount, parse_points
 from olga_loyalty.domain.points import Tier
+from olga_loyalty.services import reminders
 from olga_loyalty.services.shop import PURPOSES, Shop, current_consent_text
 
 SHOP_KEYS = ("name", "address", "region", "currency", "language", "theme")
@@ -42,8 +43,6 @@ def all_settings(shop: Shop) -> dict:
 
 
 def _reminder_settings() -> dict:
-    from olga_loyalty.services import reminders
-
     return reminders.settings_view()
 
 
@@ -82,8 +81,6 @@ def set_value(shop: Shop, key: str, value: str) -> None:
     key = key.strip().removeprefix("shop.").removeprefix("programme.")
     shop.refresh()  # one setting changed: the others as they are now, not as cached
     if key.startswith(("mail.", "reminders.")):
-        from olga_loyalty.services import reminders
-
         reminders.set_setting(key, value)
         return
     if key in SHOP_KEYS:
