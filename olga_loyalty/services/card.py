@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from peewee import JOIN, fn
 
@@ -65,7 +66,7 @@ def card(shop: Shop, ref: str | int, history_limit: int = 20) -> CustomerCard:
     lots = ledger.open_lots(customer.id, today)
     bal = sum(lot.remaining for lot in lots)
     spent = ledger.spent_in_window(customer.id, now, programme)
-    visits, paid_cents, last_visit = (
+    row = (
         Purchase.select(
             fn.COUNT(Purchase.id), fn.SUM(Purchase.paid).coerce(False), fn.MAX(Purchase.created_at)
         )
@@ -73,6 +74,8 @@ def card(shop: Shop, ref: str | int, history_limit: int = 20) -> CustomerCard:
         .tuples()
         .get()
     )
+    # peewee's stubs type a `.tuples()` row as a model; it is (count, cents, raw time)
+    visits, paid_cents, last_visit = cast("tuple[int | None, int | None, Any]", row)
     refunded = (
         Refund.select(fn.SUM(Refund.paid_back).coerce(False))
         .where(Refund.customer == customer.id)
@@ -164,7 +167,8 @@ def history(customer_id: int, limit: int = 20, offset: int = 0) -> list[HistoryR
         .limit(window)
         .objects()
     ):
-        expires = e.expires_on if e.lot_id is not None else None
+        # `.objects()` puts the joined lot's expiry on the entry (peewee's stubs cannot know)
+        expires = e.expires_on if e.lot_id is not None else None  # type: ignore[attr-defined]
         if e.kind not in SPREAD_KINDS:
             rows.append(HistoryRow(e.created_at, e.kind, e.points, None, e.purchase_id, e.reason))
             continue

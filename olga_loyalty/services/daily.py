@@ -5,6 +5,7 @@ daily-run lock first, so two tills running it at once do it once."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 
 from olga_loyalty.domain.points import birthday_bonus_year, birthday_in, expiry_date
 from olga_loyalty.services.shop import Shop
@@ -36,13 +37,15 @@ def give_birthday_bonuses(shop: Shop, today: date) -> int:
 def _expire_batch(shop: Shop, today: date) -> tuple[int, int]:
     """Up to EXPIRY_BATCH lots past their date: an `expire` entry each, remainder set to 0."""
     serialise("daily")
-    batch = list(
+    query = (
         Lot.select(Lot.id, Lot.customer_id, Lot.remaining)
         .where((Lot.remaining > 0) & (Lot.expires_on < today))
         .order_by(Lot.id)
         .limit(EXPIRY_BATCH)
         .tuples()
     )
+    # peewee's stubs type the rows of `.tuples()` as models; they are (lot, customer, remaining)
+    batch = cast("list[tuple[int, int, int]]", list(query))
     if not batch:
         return 0, 0
     now = shop.now()
@@ -82,7 +85,7 @@ def _birthday_bonuses(shop: Shop, today: date) -> int:
     due: dict[int, int] = {}
     for customer in candidates:
         year = birthday_bonus_year(customer.birthday, today, grace)
-        if year is None:
+        if year is None or customer.birthday is None:
             continue
         if birthday_in(year, customer.birthday) < customer.registered_at.date():
             continue  # only birthdays that fall on or after the day of registration

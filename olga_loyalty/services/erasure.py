@@ -32,6 +32,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from olga_loyalty.storage import ledger, migrations
 from olga_loyalty.storage.db import after_commit, fetch_rows, is_sqlite, write_action
@@ -208,7 +209,7 @@ def journal(
 
 def erased_hashes() -> set[str]:
     """Every phone and email hash on the journal (an import checks each row against it)."""
-    found = set()
+    found: set[str] = set()
     for phone_hash, email_hash in fetch_rows("SELECT phone_hash, email_hash FROM erasure_journal"):
         found.update(h for h in (phone_hash, email_hash) if h)
     return found
@@ -241,7 +242,7 @@ class CarriedJournal:
     withdrawals: list[tuple[int, str, datetime, str | None, str | None, str | None]] = field(
         default_factory=list
     )
-    suppressions: list[tuple[str, str, datetime, str]] = field(default_factory=list)
+    suppressions: list[tuple[str, str, datetime | None, str]] = field(default_factory=list)
     mails: list[dict] = field(default_factory=list)
 
 
@@ -434,11 +435,14 @@ def carry_over(carried: CarriedJournal) -> None:
             & Consent.withdrawn_at.is_null()
             & (Consent.given_at <= at)
         ).execute()
-    for kind, digest, at, source in carried.suppressions:
+    for kind, digest, created, source in carried.suppressions:
         Suppression.insert(
-            kind=kind, digest=digest, created_at=at, source=source
+            kind=kind, digest=digest, created_at=created, source=source
         ).on_conflict_ignore().execute()
-    known = {cid for (cid,) in Customer.select(Customer.id).tuples()}
+    # peewee's stubs type the rows of `.tuples()` as models; they are tuples
+    known = {
+        cid for (cid,) in cast("list[tuple[int]]", list(Customer.select(Customer.id).tuples()))
+    }
     for mail in carried.mails:
         if mail["customer"] not in known:
             continue

@@ -189,6 +189,7 @@ def due(shop: Shop, day: date | None = None, limit: int = 200) -> list[FollowUp]
             f.purchase_id,
         )
         for f in query
+        if f.follow_up_on is not None  # the query asks for a day: always there
     ]
 
 
@@ -275,7 +276,7 @@ def apologise(
         reason=reason,
     )
     entry = LedgerEntry.get(LedgerEntry.lot == lot.id)
-    item.apology_entry = entry.id
+    item.apology_entry = entry
     if item.done_at is None and item.follow_up_on is not None:
         item.done_at, item.done_by = shop.now(), staff
         item.outcome = item.outcome or f"apology bonus: {points} points"

@@ -41,8 +41,10 @@ class MailError(Refused):
     """The mail server could not be used; `kind` says why (connection, timeout, tls, auth,
     sender, recipient, setup). The message says it in words."""
 
-    def __init__(self, template: str | Plural, *, kind: str, **params: object) -> None:
-        super().__init__(template, **params)
+    def __init__(
+        self, template: str | Plural, *, kind: str, field: str | None = None, **params: object
+    ) -> None:
+        super().__init__(template, field=field, **params)
         self.kind = kind
 
 
@@ -334,7 +336,7 @@ def connect(settings: MailSettings, secret: str | None, *, timeout: float | None
     """An open, logged-in SMTP connection, or a MailError in words."""
     timeout = TIMEOUT if timeout is None else timeout
     host, port = settings.host, settings.effective_port
-    connection = None
+    connection: smtplib.SMTP | None = None
     try:
         if settings.security == "ssl":
             connection = _SMTPSSL(host, port, timeout=timeout, context=tls_context())

@@ -28,6 +28,7 @@ from olga_loyalty.storage.files import read_only_uri
 from olga_loyalty.storage.models import (
     SCHEMA_V1,
     AuditEntry,
+    BaseModel,
     ConsentText,
     Customer,
     ErasureJournal,
@@ -47,7 +48,7 @@ from olga_loyalty.storage.models import (
 
 #: Every table but schema_version (the target has its own), parents before children. An
 #: import decided but not yet written goes along and is finished on the server.
-TABLES: list[type[peewee.Model]] = [m for m in SCHEMA_V1 if m is not SchemaVersion] + [
+TABLES: list[type[BaseModel]] = [m for m in SCHEMA_V1 if m is not SchemaVersion] + [
     Suppression,
     AuditEntry,
     Feedback,

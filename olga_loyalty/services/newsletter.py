@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from olga_loyalty import logs, paths
 from olga_loyalty.domain.errors import Count, InvalidInput
@@ -113,7 +113,7 @@ def preset_columns(preset: str) -> list[PresetColumn]:
     """The columns a preset writes, in order: header, type, and where the value comes from."""
     spec = {c[0]: c for c in COLUMNS}
     if preset in ("generic", "brevo", "mailchimp"):
-        picks = [(c[PRESETS.index(preset)], c[0]) for c in COLUMNS]
+        picks: list[tuple[str, str]] = [(str(c[PRESETS.index(preset)]), c[0]) for c in COLUMNS]
     elif preset == "cleverreach":
         rest = [name for name in GENERIC if name not in CLEVERREACH]
         picks = [(header, name) for name, header in CLEVERREACH.items()]
@@ -229,12 +229,12 @@ class ConsentFacts(NamedTuple):
 
 @dataclass
 class Recipient:
-    customer: object  # a row with the customer's columns
+    customer: Person
     points: int = 0
     expiring: int = 0
     soonest: date | None = None
     tier: str = ""
-    consent: object | None = None
+    consent: ConsentFacts | None = None
 
 
 @dataclass
@@ -265,7 +265,9 @@ def _segment(shop: Shop, segment: Segment):
     # Plain SQL written once: the whole shop is read here, and peewee's per-row model
     # building was most of the export's own time (docs/benchmarks.md).
     people = {
-        row[0]: Person(*row[:6], _as_date(row[6]), *row[7:])
+        row[0]: Person(
+            row[0], row[1], row[2], row[3], row[4], row[5], _as_date(row[6]), row[7], row[8]
+        )
         for row in fetch_rows(
             "SELECT id, first_name, last_name, salutation, phone, email, birthday, language, "
             "registered_at FROM customer WHERE erased_at IS NULL ORDER BY id",
@@ -418,12 +420,13 @@ def _has_sms(customer_id: int, selection: Selection) -> bool:
     """The phone column is filled only with sms consent (EXPORT_COLUMNS.md)."""
     sms = getattr(selection, "_sms", None)
     if sms is None:
-        sms = {
-            cid
-            for (cid,) in Consent.select(Consent.customer_id)
+        query = (
+            Consent.select(Consent.customer_id)
             .where((Consent.purpose == "sms") & Consent.withdrawn_at.is_null())
             .tuples()
-        }
+        )
+        # peewee's stubs type the rows of `.tuples()` as models; they are tuples
+        sms = {cid for (cid,) in cast("list[tuple[int]]", list(query))}
         selection._sms = sms  # type: ignore[attr-defined]
     return customer_id in sms
 
@@ -469,6 +472,7 @@ def export(
         stem = f"newsletter-{channel}-{parsed.label}-{tool}-{shop.today().isoformat()}"
         path = free_path(folder or paths.exports_folder(), stem, suffix)
     columns = preset_columns(preset)
+    writer: XlsxWriter | CsvWriter
     if file_format == "xlsx":
         writer = XlsxWriter(path, [c.column for c in columns], title=f"newsletter {channel}")
     else:

@@ -168,7 +168,7 @@ def _lock_buyer(shop: Shop, ref: str | int) -> Customer:
         return ledger.lock_active_customer(resolve(shop, ref).id)
     try:
         customer = ledger.lock_customer(ref)
-    except Customer.DoesNotExist:
+    except Customer.DoesNotExist:  # type: ignore[attr-defined]  # peewee makes it per model
         customer = None
     if customer is None or customer.erased_at is not None:
         raise NotFound("No customer found for '{ref}'.", field="customer", ref=str(ref))

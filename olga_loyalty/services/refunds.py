@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from peewee import fn
 
@@ -27,7 +28,8 @@ def refund_totals(purchase_id: int) -> RefundTotals:
         .tuples()
         .get()
     )
-    amount, paid, due, restored = row
+    # peewee's stubs type a `.tuples()` row as a model; it is a tuple of sums (or None)
+    amount, paid, due, restored = cast("tuple[int | None, int | None, int | None, int | None]", row)
     return RefundTotals(
         amount=from_cents(int(amount or 0)),
         paid=from_cents(int(paid or 0)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from peewee import fn
 
@@ -182,11 +183,13 @@ class Counts:
 
 
 def counts(shop: Shop) -> Counts:
-    rows = dict(
+    query = (
         OutboxMail.select(OutboxMail.status, fn.COUNT(OutboxMail.id))
         .group_by(OutboxMail.status)
         .tuples()
     )
+    # peewee's stubs type the rows of `.tuples()` as models; they are (status, count)
+    rows = dict(cast("list[tuple[str, int]]", list(query)))
     stale = shop.now() - SENDING_STALE
     unknown = (
         OutboxMail.select()

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from peewee import fn
 
@@ -114,18 +115,16 @@ def _claim(shop: Shop, row_id: int, account: MailSettings, settings: ReminderSet
         return None
     customer = Customer.get_or_none(Customer.id == row.customer_id)
     reason = _blocked(customer, suppressed_digests())
-    facts = None
     if not reason and not settings.enabled(row.kind):
         reason = "switched_off"
-    if not reason:
-        facts = _facts(row, shop.today())
-        if isinstance(facts, str):
-            reason = facts
+    facts = reason or _facts(row, shop.today())  # the points and date, or why not
     guard = (OutboxMail.id == row_id) & (OutboxMail.status == "pending")
-    if reason:
-        OutboxMail.update(status="cancelled", reason=reason).where(guard).execute()
+    if isinstance(facts, str) or customer is None or not customer.email:
+        # (not blocked means she is there with an address: the last two only narrow types)
+        why = facts if isinstance(facts, str) else "erased"
+        OutboxMail.update(status="cancelled", reason=why).where(guard).execute()
         return "cancelled"
-    points, expires_on = facts  # type: ignore[misc]
+    points, expires_on = facts
     language = mail_language(customer.language, shop)
     tier = tier_names(shop, [customer.id]).get(customer.id, "")
     text = render(
@@ -179,13 +178,14 @@ def _settle(shop: Shop, row_id: int, outcome: str, answer: str) -> None:
 
 
 def _pending_ids() -> list[int]:
-    return [
-        row_id
-        for (row_id,) in OutboxMail.select(OutboxMail.id)
+    query = (
+        OutboxMail.select(OutboxMail.id)
         .where(OutboxMail.status == "pending")
         .order_by(OutboxMail.queued_at, OutboxMail.id)
         .tuples()
-    ]
+    )
+    # peewee's stubs type the rows of `.tuples()` as models; they are tuples
+    return [row_id for (row_id,) in cast("list[tuple[int]]", list(query))]
 
 
 def _wait(seconds: float, should_stop: Callable[[], bool]) -> bool:

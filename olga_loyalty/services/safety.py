@@ -328,6 +328,10 @@ def backup(shop: Shop, reason: str = "manual", *, staff: str = "") -> Path | Non
     path = database_path(shop)
     if path is None:
         return None
+    return _backup_of(shop, path, reason, staff)
+
+
+def _backup_of(shop: Shop, path: Path, reason: str, staff: str) -> Path:
     made = backups.make_backup(path, shop.now().astimezone().replace(tzinfo=None), reason)
     audit(shop, "backup", f"{reason}: {made.name}", staff)
     logs.action(f"safety.backup.{reason}", bytes=made.stat().st_size)
@@ -347,6 +351,7 @@ def backup_meanwhile(shop: Shop, reason: str, *, staff: str = ""):
     outcome: dict = {}
 
     def copy() -> None:
+        assert path is not None  # started only for a database file
         try:
             outcome["made"] = backups.make_backup(path, moment, reason)
         except BaseException as error:  # handed to finish()
@@ -428,7 +433,7 @@ def restore(shop: Shop, file: Path, *, staff: str = "", other_shop: bool = False
             copy, shop_id() if check.owner is None else None, entry
         )
         carried = erasure.journal_before_restore() if check.this_shop else None
-        safety_copy = backup(shop, "restore", staff=staff)
+        safety_copy = _backup_of(shop, path, "restore", staff)
         backups.restore_into(path, copy)
     finally:
         copy.unlink(missing_ok=True)

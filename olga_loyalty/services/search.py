@@ -4,9 +4,11 @@ of a search step is in storage/search.py."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 from olga_loyalty.domain.customers import normalize_phone, phone_start, query_forms
 from olga_loyalty.domain.errors import InvalidInput
@@ -156,7 +158,8 @@ def latest_served(shop: Shop, limit: int = 10) -> list[SearchHit]:
         .limit(limit * 5)
         .tuples()
     )
-    for (cid,) in query:
+    # peewee's stubs type the rows of `.tuples()` as models; they are tuples
+    for (cid,) in cast("Iterable[tuple[int]]", query):
         if cid not in ids:
             ids.append(cid)
         if len(ids) == limit:
@@ -167,16 +170,16 @@ def latest_served(shop: Shop, limit: int = 10) -> list[SearchHit]:
 def birthdays_today(shop: Shop, limit: int = 20) -> list[SearchHit]:
     """Customers whose birthday is today (the search screen's empty state)."""
     today = shop.today()
-    ids = [
-        cid
-        for (cid,) in Customer.select(Customer.id)
+    query = (
+        Customer.select(Customer.id)
         .where(
             (Customer.birthday_md == today.month * 100 + today.day) & Customer.erased_at.is_null()
         )
         .order_by(Customer.last_key, Customer.first_key, Customer.id)
         .limit(limit)
         .tuples()
-    ]
+    )
+    ids = [cid for (cid,) in cast("Iterable[tuple[int]]", query)]
     return _hits_for(shop, ids, "birthday")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from peewee import JOIN, fn
 
@@ -41,7 +41,8 @@ def lock_customer(customer_id: int) -> Customer:
         sql += " FOR UPDATE"
     found = list(Customer.raw(sql.replace("?", database.param), customer_id))
     if not found:
-        raise Customer.DoesNotExist(f"no customer #{customer_id}")
+        # peewee makes DoesNotExist per model at run time; its stubs do not know it
+        raise Customer.DoesNotExist(f"no customer #{customer_id}")  # type: ignore[attr-defined]
     return found[0]
 
 
@@ -70,7 +71,9 @@ def lock_customers(customer_ids: Iterable[int]) -> set[int]:
         )
         if not is_sqlite():
             query = query.for_update()
-        active.update(cid for cid, erased in query.tuples() if erased is None)
+        # peewee's stubs type the rows of `.tuples()` as models; they are tuples
+        rows = cast("list[tuple[int, datetime | None]]", list(query.tuples()))
+        active.update(cid for cid, erased in rows if erased is None)
     return active
 
 
