@@ -193,15 +193,6 @@ def due(shop: Shop, day: date | None = None, limit: int = 200) -> list[FollowUp]
     ]
 
 
-def for_customer(customer_id: int, limit: int = 20) -> list[Feedback]:
-    return list(
-        Feedback.select()
-        .where(Feedback.customer == customer_id)
-        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
-        .limit(limit)
-    )
-
-
 def _open(feedback_id: int | str) -> Feedback:
     try:
         number = int(str(feedback_id).lstrip("#"))

@@ -14,9 +14,8 @@ from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, cle
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.points import Tier
 from olga_loyalty.services import ledger, settings
-from olga_loyalty.storage.db import write_action
 from olga_loyalty.storage.ledger import NewLot
-from olga_loyalty.storage.models import LedgerEntry, Lot
+from olga_loyalty.storage.models import LedgerEntry, Lot, database
 from tests.conftest import register
 
 
@@ -29,7 +28,8 @@ def test_award_many_writes_each_lot_with_its_entry(shop):
         NewLot(ben.id, "bonus", 45, date(2026, 1, 10), date(2026, 8, 1), "spring"),
     ]
 
-    ids = write_action(lambda: ledger.award_many(new, now=now, staff="Olga"))()
+    with database.atomic():
+        ids = ledger.award_many(new, now=now, staff="Olga")
 
     lots = [Lot.get_by_id(i) for i in ids]
     assert [(lot.customer_id, lot.points, lot.remaining, lot.expires_on) for lot in lots] == [
@@ -49,8 +49,8 @@ def test_award_many_refuses_a_lot_without_points(shop):
     anna = register(shop)
     lots_before = Lot.select().count()
     bad = [NewLot(anna.id, "bonus", 0, date(2026, 1, 10), date(2026, 7, 10))]
-    with pytest.raises(ValueError):
-        write_action(lambda: ledger.award_many(bad, now=shop.now()))()
+    with pytest.raises(ValueError), database.atomic():
+        ledger.award_many(bad, now=shop.now())
     assert Lot.select().count() == lots_before
 
 
