@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, clean_staff
 from olga_loyalty.domain.errors import Count, InvalidInput, Plural, Refused
 from olga_loyalty.services import ledger
-from olga_loyalty.services.customers import _clean_staff
 from olga_loyalty.services.newsletter import parse_segment, segment_members
-from olga_loyalty.services.points import adjustment_expiry, clean_reason
 from olga_loyalty.services.shop import Shop
-from olga_loyalty.storage.db import bulk_insert, new_ids, write_action
-from olga_loyalty.storage.models import LedgerEntry, Lot
+from olga_loyalty.storage.db import write_action
+from olga_loyalty.storage.ledger import NewLot
 
 BONUS_MAX = 10_000
 
@@ -45,7 +44,7 @@ def _check(shop: Shop, points: int, valid_days: int | None) -> date:
             field="points",
             maximum=Count(BONUS_MAX),
         )
-    return adjustment_expiry(shop, valid_days)
+    return adjustment_expiry(shop.today(), valid_days, shop.programme.adjust_validity_days)
 
 
 def preview(
@@ -84,38 +83,11 @@ def award(
         raise Refused(
             "No customer is in the segment {segment}.", field="segment", segment=parsed.label
         )
-    now, today, staff = shop.now(), shop.today(), _clean_staff(staff)
-    lot_ids = new_ids(Lot, len(members))
-    bulk_insert(
-        Lot,
-        [
-            {
-                "id": lot_id,
-                "customer": cid,
-                "kind": "bonus",
-                "points": points,
-                "remaining": points,
-                "awarded_on": today,
-                "expires_on": expires,
-                "created_at": now,
-            }
-            for lot_id, cid in zip(lot_ids, members, strict=True)
-        ],
-    )
-    bulk_insert(
-        LedgerEntry,
-        [
-            {
-                "customer": cid,
-                "kind": "bonus",
-                "points": points,
-                "lot": lot_id,
-                "created_at": now,
-                "staff": staff,
-                "reason": reason,
-            }
-            for lot_id, cid in zip(lot_ids, members, strict=True)
-        ],
+    now, today, staff = shop.now(), shop.today(), clean_staff(staff)
+    ledger.award_many(
+        [NewLot(cid, "bonus", points, today, expires, reason) for cid in members],
+        now=now,
+        staff=staff,
     )
     total = len(members) * points
     return BonusPreview(

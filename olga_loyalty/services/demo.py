@@ -35,7 +35,7 @@ from olga_loyalty.domain.points import (
     settle_refund,
     take_fifo,
 )
-from olga_loyalty.services.shop import PURPOSES, Shop, current_consent_text
+from olga_loyalty.services.shop import PURPOSES, Shop, current_consent_text, write_setting
 from olga_loyalty.storage.db import sync_sequences
 from olga_loyalty.storage.models import (
     BirthdayBonus,
@@ -225,7 +225,7 @@ def generate(
     texts = {p: current_consent_text(p) for p in PURPOSES}
     ids = _Ids()
     phones: set[str] = set()
-    totals = {"customers": 0, "purchases": 0, "entries": 0, "refunds": 0}
+    totals: dict[str, float] = {"customers": 0, "purchases": 0, "entries": 0, "refunds": 0}
     for start in range(1, count + 1, batch_size):
         rows = _Rows()
         for n in range(start, min(start + batch_size, count + 1)):
@@ -239,9 +239,7 @@ def generate(
         totals["entries"] += len(rows.entries)
         totals["refunds"] += len(rows.refunds)
         if progress:
-            progress(totals["customers"], count)
-    from olga_loyalty.services.shop import write_setting
-
+            progress(int(totals["customers"]), count)
     write_setting("daily_last_run", today.isoformat())
     totals["seconds"] = round(time.perf_counter() - started, 1)
     logs.action("demo.generate", **{k: v for k, v in totals.items() if k != "seconds"})

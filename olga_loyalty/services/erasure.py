@@ -32,13 +32,18 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
-from olga_loyalty.storage.db import fetch_rows, is_sqlite
+from olga_loyalty.storage import ledger, migrations
+from olga_loyalty.storage.db import after_commit, fetch_rows, is_sqlite, write_action
+from olga_loyalty.storage.files import FILE_MODE
 from olga_loyalty.storage.models import (
     AuditEntry,
     Consent,
     Customer,
+    CustomerChange,
     ErasureJournal,
+    Feedback,
     ImportOrigin,
     LedgerEntry,
     OutboxMail,
@@ -98,6 +103,68 @@ def keyed_digest(kind: str, value: str, secret: bytes | None = None) -> str:
 # -- erasing -------------------------------------------------------------------------------
 
 
+def erase_customer(shop, customer: Customer, staff: str, erased_at: datetime | None = None) -> None:
+    """Inside the caller's transaction (services/customers.erase, a withdrawal of consent to
+    data processing, the restore erasing again): her open points are forfeited, her personal
+    data replaced for good (amounts stay for the books), free texts scrubbed, the journal
+    written; after the commit the write-ahead log is checkpointed. `staff` as cleaned."""
+    now, today = shop.now(), shop.today()
+    open_points = ledger.balance(customer.id, today)
+    if open_points:
+        ledger.take(
+            customer.id,
+            open_points,
+            "forfeit",
+            today=today,
+            now=now,
+            staff=staff,
+            reason="erasure",
+        )
+    label = f"Erased #{customer.id}"
+    Customer.update(
+        first_name=label,
+        last_name="",
+        salutation="",
+        phone=None,
+        email=None,
+        email_key=None,
+        birthday=None,
+        birthday_md=None,
+        notes="",
+        first_key="",
+        first_key_de="",
+        last_key="",
+        last_key_de="",
+        phone_rev="",
+        erased_at=erased_at or now,
+    ).where(Customer.id == customer.id).execute()
+    CustomerChange.update(old_value="", new_value="").where(
+        CustomerChange.customer == customer.id
+    ).execute()
+    Consent.update(source="", withdrawn_source="").where(Consent.customer == customer.id).execute()
+    Feedback.update(note="", outcome="").where(Feedback.customer == customer.id).execute()
+    forget_mails(customer.id)
+    scrub_and_journal(customer, erased_at or now)
+    after_commit(checkpoint)
+
+
+def reerase(shop, customer: Customer, erased_at: datetime) -> None:
+    """Erase again a customer the erasure journal names (after a restore brought her back)."""
+    erase_customer(shop, customer, "", erased_at=erased_at)
+
+
+def forget_mails(customer_id: int) -> None:
+    """Erasure (Art. 17): the outbox keeps kind, occasion, state and times (so nothing is
+    sent twice), never her address, the texts or the server's answers. Runs inside the
+    erasure's transaction."""
+    OutboxMail.update(status="cancelled", reason="erased").where(
+        (OutboxMail.customer == customer_id) & (OutboxMail.status == "pending")
+    ).execute()
+    OutboxMail.update(address="", subject="", body="", server_answer="", message_id="").where(
+        OutboxMail.customer == customer_id
+    ).execute()
+
+
 def scrub_and_journal(customer: Customer, erased_at: datetime) -> None:
     """Inside the erasure's transaction, with `customer` as read before her fields were
     emptied: scrub every free text about her and write her journal row."""
@@ -142,7 +209,7 @@ def journal(
 
 def erased_hashes() -> set[str]:
     """Every phone and email hash on the journal (an import checks each row against it)."""
-    found = set()
+    found: set[str] = set()
     for phone_hash, email_hash in fetch_rows("SELECT phone_hash, email_hash FROM erasure_journal"):
         found.update(h for h in (phone_hash, email_hash) if h)
     return found
@@ -175,7 +242,7 @@ class CarriedJournal:
     withdrawals: list[tuple[int, str, datetime, str | None, str | None, str | None]] = field(
         default_factory=list
     )
-    suppressions: list[tuple[str, str, datetime, str]] = field(default_factory=list)
+    suppressions: list[tuple[str, str, datetime | None, str]] = field(default_factory=list)
     mails: list[dict] = field(default_factory=list)
 
 
@@ -258,8 +325,6 @@ def _carry_file() -> Path | None:
 
 
 def _save_carried(carried: CarriedJournal) -> None:
-    from olga_loyalty.storage.files import FILE_MODE
-
     target = _carry_file()
     if target is None:
         return
@@ -313,10 +378,6 @@ def reapply_after_restore(shop, carried: CarriedJournal) -> list[int]:
     journals are merged, and every customer on the merged journal who is not erased in the
     restored data is erased again. Returns their numbers. Only for a backup of this shop
     (services/safety.restore): in another shop's data the numbers name other people."""
-    from olga_loyalty.services.customers import reerase
-    from olga_loyalty.storage import migrations
-    from olga_loyalty.storage.db import write_action
-
     forget_secret()
 
     @write_action
@@ -374,11 +435,14 @@ def carry_over(carried: CarriedJournal) -> None:
             & Consent.withdrawn_at.is_null()
             & (Consent.given_at <= at)
         ).execute()
-    for kind, digest, at, source in carried.suppressions:
+    for kind, digest, created, source in carried.suppressions:
         Suppression.insert(
-            kind=kind, digest=digest, created_at=at, source=source
+            kind=kind, digest=digest, created_at=created, source=source
         ).on_conflict_ignore().execute()
-    known = {cid for (cid,) in Customer.select(Customer.id).tuples()}
+    # peewee's stubs type the rows of `.tuples()` as models; they are tuples
+    known = {
+        cid for (cid,) in cast("list[tuple[int]]", list(Customer.select(Customer.id).tuples()))
+    }
     for mail in carried.mails:
         if mail["customer"] not in known:
             continue

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, clean_staff
+from olga_loyalty.domain.dates import read_date
 from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.domain.text import check_typed
 from olga_loyalty.services import ledger
-from olga_loyalty.services.customers import _clean_staff, resolve
-from olga_loyalty.services.points import adjustment_expiry, clean_reason
+from olga_loyalty.services.lookup import resolve
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import write_action
 from olga_loyalty.storage.models import Customer, Feedback, LedgerEntry
@@ -94,8 +95,6 @@ def _too_far_ahead() -> InvalidInput:
 
 
 def _parse_day(text: str, today: date) -> date:
-    from olga_loyalty.domain.dates import read_date
-
     day = read_date(text, today, past=False)  # a follow-up lies ahead: 3.4.27 is 2027
     if day is not None:
         return day
@@ -146,7 +145,7 @@ def add_feedback(shop, ref, kind, note, follow_up, purchase_id, staff) -> Feedba
         kind=kind,
         note=text,
         created_at=shop.now(),
-        staff=_clean_staff(staff),
+        staff=clean_staff(staff),
         purchase=purchase_id,
         follow_up_on=day,
     )
@@ -190,16 +189,8 @@ def due(shop: Shop, day: date | None = None, limit: int = 200) -> list[FollowUp]
             f.purchase_id,
         )
         for f in query
+        if f.follow_up_on is not None  # the query asks for a day: always there
     ]
-
-
-def for_customer(customer_id: int, limit: int = 20) -> list[Feedback]:
-    return list(
-        Feedback.select()
-        .where(Feedback.customer == customer_id)
-        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
-        .limit(limit)
-    )
 
 
 def _open(feedback_id: int | str) -> Feedback:
@@ -230,7 +221,7 @@ def complete(shop: Shop, feedback_id: int | str, outcome: str, *, staff: str = "
     if item.done_at is not None:
         raise Refused("Feedback #{id} is already done.", field="feedback", id=item.id)
     text = clean_note(outcome)
-    item.done_at, item.done_by, item.outcome = shop.now(), _clean_staff(staff), text
+    item.done_at, item.done_by, item.outcome = shop.now(), clean_staff(staff), text
     item.save()
     return item
 
@@ -262,9 +253,9 @@ def apologise(
             field="points",
             maximum=Count(APOLOGY_MAX),
         )
-    expires = adjustment_expiry(shop, valid_days)
+    expires = adjustment_expiry(shop.today(), valid_days, shop.programme.adjust_validity_days)
     reason = clean_reason(f"apology for complaint #{item.id}: {item.note}"[:200])
-    staff = _clean_staff(staff)
+    staff = clean_staff(staff)
     lot = ledger.award(
         item.customer_id,
         "adjust",
@@ -276,7 +267,7 @@ def apologise(
         reason=reason,
     )
     entry = LedgerEntry.get(LedgerEntry.lot == lot.id)
-    item.apology_entry = entry.id
+    item.apology_entry = entry
     if item.done_at is None and item.follow_up_on is not None:
         item.done_at, item.done_by = shop.now(), staff
         item.outcome = item.outcome or f"apology bonus: {points} points"

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from olga_loyalty import logs, paths
-from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.domain.reminders import KIND_LABELS, STATUS_LABELS
-from olga_loyalty.domain.text import visible
 from olga_loyalty.exports.cells import free_path
 from olga_loyalty.i18n import N_, Translator
 from olga_loyalty.services import customers, reminders
+from olga_loyalty.services.access_sheets import Sheet, write_sheet
+from olga_loyalty.services.consent_forms import FORM_PURPOSE_LABELS as FORM_PURPOSE_LABELS
+from olga_loyalty.services.consent_forms import consent_form as consent_form
 from olga_loyalty.services.followups import FEEDBACK_LABELS
 from olga_loyalty.services.labels import LEDGER_LABELS, METHOD_LABELS, PURPOSE_LABELS
-from olga_loyalty.services.shop import PURPOSES, Shop
+from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.files import make_private
 from olga_loyalty.storage.models import Customer, Feedback, LedgerEntry, Purchase, Refund
 
@@ -73,17 +73,6 @@ def program_text(t: Translator, text: str | None) -> str:
         if found:
             return t(label, **found.groupdict())
     return text
-
-
-@dataclass
-class Sheet:
-    """One sheet of the access export: an English title and headers (translated when it is
-    written) and rows of plain values, each column of one kind."""
-
-    title: str
-    columns: list[tuple[str, str]]  # (English header, kind: text, int, date, datetime, money)
-    rows: list[list]
-    widths: list[int] | None = None
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -375,9 +364,9 @@ def access_export(shop: Shop, ref: str | int, folder: Path | None = None) -> Pat
     built = [(build(shop, customer, t), line) for build, line in SHEETS]
     workbook = Workbook()
     workbook.remove(workbook.active)
-    _write_sheet(workbook, _about(shop, customer, t, built), t, header=False)
+    write_sheet(workbook, _about(shop, customer, t, built), t, header=False)
     for sheet, _ in built:
-        _write_sheet(workbook, sheet, t)
+        write_sheet(workbook, sheet, t)
     path = free_path(
         folder or paths.exports_folder(),
         f"customer-{customer.id}-data-{shop.today().isoformat()}",
@@ -386,126 +375,4 @@ def access_export(shop: Shop, ref: str | int, folder: Path | None = None) -> Pat
     workbook.save(path)
     make_private(path)
     logs.action("gdpr.access_export", customer=customer.id)
-    return path
-
-
-def _formats(t: Translator) -> dict[str, str]:
-    day = "DD.MM.YYYY" if t.language == "de" else "DD/MM/YYYY"
-    return {"date": day, "datetime": day + " HH:MM", "money": "#,##0.00"}
-
-
-def _write_sheet(workbook, sheet: Sheet, t: Translator, *, header: bool = True) -> None:
-    """Typed cells: text always a string cell exactly as stored (never a formula), dates and
-    times as dates, money as a number with two decimals; columns sized to their contents."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
-
-    ws = workbook.create_sheet(_sheet_title(t(sheet.title)))
-    formats = _formats(t)
-    widths = [len(t(h)) if h else 0 for h, _ in sheet.columns]
-    first = 1
-    if header:
-        for index, (title, _) in enumerate(sheet.columns, start=1):
-            ws.cell(1, index, t(title)).font = Font(bold=True)
-        ws.freeze_panes = "A2"
-        first = 2
-    for offset, values in enumerate(sheet.rows):
-        for index, (value, (_, kind)) in enumerate(zip(values, sheet.columns, strict=True), 1):
-            if value is None or value == "":
-                continue
-            cell = ws.cell(first + offset, index)
-            if isinstance(value, str):
-                # a control character saved before the input rules: a visible stand-in
-                value = ILLEGAL_CHARACTERS_RE.sub("", visible(value, keep_line_breaks=True))
-                cell.value = value
-                cell.data_type = "s"  # a string cell, even for "=..."
-                shown = max((len(line) for line in value.splitlines()), default=0)
-                if "\n" in value:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-            else:
-                cell.value = value
-                if isinstance(value, datetime):
-                    cell.number_format = formats["datetime"]
-                    shown = 16
-                elif isinstance(value, date):
-                    cell.number_format = formats["date"]
-                    shown = 10
-                elif kind == "money":
-                    cell.number_format = formats["money"]
-                    shown = len(f"{value:,.2f}")
-                else:
-                    shown = len(str(value))
-            widths[index - 1] = max(widths[index - 1], shown)
-        if not header and offset == 0:
-            ws.cell(1, 1).font = Font(bold=True)
-    if not header:
-        for row in ws.iter_rows(min_col=1, max_col=1):
-            row[0].font = Font(bold=True)
-            row[0].alignment = Alignment(vertical="top")
-        for row in ws.iter_rows(min_col=2, max_col=2):
-            row[0].alignment = Alignment(wrap_text=True, vertical="top")
-    for index, width in enumerate(sheet.widths or widths, start=1):
-        ws.column_dimensions[ws.cell(1, index).column_letter].width = min(max(width + 2, 8), 60)
-
-
-def _sheet_title(title: str) -> str:
-    """Excel's rules for a sheet name: at most 31 characters, none of []:*?/\\."""
-    return "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()[:31] or "Sheet"
-
-
-#: The headings of the consents on the form (the same words as the registration form's).
-FORM_PURPOSE_LABELS = {
-    "data_processing": "Data processing for the bonus programme (required)",
-    "email": "Newsletters by email (optional)",
-    "sms": "Offers by SMS or messenger (optional)",
-}
-
-
-def consent_form(shop: Shop, ref: str | int | None = None, folder: Path | None = None) -> Path:
-    """A one-page A4 PDF in the shop's language: the shop's name and address, the customer's
-    data (or lines to write on for a blank form), each consent with its purpose, whether it
-    is required, its whole text, version and a box for "Ich stimme zu", then place, date and
-    signature lines."""
-    from olga_loyalty.exports.consent_pdf import ConsentBlock, ConsentForm, write_consent_form
-
-    customer = customers.resolve(shop, ref) if ref not in (None, "") else None
-    settings = shop.settings
-    t = Translator(settings.language, settings.currency)
-    c = customer
-    details = [
-        (t("Customer number"), f"#{c.id}" if c else ""),
-        (
-            t("Name"),
-            " ".join(p for p in (c.salutation, c.first_name, c.last_name) if p) if c else "",
-        ),
-        (t("Phone"), phone_for_display(c.phone or "", shop.region) if c else ""),
-        (t("Email"), (c.email or "") if c else ""),
-        (t("Birthday"), t.date(c.birthday) if c and c.birthday else ""),
-    ]
-    texts = shop.consent_texts()
-    blocks = [
-        ConsentBlock(
-            t(FORM_PURPOSE_LABELS[purpose]),
-            texts[purpose].text,
-            t("Text version {version}", version=texts[purpose].version),
-            t("I agree"),
-        )
-        for purpose in PURPOSES
-    ]
-    form = ConsentForm(
-        language=t.language,
-        shop_name=settings.name or "Olga Loyalty",
-        shop_address=settings.address,
-        title=t("Consent to the bonus programme"),
-        details=details,
-        consents=blocks,
-        place_date=t("Place, date"),
-        signature=t("Signature"),
-        made=shop.now(),
-    )
-    stem = f"consent-form-{customer.id}" if customer else "consent-form-blank"
-    path = free_path(folder or paths.exports_folder(), f"{stem}-{shop.today().isoformat()}", ".pdf")
-    write_consent_form(path, form)
-    make_private(path)
-    logs.action("gdpr.consent_form", customer=customer.id if customer else 0)
     return path

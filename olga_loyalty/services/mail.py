@@ -19,6 +19,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
 from urllib.parse import quote
 
+from olga_loyalty.domain.customers import normalize_email
 from olga_loyalty.domain.errors import InvalidInput, Plural, Refused
 from olga_loyalty.domain.reminders import (
     TEST_TEXTS,
@@ -40,8 +41,10 @@ class MailError(Refused):
     """The mail server could not be used; `kind` says why (connection, timeout, tls, auth,
     sender, recipient, setup). The message says it in words."""
 
-    def __init__(self, template: str | Plural, *, kind: str, **params: object) -> None:
-        super().__init__(template, **params)
+    def __init__(
+        self, template: str | Plural, *, kind: str, field: str | None = None, **params: object
+    ) -> None:
+        super().__init__(template, field=field, **params)
         self.kind = kind
 
 
@@ -333,7 +336,7 @@ def connect(settings: MailSettings, secret: str | None, *, timeout: float | None
     """An open, logged-in SMTP connection, or a MailError in words."""
     timeout = TIMEOUT if timeout is None else timeout
     host, port = settings.host, settings.effective_port
-    connection = None
+    connection: smtplib.SMTP | None = None
     try:
         if settings.security == "ssl":
             connection = _SMTPSSL(host, port, timeout=timeout, context=tls_context())
@@ -412,8 +415,6 @@ def send_test(
     settings: MailSettings, address: str, *, shop_name: str, language: str, now: datetime
 ) -> str:
     """Send a test mail to `address`; return the server's answer, or a MailError in words."""
-    from olga_loyalty.domain.customers import normalize_email
-
     address = normalize_email(address, field="address")
     if not address:
         raise InvalidInput("Give the address to send the test mail to.", field="address")

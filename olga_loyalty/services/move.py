@@ -21,12 +21,14 @@ from olga_loyalty import logs
 from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import InvalidInput, Refused, StorageError
 from olga_loyalty.services.erasure import forget_secret
+from olga_loyalty.services.shop import open_shop
 from olga_loyalty.storage import migrations
 from olga_loyalty.storage.db import close_database, fetch_rows, is_sqlite, sync_sequences
 from olga_loyalty.storage.files import read_only_uri
 from olga_loyalty.storage.models import (
     SCHEMA_V1,
     AuditEntry,
+    BaseModel,
     ConsentText,
     Customer,
     ErasureJournal,
@@ -46,7 +48,7 @@ from olga_loyalty.storage.models import (
 
 #: Every table but schema_version (the target has its own), parents before children. An
 #: import decided but not yet written goes along and is finished on the server.
-TABLES: list[type[peewee.Model]] = [m for m in SCHEMA_V1 if m is not SchemaVersion] + [
+TABLES: list[type[BaseModel]] = [m for m in SCHEMA_V1 if m is not SchemaVersion] + [
     Suppression,
     AuditEntry,
     Feedback,
@@ -98,8 +100,6 @@ def move_to(
     """Copy the SQLite database at `source` into the empty PostgreSQL database `target`.
     `audit` (when, detail): the move's own audit entry, written into the copy in the same
     transaction, after the check."""
-    from olga_loyalty.services.shop import open_shop
-
     check_target(target)
     started = time.perf_counter()
     reader = sqlite3.connect(read_only_uri(source), uri=True)

@@ -15,144 +15,26 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from olga_loyalty import logs, paths
 from olga_loyalty.domain.errors import Count, InvalidInput
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.text import visible
-from olga_loyalty.exports.cells import Column, CsvWriter, XlsxWriter, free_path
+from olga_loyalty.exports.cells import CsvWriter, XlsxWriter, free_path
 from olga_loyalty.services.erasure import keyed_digest
+from olga_loyalty.services.newsletter_columns import CHANNELS as CHANNELS
+from olga_loyalty.services.newsletter_columns import CSV_ONLY as CSV_ONLY
+from olga_loyalty.services.newsletter_columns import DEFAULT_FORMAT as DEFAULT_FORMAT
+from olga_loyalty.services.newsletter_columns import EMAIL_ONLY as EMAIL_ONLY
+from olga_loyalty.services.newsletter_columns import FORMATS as FORMATS
+from olga_loyalty.services.newsletter_columns import GENERIC, preset_columns
+from olga_loyalty.services.newsletter_columns import PRESETS as PRESETS
+from olga_loyalty.services.newsletter_columns import check_choice as check_choice
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows
 from olga_loyalty.storage.files import make_private, new_output_file
 from olga_loyalty.storage.models import Consent, Customer, Lot, Purchase
-
-CHANNELS = ("email", "sms")
-PRESETS = ("generic", "brevo", "mailchimp", "cleverreach", "rapidmail")
-#: xlsx; csv is the upload file (UTF-8, `,`); csv-excel is for reading in Excel (BOM, `;`).
-FORMATS = ("xlsx", "csv", "csv-excel")
-#: What each tool takes best (EXPORT_COLUMNS.md): Mailchimp imports CSV only, CleverReach
-#: and rapidmail recommend CSV.
-DEFAULT_FORMAT = {
-    "generic": "xlsx",
-    "brevo": "xlsx",
-    "mailchimp": "csv",
-    "cleverreach": "csv",
-    "rapidmail": "csv",
-}
-CSV_ONLY = ("mailchimp",)
-EMAIL_ONLY = ("rapidmail",)
-
-# generic header, brevo, mailchimp, kind, width; the rows hold the values in this order
-COLUMNS = [
-    ("email", "EMAIL", "Email Address", "text", 30),
-    ("first_name", "FIRSTNAME", "First Name", "text", 16),
-    ("last_name", "LASTNAME", "Last Name", "text", 18),
-    ("salutation", "SALUTATION", "Salutation", "text", 10),
-    ("phone", "SMS", "Phone Number", "phone", 17),
-    ("birthday", "BIRTHDAY", "Birthday", "date", 12),
-    ("language", "LANGUAGE", "Language", "text", 9),
-    ("tier", "TIER", "Tier", "text", 10),
-    ("points", "POINTS", "Points", "int", 8),
-    ("points_value", "POINTS_VALUE", "Points Value", "money", 12),
-    ("points_expiring", "POINTS_EXPIRING", "Points Expiring", "int", 15),
-    ("points_expire_on", "POINTS_EXPIRE_ON", "Points Expire On", "date", 16),
-    ("customer_id", "EXT_ID", "Customer ID", "int", 11),
-    ("consent_at", "CONSENT_AT", "Consent At", "text", 26),
-    ("consent_method", "CONSENT_METHOD", "Consent Method", "text", 15),
-    ("consent_text_version", "CONSENT_TEXT_VERSION", "Consent Text Version", "int", 20),
-    ("tags", "TAGS", "Tags", "text", 24),
-]
-
-
-GENERIC = [c[0] for c in COLUMNS]
-#: CleverReach: its own names for the first five, the rest under the generic names (fields
-#: the shop creates once in its list).
-CLEVERREACH = {
-    "email": "email",
-    "first_name": "firstname",
-    "last_name": "lastname",
-    "salutation": "salutation",
-    "birthday": "birthday",
-}
-#: rapidmail: fixed field names and ten unnamed extra fields; which extra holds what is
-#: documented in docs/exports.md.
-RAPIDMAIL = [
-    ("email", "email"),
-    ("firstname", "first_name"),
-    ("lastname", "last_name"),
-    ("gender", "salutation"),
-    ("birthdate", "birthday"),
-    ("extra1", "tier"),
-    ("extra2", "points"),
-    ("extra3", "points_value"),
-    ("extra4", "points_expiring"),
-    ("extra5", "points_expire_on"),
-    ("extra6", "customer_id"),
-]
-GENDER = {"Frau": "female", "Herr": "male"}
-
-
-def _mailchimp_birthday(value):
-    return value.strftime("%m/%d") if value else None  # Mailchimp takes MM/DD text
-
-
-def _gender(value):
-    return GENDER.get(value or "")
-
-
-@dataclass(frozen=True)
-class PresetColumn:
-    column: Column
-    source: int  # index into a row of rows()
-    convert: Callable | None = None
-
-
-def preset_columns(preset: str) -> list[PresetColumn]:
-    """The columns a preset writes, in order: header, type, and where the value comes from."""
-    spec = {c[0]: c for c in COLUMNS}
-    if preset in ("generic", "brevo", "mailchimp"):
-        picks = [(c[PRESETS.index(preset)], c[0]) for c in COLUMNS]
-    elif preset == "cleverreach":
-        rest = [name for name in GENERIC if name not in CLEVERREACH]
-        picks = [(header, name) for name, header in CLEVERREACH.items()]
-        picks += [(name, name) for name in rest]
-    elif preset == "rapidmail":
-        picks = RAPIDMAIL
-    else:
-        raise ValueError(preset)
-    out = []
-    for header, name in picks:
-        _, _, _, kind, width = spec[name]
-        convert = None
-        if preset == "mailchimp" and name == "birthday":
-            kind, convert = "text", _mailchimp_birthday
-        elif preset == "rapidmail" and name == "salutation":
-            convert = _gender
-        out.append(PresetColumn(Column(header, kind, width), GENERIC.index(name), convert))
-    return out
-
-
-def check_choice(channel: str, preset: str, file_format: str | None) -> str:
-    """The format to write (the preset's own when none is asked for), or why not."""
-    if preset not in PRESETS:
-        raise InvalidInput(
-            "The mailing tool must be one of {choices}.", field="preset", choices=", ".join(PRESETS)
-        )
-    file_format = file_format or DEFAULT_FORMAT[preset]
-    if file_format not in FORMATS:
-        raise InvalidInput(
-            "The format must be one of {choices}.", field="format", choices=", ".join(FORMATS)
-        )
-    if preset in CSV_ONLY and file_format == "xlsx":
-        raise InvalidInput("Mailchimp imports CSV files only: use --format csv.", field="format")
-    if preset in EMAIL_ONLY and channel == "sms":
-        raise InvalidInput(
-            "rapidmail sends email only: export SMS contacts with another mailing tool.",
-            field="preset",
-        )
-    return file_format
 
 
 def digest(kind: str, value: str) -> str:
@@ -229,12 +111,12 @@ class ConsentFacts(NamedTuple):
 
 @dataclass
 class Recipient:
-    customer: object  # a row with the customer's columns
+    customer: Person
     points: int = 0
     expiring: int = 0
     soonest: date | None = None
     tier: str = ""
-    consent: object | None = None
+    consent: ConsentFacts | None = None
 
 
 @dataclass
@@ -265,7 +147,9 @@ def _segment(shop: Shop, segment: Segment):
     # Plain SQL written once: the whole shop is read here, and peewee's per-row model
     # building was most of the export's own time (docs/benchmarks.md).
     people = {
-        row[0]: Person(*row[:6], _as_date(row[6]), *row[7:])
+        row[0]: Person(
+            row[0], row[1], row[2], row[3], row[4], row[5], _as_date(row[6]), row[7], row[8]
+        )
         for row in fetch_rows(
             "SELECT id, first_name, last_name, salutation, phone, email, birthday, language, "
             "registered_at FROM customer WHERE erased_at IS NULL ORDER BY id",
@@ -418,12 +302,13 @@ def _has_sms(customer_id: int, selection: Selection) -> bool:
     """The phone column is filled only with sms consent (EXPORT_COLUMNS.md)."""
     sms = getattr(selection, "_sms", None)
     if sms is None:
-        sms = {
-            cid
-            for (cid,) in Consent.select(Consent.customer_id)
+        query = (
+            Consent.select(Consent.customer_id)
             .where((Consent.purpose == "sms") & Consent.withdrawn_at.is_null())
             .tuples()
-        }
+        )
+        # peewee's stubs type the rows of `.tuples()` as models; they are tuples
+        sms = {cid for (cid,) in cast("list[tuple[int]]", list(query))}
         selection._sms = sms  # type: ignore[attr-defined]
     return customer_id in sms
 
@@ -469,6 +354,7 @@ def export(
         stem = f"newsletter-{channel}-{parsed.label}-{tool}-{shop.today().isoformat()}"
         path = free_path(folder or paths.exports_folder(), stem, suffix)
     columns = preset_columns(preset)
+    writer: XlsxWriter | CsvWriter
     if file_format == "xlsx":
         writer = XlsxWriter(path, [c.column for c in columns], title=f"newsletter {channel}")
     else:

@@ -3,60 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from peewee import fn
-
 from olga_loyalty import logs
+from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, clean_staff
 from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
-from olga_loyalty.domain.money import from_cents, parse_amount
+from olga_loyalty.domain.money import parse_amount
 from olga_loyalty.domain.points import (
     Programme,
     PurchaseFacts,
     PurchasePlan,
     RefundOutcome,
-    RefundTotals,
-    birthday_bonus_year,
-    birthday_in,
     expiry_date,
     plan_purchase,
     plan_refund,
-    referral_take_back,
     settle_refund,
 )
-from olga_loyalty.domain.text import check_typed
-from olga_loyalty.services import erasure, ledger
-from olga_loyalty.services.customers import _clean_staff, resolve
+from olga_loyalty.services import erasure, followups, ledger
+from olga_loyalty.services.daily import expire_lots, give_birthday_bonuses
+from olga_loyalty.services.lookup import resolve
+from olga_loyalty.services.refunds import find_purchase as find_purchase
+from olga_loyalty.services.refunds import refund_totals as refund_totals
+from olga_loyalty.services.refunds import refundable_amount as refundable_amount
+from olga_loyalty.services.refunds import take_back_referral
 from olga_loyalty.services.shop import Shop, write_setting
-from olga_loyalty.storage.db import fetch_rows, insert_row, serialise, write_action
+from olga_loyalty.storage.db import fetch_rows, insert_row, write_action
 from olga_loyalty.storage.models import (
-    BirthdayBonus,
     Customer,
-    LedgerEntry,
     Lot,
     Purchase,
     Refund,
 )
 
-REASON_MAX = 500
-
-
 # -- purchases -------------------------------------------------------------------------
-
-
-def preview_purchase(shop: Shop, ref: str | int, amount: Decimal, redeem: int = 0) -> PurchasePlan:
-    """What a purchase would do, without writing anything (the form's live preview)."""
-    customer = resolve(shop, ref)
-    now = shop.now()
-    return plan_purchase(
-        amount,
-        redeem,
-        balance=ledger.balance(customer.id, shop.today()),
-        spent_in_window=ledger.spent_in_window(customer.id, now, shop.programme),
-        programme=shop.programme,
-        today=shop.today(),
-    )
 
 
 @dataclass(frozen=True)
@@ -90,8 +70,6 @@ def record_purchase(
     changed it). A screen passes the programme its preview used as `programme_shown`: if it
     is no longer the current one, the purchase is refused in words and nothing is written
     (the customer was told other points than she would get)."""
-    from olga_loyalty.services import followups
-
     shop.refresh()
     amount = parse_amount(amount)
     follow_up_day = followups.parse_follow_up(follow_up, shop.today())
@@ -104,7 +82,7 @@ def record_purchase(
             "again.",
             field="amount",
         )
-    staff = _clean_staff(staff)
+    staff = clean_staff(staff)
     is_first = not fetch_rows(
         "SELECT 1 FROM purchase WHERE customer_id = ? LIMIT 1", (customer.id,)
     )
@@ -190,7 +168,7 @@ def _lock_buyer(shop: Shop, ref: str | int) -> Customer:
         return ledger.lock_active_customer(resolve(shop, ref).id)
     try:
         customer = ledger.lock_customer(ref)
-    except Customer.DoesNotExist:
+    except Customer.DoesNotExist:  # type: ignore[attr-defined]  # peewee makes it per model
         customer = None
     if customer is None or customer.erased_at is not None:
         raise NotFound("No customer found for '{ref}'.", field="customer", ref=str(ref))
@@ -217,43 +195,6 @@ class RefundResult:
     referral_customer_id: int | None = None
     referral_taken_back: int = 0
     referral_shortfall: int = 0  # already spent by the referrer: recorded, not kept back
-
-
-def refund_totals(purchase_id: int) -> RefundTotals:
-    row = (
-        Refund.select(
-            fn.SUM(Refund.amount).coerce(False),
-            fn.SUM(Refund.paid_back).coerce(False),
-            fn.SUM(Refund.take_back_due),
-            fn.SUM(Refund.restored),
-        )
-        .where(Refund.purchase == purchase_id)
-        .tuples()
-        .get()
-    )
-    amount, paid, due, restored = row
-    return RefundTotals(
-        amount=from_cents(int(amount or 0)),
-        paid=from_cents(int(paid or 0)),
-        take_back_due=int(due or 0),
-        restored=int(restored or 0),
-    )
-
-
-def find_purchase(purchase_id: int | str) -> Purchase:
-    text = str(purchase_id).strip().lstrip("#")
-    if not text.isdigit() or len(text) > 12:
-        raise InvalidInput(
-            "'{ref}' is not a purchase number.", field="purchase", ref=str(purchase_id)[:40]
-        )
-    purchase = Purchase.get_or_none(Purchase.id == int(text))
-    if purchase is None:
-        raise NotFound("There is no purchase #{id}.", field="purchase", id=text)
-    return purchase
-
-
-def refundable_amount(purchase: Purchase) -> Decimal:
-    return purchase.amount - refund_totals(purchase.id).amount
 
 
 @write_action
@@ -288,7 +229,7 @@ def refund(
         value,
     )
     now, today, programme = shop.now(), shop.today(), shop.programme
-    staff = _clean_staff(staff)
+    staff = clean_staff(staff)
     if erased:
         plan = replace(plan, take_back=0, restore=0)
         outcome = RefundOutcome(0, 0, Decimal("0.00"), plan.paid_back)
@@ -340,7 +281,7 @@ def refund(
             prefer_lot_id=earn_lot,
             reason=f"refund of purchase #{purchase.id}",
         )
-    referrer_id, referral_taken, referral_short = _take_back_referral(
+    referrer_id, referral_taken, referral_short = take_back_referral(
         purchase, before.amount, plan.amount, record.id, today=today, now=now, staff=staff
     )
     return RefundResult(
@@ -361,65 +302,7 @@ def refund(
     )
 
 
-def _take_back_referral(
-    purchase: Purchase,
-    refunded_before: Decimal,
-    refunded: Decimal,
-    refund_id: int,
-    *,
-    today: date,
-    now,
-    staff: str,
-) -> tuple[int | None, int, int]:
-    """A refund of a referred customer's first purchase takes back the referral bonus it
-    earned, in proportion (docs/rules.md). Like other refunds it never drives the referrer's
-    balance below zero: what she already spent is the shortfall, recorded in the result but
-    not kept back from this customer's cash (they are not her points)."""
-    lot = (
-        Lot.select(Lot.id, Lot.customer, Lot.points)
-        .where((Lot.purchase == purchase.id) & (Lot.kind == "referral"))
-        .first()
-    )
-    if lot is None:
-        return None, 0, 0
-    due = referral_take_back(lot.points, purchase.amount, refunded_before, refunded)
-    referrer = ledger.lock_customer(lot.customer_id)
-    if due <= 0 or referrer.erased_at is not None:
-        return referrer.id, 0, 0  # an erased referrer's points were forfeited already
-    taken = min(due, ledger.balance(referrer.id, today))
-    ledger.take(
-        referrer.id,
-        taken,
-        "refund",
-        today=today,
-        now=now,
-        staff=staff,
-        purchase_id=purchase.id,
-        refund_id=refund_id,
-        prefer_lot_id=lot.id,
-        reason=f"referral bonus back: refund of purchase #{purchase.id}",
-    )
-    return referrer.id, taken, due - taken
-
-
 # -- adjustments -------------------------------------------------------------------------
-
-
-def clean_reason(reason: str | None) -> str:
-    text = check_typed(" ".join((reason or "").split()), field="reason", label="reason")
-    if not text:
-        raise InvalidInput("An adjustment needs a reason.", field="reason")
-    if len(text) > REASON_MAX:
-        raise InvalidInput(
-            Plural(
-                "The reason is too long (at most {maximum} character).",
-                "The reason is too long (at most {maximum} characters).",
-                REASON_MAX,
-            ),
-            field="reason",
-            maximum=Count(REASON_MAX),
-        )
-    return text
 
 
 @dataclass(frozen=True)
@@ -428,15 +311,6 @@ class AdjustResult:
     points: int
     balance: int
     expires_on: date | None
-
-
-def adjustment_expiry(shop: Shop, valid_days: int | None) -> date:
-    """The last valid day of points added by hand (an adjustment, an apology, a bulk bonus):
-    `valid_days` from today, or the programme's adjustment validity."""
-    days = valid_days or shop.programme.adjust_validity_days
-    if not (1 <= days <= 3650):
-        raise InvalidInput("A validity must be between 1 and 3650 days.", field="valid_days")
-    return expiry_date(shop.today(), days)
 
 
 @write_action
@@ -456,10 +330,10 @@ def adjust(
         raise InvalidInput("An adjustment of 0 points changes nothing.", field="points")
     customer = ledger.lock_active_customer(resolve(shop, ref).id)
     now, today = shop.now(), shop.today()
-    staff = _clean_staff(staff)
+    staff = clean_staff(staff)
     expires = None
     if points > 0:
-        expires = adjustment_expiry(shop, valid_days)
+        expires = adjustment_expiry(shop.today(), valid_days, shop.programme.adjust_validity_days)
         ledger.award(
             customer.id,
             "adjust",
@@ -500,9 +374,6 @@ class DailyResult:
     birthday_bonuses: int
 
 
-EXPIRY_BATCH = 2000
-
-
 def daily(shop: Shop) -> DailyResult:
     """Expiry entries for lots past their date, and birthday bonuses due. Idempotent, also
     when two tills run it at the same moment: each step is a short transaction that takes
@@ -510,21 +381,17 @@ def daily(shop: Shop) -> DailyResult:
     lots already expired and the bonuses already given. Expiry goes in batches, each
     committed on its own, so a long first run never holds up the tills. An import that a
     crash interrupted after it was decided is finished first."""
+    # Loaded when the daily run starts, not with the points (start-up speed): the import
+    # service brings multiprocessing, csv and the file readers, which a till's start needs not.
     from olga_loyalty.services import imports
 
     imports.finish_interrupted(shop)
     shop.refresh()
     today, programme = shop.today(), shop.programme
-    expired_lots = expired_points = 0
-    while True:
-        lots, points = _expire_batch(shop, today)
-        if not lots:
-            break
-        expired_lots += lots
-        expired_points += points
+    expired_lots, expired_points = expire_lots(shop, today)
     bonuses = 0
     if programme.earning_open(today) and programme.birthday_points > 0:
-        bonuses = _birthday_bonuses(shop, today)
+        bonuses = give_birthday_bonuses(shop, today)
     write_setting("daily_last_run", today.isoformat())
     # An erasure whose checkpoint a crash or another till's read held up is finished here
     # (the daily run is no transaction of its own any more: its steps have committed).
@@ -532,87 +399,6 @@ def daily(shop: Shop) -> DailyResult:
     result = DailyResult(today, expired_lots, expired_points, bonuses)
     logs.action("points.daily", result)
     return result
-
-
-@write_action
-def _expire_batch(shop: Shop, today: date) -> tuple[int, int]:
-    """Up to EXPIRY_BATCH lots past their date: an `expire` entry each, remainder set to 0."""
-    serialise("daily")
-    batch = list(
-        Lot.select(Lot.id, Lot.customer_id, Lot.remaining)
-        .where((Lot.remaining > 0) & (Lot.expires_on < today))
-        .order_by(Lot.id)
-        .limit(EXPIRY_BATCH)
-        .tuples()
-    )
-    if not batch:
-        return 0, 0
-    now = shop.now()
-    LedgerEntry.insert_many(
-        [
-            {
-                "customer": cid,
-                "kind": "expire",
-                "points": -remaining,
-                "lot": lot_id,
-                "created_at": now,
-                "reason": "expired",
-            }
-            for lot_id, cid, remaining in batch
-        ]
-    ).execute()
-    Lot.update(remaining=0).where(Lot.id.in_([row[0] for row in batch])).execute()
-    return len(batch), sum(row[2] for row in batch)
-
-
-@write_action
-def _birthday_bonuses(shop: Shop, today: date) -> int:
-    serialise("daily")
-    programme, now = shop.programme, shop.now()
-    grace = programme.birthday_grace_days
-    month_days = set()
-    for back in range(grace + 1):
-        day = today - timedelta(days=back)
-        month_days.add(day.month * 100 + day.day)
-        if day.month == 2 and day.day == 28:
-            month_days.add(229)  # 29 February is celebrated on the 28th in other years
-    candidates = (
-        Customer.select(Customer.id, Customer.birthday, Customer.registered_at)
-        .where(Customer.birthday_md.in_(sorted(month_days)) & Customer.erased_at.is_null())
-        .order_by(Customer.id)
-    )
-    due: dict[int, int] = {}
-    for customer in candidates:
-        year = birthday_bonus_year(customer.birthday, today, grace)
-        if year is None:
-            continue
-        if birthday_in(year, customer.birthday) < customer.registered_at.date():
-            continue  # only birthdays that fall on or after the day of registration
-        if (
-            BirthdayBonus.select()
-            .where((BirthdayBonus.customer == customer.id) & (BirthdayBonus.year == year))
-            .exists()
-        ):
-            continue
-        due[customer.id] = year
-    # An erasure at this moment must not leave an erased customer a bonus.
-    active = ledger.lock_customers(due)
-    given = 0
-    for customer_id, year in due.items():
-        if customer_id not in active:
-            continue
-        lot = ledger.award(
-            customer_id,
-            "birthday",
-            programme.birthday_points,
-            today=today,
-            expires_on=expiry_date(today, programme.birthday_validity_days),
-            now=now,
-            reason=f"birthday {year}",
-        )
-        BirthdayBonus.create(customer=customer_id, year=year, lot=lot.id)
-        given += 1
-    return given
 
 
 def purchases_of(customer_id: int, limit: int = 50) -> list[Purchase]:

@@ -14,13 +14,22 @@ from typing import TypeVar
 
 from olga_loyalty import logs
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Plural, Refused
+from olga_loyalty.domain.pin import PASSPHRASE_MAX as PASSPHRASE_MAX
+from olga_loyalty.domain.pin import PASSPHRASE_MIN as PASSPHRASE_MIN
+from olga_loyalty.domain.pin import PIN_DIGITS_MAX as PIN_DIGITS_MAX
+from olga_loyalty.domain.pin import PIN_DIGITS_MIN as PIN_DIGITS_MIN
+from olga_loyalty.domain.pin import check_new_pin
 from olga_loyalty.domain.text import visible
 from olga_loyalty.services import erasure
+from olga_loyalty.services.backup_files import RestoreCheck as RestoreCheck
+from olga_loyalty.services.backup_files import check_file, database_path, shop_id
+from olga_loyalty.services.backup_files import check_restore as check_restore
+from olga_loyalty.services.backup_files import list_backups as list_backups
 from olga_loyalty.services.shop import Shop, read_setting, write_setting
 from olga_loyalty.storage import backup as backups
 from olga_loyalty.storage import migrations
 from olga_loyalty.storage.db import is_sqlite, real_time, write_action
-from olga_loyalty.storage.models import AuditEntry, Setting, database
+from olga_loyalty.storage.models import AuditEntry, Setting
 
 T = TypeVar("T")
 
@@ -49,10 +58,6 @@ PIN_LOCK_SECONDS = 60
 #: scrypt cost for new PINs: 128 MiB and about 0.4 s per try on a till PC, so that trying
 #: every 6-digit PIN on a stolen copy of the database takes days (docs/reliability.md).
 SCRYPT = {"n": 2**17, "r": 8, "p": 1}
-PIN_DIGITS_MIN = 6
-PIN_DIGITS_MAX = 20
-PASSPHRASE_MIN = 12
-PASSPHRASE_MAX = 200
 #: The version of the PIN rules a stored PIN was set under; older ones (4 digits allowed,
 #: a cheaper hash) keep working, and the settings ask the owner to choose a new one.
 PIN_RULES = 2
@@ -95,37 +100,6 @@ def pin_needs_change() -> bool:
     and the settings ask the owner to choose a new one."""
     stored = read_setting("pin")
     return bool(stored) and int(stored.get("rules", 1)) < PIN_RULES
-
-
-def check_new_pin(new_pin: str) -> str:
-    """At least 6 digits, or a passphrase of at least 12 characters."""
-    text = new_pin.strip()
-    if text.isdigit() and text.isascii():
-        if not PIN_DIGITS_MIN <= len(text) <= PIN_DIGITS_MAX:
-            raise InvalidInput(
-                Plural(
-                    "A PIN of digits needs {low} to {high} digits; or choose a passphrase of at "
-                    "least {words} character.",
-                    "A PIN of digits needs {low} to {high} digits; or choose a passphrase of at "
-                    "least {words} characters.",
-                    PASSPHRASE_MIN,
-                ),
-                field="pin",
-                low=PIN_DIGITS_MIN,
-                high=PIN_DIGITS_MAX,
-                words=PASSPHRASE_MIN,
-            )
-        return text
-    if not text.isprintable() or not PASSPHRASE_MIN <= len(text) <= PASSPHRASE_MAX:
-        raise InvalidInput(
-            "The PIN must be {low} or more digits, or a passphrase of {words} to {most} "
-            "printable characters.",
-            field="pin",
-            low=PIN_DIGITS_MIN,
-            words=PASSPHRASE_MIN,
-            most=PASSPHRASE_MAX,
-        )
-    return text
 
 
 @dataclass(frozen=True)
@@ -350,17 +324,14 @@ def _remove_written(result) -> None:
 # -- backups -------------------------------------------------------------------------------
 
 
-def database_path(shop: Shop) -> Path | None:
-    """The SQLite file, or None on PostgreSQL (backed up by the server's own tools)."""
-    if not is_sqlite():
-        return None
-    return Path(database.obj.database)
-
-
 def backup(shop: Shop, reason: str = "manual", *, staff: str = "") -> Path | None:
     path = database_path(shop)
     if path is None:
         return None
+    return _backup_of(shop, path, reason, staff)
+
+
+def _backup_of(shop: Shop, path: Path, reason: str, staff: str) -> Path:
     made = backups.make_backup(path, shop.now().astimezone().replace(tzinfo=None), reason)
     audit(shop, "backup", f"{reason}: {made.name}", staff)
     logs.action(f"safety.backup.{reason}", bytes=made.stat().st_size)
@@ -380,6 +351,7 @@ def backup_meanwhile(shop: Shop, reason: str, *, staff: str = ""):
     outcome: dict = {}
 
     def copy() -> None:
+        assert path is not None  # started only for a database file
         try:
             outcome["made"] = backups.make_backup(path, moment, reason)
         except BaseException as error:  # handed to finish()
@@ -417,64 +389,6 @@ def backup_if_first_today(shop: Shop) -> Path | None:
     return backup(shop, "daily")
 
 
-def list_backups(shop: Shop) -> list[backups.BackupFile]:
-    path = database_path(shop)
-    return backups.list_backups(path) if path else []
-
-
-def shop_id() -> str | None:
-    """This shop's id (migration "shop id"): which backups are its own."""
-    return read_setting("shop_id")
-
-
-@dataclass(frozen=True)
-class RestoreCheck:
-    """What a file offered for a restore is: its name, schema version, and whose it is."""
-
-    name: str
-    version: int
-    owner: str | None  # the shop id in the backup; None: made before shop ids existed
-    this_shop: bool
-
-    @property
-    def warning(self) -> LoyaltyError | None:
-        """What the owner must be told before the restore (or None)."""
-        if self.owner is None:
-            return Refused(
-                "{name} was made before backups carried a shop id; it is restored as this "
-                "shop's own.",
-                name=self.name,
-            )
-        if not self.this_shop:
-            return Refused(
-                "{name} is a backup of another shop: its customers, settings and owner PIN "
-                "would replace this shop's.",
-                name=self.name,
-            )
-        return None
-
-
-def _check(path: Path, copy: Path, name: str) -> RestoreCheck:
-    version = backups.check_backup_file(copy, migrations.LATEST, name)
-    backups.check_schema(copy, version, name)
-    owner = backups.shop_id_of(copy)
-    return RestoreCheck(name, version, owner, owner is None or owner == shop_id())
-
-
-def check_restore(shop: Shop, file: Path) -> RestoreCheck:
-    """Everything a restore checks before it asks (integrity, the schema of the file's
-    version, whose shop it is), without changing anything."""
-    path = database_path(shop)
-    if path is None:
-        raise Refused("Restore works on the SQLite database; PostgreSQL has its own tools.")
-    file = Path(file)
-    copy = backups.working_copy(file, backups.backup_folder(path))
-    try:
-        return _check(path, copy, file.name)
-    finally:
-        copy.unlink(missing_ok=True)
-
-
 @dataclass(frozen=True)
 class RestoreResult:
     safety_copy: Path
@@ -499,7 +413,7 @@ def restore(shop: Shop, file: Path, *, staff: str = "", other_shop: bool = False
     file = Path(file)
     copy = backups.working_copy(file, backups.backup_folder(path))
     try:
-        check = _check(path, copy, file.name)
+        check = check_file(copy, file.name)
         if not check.this_shop and not other_shop:
             raise Refused(
                 "{name} is a backup of another shop: its customers, settings and owner PIN "
@@ -519,7 +433,7 @@ def restore(shop: Shop, file: Path, *, staff: str = "", other_shop: bool = False
             copy, shop_id() if check.owner is None else None, entry
         )
         carried = erasure.journal_before_restore() if check.this_shop else None
-        safety_copy = backup(shop, "restore", staff=staff)
+        safety_copy = _backup_of(shop, path, "restore", staff)
         backups.restore_into(path, copy)
     finally:
         copy.unlink(missing_ok=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.money import parse_amount, parse_points
 from olga_loyalty.domain.points import Tier
+from olga_loyalty.services import reminders
 from olga_loyalty.services.shop import PURPOSES, Shop, current_consent_text
 
 SHOP_KEYS = ("name", "address", "region", "currency", "language", "theme")
@@ -42,8 +43,6 @@ def all_settings(shop: Shop) -> dict:
 
 
 def _reminder_settings() -> dict:
-    from olga_loyalty.services import reminders
-
     return reminders.settings_view()
 
 
@@ -53,6 +52,27 @@ def flat(data: dict, prefix: str = ""):
             yield from flat(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value
+
+
+#: The highest spend a tier can start at (the settings screen's and the command line's limit).
+TIER_THRESHOLD_MAX = Decimal("10000000")
+
+
+def parse_rate(text: str) -> Decimal:
+    """An earn rate as typed (`1.5` or `1,5`)."""
+    try:
+        return Decimal(text.replace(",", ".").strip())
+    except ArithmeticError:
+        raise InvalidInput("'{rate}' is not an earn rate.", field="tiers", rate=text[:20]) from None
+
+
+def parse_tier(name: str, threshold: str, rate: str) -> Tier:
+    """One tier from its three fields as typed (an empty threshold is 0): the settings
+    screen's table row and each part of `parse_tiers`."""
+    amount = parse_amount(
+        threshold or "0", field="tiers", allow_zero=True, maximum=TIER_THRESHOLD_MAX
+    )
+    return Tier(name[:40], amount, parse_rate(rate))
 
 
 def parse_tiers(text: str) -> tuple[Tier, ...]:
@@ -66,15 +86,17 @@ def parse_tiers(text: str) -> tuple[Tier, ...]:
                 "like Base:0:1,Silver:500:1.5,Gold:1500:2.",
                 field="tiers",
             )
-        threshold = parse_amount(pieces[1], field="tiers", allow_zero=True)
-        try:
-            rate = Decimal(pieces[2].replace(",", "."))
-        except InvalidOperation:
-            raise InvalidInput(
-                "'{rate}' is not an earn rate.", field="tiers", rate=pieces[2][:20]
-            ) from None
-        tiers.append(Tier(pieces[0][:40], threshold, rate))
+        tiers.append(parse_tier(*pieces))
     return tuple(tiers)
+
+
+def parse_redeem_share(text: str) -> Decimal:
+    """The most of a purchase points may pay, typed in percent (`30` or `30 %`), as the
+    fraction the programme keeps (0.3000)."""
+    percent = parse_amount(
+        text.rstrip("% "), field="max_redeem_share", allow_zero=True, maximum=Decimal(100)
+    )
+    return (percent / 100).quantize(Decimal("0.0001"))
 
 
 def set_value(shop: Shop, key: str, value: str) -> None:
@@ -82,8 +104,6 @@ def set_value(shop: Shop, key: str, value: str) -> None:
     key = key.strip().removeprefix("shop.").removeprefix("programme.")
     shop.refresh()  # one setting changed: the others as they are now, not as cached
     if key.startswith(("mail.", "reminders.")):
-        from olga_loyalty.services import reminders
-
         reminders.set_setting(key, value)
         return
     if key in SHOP_KEYS:
@@ -95,12 +115,11 @@ def set_value(shop: Shop, key: str, value: str) -> None:
     elif key == "point_value":
         new = programme.changed(point_value=parse_amount(value, field=key))
     elif key == "max_redeem_share":
-        percent = parse_amount(value.rstrip("% "), field=key, allow_zero=True, maximum=Decimal(100))
-        new = programme.changed(max_redeem_share=(percent / 100).quantize(Decimal("0.0001")))
+        new = programme.changed(max_redeem_share=parse_redeem_share(value))
     elif key == "tiers":
         new = programme.changed(tiers=parse_tiers(value))
     elif key == "end_date":
-        new = programme.changed(end_date=_parse_end_date(value))
+        new = programme.changed(end_date=parse_end_date(value))
     else:
         known = ", ".join(
             (*SHOP_KEYS, "point_value", "max_redeem_share", "tiers", "end_date", *INT_KEYS)
@@ -111,7 +130,8 @@ def set_value(shop: Shop, key: str, value: str) -> None:
     shop.save_programme(new)
 
 
-def _parse_end_date(value: str) -> date | None:
+def parse_end_date(value: str) -> date | None:
+    """The programme's last day (`2027-12-31`), or None for empty, `none` or `-`."""
     text = value.strip().lower()
     if text in ("", "none", "-"):
         return None
