@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from peewee import IntegrityError
 
@@ -44,6 +44,7 @@ from olga_loyalty.services.imports.checking import (
     file_label,
     paper_consent_day,
 )
+from olga_loyalty.services.imports.counts import Counts, Payload
 from olga_loyalty.services.imports.customer_rows import IMPORT_REASON, payload, write_customers
 from olga_loyalty.services.imports.unsubscribes import (
     UnsubscribeReport,
@@ -157,11 +158,10 @@ def _drop_run(run_id: int) -> None:
 @write_action
 def _drop_batch(run_id: int) -> bool:
     ids = [
-        r
-        for (r,) in StagedRow.select(StagedRow.id)
+        staged.id
+        for staged in StagedRow.select(StagedRow.id)
         .where(StagedRow.run == run_id)
         .limit(STAGE_BATCH)
-        .tuples()
     ]
     if ids:
         StagedRow.delete().where(StagedRow.id.in_(ids)).execute()
@@ -174,11 +174,12 @@ def _lock_run(run_id: int) -> ImportRun | None:
     query = ImportRun.select().where(ImportRun.id == run_id)
     if not is_sqlite():
         query = query.for_update()  # two tills finishing one run take turns, batch by batch
-    return query.first()
+    run: ImportRun | None = query.first()
+    return run
 
 
 @write_action
-def _publish_batch(shop: Shop, run_id: int, rows: int = PUBLISH_BATCH) -> dict | None:
+def _publish_batch(shop: Shop, run_id: int, rows: int = PUBLISH_BATCH) -> Counts | None:
     """Write the next batch (`rows` staged rows) of a decided run into the shop; None when
     the run is done."""
     run = _lock_run(run_id)
@@ -189,12 +190,12 @@ def _publish_batch(shop: Shop, run_id: int, rows: int = PUBLISH_BATCH) -> dict |
         "SELECT id, payload FROM import_stage WHERE run_id = ? ORDER BY id LIMIT ?",
         (run_id, rows),
     )
-    counts = json.loads(run.counts or "{}")
+    counts: Counts = json.loads(run.counts or "{}")
     if not staged:
         ImportRun.delete().where(ImportRun.id == run_id).execute()
         counts["done"] = True
         return counts
-    payloads = [json.loads(payload) for _, payload in staged]
+    payloads: list[Payload] = [json.loads(payload) for _, payload in staged]
     if run.kind == "customers":
         write_customers(shop, run, payloads, counts)
     else:
@@ -205,7 +206,7 @@ def _publish_batch(shop: Shop, run_id: int, rows: int = PUBLISH_BATCH) -> dict |
     return counts
 
 
-def _publish(shop: Shop, run_id: int, progress: Callable[[int, int], None] | None = None) -> dict:
+def _publish(shop: Shop, run_id: int, progress: Callable[[int, int], None] | None = None) -> Counts:
     """Every batch of a decided run, with a pause between batches for the other tills."""
     total = StagedRow.select().where(StagedRow.run == run_id).count()
     done, tries = 0, 0
@@ -238,15 +239,13 @@ def finish_interrupted(shop: Shop) -> int:
     rows of imports that were never decided. Run before every import and by the daily run.
     Returns how many interrupted imports were finished."""
     stale = real_time() - STALE_SECONDS
-    for (run_id,) in (
-        ImportRun.select(ImportRun.id)
-        .where((ImportRun.state == "staging") & (ImportRun.heartbeat < stale))
-        .tuples()
+    for run in ImportRun.select(ImportRun.id).where(
+        (ImportRun.state == "staging") & (ImportRun.heartbeat < stale)
     ):
-        _drop_run(run_id)
+        _drop_run(run.id)
     finished = 0
-    for (run_id,) in ImportRun.select(ImportRun.id).where(ImportRun.state == "ready").tuples():
-        _publish(shop, run_id)
+    for run in ImportRun.select(ImportRun.id).where(ImportRun.state == "ready"):
+        _publish(shop, run.id)
         finished += 1
     return finished
 
@@ -257,11 +256,11 @@ def _run_import(
     file: str,
     payloads: list[str],
     *,
-    pin,
+    pin: str | safety.Pin | None,
     staff: str,
     detail: str,
     progress: Callable[[int, int], None] | None,
-) -> dict:
+) -> Counts:
     """Stage, decide (the protected transaction), write. A failure before the decision
     leaves nothing; after it, the rest is written by the next import or daily run."""
     staff = " ".join((staff or "").split())[:80]
@@ -304,7 +303,7 @@ def import_rows(
     report: ImportReport,
     *,
     staff: str = "",
-    pin=None,
+    pin: str | safety.Pin | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Write every good row of a checked file: all of them or none (SPEC §7), in batches that
@@ -345,7 +344,7 @@ def import_unsubscribes(
     path: Path,
     *,
     staff: str = "",
-    pin=None,
+    pin: str | safety.Pin | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> UnsubscribeReport:
     """Every email or phone found anywhere in the file: marketing consent withdrawn (method
@@ -403,7 +402,7 @@ def run(
     source: ImportReport | Path,
     *,
     staff: str = "",
-    pin: Any = None,
+    pin: str | safety.Pin | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import a checked customer list (`source` is what `check_file` returned) or an

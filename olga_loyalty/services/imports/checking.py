@@ -8,11 +8,11 @@ imported before, suppressed) is decided here, row by row, in file order.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from olga_loyalty.domain.customers import (
     CustomerInput,
@@ -34,6 +34,7 @@ from olga_loyalty.domain.import_mapping import (
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
+from olga_loyalty.i18n import Translator
 from olga_loyalty.services import erasure, import_pool
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
@@ -82,7 +83,7 @@ class ImportReport:
     def mapping_text(self) -> dict[str, str]:
         return {self.headers[i]: f for i, f in sorted(self.mapping.items())}
 
-    def file_text(self, t) -> str:
+    def file_text(self, t: Translator) -> str:
         """How the file was read, in words: which encoding and separator were found."""
         if self.encoding is None:
             return t("File: an Excel workbook (its first sheet).")
@@ -154,7 +155,7 @@ class RowCheckers(import_pool.Checkers):
 def _check_table(
     shop: Shop,
     path: Path,
-    table: list,
+    table: list[list[Any]],
     checkers: import_pool.Checkers,
     overrides: list[str] | None,
     progress: Callable[[int, int], None] | None,
@@ -309,7 +310,12 @@ class _RowContext(NamedTuple):
     paper_day: date | None
 
 
-def _check_row(raw, number: int, context: _RowContext):
+#: A checked row: None (empty), or (cells cleaned, the refusal or the packed ImportRow,
+#: the row's lack of proof of consent or None).
+CheckedRow = tuple[int, LoyaltyError | tuple[Any, ...], NoProofOfConsent | None] | None
+
+
+def _check_row(raw: Sequence[Any], number: int, context: _RowContext) -> CheckedRow:
     """One row's own checks, the registration form's whole check and its keyed hashes (in a
     worker for a big file): None for an empty row, else (cells cleaned of control characters,
     the refusal or the packed row, the row's lack of proof of consent or None). A row that
@@ -324,14 +330,13 @@ def _check_row(raw, number: int, context: _RowContext):
             if text != value:
                 values[name] = text
                 cleaned += 1
+    no_proof: NoProofOfConsent | None = None
     try:
         consented_on = _proof_of_consent(
             values, context.has_consent_column, context.paper_day, context.today
         )
     except NoProofOfConsent as error:
         consented_on, no_proof = None, error
-    else:
-        no_proof = None
     try:
         row = _row(values, number, context.region, context.today, context.source)
     except LoyaltyError as error:
@@ -340,7 +345,7 @@ def _check_row(raw, number: int, context: _RowContext):
         return cleaned, no_proof, no_proof
     row.consented_on = consented_on
     row.consents.add("data_processing")  # proven: by the column or by the paper day
-    phone, email = row.data.phone, (row.data.email or "").lower()
+    phone, email = row.data.phone or "", (row.data.email or "").lower()  # phone: validated
     row.digests = [erasure.keyed_digest("phone", phone, context.secret)] + (
         [erasure.keyed_digest("email", email, context.secret)] if email else []
     )
@@ -353,12 +358,12 @@ def file_label(path: Path) -> str:
     return strip_controls(path.name)[:120]
 
 
-def _truthy(value) -> bool:
+def _truthy(value: Any) -> bool:
     return as_text(value).casefold() in TRUE_WORDS
 
 
 def _proof_of_consent(
-    values: dict, has_column: bool, paper_day: date | None, today: date
+    values: dict[str, Any], has_column: bool, paper_day: date | None, today: date
 ) -> date | None:
     """The day a row's consent to data processing was given (None: at the import), or the
     reason there is no proof of it. The consent column says yes (the paper day, when one was
@@ -395,7 +400,7 @@ def _proof_of_consent(
     )
 
 
-def _row(values: dict, number: int, region: str, today: date, source: str) -> ImportRow:
+def _row(values: dict[str, Any], number: int, region: str, today: date, source: str) -> ImportRow:
     first, last = as_text(values.get("first_name")), as_text(values.get("last_name"))
     if values.get("name") is not None and not (first and last):
         split_first, split_last = split_name(as_text(values.get("name")))

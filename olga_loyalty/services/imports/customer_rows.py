@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Any
 
 from olga_loyalty.domain.customers import CustomerFields
 from olga_loyalty.domain.points import expiry_date
 from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.imports.checking import ImportRow
+from olga_loyalty.services.imports.counts import Counts, Payload
 from olga_loyalty.services.shop import Shop, current_consent_text
 from olga_loyalty.storage.db import bulk_insert, fetch_rows, new_ids, placeholders
 from olga_loyalty.storage.models import Consent, Customer, ImportOrigin, ImportRun, LedgerEntry, Lot
@@ -28,7 +30,7 @@ def payload(row: ImportRow) -> str:
             "phone": d.phone,
             "email": d.email or "",
             "salutation": d.salutation or "",
-            "birthday": d.birthday.isoformat() if d.birthday else None,
+            "birthday": d.birthday.isoformat() if isinstance(d.birthday, date) else None,
             "notes": d.notes or "",
             "consents": sorted(row.consents),
             "consented_on": row.consented_on.isoformat() if row.consented_on else None,
@@ -39,14 +41,14 @@ def payload(row: ImportRow) -> str:
     )
 
 
-def write_customers(shop: Shop, run: ImportRun, payloads: list[dict], counts: dict) -> None:
+def write_customers(shop: Shop, run: ImportRun, payloads: list[Payload], counts: Counts) -> None:
     """One batch of customers, each with the consents its row proved and its opening balance.
     Rows whose phone or email is registered by now (another till) are left out."""
     phones = [p["phone"] for p in payloads]
     emails = [p["email"].lower() for p in payloads if p["email"]]
     taken_phones = _registered("phone", phones)
     taken_emails = _registered("email_key", emails)
-    good = []
+    good: list[Payload] = []
     for p in payloads:
         if p["phone"] in taken_phones:
             counts.setdefault("taken", []).append([p["row"], "phone", p["phone"]])
@@ -60,7 +62,11 @@ def write_customers(shop: Shop, run: ImportRun, payloads: list[dict], counts: di
     customer_ids = new_ids(Customer, len(good))
     lot_ids = iter(new_ids(Lot, sum(1 for p in good if p["points"] > 0)))
     texts = {p: current_consent_text(p) for p in ("data_processing", "email", "sms")}
-    customers, consents, lots, entries, origins = [], [], [], [], []
+    customers: list[dict[str, Any]] = []
+    consents: list[dict[str, Any]] = []
+    lots: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    origins: list[dict[str, Any]] = []
     for cid, p in zip(customer_ids, good, strict=True):
         fields = CustomerFields(
             p["first_name"],

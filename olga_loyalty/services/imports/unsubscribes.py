@@ -12,7 +12,9 @@ from olga_loyalty.domain.customers import normalize_email, normalize_phone
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
+from olga_loyalty.i18n import Translator
 from olga_loyalty.services import ledger
+from olga_loyalty.services.imports.counts import Counts, Payload
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.models import Consent, Customer, ImportRun, Suppression
@@ -26,7 +28,7 @@ class UnsubscribeReport:
     unmatched: int = 0
     withdrawn: int = 0
 
-    def summary(self, t) -> str:
+    def summary(self, t: Translator) -> str:
         """The result in one line, for the import screen and the command line."""
         return (
             t(
@@ -78,26 +80,18 @@ def read_contacts(shop: Shop, path: Path) -> tuple[set[str], set[str]]:
     return emails, phones
 
 
-def write_unsubscribes(shop: Shop, run: ImportRun, payloads: list[dict], counts: dict) -> None:
+def write_unsubscribes(shop: Shop, run: ImportRun, payloads: list[Payload], counts: Counts) -> None:
     """One batch of contacts: suppressed, and the marketing consent of each matching customer
     withdrawn (customers locked first), a few statements for the whole batch. Doing it twice
     changes nothing."""
     now, source = shop.now(), f"unsubscribe import {run.file}"[:200]
     emails = [p["value"] for p in payloads if p["kind"] == "email"]
     phones = [p["value"] for p in payloads if p["kind"] == "phone"]
-    matched = {
-        "email": [
-            cid
-            for (cid,) in Customer.select(Customer.id)
-            .where(Customer.email_key.in_(emails))
-            .tuples()
-        ]
+    matched: dict[str, list[int]] = {
+        "email": [c.id for c in Customer.select(Customer.id).where(Customer.email_key.in_(emails))]
         if emails
         else [],
-        "sms": [
-            cid
-            for (cid,) in Customer.select(Customer.id).where(Customer.phone.in_(phones)).tuples()
-        ]
+        "sms": [c.id for c in Customer.select(Customer.id).where(Customer.phone.in_(phones))]
         if phones
         else [],
     }
