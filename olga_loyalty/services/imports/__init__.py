@@ -202,7 +202,7 @@ def _publish_batch(shop: Shop, run_id: int, rows: int = PUBLISH_BATCH) -> Counts
         write_unsubscribes(shop, run, payloads, counts)
     # the rows just written: this run's first ones, up to the last id read
     execute("DELETE FROM import_stage WHERE run_id = ? AND id <= ?", (run_id, staged[-1][0]))
-    ImportRun.update(counts=json.dumps(counts)).where(ImportRun.id == run_id).execute()
+    execute("UPDATE import_run SET counts = ? WHERE id = ?", (json.dumps(counts), run_id))
     return counts
 
 

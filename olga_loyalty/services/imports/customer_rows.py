@@ -13,7 +13,7 @@ from olga_loyalty.domain.points import expiry_date
 from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.imports.checking import ImportRow
 from olga_loyalty.services.imports.counts import Counts, Payload
-from olga_loyalty.services.shop import Shop, current_consent_text
+from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import bulk_insert, fetch_rows, new_ids, placeholders
 from olga_loyalty.storage.models import Consent, Customer, ImportOrigin, ImportRun, LedgerEntry, Lot
 
@@ -61,7 +61,7 @@ def write_customers(shop: Shop, run: ImportRun, payloads: list[Payload], counts:
     today, programme = now.date(), shop.programme
     customer_ids = new_ids(Customer, len(good))
     lot_ids = iter(new_ids(Lot, sum(1 for p in good if p["points"] > 0)))
-    texts = {p: current_consent_text(p) for p in ("data_processing", "email", "sms")}
+    texts = _consent_texts()
     customers: list[dict[str, Any]] = []
     consents: list[dict[str, Any]] = []
     lots: list[dict[str, Any]] = []
@@ -108,8 +108,8 @@ def write_customers(shop: Shop, run: ImportRun, payloads: list[Payload], counts:
                     "purpose": purpose,
                     "given_at": given_at,
                     "method": "paper_signed",
-                    "text": texts[purpose].id,
-                    "text_version": texts[purpose].version,
+                    "text": texts[purpose][0],
+                    "text_version": texts[purpose][1],
                     "recorded_by": staff,
                     "source": source,
                 }
@@ -148,6 +148,17 @@ def write_customers(shop: Shop, run: ImportRun, payloads: list[Payload], counts:
     ):
         bulk_insert(model, data)
     counts["imported"] = counts.get("imported", 0) + len(customers)
+
+
+def _consent_texts() -> dict[str, tuple[int, int]]:
+    """Each purpose's current wording (the highest version) as (id, version): one plain
+    statement for a batch instead of a query built per purpose."""
+    texts: dict[str, tuple[int, int]] = {}
+    for purpose, text_id, version in fetch_rows(
+        "SELECT purpose, id, version FROM consent_text ORDER BY purpose, version"
+    ):
+        texts[purpose] = (int(text_id), int(version))
+    return texts
 
 
 def _registered(column: str, values: list[str]) -> set[str]:
