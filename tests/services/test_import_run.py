@@ -7,7 +7,14 @@ import pytest
 
 from olga_loyalty.domain.errors import InvalidInput, Refused
 from olga_loyalty.services import imports, safety
-from olga_loyalty.storage.models import AuditEntry, Consent, Customer, ImportRun, StagedRow
+from olga_loyalty.storage.models import (
+    AuditEntry,
+    Consent,
+    Customer,
+    ImportRun,
+    StagedRow,
+    database,
+)
 from tests.conftest import register
 from tests.services.test_import_batches import customer_list
 
@@ -93,3 +100,37 @@ def test_an_unsubscribe_file_without_a_contact_is_refused_before_anything(shop, 
     with pytest.raises(InvalidInput, match="No email address or phone number found"):
         imports.run(shop, file)
     assert audit() == [] and ImportRun.select().count() == 0
+
+
+def synchronous() -> int:
+    return database.execute_sql("PRAGMA synchronous").fetchone()[0]
+
+
+@pytest.mark.sqlite_only
+def test_the_batches_commit_without_waiting_for_the_disk_but_the_last_one_does(
+    shop, tmp_path, monkeypatch
+):
+    """Issue 19: one wait for the disk per import, not one per batch; the connection is FULL
+    again afterwards, also when the import stops in the middle."""
+    monkeypatch.setattr(imports, "PUBLISH_BATCH", 3)
+    monkeypatch.setattr(imports, "BATCH_PAUSE", 0)
+    report = imports.check_file(shop, customer_list(tmp_path, 7))
+    publish = imports._publish_batch
+    seen = []
+
+    def spy(shop_, run_id, *args):
+        seen.append(synchronous())
+        return publish(shop_, run_id, *args)
+
+    monkeypatch.setattr(imports, "_publish_batch", spy)
+    assert imports.run(shop, report).written == 7
+    assert seen == [1, 1, 1, 2]  # three batches NORMAL; the one that ends the run FULL
+    assert synchronous() == 2
+
+    def crash(shop_, run_id, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(imports, "_publish_batch", crash)
+    with pytest.raises(KeyboardInterrupt):
+        imports.run(shop, imports.check_file(shop, customer_list(tmp_path, 2, start=50)))
+    assert synchronous() == 2
