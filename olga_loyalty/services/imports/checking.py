@@ -36,6 +36,7 @@ from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services import erasure, import_pool
+from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows
@@ -53,6 +54,9 @@ class ImportRow:
     digests: list[str] = field(default_factory=list)
     #: The day her consents were given (signed on paper); None: at the import.
     consented_on: date | None = None
+    #: Her search columns (name keys, phone key, ...), made by the check (in a pool worker
+    #: for a big file) rather than while the import holds the write lock.
+    search: dict[str, Any] = field(default_factory=dict)
 
 
 class NoProofOfConsent(Refused):
@@ -357,12 +361,12 @@ def _pack(row: ImportRow) -> tuple[Any, ...]:
     rebuilds them in a fraction of the time two objects take."""
     d = row.data
     data = (d.first_name, d.last_name, d.phone, d.email, d.salutation, d.birthday, d.notes)
-    return (row.row, data, row.consents, row.points, row.digests, row.consented_on)
+    return (row.row, data, row.consents, row.points, row.digests, row.consented_on, row.search)
 
 
 def _unpack(values: tuple[Any, ...]) -> ImportRow:
-    number, data, consents, points, digests, consented_on = values
-    return ImportRow(number, CustomerInput(*data), consents, points, digests, consented_on)
+    number, data, consents, points, digests, consented_on, search = values
+    return ImportRow(number, CustomerInput(*data), consents, points, digests, consented_on, search)
 
 
 def file_label(path: Path) -> str:
@@ -460,4 +464,5 @@ def _row(values: dict[str, Any], number: int, region: str, today: date, source: 
         ),
         consents,
         points,
+        search=_search_columns(fields),
     )

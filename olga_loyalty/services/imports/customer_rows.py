@@ -36,6 +36,7 @@ def payload(row: ImportRow) -> str:
             "consented_on": row.consented_on.isoformat() if row.consented_on else None,
             "points": row.points,
             "digests": row.digests,  # her import origin (keyed hashes of phone and email)
+            "search": row.search,
         },
         ensure_ascii=False,
     )
@@ -90,7 +91,8 @@ def write_customers(shop: Shop, run: ImportRun, payloads: list[Payload], counts:
                 "language": shop.settings.language,
                 "registered_at": now,
                 "registered_by": staff,
-                **_search_columns(fields),
+                # made by the check; a run staged by an older version has none
+                **(p.get("search") or _search_columns(fields)),
             }
         )
         source = f"import {run.file} row {p['row']}"[:200]
