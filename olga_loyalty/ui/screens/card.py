@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,12 +15,26 @@ from olga_loyalty.services import customers
 from olga_loyalty.services.gdpr import program_text
 from olga_loyalty.services.labels import HISTORY_LABELS
 from olga_loyalty.ui.base import BaseScreen
-from olga_loyalty.ui.text import cell, lines, marked, plain
-from olga_loyalty.ui.widgets import RoomyTable, fit
+from olga_loyalty.ui.screens.consents import PURPOSE_LABELS, ConsentsScreen
+from olga_loyalty.ui.tables import RoomyTable
+from olga_loyalty.ui.text import cell, fit, lines, marked, plain
+from olga_loyalty.ui.workers import DbResult, result_of
+
+
+class CardResult(DbResult[Any]):
+    """What the worker of `card` found or did."""
+
+
+class ErasedResult(DbResult[Any]):
+    """What the worker of `erased` found or did."""
+
+
+class FileWrittenResult(DbResult[Any]):
+    """What the worker of `file_written` found or did."""
+
 
 #: The words for the history kinds (services/labels.py), shared with the command line.
 KIND_LABELS = HISTORY_LABELS
-PURPOSE_LABELS = {"data_processing": "Data", "email": "Email", "sms": "SMS"}
 
 
 def signed(t, points: int) -> str:
@@ -70,13 +86,14 @@ class CardScreen(BaseScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.db("card", customers.card, self.shop, self.customer_id, 200)
+        self.db(CardResult, customers.card, self.shop, self.customer_id, 200)
 
     def on_screen_resume(self) -> None:
         # not when the card was passed on the way home (erased by a withdrawal, say)
         if self.is_mounted and self.card is not None and self.is_current:
             self.reload()
 
+    @result_of(CardResult)
     def on_card(self, card: customers.CustomerCard) -> None:
         self.card = card
         t, c = self.t, card.customer
@@ -253,7 +270,7 @@ class CardScreen(BaseScreen):
                 "export",
                 lambda pin: self.loyalty.protected(
                     self,
-                    "file_written",
+                    FileWrittenResult,
                     "export",
                     pin,
                     gdpr.access_export,
@@ -276,7 +293,7 @@ class CardScreen(BaseScreen):
                 "export",
                 lambda pin: self.loyalty.protected(
                     self,
-                    "file_written",
+                    FileWrittenResult,
                     "export",
                     pin,
                     gdpr.consent_form,
@@ -287,6 +304,7 @@ class CardScreen(BaseScreen):
                 ),
             )
 
+    @result_of(FileWrittenResult)
     def on_file_written(self, path) -> None:
         self.loyalty.announce_file(self.t("Written: {path}", path=path), path)
 
@@ -301,7 +319,7 @@ class CardScreen(BaseScreen):
             if confirmed:
                 self.loyalty.protected(
                     self,
-                    "erased",
+                    ErasedResult,
                     "erase",
                     pin,
                     customers.erase,
@@ -328,12 +346,12 @@ class CardScreen(BaseScreen):
             ),
         )
 
+    @result_of(ErasedResult)
     def on_erased(self, customer_id: int) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
         self.loyalty.go_home()  # on an empty search box: her number matches no one now
 
     def action_consents(self) -> None:
-        from olga_loyalty.ui.screens.consents import ConsentsScreen
 
         if self.card:
             c = self.card.customer

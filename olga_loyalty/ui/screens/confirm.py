@@ -11,7 +11,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input, Label, Static
 
-from olga_loyalty.ui.base import BaseModal, FieldError
+from olga_loyalty.ui.base import BaseModal
+from olga_loyalty.ui.forms import FieldError
 from olga_loyalty.ui.text import plain
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,8 +13,19 @@ from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, S
 
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.services import newsletter
-from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.forms import FieldError, show_field_errors
 from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class CountedResult(DbResult[Any]):
+    """What the worker of `counted` found or did."""
+
+
+class WrittenResult(DbResult[Any]):
+    """What the worker of `written` found or did."""
+
 
 SEGMENT_LABELS = {
     "all": "All customers",
@@ -158,7 +171,7 @@ class ExportScreen(BaseScreen):
         self._timer = None
         show_field_errors(self, {}, FIELDS)
         self.db(
-            "counted",
+            CountedResult,
             _count,
             self.shop,
             self.value("channel"),
@@ -167,6 +180,7 @@ class ExportScreen(BaseScreen):
             self.value("format"),
         )
 
+    @result_of(CountedResult)
     def on_counted(self, result) -> None:
         count, left_out = result
         t = self.t
@@ -183,6 +197,7 @@ class ExportScreen(BaseScreen):
             text += " " + t("Left out: {reasons}.", reasons=reasons)
         self.query_one("#count", Static).update(plain(text))
 
+    @failure_of(CountedResult)
     def on_counted_error(self, error: LoyaltyError) -> None:
         self.query_one("#count", Static).update("")
         show_field_errors(
@@ -200,7 +215,7 @@ class ExportScreen(BaseScreen):
         channel, segment = self.value("channel"), self.segment_text()
         self.loyalty.protected(
             self,
-            "written",
+            WrittenResult,
             "export",
             self.pin,
             newsletter.export,
@@ -218,6 +233,7 @@ class ExportScreen(BaseScreen):
             total=max(message.total, 1), progress=message.done
         )
 
+    @result_of(WrittenResult)
     def on_written(self, result: newsletter.ExportResult) -> None:
         t = self.t
         text = t.ngettext(
@@ -235,6 +251,7 @@ class ExportScreen(BaseScreen):
             text += " " + t("Left out: {reasons}.", reasons=reasons)
         self.loyalty.announce_file(text, result.path, into=self.query_one("#result", Static))
 
+    @failure_of(WrittenResult)
     def on_written_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False
         show_field_errors(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_symbol
@@ -21,6 +22,16 @@ from olga_loyalty.services import reports
 from olga_loyalty.ui.base import BaseScreen
 from olga_loyalty.ui.chart import BarChart, Series
 from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class ExportedResult(DbResult[Any]):
+    """What the worker of `exported` found or did."""
+
+
+class ReportResult(DbResult[Any]):
+    """What the worker of `report` found or did."""
+
 
 #: The lists, the newsletter segment each one is, and the heading of its detail column.
 LIST_LABELS = {
@@ -86,8 +97,9 @@ class ReportsScreen(BaseScreen):
 
     def load(self) -> None:
         self.query_one("#period", Label).update(self.t("Calculating…"))
-        self.db("report", reports.compute, self.shop, self.months)
+        self.db(ReportResult, reports.compute, self.shop, self.months)
 
+    @result_of(ReportResult)
     def on_report(self, report: reports.Report) -> None:
         self.report = report
         t = self.t
@@ -108,6 +120,7 @@ class ReportsScreen(BaseScreen):
         self.draw_charts(report)
         self.fill_list()
 
+    @failure_of(ReportResult)
     def on_report_error(self, error) -> None:
         self.query_one("#period", Label).update(plain(error.render(self.t.gettext)))
 
@@ -326,7 +339,7 @@ class ReportsScreen(BaseScreen):
             "export",
             lambda pin: self.loyalty.protected(
                 self,
-                "exported",
+                ExportedResult,
                 "export",
                 pin,
                 newsletter.export,
@@ -337,6 +350,7 @@ class ReportsScreen(BaseScreen):
             ),
         )
 
+    @result_of(ExportedResult)
     def on_exported(self, result) -> None:
         text = self.t.ngettext(
             "Written: {path} ({count} customer with email consent)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,8 +13,19 @@ from textual.widgets import DataTable, Footer, Header, Input, Label
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.services import customers
 from olga_loyalty.ui.base import BaseScreen
-from olga_loyalty.ui.text import cell, plain
-from olga_loyalty.ui.widgets import RoomyTable, fit
+from olga_loyalty.ui.keys import app_bindings, key_label
+from olga_loyalty.ui.tables import RoomyTable
+from olga_loyalty.ui.text import cell, fit, plain
+from olga_loyalty.ui.workers import DbResult, result_of
+
+
+class ContextResult(DbResult[Any]):
+    """What the worker of `context` found or did."""
+
+
+class SearchResult(DbResult[Any]):
+    """What the worker of `search` found or did."""
+
 
 _PHONE_LIKE = re.compile(r"[0-9+()\-./ ]+")
 
@@ -49,10 +61,8 @@ class SearchScreen(BaseScreen):
         """`F3 Follow-ups  F6 Reports  F7 Export  F8 Import  F9 Settings`, like the footer."""
         from textual.content import Content
 
-        from olga_loyalty.ui.keys import key_label
-
         t, parts = self.t, []
-        for key, bindings in self.app._bindings.key_to_bindings.items():
+        for key, bindings in app_bindings(self.app).items():
             if key in self.OFFICE_KEYS:
                 parts.append(
                     Content.assemble(
@@ -94,7 +104,7 @@ class SearchScreen(BaseScreen):
 
     def refresh_results(self) -> None:
         if self.query_text:
-            self.db("search", customers.find, self.shop, self.query_text)
+            self.db(SearchResult, customers.find, self.shop, self.query_text)
         else:
             self.load_context()
 
@@ -107,8 +117,9 @@ class SearchScreen(BaseScreen):
         self.refresh_results()
 
     def load_context(self) -> None:
-        self.db("context", customers.today_context, self.shop)
+        self.db(ContextResult, customers.today_context, self.shop)
 
+    @result_of(ContextResult)
     def on_context(self, context: customers.TodayContext) -> None:
         if self.query_text:
             return
@@ -137,6 +148,7 @@ class SearchScreen(BaseScreen):
             status = t("Type a phone number or a surname to find a customer.")
         self.show_hits(hits, self.notice or status)
 
+    @result_of(SearchResult)
     def on_search(self, hits: list[customers.SearchHit]) -> None:
         t = self.t
         if hits:

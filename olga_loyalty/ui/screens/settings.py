@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -31,12 +32,63 @@ from olga_loyalty.services.shop import (
     new_consent_text,
 )
 from olga_loyalty.storage.models import ConsentText
-from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.forms import FieldError, show_field_errors
 from olga_loyalty.ui.screens.consents import PURPOSE_NAMES
 from olga_loyalty.ui.screens.mail_settings import MailSettings
 from olga_loyalty.ui.screens.setup import FIELDS as SHOP_FIELDS
 from olga_loyalty.ui.screens.setup import read_shop_form, shop_settings_form
 from olga_loyalty.ui.text import lines, plain
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class AuditLoadedResult(DbResult[Any]):
+    """What the worker of `audit_loaded` found or did."""
+
+
+class BackedUpResult(DbResult[Any]):
+    """What the worker of `backed_up` found or did."""
+
+
+class BackupsLoadedResult(DbResult[Any]):
+    """What the worker of `backups_loaded` found or did."""
+
+
+class PinSavedResult(DbResult[Any]):
+    """What the worker of `pin_saved` found or did."""
+
+
+class PinStateResult(DbResult[Any]):
+    """What the worker of `pin_state` found or did."""
+
+
+class ProgrammeSavedResult(DbResult[Any]):
+    """What the worker of `programme_saved` found or did."""
+
+
+class RestoreCheckedResult(DbResult[Any]):
+    """What the worker of `restore_checked` found or did."""
+
+
+class RestoredResult(DbResult[Any]):
+    """What the worker of `restored` found or did."""
+
+
+class ShopSavedResult(DbResult[Any]):
+    """What the worker of `shop_saved` found or did."""
+
+
+class StaffSavedResult(DbResult[Any]):
+    """What the worker of `staff_saved` found or did."""
+
+
+class TextsSavedResult(DbResult[Any]):
+    """What the worker of `texts_saved` found or did."""
+
+
+class VersionsResult(DbResult[Any]):
+    """What the worker of `versions` found or did."""
+
 
 MAX_TIERS = 5
 BACKUP_REASON_NAMES = {
@@ -232,7 +284,7 @@ class SettingsScreen(BaseScreen):
     def on_mount(self) -> None:
         t = self.t
         self.sub_title = t("Settings")
-        self.db("versions", _consent_versions)
+        self.db(VersionsResult, _consent_versions)
         for widget_id in ("new_pin", "new_pin_again"):
             self.query_one(f"#{widget_id}", Input).password = True
         table = self.query_one("#backups", DataTable)
@@ -246,9 +298,10 @@ class SettingsScreen(BaseScreen):
         audit.add_column(t("Action"), width=10)
         audit.add_column(t("Detail"), width=36)
         self.load_backups()
-        self.db("audit_loaded", safety.audit_log)
-        self.db("pin_state", safety.pin_needs_change)
+        self.db(AuditLoadedResult, safety.audit_log)
+        self.db(PinStateResult, safety.pin_needs_change)
 
+    @result_of(PinStateResult)
     def on_pin_state(self, needs_change: bool) -> None:
         """A PIN set under the old rules still works; the settings ask for a new one."""
         text = (
@@ -267,8 +320,9 @@ class SettingsScreen(BaseScreen):
             self.app.notify(text, severity="warning", timeout=10)
 
     def load_backups(self) -> None:
-        self.db("backups_loaded", safety.list_backups, self.shop)
+        self.db(BackupsLoadedResult, safety.list_backups, self.shop)
 
+    @result_of(BackupsLoadedResult)
     def on_backups_loaded(self, found) -> None:
         self.backups = found
         table = self.query_one("#backups", DataTable)
@@ -281,6 +335,7 @@ class SettingsScreen(BaseScreen):
                 plain(b.path.name),
             )
 
+    @result_of(AuditLoadedResult)
     def on_audit_loaded(self, entries) -> None:
         table = self.query_one("#audit", DataTable)
         table.clear()
@@ -290,8 +345,9 @@ class SettingsScreen(BaseScreen):
             )
 
     def action_backup_now(self) -> None:
-        self.db("backed_up", safety.backup, self.shop, "manual", staff=self.loyalty.staff)
+        self.db(BackedUpResult, safety.backup, self.shop, "manual", staff=self.loyalty.staff)
 
+    @result_of(BackedUpResult)
     def on_backed_up(self, path) -> None:
         if path is None:
             self.app.notify(
@@ -302,7 +358,7 @@ class SettingsScreen(BaseScreen):
             return
         self.app.notify(self.t("Backup written to {path}.", path=path), markup=False)
         self.load_backups()
-        self.db("audit_loaded", safety.audit_log)
+        self.db(AuditLoadedResult, safety.audit_log)
 
     def action_restore(self) -> None:
         """The owner PIN, then the file's checks, then the question (with a warning when the
@@ -315,10 +371,11 @@ class SettingsScreen(BaseScreen):
 
         def checked(pin) -> None:
             self._restoring = (chosen.path, pin)
-            self.db("restore_checked", safety.check_restore, self.shop, chosen.path)
+            self.db(RestoreCheckedResult, safety.check_restore, self.shop, chosen.path)
 
         self.loyalty.with_pin("restore", checked)
 
+    @result_of(RestoreCheckedResult)
     def on_restore_checked(self, check: safety.RestoreCheck) -> None:
         """The file is sound: ask, with the warning about whose backup it is."""
         from olga_loyalty.ui.screens.confirm import TypedConfirm
@@ -337,7 +394,7 @@ class SettingsScreen(BaseScreen):
             if ok:
                 self.loyalty.protected(
                     self,
-                    "restored",
+                    RestoredResult,
                     "restore",
                     pin,
                     safety.restore,
@@ -351,9 +408,11 @@ class SettingsScreen(BaseScreen):
             TypedConfirm(plain(t("Restore {file}", file=path.name)), text, t("RESTORE")), confirmed
         )
 
+    @failure_of(RestoreCheckedResult)
     def on_restore_checked_error(self, error: LoyaltyError) -> None:
         self.app.notify(error.render(self.t.gettext), severity="error", timeout=10)
 
+    @result_of(RestoredResult)
     def on_restored(self, result: safety.RestoreResult) -> None:
         self.app.notify(
             self.t(
@@ -365,6 +424,7 @@ class SettingsScreen(BaseScreen):
         )
         self.loyalty.language_changed()
 
+    @result_of(VersionsResult)
     def on_versions(self, versions) -> None:
         t = self.t
         for purpose, rows in versions.items():
@@ -385,7 +445,7 @@ class SettingsScreen(BaseScreen):
         active = self.query_one(TabbedContent).active
         if active == "tab-shop":
             self.save(
-                "shop_saved",
+                ShopSavedResult,
                 "shop",
                 self.shop.save_settings,
                 read_shop_form(self, self.shop.settings),
@@ -397,10 +457,10 @@ class SettingsScreen(BaseScreen):
                 show_field_errors(self, {error.field or "tiers": error}, PROGRAMME_FIELDS)
                 return
             show_field_errors(self, {}, PROGRAMME_FIELDS)
-            self.save("programme_saved", "programme", self.shop.save_programme, programme)
+            self.save(ProgrammeSavedResult, "programme", self.shop.save_programme, programme)
         elif active == "tab-texts":
             texts = {p: self.query_one(f"#text_{p}", TextArea).text for p in PURPOSES}
-            self.save("texts_saved", "consent texts", _save_texts, self.shop, texts)
+            self.save(TextsSavedResult, "consent texts", _save_texts, self.shop, texts)
         elif active == "tab-pin":
             first = self.query_one("#new_pin", Input).value.strip()
             second = self.query_one("#new_pin_again", Input).value.strip()
@@ -409,7 +469,7 @@ class SettingsScreen(BaseScreen):
                 show_field_errors(self, {"new_pin_again": error}, ["new_pin", "new_pin_again"])
                 return
             self.db(
-                "pin_saved",
+                PinSavedResult,
                 safety.change_pin,
                 self.shop,
                 self.pin,
@@ -418,7 +478,7 @@ class SettingsScreen(BaseScreen):
             )
         elif active == "tab-staff":
             names = self.query_one("#staff", TextArea).text.splitlines()
-            self.save("staff_saved", "staff", _save_staff, self.shop, names)
+            self.save(StaffSavedResult, "staff", _save_staff, self.shop, names)
         elif active == "tab-mail":
             self.query_one(MailSettings).save()
 
@@ -473,16 +533,20 @@ class SettingsScreen(BaseScreen):
             **numbers,
         )
 
+    @result_of(ShopSavedResult)
     def on_shop_saved(self, settings) -> None:
         self.app.notify(self.t("Shop settings saved."))
         self.loyalty.language_changed()
 
+    @failure_of(ShopSavedResult)
     def on_shop_saved_error(self, error: LoyaltyError) -> None:
         show_field_errors(self, {error.field or "name": error}, SHOP_FIELDS)
 
+    @result_of(ProgrammeSavedResult)
     def on_programme_saved(self, programme) -> None:
         self.app.notify(self.t("Programme saved."))
 
+    @failure_of(ProgrammeSavedResult)
     def on_programme_saved_error(self, error: LoyaltyError) -> None:
         show_field_errors(
             self,
@@ -490,13 +554,16 @@ class SettingsScreen(BaseScreen):
             PROGRAMME_FIELDS,
         )
 
+    @result_of(TextsSavedResult)
     def on_texts_saved(self, versions) -> None:
         self.app.notify(self.t("Consent texts saved."))
-        self.db("versions", _consent_versions)
+        self.db(VersionsResult, _consent_versions)
 
+    @result_of(StaffSavedResult)
     def on_staff_saved(self, names) -> None:
         self.app.notify(self.t("Staff names saved."))
 
+    @result_of(PinSavedResult)
     def on_pin_saved(self, pin: safety.Pin) -> None:
         self.pin = pin  # the settings go on with the new PIN
         self.on_pin_state(False)
@@ -504,8 +571,9 @@ class SettingsScreen(BaseScreen):
         for widget_id in ("new_pin", "new_pin_again"):
             self.query_one(f"#{widget_id}", Input).value = ""
         self.app.notify(self.t("The owner PIN is saved."))
-        self.db("audit_loaded", safety.audit_log)
+        self.db(AuditLoadedResult, safety.audit_log)
 
+    @failure_of(PinSavedResult)
     def on_pin_saved_error(self, error: LoyaltyError) -> None:
         show_field_errors(self, {"new_pin": error}, ["new_pin", "new_pin_again"])
 
