@@ -225,7 +225,7 @@ class LoyaltyApp(App[Any], DbMixin):
     @failure_of(ThemeKeptResult)
     def on_theme_kept_error(self, error: LoyaltyError) -> None:
         self._theme_cancelled()
-        self.report(error)
+        self.show_error(error)
 
     def notify(self, message: str, *, markup: bool = False, **options) -> None:  # type: ignore[override]
         """Every notification is plain text: it may quote a name, a path or a note, which

@@ -126,14 +126,14 @@ class DbMixin(DOMNode):
             if handler is not None and isinstance(message.error, LoyaltyError):
                 getattr(self, handler)(message.error)
             else:
-                self.report(message.error)
+                self.show_error(message.error)
         else:
             getattr(self, self._results[kind])(message.value)
         guard_keys = getattr(app, "guard_keys", None)
         if app.screen is not shown and guard_keys is not None:
             guard_keys()  # a result closed or opened a screen: see LoyaltyApp.guard_keys
 
-    def report(self, error: Exception) -> None:
+    def show_error(self, error: Exception) -> None:
         t = translator()
         if isinstance(error, LoyaltyError):
             text = error.render(t.gettext)

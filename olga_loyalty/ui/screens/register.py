@@ -223,7 +223,7 @@ class CustomerForm(DiscardGuard, BaseScreen):
                 )
                 self.query_one("#form").mount(button, after=self.query_one(f"#{error.field}-error"))
         else:
-            self.report(error)
+            self.show_error(error)
 
     def _hide_existing(self) -> None:
         self.existing_id = None

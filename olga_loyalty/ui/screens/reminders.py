@@ -211,7 +211,7 @@ class RemindersScreen(BaseScreen):
     @failure_of(SentResult)
     def on_sent_error(self, error: LoyaltyError) -> None:
         self.sending = False
-        self.report(error)
+        self.show_error(error)
         self.load()
 
     def action_test_mail(self) -> None:
