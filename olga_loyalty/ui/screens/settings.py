@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import (
     DataTable,
@@ -24,8 +21,6 @@ from textual.widgets import (
 )
 
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
-from olga_loyalty.domain.money import parse_amount, parse_points
-from olga_loyalty.domain.points import Programme, Tier
 from olga_loyalty.services import safety
 from olga_loyalty.services.shop import (
     PURPOSES,
@@ -33,25 +28,20 @@ from olga_loyalty.services.shop import (
 )
 from olga_loyalty.storage.models import ConsentText
 from olga_loyalty.ui.base import BaseScreen
-from olga_loyalty.ui.forms import FieldError, show_field_errors
+from olga_loyalty.ui.forms import show_field_errors
 from olga_loyalty.ui.screens.consents import PURPOSE_NAMES
 from olga_loyalty.ui.screens.mail_settings import MailSettings
+from olga_loyalty.ui.screens.settings_backups import AuditLoadedResult, BackupsTab
+from olga_loyalty.ui.screens.settings_programme import (
+    PROGRAMME_FIELDS,
+    form_row,
+    programme_form,
+    read_programme,
+)
 from olga_loyalty.ui.screens.setup import FIELDS as SHOP_FIELDS
 from olga_loyalty.ui.screens.setup import read_shop_form, shop_settings_form
-from olga_loyalty.ui.text import lines, plain
+from olga_loyalty.ui.text import plain
 from olga_loyalty.ui.workers import DbResult, failure_of, result_of
-
-
-class AuditLoadedResult(DbResult[Any]):
-    """What the worker of `audit_loaded` found or did."""
-
-
-class BackedUpResult(DbResult[Any]):
-    """What the worker of `backed_up` found or did."""
-
-
-class BackupsLoadedResult(DbResult[Any]):
-    """What the worker of `backups_loaded` found or did."""
 
 
 class PinSavedResult(DbResult[Any]):
@@ -64,14 +54,6 @@ class PinStateResult(DbResult[Any]):
 
 class ProgrammeSavedResult(DbResult[Any]):
     """What the worker of `programme_saved` found or did."""
-
-
-class RestoreCheckedResult(DbResult[Any]):
-    """What the worker of `restore_checked` found or did."""
-
-
-class RestoredResult(DbResult[Any]):
-    """What the worker of `restored` found or did."""
 
 
 class ShopSavedResult(DbResult[Any]):
@@ -88,33 +70,6 @@ class TextsSavedResult(DbResult[Any]):
 
 class VersionsResult(DbResult[Any]):
     """What the worker of `versions` found or did."""
-
-
-MAX_TIERS = 5
-BACKUP_REASON_NAMES = {
-    "daily": "daily",
-    "manual": "by hand",
-    "import": "import",
-    "restore": "restore",
-    "migration": "update",
-}
-NUMBER_FIELDS = [
-    ("purchase_validity_days", "Purchase points valid (days)"),
-    ("tier_window_days", "Tier looks back (days)"),
-    ("welcome_points", "Welcome bonus (points)"),
-    ("welcome_validity_days", "Welcome bonus valid (days)"),
-    ("birthday_points", "Birthday bonus (points)"),
-    ("birthday_validity_days", "Birthday bonus valid (days)"),
-    ("birthday_grace_days", "Birthday bonus up to (days after)"),
-    ("referral_points", "Referral bonus (points)"),
-    ("referral_validity_days", "Referral bonus valid (days)"),
-    ("min_redeem_points", "Redeem at least (points)"),
-    ("restore_min_validity_days", "Refunded points valid at least (days)"),
-    ("adjust_validity_days", "Added points valid (days)"),
-]
-PROGRAMME_FIELDS = ["point_value", "max_redeem_share", "tiers", "end_date"] + [
-    n for n, _ in NUMBER_FIELDS
-]
 
 
 def _consent_versions():
@@ -136,7 +91,7 @@ def _save_staff(shop, names: list[str]) -> list[str]:
     return saved
 
 
-class SettingsScreen(BaseScreen):
+class SettingsScreen(BaseScreen, BackupsTab):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save this tab", priority=True),
         Binding("ctrl+b", "backup_now", "Back up now"),
@@ -171,49 +126,7 @@ class SettingsScreen(BaseScreen):
             with TabPane(t("Shop"), id="tab-shop"), VerticalScroll():
                 yield from shop_settings_form(t, shop.settings, address=True)
             with TabPane(t("Programme"), id="tab-programme"), VerticalScroll():
-                yield from self._row(
-                    "point_value",
-                    t("Point value ({currency})", currency=shop.settings.currency),
-                    t.number(p.point_value),  # 0,05 in German; typed either way
-                )
-                yield from self._row(
-                    "max_redeem_share",
-                    t("Redeem at most (% of amount)"),
-                    t.number((p.max_redeem_share * 100).normalize()),
-                )
-                yield Static(
-                    t("Tiers: name, from (spent in the window), points per currency unit"),
-                    classes="section",
-                )
-                for i in range(MAX_TIERS):
-                    tier = p.tiers[i] if i < len(p.tiers) else None
-                    with Horizontal(classes="row"):
-                        yield Input(
-                            tier.name if tier else "",
-                            id=f"tier_name_{i}",
-                            compact=True,
-                            classes="tier",
-                        )
-                        yield Input(
-                            str(tier.threshold) if tier else "",
-                            id=f"tier_from_{i}",
-                            compact=True,
-                            classes="tier",
-                        )
-                        yield Input(
-                            t.number(tier.rate) if tier else "",
-                            id=f"tier_rate_{i}",
-                            compact=True,
-                            classes="tier",
-                        )
-                yield FieldError(id="tiers-error")
-                for name, label in NUMBER_FIELDS:
-                    yield from self._row(name, t(label), str(getattr(p, name)))
-                yield from self._row(
-                    "end_date",
-                    t("Programme ends (YYYY-MM-DD, empty = never)"),
-                    p.end_date.isoformat() if p.end_date else "",
-                )
+                yield from programme_form(t, shop.settings.currency, p)
             with TabPane(t("Consent texts"), id="tab-texts"), VerticalScroll():
                 for purpose in PURPOSES:
                     yield Label("", id=f"text-label-{purpose}", classes="section")
@@ -235,8 +148,8 @@ class SettingsScreen(BaseScreen):
                     )
                 )
                 yield Static("", id="pin-warning")
-                yield from self._row("new_pin", t("New PIN (6+ digits or a passphrase)"), "")
-                yield from self._row("new_pin_again", t("The same PIN again"), "")
+                yield from form_row("new_pin", t("New PIN (6+ digits or a passphrase)"), "")
+                yield from form_row("new_pin_again", t("The same PIN again"), "")
             with TabPane(t("Backups"), id="tab-backups"), Vertical():
                 yield Static(self.folders_text(), id="folders")
                 yield Static(
@@ -275,30 +188,13 @@ class SettingsScreen(BaseScreen):
             )
         )
 
-    def _row(self, name: str, label: str, value: str) -> ComposeResult:
-        with Horizontal(classes="row"):
-            yield Label(label, classes="field-label wide")
-            yield Input(value, id=name, compact=True)
-        yield FieldError(id=f"{name}-error")
-
     def on_mount(self) -> None:
         t = self.t
         self.sub_title = t("Settings")
         self.db(VersionsResult, _consent_versions)
         for widget_id in ("new_pin", "new_pin_again"):
             self.query_one(f"#{widget_id}", Input).password = True
-        table = self.query_one("#backups", DataTable)
-        table.add_column(t("Taken"), width=19)
-        table.add_column(t("Why"), width=10)
-        table.add_column(t("Size"), width=12)
-        table.add_column(t("File"), width=30)
-        audit = self.query_one("#audit", DataTable)
-        audit.add_column(t("When"), width=16)
-        audit.add_column(t("Staff"), width=10)
-        audit.add_column(t("Action"), width=10)
-        audit.add_column(t("Detail"), width=36)
-        self.load_backups()
-        self.db(AuditLoadedResult, safety.audit_log)
+        self.mount_backups()
         self.db(PinStateResult, safety.pin_needs_change)
 
     @result_of(PinStateResult)
@@ -318,111 +214,6 @@ class SettingsScreen(BaseScreen):
         if needs_change:
             self.query_one(TabbedContent).active = "tab-pin"
             self.app.notify(text, severity="warning", timeout=10)
-
-    def load_backups(self) -> None:
-        self.db(BackupsLoadedResult, safety.list_backups, self.shop)
-
-    @result_of(BackupsLoadedResult)
-    def on_backups_loaded(self, found) -> None:
-        self.backups = found
-        table = self.query_one("#backups", DataTable)
-        table.clear()
-        for b in found:
-            table.add_row(
-                plain(f"{b.taken_at:%Y-%m-%d %H:%M:%S}"),
-                plain(self.t(BACKUP_REASON_NAMES.get(b.reason, b.reason))),
-                plain(self.t.number(b.size)),
-                plain(b.path.name),
-            )
-
-    @result_of(AuditLoadedResult)
-    def on_audit_loaded(self, entries) -> None:
-        table = self.query_one("#audit", DataTable)
-        table.clear()
-        for e in entries:
-            table.add_row(
-                plain(self.t.datetime(e.at)), plain(e.staff), plain(e.action), plain(e.detail[:60])
-            )
-
-    def action_backup_now(self) -> None:
-        self.db(BackedUpResult, safety.backup, self.shop, "manual", staff=self.loyalty.staff)
-
-    @result_of(BackedUpResult)
-    def on_backed_up(self, path) -> None:
-        if path is None:
-            self.app.notify(
-                self.t(
-                    "Backups here are of the SQLite database; back up PostgreSQL with its own tools."
-                )
-            )
-            return
-        self.app.notify(self.t("Backup written to {path}.", path=path), markup=False)
-        self.load_backups()
-        self.db(AuditLoadedResult, safety.audit_log)
-
-    def action_restore(self) -> None:
-        """The owner PIN, then the file's checks, then the question (with a warning when the
-        backup is another shop's or carries no shop id), then the restore."""
-        table = self.query_one("#backups", DataTable)
-        found = getattr(self, "backups", [])
-        if self.query_one(TabbedContent).active != "tab-backups" or not found:
-            return
-        chosen = found[table.cursor_row]
-
-        def checked(pin) -> None:
-            self._restoring = (chosen.path, pin)
-            self.db(RestoreCheckedResult, safety.check_restore, self.shop, chosen.path)
-
-        self.loyalty.with_pin("restore", checked)
-
-    @result_of(RestoreCheckedResult)
-    def on_restore_checked(self, check: safety.RestoreCheck) -> None:
-        """The file is sound: ask, with the warning about whose backup it is."""
-        from olga_loyalty.ui.screens.confirm import TypedConfirm
-
-        t = self.t
-        path, pin = self._restoring
-        text = t(
-            "The database is replaced by this backup; everything recorded since then is gone from "
-            "it (the current state is backed up first)."
-        )
-        warning = check.warning
-        if warning is not None:  # it quotes the file's name: data, shown as it is
-            text = lines(warning.render(t.gettext), "", text)
-
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                self.loyalty.protected(
-                    self,
-                    RestoredResult,
-                    "restore",
-                    pin,
-                    safety.restore,
-                    self.shop,
-                    path,
-                    staff=self.loyalty.staff,
-                    other_shop=not check.this_shop,
-                )
-
-        self.app.push_screen(
-            TypedConfirm(plain(t("Restore {file}", file=path.name)), text, t("RESTORE")), confirmed
-        )
-
-    @failure_of(RestoreCheckedResult)
-    def on_restore_checked_error(self, error: LoyaltyError) -> None:
-        self.app.notify(error.render(self.t.gettext), severity="error", timeout=10)
-
-    @result_of(RestoredResult)
-    def on_restored(self, result: safety.RestoreResult) -> None:
-        self.app.notify(
-            self.t(
-                "Restored. The database as it was before is in {backup}.",
-                backup=result.safety_copy,
-            ),
-            timeout=10,
-            markup=False,
-        )
-        self.loyalty.language_changed()
 
     @result_of(VersionsResult)
     def on_versions(self, versions) -> None:
@@ -452,7 +243,7 @@ class SettingsScreen(BaseScreen):
             )
         elif active == "tab-programme":
             try:
-                programme = self.read_programme()
+                programme = read_programme(self, self.shop.programme)
             except InvalidInput as error:
                 show_field_errors(self, {error.field or "tiers": error}, PROGRAMME_FIELDS)
                 return
@@ -488,50 +279,6 @@ class SettingsScreen(BaseScreen):
 
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value
-
-    def read_programme(self) -> Programme:
-        tiers = []
-        for i in range(MAX_TIERS):
-            name = " ".join(self.value(f"tier_name_{i}").split())
-            if not name:
-                continue
-            threshold = parse_amount(
-                self.value(f"tier_from_{i}") or "0",
-                field="tiers",
-                allow_zero=True,
-                maximum=Decimal("10000000"),
-            )
-            try:
-                rate = Decimal(self.value(f"tier_rate_{i}").replace(",", ".").strip())
-            except ArithmeticError:
-                raise InvalidInput(
-                    "'{rate}' is not an earn rate.",
-                    field="tiers",
-                    rate=self.value(f"tier_rate_{i}")[:20],
-                ) from None
-            tiers.append(Tier(name[:40], threshold, rate))
-        numbers = {name: parse_points(self.value(name), field=name) for name, _ in NUMBER_FIELDS}
-        share = parse_amount(
-            self.value("max_redeem_share").rstrip("% "),
-            field="max_redeem_share",
-            allow_zero=True,
-            maximum=Decimal(100),
-        )
-        end_text = self.value("end_date").strip()
-        try:
-            end = date.fromisoformat(end_text) if end_text else None
-        except ValueError:
-            raise InvalidInput(
-                "'{text}' is not a date like 2027-12-31.", field="end_date", text=end_text[:20]
-            ) from None
-        return replace(
-            self.shop.programme,
-            point_value=parse_amount(self.value("point_value"), field="point_value"),
-            max_redeem_share=(share / 100).quantize(Decimal("0.0001")),
-            tiers=tuple(tiers),
-            end_date=end,
-            **numbers,
-        )
 
     @result_of(ShopSavedResult)
     def on_shop_saved(self, settings) -> None:
