@@ -19,7 +19,9 @@ from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services.shop import Shop, open_shop
+from olga_loyalty.ui.daily import DailyBackupResult, DailyRun
 from olga_loyalty.ui.keys import AppKeys, app_bindings
+from olga_loyalty.ui.navigation import Navigation
 from olga_loyalty.ui.themes import THEMES
 from olga_loyalty.ui.workers import DbMixin, DbResult, failure_of, result_of
 
@@ -29,6 +31,8 @@ def _load_libraries() -> None:
     search screen is ready for typing sooner and the first key does not wait for them."""
     import email_validator  # noqa: F401
     import phonenumbers
+
+    import olga_loyalty.services.customers  # noqa: F401  # the search's (ui/screens/search.py)
 
     phonenumbers.parse("+4915112345678", None)  # its region metadata loads on first use
 
@@ -40,24 +44,12 @@ def _customer_commands():
     return CustomerCommands
 
 
-class DailyBackupResult(DbResult[Path | None]):
-    """The backup of the day: its file, or None when today's was written already."""
-
-
 class ThemeKeptResult(DbResult[object]):
     """The theme chosen in the palette, kept in the settings."""
 
 
 class PinNeededResult(DbResult[bool]):
     """Whether an owner PIN is set (asked before a protected action)."""
-
-
-class DailyResult(DbResult[Any]):
-    """The daily run: points expired, birthday bonuses given."""
-
-
-class RemindersDailyResult(DbResult[Any]):
-    """Reminder mails queued (and sent, when automatic) after the daily run."""
 
 
 class FileWrittenResult(DbResult[Path]):
@@ -68,7 +60,7 @@ class ShortcutWrittenResult(DbResult[Path]):
     """The desktop shortcut written."""
 
 
-class LoyaltyApp(App[Any], DbMixin):
+class LoyaltyApp(Navigation, DailyRun):
     CSS_PATH = "app.tcss"
     TITLE = "Olga Loyalty"
     #: Seconds after a screen opened or closed on its own (a save finished, say) in which
@@ -227,26 +219,10 @@ class LoyaltyApp(App[Any], DbMixin):
         self._theme_cancelled()
         self.show_error(error)
 
-    def notify(self, message: str, *, markup: bool = False, **options) -> None:  # type: ignore[override]
+    def notify(self, message: str, *, markup: bool = False, **options) -> None:
         """Every notification is plain text: it may quote a name, a path or a note, which
         must never be read as markup (ui/text.py)."""
         super().notify(message, markup=False, **options)
-
-    @result_of(DailyBackupResult)
-    def on_daily_backup(self, path: Path | None) -> None:
-        if path is not None:
-            self.notify(self.t("Backup of the day written: {path}", path=str(path)), markup=False)
-
-    # -- the daily run: at start and at each new day while the app runs -------------
-    def check_new_day(self) -> None:
-        from olga_loyalty.services import points
-
-        today = self.shop.today()
-        if self.last_daily != today:
-            self.last_daily = today
-            self.db(DailyResult, points.daily, self.shop)
-        elif self.reminders_retry_at is not None and self.shop.now() >= self.reminders_retry_at:
-            self.reminders_after_daily()
 
     # -- the owner PIN and the audit log ----------------------------------------------
     def with_pin(self, action: str, then, on_cancel=None) -> None:
@@ -282,10 +258,10 @@ class LoyaltyApp(App[Any], DbMixin):
         screen: DbMixin,
         kind: type[DbResult[Any]],
         action: str,
-        pin: str,
+        pin: Any,
         work: Callable[..., Any],
         *args: Any,
-        detail: str = "",
+        detail: str | Callable[[Any], str] = "",
         customer_id: int | Callable[[Any], int | None] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -309,47 +285,6 @@ class LoyaltyApp(App[Any], DbMixin):
             **kwargs,
         )
 
-    @result_of(DailyResult)
-    def on_daily(self, result: Any) -> None:
-        if result.expired_points or result.birthday_bonuses:
-            self.notify(
-                self.t(
-                    "Daily run: {points} expired; {bonuses} given.",
-                    points=self.t.points(result.expired_points),
-                    bonuses=self.t.ngettext(
-                        "{count} birthday bonus",
-                        "{count} birthday bonuses",
-                        result.birthday_bonuses,
-                        count=result.birthday_bonuses,
-                    ),
-                )
-            )
-        self.reminders_after_daily()
-
-    # -- reminder mails: queued after the daily run, sent in the background when automatic
-    reminders_retry_at = None
-
-    def reminders_after_daily(self) -> None:
-        from olga_loyalty.ui.screens.reminders import after_daily_in_background
-
-        self.reminders_retry_at = None
-        self.db(RemindersDailyResult, after_daily_in_background, self.shop)
-
-    @result_of(RemindersDailyResult)
-    def on_reminders_daily(self, result: Any) -> None:
-        from olga_loyalty.ui.screens.reminders import daily_reminders_notice
-
-        text, retry = daily_reminders_notice(self.t, result)
-        if text:
-            self.notify(
-                text,
-                severity="warning" if result.error else "information",
-                timeout=10,
-                markup=False,
-            )
-        if retry:  # the server could not be reached: try again in half an hour
-            self.reminders_retry_at = self.shop.now() + retry
-
     # -- actions available everywhere ------------------------------------------------
     def action_help(self) -> None:
         from olga_loyalty.ui.screens.help import HelpScreen
@@ -358,56 +293,6 @@ class LoyaltyApp(App[Any], DbMixin):
             self.pop_screen()
         else:
             self.push_screen(HelpScreen(self.screen, help_sections()))
-
-    def action_register(self, prefill: dict | None = None) -> None:
-        from olga_loyalty.ui.screens.register import RegisterScreen
-
-        if prefill is None:
-            prefill = getattr(self.screen, "register_prefill", dict)()
-        if not isinstance(self.screen, RegisterScreen):
-            self.push_screen(RegisterScreen(prefill))
-
-    def action_settings(self) -> None:
-        from olga_loyalty.ui.screens.settings import SettingsScreen
-
-        if not isinstance(self.screen, SettingsScreen):
-            self.with_pin("settings", lambda pin: self.push_screen(SettingsScreen(pin)))
-
-    def action_export(self) -> None:
-        from olga_loyalty.ui.screens.exports import ExportScreen
-
-        if not isinstance(self.screen, ExportScreen):
-            self.with_pin("export", lambda pin: self.push_screen(ExportScreen(pin)))
-
-    def action_import(self) -> None:
-        from olga_loyalty.ui.screens.imports import ImportScreen
-
-        if not isinstance(self.screen, ImportScreen):
-            self.with_pin("import", lambda pin: self.push_screen(ImportScreen(pin)))
-
-    def action_reports(self) -> None:
-        from olga_loyalty.ui.screens.reports import ReportsScreen
-
-        if not isinstance(self.screen, ReportsScreen):
-            self.push_screen(ReportsScreen())
-
-    def action_follow_ups(self) -> None:
-        from olga_loyalty.ui.screens.followups import FollowUpsScreen
-
-        if not isinstance(self.screen, FollowUpsScreen):
-            self.push_screen(FollowUpsScreen())
-
-    def action_reminders(self) -> None:
-        from olga_loyalty.ui.screens.reminders import RemindersScreen
-
-        if not isinstance(self.screen, RemindersScreen):
-            self.push_screen(RemindersScreen())
-
-    def action_bonus(self) -> None:
-        from olga_loyalty.ui.screens.bonus import BonusScreen
-
-        if not isinstance(self.screen, BonusScreen):
-            self.push_screen(BonusScreen())
 
     def blank_consent_form(self) -> None:
         from olga_loyalty.services import gdpr
@@ -450,11 +335,6 @@ class LoyaltyApp(App[Any], DbMixin):
     @result_of(ShortcutWrittenResult)
     def on_shortcut_written(self, path: Path) -> None:
         self.notify(self.t("Wrote the shortcut {path}.", path=str(path)), timeout=10, markup=False)
-
-    def open_card(self, customer_id: int) -> None:
-        from olga_loyalty.ui.screens.card import CardScreen
-
-        self.push_screen(CardScreen(customer_id))
 
     def go_home(self, notice: str = "") -> None:
         """Back to the search screen with an empty box, ready for the next customer; `notice`

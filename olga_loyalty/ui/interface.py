@@ -25,7 +25,10 @@ class LoyaltyShell(Protocol):
     last_folder: Path | None
 
     def with_pin(
-        self, action: str, then: Callable[[str], None], on_cancel: Callable[[], None] | None = None
+        self,
+        action: str,
+        then: Callable[[Any], object],
+        on_cancel: Callable[[], object] | None = None,
     ) -> None: ...
 
     def protected(
@@ -33,10 +36,10 @@ class LoyaltyShell(Protocol):
         screen: DbMixin,
         kind: type[DbResult[Any]],
         action: str,
-        pin: str,
+        pin: Any,
         work: Callable[..., Any],
         *args: Any,
-        detail: str = "",
+        detail: str | Callable[[Any], str] = "",
         customer_id: int | Callable[[Any], int | None] | None = None,
         **kwargs: Any,
     ) -> None: ...

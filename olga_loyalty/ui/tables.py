@@ -16,7 +16,7 @@ class RoomyTable(DataTable):
         self.roomy = roomy
         self._least: dict[str, int] = {}
 
-    def add_column(self, label, *, width=None, key=None, default=None):  # type: ignore[override]
+    def add_column(self, label, *, width=None, key=None, default=None):
         if key is not None and width is not None:
             self._least[key] = width
         return super().add_column(label, width=width, key=key, default=default)

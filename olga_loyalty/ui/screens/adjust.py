@@ -16,7 +16,7 @@ from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal
-from olga_loyalty.ui.forms import form_field, show_field_errors
+from olga_loyalty.ui.forms import FieldError, form_field, show_field_errors
 from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import plain
 from olga_loyalty.ui.workers import DbResult, failure_of, result_of
@@ -66,7 +66,7 @@ class AdjustScreen(DiscardGuard, BaseModal):
     @on(Input.Changed)
     def typed(self, event: Input.Changed) -> None:
         # a field typed again loses its old message (it is checked again at Enter)
-        for label in self.query(f"#{event.input.id}-error"):
+        for label in self.query(f"#{event.input.id}-error").results(FieldError):
             label.show("")
         self.update_preview()
 

@@ -111,8 +111,8 @@ class BonusScreen(DiscardGuard, BaseModal):
             return
         reason = self.query_one("#reason", Input).value
         if not reason.strip():
-            error = InvalidInput("An adjustment needs a reason.", field="reason")
-            show_field_errors(self, {"reason": error}, FIELDS)
+            missing = InvalidInput("An adjustment needs a reason.", field="reason")
+            show_field_errors(self, {"reason": missing}, FIELDS)
             return
 
         def award(pin) -> None:

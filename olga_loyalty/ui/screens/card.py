@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
 from olga_loyalty.domain.customers import phone_for_display
@@ -99,7 +100,7 @@ class CardScreen(BaseScreen):
         t, c = self.t, card.customer
         region = self.shop.region
         name = f"{c.salutation} {c.first_name} {c.last_name}".strip()
-        who = [
+        who: list[str | Content] = [
             marked("[b]{name}[/b]  #{id}", name=name, id=c.id),
             t("Phone: {phone}", phone=phone_for_display(c.phone or "", region)),
         ]
@@ -113,7 +114,7 @@ class CardScreen(BaseScreen):
             who.append(t("Referred by {name}", name=card.referred_by_name))
         self.query_one("#who", Static).update(lines(*who))
 
-        points = [
+        points: list[str | Content] = [
             marked(
                 t.gettext("[b]{points}[/b] = {value}"),
                 points=t.points(card.balance),
@@ -152,7 +153,8 @@ class CardScreen(BaseScreen):
         for purpose, state in card.consents.items():
             label = t(PURPOSE_LABELS[purpose])
             if state.active:
-                parts.append(f"{label} ✓ {t.date(state.given_at.date())}")
+                given = t.date(state.given_at.date()) if state.given_at else ""
+                parts.append(f"{label} ✓ {given}")
             elif state.withdrawn_at:
                 parts.append(f"{label} ✗ {t('withdrawn')} {t.date(state.withdrawn_at.date())}")
             else:

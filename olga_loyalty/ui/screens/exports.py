@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, Static
 
 from olga_loyalty.domain.errors import LoyaltyError
@@ -72,6 +73,7 @@ class ExportScreen(BaseScreen):
     def __init__(self, pin=None) -> None:
         super().__init__()
         self.pin = pin  # the owner PIN given to open this screen (safety.Pin)
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -162,7 +164,7 @@ class ExportScreen(BaseScreen):
     @on(Input.Changed)
     def recount(self) -> None:
         """Count again once the choices rest for a moment (counting reads every customer)."""
-        if getattr(self, "_timer", None) is not None:
+        if self._timer is not None:
             self._timer.stop()
         self.query_one("#count", Static).update(self.t("Counting…"))
         self._timer = self.set_timer(0.4, self._count_now)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -18,11 +18,11 @@ from olga_loyalty.ui.text import lines as text_lines
 from olga_loyalty.ui.text import marked
 
 
-def _own_bindings(cls: type) -> Iterator[BindingType]:
+def _own_bindings(cls: type) -> Iterator[Binding]:
     """The keys this product defines (not Textual's built-in focus and copy keys)."""
     for klass in reversed(cls.__mro__):
         if klass.__module__.startswith("olga_loyalty"):
-            yield from klass.__dict__.get("BINDINGS", [])
+            yield from (b for b in klass.__dict__.get("BINDINGS", []) if isinstance(b, Binding))
 
 
 class HelpScreen(BaseScreen):

@@ -199,7 +199,7 @@ class PurchaseScreen(DiscardGuard, BaseModal):
             redeem = parse_points(self.query_one("#redeem", Input).value or "0", field="redeem")
         except LoyaltyError as error:
             errors["redeem"] = error
-        if not errors and self.plan is None:
+        if not errors and self.plan is None and amount is not None and redeem is not None:
             try:
                 plan_purchase(
                     amount,

@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from olga_loyalty.domain.errors import LoyaltyError
@@ -61,7 +62,7 @@ class RefundScreen(DiscardGuard, BaseModal):
             box.border_title = plain(t("Refund · {name}", name=f"{c.first_name} {c.last_name}"))
             yield Label(t("Purchase (↑↓ to choose; only what can still be refunded)"))
             # ↑↓ choose while the amount keeps the focus: nothing typed goes astray
-            table = DataTable(id="purchases", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Any] = DataTable(id="purchases", cursor_type="row", zebra_stripes=True)
             table.can_focus = False
             yield table
             yield Label(t("Amount to refund (empty = all that is left)"))
@@ -138,7 +139,7 @@ class RefundScreen(DiscardGuard, BaseModal):
             preview.update(marked("[b]{message}[/b]", message=error.render(t.gettext)))
             return
         outcome = settle_refund(plan, self.card.balance + plan.restore, self.shop.programme)
-        lines = [
+        lines: list[str | Content] = [
             t(
                 "Refund {amount} of purchase #{id} (still refundable: {left})",
                 amount=t.money(plan.amount),

@@ -216,7 +216,7 @@ class CustomerForm(DiscardGuard, BaseScreen):
             existing = error.params.get("id")
             if existing:
                 # the button right under the reason, so both are in view
-                self.existing_id = int(existing)
+                self.existing_id = int(str(existing))
                 button = Button(
                     plain(self.t("Open the card of {name}", name=error.params.get("name", ""))),
                     id="open-existing",

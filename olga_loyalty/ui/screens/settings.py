@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import ComposeResult
@@ -256,8 +257,8 @@ class SettingsScreen(BaseScreen, BackupsTab):
             first = self.query_one("#new_pin", Input).value.strip()
             second = self.query_one("#new_pin_again", Input).value.strip()
             if first != second:
-                error = InvalidInput("The two PINs differ.", field="new_pin_again")
-                show_field_errors(self, {"new_pin_again": error}, ["new_pin", "new_pin_again"])
+                differ = InvalidInput("The two PINs differ.", field="new_pin_again")
+                show_field_errors(self, {"new_pin_again": differ}, ["new_pin", "new_pin_again"])
                 return
             self.db(
                 PinSavedResult,
@@ -273,9 +274,11 @@ class SettingsScreen(BaseScreen, BackupsTab):
         elif active == "tab-mail":
             self.query_one(MailSettings).save()
 
-    def save(self, tag: str, detail: str, work, *args) -> None:
+    def save(
+        self, kind: type[DbResult[Any]], detail: str, work: Callable[..., Any], *args: Any
+    ) -> None:
         """A settings change: protected, with its audit entry in the same transaction."""
-        self.loyalty.protected(self, tag, "settings", self.pin, work, *args, detail=detail)
+        self.loyalty.protected(self, kind, "settings", self.pin, work, *args, detail=detail)
 
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual.content import Content
 from textual.widgets import DataTable, TabbedContent
 
 from olga_loyalty.domain.errors import LoyaltyError
@@ -134,9 +135,10 @@ class BackupsTab(ScreenMixin):
             "The database is replaced by this backup; everything recorded since then is gone from "
             "it (the current state is backed up first)."
         )
+        question: str | Content = text
         warning = check.warning
         if warning is not None:  # it quotes the file's name: data, shown as it is
-            text = lines(warning.render(t.gettext), "", text)
+            question = lines(warning.render(t.gettext), "", text)
 
         def confirmed(ok: bool | None) -> None:
             if ok:
@@ -153,7 +155,8 @@ class BackupsTab(ScreenMixin):
                 )
 
         self.app.push_screen(
-            TypedConfirm(plain(t("Restore {file}", file=path.name)), text, t("RESTORE")), confirmed
+            TypedConfirm(plain(t("Restore {file}", file=path.name)), question, t("RESTORE")),
+            confirmed,
         )
 
     @failure_of(RestoreCheckedResult)

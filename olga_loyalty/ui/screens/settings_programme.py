@@ -121,7 +121,9 @@ def read_programme(screen: Screen[Any], programme: Programme) -> Programme:
                 rate=value(f"tier_rate_{i}")[:20],
             ) from None
         tiers.append(Tier(name[:40], threshold, rate))
-    numbers = {name: parse_points(value(name), field=name) for name, _ in NUMBER_FIELDS}
+    numbers: dict[str, Any] = {
+        name: parse_points(value(name), field=name) for name, _ in NUMBER_FIELDS
+    }
     share = parse_amount(
         value("max_redeem_share").rstrip("% "),
         field="max_redeem_share",
