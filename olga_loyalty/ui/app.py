@@ -1,4 +1,8 @@
-"""The Textual app. `make_app` builds it the same way for the command line and the tests."""
+"""The Textual app. `make_app` builds it the same way for the command line and the tests.
+
+Start-up speed: the app imports the search screen and what its first paint needs; every other
+screen, the services it calls and the command palette are imported in the methods that open
+or call them (the function-level imports below)."""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from textual import events
 from textual._time import get_time
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 
-from olga_loyalty import logs, paths
+from olga_loyalty import logs
 from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.i18n import Translator
@@ -308,7 +313,7 @@ class LoyaltyApp(Navigation, DailyRun):
         """A result that names a file (by its absolute path): shown as plain text, since a
         folder may be called `[b]`; its folder is remembered and, where the platform has a
         file manager, ctrl+o offered to open it. `into`: a Static that shows it too."""
-        from textual.content import Content
+        from olga_loyalty import paths  # not before the first paint: start-up speed
 
         self.last_folder = Path(path).parent
         if paths.file_manager() is not None:
@@ -318,6 +323,8 @@ class LoyaltyApp(Navigation, DailyRun):
         self.notify(text, timeout=10, markup=False)
 
     def action_open_folder(self) -> None:
+        from olga_loyalty import paths  # not before the first paint: start-up speed
+
         folder = self.last_folder or paths.exports_folder()
         if folder == paths.exports_folder():
             try:

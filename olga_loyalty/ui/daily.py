@@ -39,6 +39,7 @@ class DailyRun(DbMixin):
 
     # -- the daily run: at start and at each new day while the app runs -------------
     def check_new_day(self) -> None:
+        # the services of the daily run and the reminders: after the first paint (start-up)
         from olga_loyalty.services import points
 
         today = self.shell.shop.today()

@@ -12,11 +12,17 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
 from olga_loyalty.domain.customers import phone_for_display
-from olga_loyalty.services import customers
+from olga_loyalty.services import customers, gdpr
 from olga_loyalty.services.gdpr import program_text
 from olga_loyalty.services.labels import HISTORY_LABELS
 from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.screens.adjust import AdjustScreen
+from olga_loyalty.ui.screens.confirm import TypedConfirm
 from olga_loyalty.ui.screens.consents import PURPOSE_LABELS, ConsentsScreen
+from olga_loyalty.ui.screens.followups import FeedbackScreen
+from olga_loyalty.ui.screens.purchase import PurchaseScreen
+from olga_loyalty.ui.screens.refund import RefundScreen
+from olga_loyalty.ui.screens.register import EditScreen
 from olga_loyalty.ui.tables import RoomyTable
 from olga_loyalty.ui.text import cell, fit, lines, marked, plain
 from olga_loyalty.ui.workers import DbResult, result_of
@@ -230,20 +236,14 @@ class CardScreen(BaseScreen):
             self.reload()
 
     def action_purchase(self) -> None:
-        from olga_loyalty.ui.screens.purchase import PurchaseScreen
-
         if self.card:
             self.app.push_screen(PurchaseScreen(self.card), self._after)
 
     def action_refund(self) -> None:
-        from olga_loyalty.ui.screens.refund import RefundScreen
-
         if self.card:
             self.app.push_screen(RefundScreen(self.card), self._after)
 
     def action_adjust(self) -> None:
-        from olga_loyalty.ui.screens.adjust import AdjustScreen
-
         if self.card:
             card = self.card
             self.loyalty.with_pin(
@@ -251,21 +251,15 @@ class CardScreen(BaseScreen):
             )
 
     def action_feedback(self) -> None:
-        from olga_loyalty.ui.screens.followups import FeedbackScreen
-
         if self.card:
             c = self.card.customer
             self.app.push_screen(FeedbackScreen(c.id, f"{c.first_name} {c.last_name}"))
 
     def action_edit(self) -> None:
-        from olga_loyalty.ui.screens.register import EditScreen
-
         if self.card:
             self.app.push_screen(EditScreen(self.card.customer), self._after)
 
     def action_data_export(self) -> None:
-        from olga_loyalty.services import gdpr
-
         if self.card:
             cid = self.card.customer.id
             self.loyalty.with_pin(
@@ -287,8 +281,6 @@ class CardScreen(BaseScreen):
         """The form filled in with her data: personal data leaving the program, so a
         protected export with its audit entry, like the data export (the blank form from
         the search screen stays free)."""
-        from olga_loyalty.services import gdpr
-
         if self.card:
             cid = self.card.customer.id
             self.loyalty.with_pin(
@@ -311,8 +303,6 @@ class CardScreen(BaseScreen):
         self.loyalty.announce_file(self.t("Written: {path}", path=path), path)
 
     def action_erase(self) -> None:
-        from olga_loyalty.ui.screens.confirm import TypedConfirm
-
         if not self.card:
             return
         t, c = self.t, self.card.customer

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
+from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import followups
@@ -147,8 +148,6 @@ class FollowUpsScreen(BaseScreen):
 
     @result_of(LoadedResult)
     def on_loaded(self, items: list[followups.FollowUp]) -> None:
-        from olga_loyalty.domain.customers import phone_for_display
-
         t = self.t
         self.items = items
         table = self.query_one(DataTable)

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.worker import get_current_worker
 
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.domain.reminders import KIND_LABELS, REASON_LABELS, STATUS_LABELS
@@ -54,8 +55,6 @@ def load_outbox(shop) -> dict:
 
 def send_in_background(shop):
     """The send, stopping between two mails when the app closes (the worker is cancelled)."""
-    from textual.worker import get_current_worker
-
     worker = get_current_worker()
     return reminders.send(shop, should_stop=lambda: worker.is_cancelled)
 
@@ -296,8 +295,6 @@ class TestMailDialog(DiscardGuard, BaseModal):
 
 def after_daily_in_background(shop):
     """Queue what is due; send when automatic sending is on. Never raises."""
-    from textual.worker import get_current_worker
-
     worker = get_current_worker()
     return reminders.after_daily(shop, should_stop=lambda: worker.is_cancelled)
 

@@ -17,8 +17,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Label, TabbedContent, TabPane
 
+from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.i18n import N_
-from olga_loyalty.services import reports
+from olga_loyalty.services import newsletter, reports
 from olga_loyalty.ui.base import BaseScreen
 from olga_loyalty.ui.chart import BarChart, Series
 from olga_loyalty.ui.text import plain
@@ -293,8 +294,6 @@ class ReportsScreen(BaseScreen):
         table.add_column(t("Name"), width=24)
         table.add_column(t("Phone"), width=18)
         table.add_column(t(DETAIL_NAMES[self.current]), width=20)
-        from olga_loyalty.domain.customers import phone_for_display
-
         for person in found:
             table.add_row(
                 plain(person.name[:24]),
@@ -332,8 +331,6 @@ class ReportsScreen(BaseScreen):
         }[self.current]
 
     def action_export_list(self) -> None:
-        from olga_loyalty.services import newsletter
-
         segment = self.segment()
         self.loyalty.with_pin(
             "export",

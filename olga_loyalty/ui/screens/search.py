@@ -147,6 +147,7 @@ class SearchScreen(BaseScreen):
             if all(h.id != hit.id for h in hits):
                 hits.append(hit)
         if context.follow_ups:
+            # only when there are follow-ups; not before the first paint: start-up speed
             from olga_loyalty.services.followups import FEEDBACK_LABELS
 
             names = ", ".join(

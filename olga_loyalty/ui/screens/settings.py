@@ -21,6 +21,7 @@ from textual.widgets import (
     TextArea,
 )
 
+from olga_loyalty import paths
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.services import safety
 from olga_loyalty.services.shop import (
@@ -171,8 +172,6 @@ class SettingsScreen(BaseScreen, BackupsTab):
 
     def folders_text(self) -> Content:
         """Where the data lives (`olga_loyalty.paths`), as `olga-loyalty paths` shows it."""
-        from olga_loyalty import paths
-
         t = self.t
         shown = paths.resolve(self.shop.location).shown()
         labels = {

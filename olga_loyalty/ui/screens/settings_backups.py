@@ -11,6 +11,7 @@ from textual.widgets import DataTable, TabbedContent
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.services import safety
 from olga_loyalty.ui.base import ScreenMixin
+from olga_loyalty.ui.screens.confirm import TypedConfirm
 from olga_loyalty.ui.text import lines, plain
 from olga_loyalty.ui.workers import DbResult, failure_of, result_of
 
@@ -127,8 +128,6 @@ class BackupsTab(ScreenMixin):
     @result_of(RestoreCheckedResult)
     def on_restore_checked(self, check: safety.RestoreCheck) -> None:
         """The file is sound: ask, with the warning about whose backup it is."""
-        from olga_loyalty.ui.screens.confirm import TypedConfirm
-
         t = self.t
         path, pin = self._restoring
         text = t(

@@ -11,10 +11,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
-from olga_loyalty.domain.errors import LoyaltyError
+from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.services.shop import CURRENCIES
 from olga_loyalty.ui.base import BaseModal
 from olga_loyalty.ui.forms import FieldError, show_field_errors
+from olga_loyalty.ui.themes import THEME_LABELS
 from olga_loyalty.ui.workers import DbResult, failure_of, result_of
 
 
@@ -71,8 +72,6 @@ def shop_settings_form(t, settings, *, address: bool = False) -> ComposeResult:
             compact=True,
         )
     if address:  # the settings: the screen's look too (the first start keeps the default)
-        from olga_loyalty.ui.themes import THEME_LABELS
-
         with Horizontal(classes="row"):
             yield Label(t("Theme"), classes="field-label")
             yield Select(
@@ -125,8 +124,6 @@ class SetupScreen(BaseModal):
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         if not self.query_one("#name", Input).value.strip():
-            from olga_loyalty.domain.errors import InvalidInput
-
             show_field_errors(
                 self, {"name": InvalidInput("Please enter the shop's name.", field="name")}, FIELDS
             )
