@@ -1,23 +1,34 @@
-"""The Textual app. `make_app` builds it the same way for the command line and the tests."""
+"""The Textual app. `make_app` builds it the same way for the command line and the tests.
+
+Start-up speed: the app imports the search screen and what its first paint needs; every other
+screen, the services it calls and the command palette are imported in the methods that open
+or call them (the function-level imports below)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from textual import events
 from textual._time import get_time
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 
-from olga_loyalty import logs, paths
+from olga_loyalty import logs
 from olga_loyalty.config import Clock
+from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services.shop import Shop, open_shop
-from olga_loyalty.ui.base import DbMixin, translate_bindings
+from olga_loyalty.ui.daily import DailyBackupResult, DailyRun
+from olga_loyalty.ui.keys import AppKeys, app_bindings
+from olga_loyalty.ui.navigation import Navigation
+from olga_loyalty.ui.themes import THEMES
+from olga_loyalty.ui.workers import DbMixin, DbResult, failure_of, result_of
 
 
 def _load_libraries() -> None:
@@ -25,6 +36,8 @@ def _load_libraries() -> None:
     search screen is ready for typing sooner and the first key does not wait for them."""
     import email_validator  # noqa: F401
     import phonenumbers
+
+    import olga_loyalty.services.customers  # noqa: F401  # the search's (ui/screens/search.py)
 
     phonenumbers.parse("+4915112345678", None)  # its region metadata loads on first use
 
@@ -36,12 +49,23 @@ def _customer_commands():
     return CustomerCommands
 
 
-#: The looks a shop can choose (settings `theme`; the palette's "Theme"): Textual's themes.
-THEMES = {"dark": "textual-dark", "light": "textual-light"}
-THEME_LABELS = {"dark": "Dark", "light": "Light (for a bright shop)"}
+class ThemeKeptResult(DbResult[object]):
+    """The theme chosen in the palette, kept in the settings."""
 
 
-class LoyaltyApp(DbMixin, App):
+class PinNeededResult(DbResult[bool]):
+    """Whether an owner PIN is set (asked before a protected action)."""
+
+
+class FileWrittenResult(DbResult[Path]):
+    """A file written for the user (the blank consent form)."""
+
+
+class ShortcutWrittenResult(DbResult[Path]):
+    """The desktop shortcut written."""
+
+
+class LoyaltyApp(Navigation, DailyRun):
     CSS_PATH = "app.tcss"
     TITLE = "Olga Loyalty"
     #: Seconds after a screen opened or closed on its own (a save finished, say) in which
@@ -49,18 +73,7 @@ class LoyaltyApp(DbMixin, App):
     #: (`guard_keys`). None: 0.4 s, and 0 in headless tests, which set it when they test it.
     key_guard: float | None = None
     COMMANDS = App.COMMANDS | {_customer_commands}
-    BINDINGS = [
-        Binding("f1", "help", "Help", priority=True),  # in dialogs too
-        Binding("ctrl+n", "register", "New customer", priority=True),
-        Binding("f9", "settings", "Settings"),
-        Binding("f7", "export", "Export"),
-        Binding("f8", "import", "Import"),
-        Binding("f6", "reports", "Reports"),
-        Binding("f3", "follow_ups", "Follow-ups"),
-        Binding("f2", "reminders", "Reminders", show=False),
-        Binding("ctrl+o", "open_folder", "Open the folder", show=False),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-    ]
+    BINDINGS = AppKeys.BINDINGS
 
     def __init__(self, shop: Shop, *, language: str | None = None, run_daily: bool = True) -> None:
         self.shop = shop
@@ -76,7 +89,6 @@ class LoyaltyApp(DbMixin, App):
         #: keys made before this moment are not passed on (see `guard_keys`)
         self.keys_quiet_until = 0.0
         super().__init__()
-        translate_bindings(self, self.t)
         self.theme = THEMES.get(shop.settings.theme, THEMES["dark"])
 
     def get_driver_class(self):
@@ -109,7 +121,7 @@ class LoyaltyApp(DbMixin, App):
             self.set_interval(60, self.check_new_day)
             from olga_loyalty.services import safety
 
-            self.db("daily_backup", safety.backup_if_first_today, self.shop)
+            self.db(DailyBackupResult, safety.backup_if_first_today, self.shop)
 
     def _handle_exception(self, error: Exception) -> None:
         """An error no screen expected: its traceback goes to the log, and the user reads one
@@ -162,7 +174,7 @@ class LoyaltyApp(DbMixin, App):
         )
 
     def _quit_key(self) -> Binding:
-        return next(b for _, b in self._bindings if b.action == "quit")
+        return next(b for bs in app_bindings(self).values() for b in bs if b.action == "quit")
 
     # -- the command palette, and Textual's own words in it ---------------------------------
     def action_command_palette(self) -> None:
@@ -187,7 +199,7 @@ class LoyaltyApp(DbMixin, App):
         def keep(pin) -> None:
             self.protected(
                 self,
-                "theme_kept",
+                ThemeKeptResult,
                 "settings",
                 pin,
                 settings_service.set_value,
@@ -203,32 +215,19 @@ class LoyaltyApp(DbMixin, App):
         self._theme_cancelled = cancelled
         self.with_pin("settings", keep, on_cancel=cancelled)
 
-    def on_theme_kept(self, _) -> None:
+    @result_of(ThemeKeptResult)
+    def on_theme_kept(self, _: object) -> None:
         self.notify(self.t("The theme is kept in the settings."))
 
-    def on_theme_kept_error(self, error) -> None:
+    @failure_of(ThemeKeptResult)
+    def on_theme_kept_error(self, error: LoyaltyError) -> None:
         self._theme_cancelled()
-        self.report(error)
+        self.show_error(error)
 
-    def notify(self, message: str, *, markup: bool = False, **options) -> None:  # type: ignore[override]
+    def notify(self, message: str, *, markup: bool = False, **options) -> None:
         """Every notification is plain text: it may quote a name, a path or a note, which
         must never be read as markup (ui/text.py)."""
         super().notify(message, markup=False, **options)
-
-    def on_daily_backup(self, path) -> None:
-        if path is not None:
-            self.notify(self.t("Backup of the day written: {path}", path=str(path)), markup=False)
-
-    # -- the daily run: at start and at each new day while the app runs -------------
-    def check_new_day(self) -> None:
-        from olga_loyalty.services import points
-
-        today = self.shop.today()
-        if self.last_daily != today:
-            self.last_daily = today
-            self.db("daily", points.daily, self.shop)
-        elif self.reminders_retry_at is not None and self.shop.now() >= self.reminders_retry_at:
-            self.reminders_after_daily()
 
     # -- the owner PIN and the audit log ----------------------------------------------
     def with_pin(self, action: str, then, on_cancel=None) -> None:
@@ -239,8 +238,9 @@ class LoyaltyApp(DbMixin, App):
         from olga_loyalty.services import safety
 
         self._after_pin = (action, then, on_cancel)
-        self.db("pin_needed", safety.pin_is_set)
+        self.db(PinNeededResult, safety.pin_is_set)
 
+    @result_of(PinNeededResult)
     def on_pin_needed(self, needed: bool) -> None:
         from olga_loyalty.services import safety
         from olga_loyalty.ui.screens.pin import PinScreen
@@ -259,15 +259,25 @@ class LoyaltyApp(DbMixin, App):
         self.push_screen(PinScreen(action), given)
 
     def protected(
-        self, screen, tag: str, action: str, pin, work, *args, detail="", customer_id=None, **kwargs
-    ):
-        """Run a protected action in `screen`'s worker (result to `screen.on_<tag>`): the
+        self,
+        screen: DbMixin,
+        kind: type[DbResult[Any]],
+        action: str,
+        pin: Any,
+        work: Callable[..., Any],
+        *args: Any,
+        detail: str | Callable[[Any], str] = "",
+        customer_id: int | Callable[[Any], int | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Run a protected action in `screen`'s worker (its value to `screen`'s
+        `@result_of(kind)` method): the
         same service entry point as the command line's. An action on one customer passes
         `customer_id` (or a function of the result), so that her erasure scrubs the entry."""
         from olga_loyalty.services import safety
 
         screen.db(
-            tag,
+            kind,
             safety.run_protected,
             self.shop,
             action,
@@ -280,45 +290,6 @@ class LoyaltyApp(DbMixin, App):
             **kwargs,
         )
 
-    def on_daily(self, result) -> None:
-        if result.expired_points or result.birthday_bonuses:
-            self.notify(
-                self.t(
-                    "Daily run: {points} expired; {bonuses} given.",
-                    points=self.t.points(result.expired_points),
-                    bonuses=self.t.ngettext(
-                        "{count} birthday bonus",
-                        "{count} birthday bonuses",
-                        result.birthday_bonuses,
-                        count=result.birthday_bonuses,
-                    ),
-                )
-            )
-        self.reminders_after_daily()
-
-    # -- reminder mails: queued after the daily run, sent in the background when automatic
-    reminders_retry_at = None
-
-    def reminders_after_daily(self) -> None:
-        from olga_loyalty.ui.screens.reminders import after_daily_in_background
-
-        self.reminders_retry_at = None
-        self.db("reminders_daily", after_daily_in_background, self.shop)
-
-    def on_reminders_daily(self, result) -> None:
-        from olga_loyalty.ui.screens.reminders import daily_reminders_notice
-
-        text, retry = daily_reminders_notice(self.t, result)
-        if text:
-            self.notify(
-                text,
-                severity="warning" if result.error else "information",
-                timeout=10,
-                markup=False,
-            )
-        if retry:  # the server could not be reached: try again in half an hour
-            self.reminders_retry_at = self.shop.now() + retry
-
     # -- actions available everywhere ------------------------------------------------
     def action_help(self) -> None:
         from olga_loyalty.ui.screens.help import HelpScreen
@@ -326,64 +297,15 @@ class LoyaltyApp(DbMixin, App):
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
         else:
-            self.push_screen(HelpScreen(self.screen))
-
-    def action_register(self, prefill: dict | None = None) -> None:
-        from olga_loyalty.ui.screens.register import RegisterScreen
-
-        if prefill is None:
-            prefill = getattr(self.screen, "register_prefill", dict)()
-        if not isinstance(self.screen, RegisterScreen):
-            self.push_screen(RegisterScreen(prefill))
-
-    def action_settings(self) -> None:
-        from olga_loyalty.ui.screens.settings import SettingsScreen
-
-        if not isinstance(self.screen, SettingsScreen):
-            self.with_pin("settings", lambda pin: self.push_screen(SettingsScreen(pin)))
-
-    def action_export(self) -> None:
-        from olga_loyalty.ui.screens.exports import ExportScreen
-
-        if not isinstance(self.screen, ExportScreen):
-            self.with_pin("export", lambda pin: self.push_screen(ExportScreen(pin)))
-
-    def action_import(self) -> None:
-        from olga_loyalty.ui.screens.imports import ImportScreen
-
-        if not isinstance(self.screen, ImportScreen):
-            self.with_pin("import", lambda pin: self.push_screen(ImportScreen(pin)))
-
-    def action_reports(self) -> None:
-        from olga_loyalty.ui.screens.reports import ReportsScreen
-
-        if not isinstance(self.screen, ReportsScreen):
-            self.push_screen(ReportsScreen())
-
-    def action_follow_ups(self) -> None:
-        from olga_loyalty.ui.screens.followups import FollowUpsScreen
-
-        if not isinstance(self.screen, FollowUpsScreen):
-            self.push_screen(FollowUpsScreen())
-
-    def action_reminders(self) -> None:
-        from olga_loyalty.ui.screens.reminders import RemindersScreen
-
-        if not isinstance(self.screen, RemindersScreen):
-            self.push_screen(RemindersScreen())
-
-    def action_bonus(self) -> None:
-        from olga_loyalty.ui.screens.bonus import BonusScreen
-
-        if not isinstance(self.screen, BonusScreen):
-            self.push_screen(BonusScreen())
+            self.push_screen(HelpScreen(self.screen, help_sections()))
 
     def blank_consent_form(self) -> None:
         from olga_loyalty.services import gdpr
 
-        self.db("file_written", gdpr.consent_form, self.shop, None)
+        self.db(FileWrittenResult, gdpr.consent_form, self.shop, None)
 
-    def on_file_written(self, path) -> None:
+    @result_of(FileWrittenResult)
+    def on_file_written(self, path: Path) -> None:
         self.announce_file(self.t("Written: {path}", path=path), path)
 
     # -- files written: where they are, and the folder opened on request -----------------
@@ -391,7 +313,7 @@ class LoyaltyApp(DbMixin, App):
         """A result that names a file (by its absolute path): shown as plain text, since a
         folder may be called `[b]`; its folder is remembered and, where the platform has a
         file manager, ctrl+o offered to open it. `into`: a Static that shows it too."""
-        from textual.content import Content
+        from olga_loyalty import paths  # not before the first paint: start-up speed
 
         self.last_folder = Path(path).parent
         if paths.file_manager() is not None:
@@ -401,6 +323,8 @@ class LoyaltyApp(DbMixin, App):
         self.notify(text, timeout=10, markup=False)
 
     def action_open_folder(self) -> None:
+        from olga_loyalty import paths  # not before the first paint: start-up speed
+
         folder = self.last_folder or paths.exports_folder()
         if folder == paths.exports_folder():
             try:
@@ -413,15 +337,11 @@ class LoyaltyApp(DbMixin, App):
     def make_shortcut(self) -> None:
         from olga_loyalty import shortcut
 
-        self.db("shortcut_written", shortcut.write, self.shop.location)
+        self.db(ShortcutWrittenResult, shortcut.write, self.shop.location)
 
+    @result_of(ShortcutWrittenResult)
     def on_shortcut_written(self, path: Path) -> None:
         self.notify(self.t("Wrote the shortcut {path}.", path=str(path)), timeout=10, markup=False)
-
-    def open_card(self, customer_id: int) -> None:
-        from olga_loyalty.ui.screens.card import CardScreen
-
-        self.push_screen(CardScreen(customer_id))
 
     def go_home(self, notice: str = "") -> None:
         """Back to the search screen with an empty box, ready for the next customer; `notice`
@@ -439,85 +359,60 @@ class LoyaltyApp(DbMixin, App):
         """Settings changed the language or currency: rebuild every screen in it."""
         from olga_loyalty.ui.screens.search import SearchScreen
 
-        self.t = self._translator()
-        # The English originals again, to translate; Textual adds ctrl+p (the palette) at
-        # start, not to the class's bindings: keep it, or the palette is gone after set-up.
-        palette = [b for _, b in self._bindings if b.action == "command_palette"]
-        self._bindings = self._merged_bindings.copy()
-        for binding in palette:
-            self._bindings._add_binding(binding)
-        translate_bindings(self, self.t)
+        self.t = self._translator()  # the footer, the help and the palette translate with it
         self.sub_title = self.shop.settings.name
         self.theme = THEMES.get(self.shop.settings.theme, THEMES["dark"])
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(SearchScreen())
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        t = self.t
-        yield SystemCommand(t("New customer"), t("Register a customer"), self.action_register)
-        yield SystemCommand(t("Search"), t("Back to the search screen"), self.go_home)
-        yield SystemCommand(
-            t("Settings"), t("Shop, programme, consent texts, staff"), self.action_settings
-        )
-        yield SystemCommand(
-            t("Export"), t("Newsletter lists for mailing tools"), self.action_export
-        )
-        yield SystemCommand(
-            t("Import"), t("Customer lists and unsubscribe lists"), self.action_import
-        )
-        yield SystemCommand(
-            t("Reports"),
-            t("Members, revenue, loyalty, points; lists to act on"),
-            self.action_reports,
-        )
-        yield SystemCommand(
-            t("Follow-ups"), t("The calls due today, complaints to answer"), self.action_follow_ups
-        )
-        yield SystemCommand(
-            t("Reminders"),
-            t("Birthday, expiring points, welcome: the mails waiting and sent (F2)"),
-            self.action_reminders,
-        )
-        yield SystemCommand(
-            t("Bonus for a segment"),
-            t("Points for every customer of a segment, after a preview"),
-            self.action_bonus,
-        )
-        yield SystemCommand(
-            t("Blank consent form"),
-            t("A printable form to fill in by hand"),
-            self.blank_consent_form,
-        )
-        yield SystemCommand(
-            t("Open the folder"),
-            t("The folder of the last file written, else the exports folder (ctrl+o)"),
-            self.action_open_folder,
-        )
-        yield SystemCommand(
-            t("Desktop shortcut"),
-            t("A shortcut on the desktop that starts Olga Loyalty"),
-            self.make_shortcut,
-        )
-        yield SystemCommand(t("Help"), t("Every key on every screen"), self.action_help)
-        yield SystemCommand(
-            t("Theme"), t("Dark or light; kept in the settings"), self.action_change_theme
-        )
-        from olga_loyalty.ui.keys import key_label
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        # Loaded when the palette opens: not needed for the first paint.
+        from olga_loyalty.ui.commands import system_commands
 
-        for binding in screen._bindings.key_to_bindings.values():
-            for b in binding:
-                # the footer's keys and those it leaves out for room (the card's `a`, `d`, …)
-                shown = b.show or b.key not in ("up", "down", "enter", "escape", "tab")
-                # not Textual's own screen keys ("Copy selected text"): not the till's business
-                ours = not b.action.startswith(("app.", "screen."))
-                if shown and b.description and ours:
-                    yield SystemCommand(
-                        b.description,
-                        t("On this screen ({key})", key=key_label(b.key, t)),
-                        lambda action=b.action: self.run_action(action, screen),
-                    )
-        yield SystemCommand(t("Quit"), t("Close Olga Loyalty"), self.exit)
+        return system_commands(self, screen)
+
+
+def help_sections() -> list[tuple[str, type, list[tuple[str, str]]]]:
+    """F1's help: a title, the class whose keys it lists, and lines of keys beyond those.
+    (Loaded when F1 is pressed, like every screen but the search: start-up speed.)"""
+    from olga_loyalty.ui.screens.adjust import AdjustScreen
+    from olga_loyalty.ui.screens.bonus import BonusScreen
+    from olga_loyalty.ui.screens.card import CardScreen
+    from olga_loyalty.ui.screens.consents import ConsentsScreen
+    from olga_loyalty.ui.screens.exports import ExportScreen
+    from olga_loyalty.ui.screens.followups import FeedbackScreen, FollowUpsScreen
+    from olga_loyalty.ui.screens.imports import ImportScreen
+    from olga_loyalty.ui.screens.purchase import PurchaseScreen
+    from olga_loyalty.ui.screens.refund import RefundScreen
+    from olga_loyalty.ui.screens.register import CustomerForm
+    from olga_loyalty.ui.screens.reminders import RemindersScreen
+    from olga_loyalty.ui.screens.reports import ReportsScreen
+    from olga_loyalty.ui.screens.search import SearchScreen
+    from olga_loyalty.ui.screens.settings import SettingsScreen
+
+    return [
+        (
+            "Everywhere",
+            LoyaltyApp,
+            [("ctrl+p", "Command palette: every action, customers by name or phone")],
+        ),
+        ("Search", SearchScreen, [("↑ ↓", "Choose a customer")]),
+        ("Customer card", CardScreen, []),
+        ("Purchase", PurchaseScreen, []),
+        ("Refund", RefundScreen, [("↑ ↓", "Choose the purchase")]),
+        ("Adjust points", AdjustScreen, []),
+        ("New customer / Edit customer", CustomerForm, [("tab / enter", "Next field")]),
+        ("Consents", ConsentsScreen, [("↑ ↓", "Choose the consent")]),
+        ("Settings", SettingsScreen, [("← →", "Switch tabs")]),
+        ("Export", ExportScreen, []),
+        ("Import", ImportScreen, []),
+        ("Reports", ReportsScreen, [("1 2 3 4", "Choose a list")]),
+        ("Follow-ups", FollowUpsScreen, [("↑ ↓", "Choose the follow-up")]),
+        ("Feedback", FeedbackScreen, []),
+        ("Bonus for a segment", BonusScreen, []),
+        ("Reminders", RemindersScreen, [("↑ ↓", "Choose a mail: its text is shown below")]),
+    ]
 
 
 def make_app(location: str, clock: Clock, language: str | None = None, **options) -> LoyaltyApp:

@@ -61,11 +61,13 @@ class QuietStream:
 def hangup_safe(driver_class: type) -> type:
     """The platform's Textual driver, writing through a `QuietStream`."""
 
-    class HangupSafeDriver(driver_class):  # type: ignore[misc,valid-type]
+    class HangupSafeDriver(driver_class):  # the platform's driver class, chosen at run time
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
-            if getattr(self, "_file", None) is not None:
-                self._file = QuietStream(self._file)
+            # Textual's drivers have no public way to their output stream: `_file` is it.
+            stream = getattr(self, "_file", None)
+            if stream is not None:
+                self._file = QuietStream(stream)
 
     HangupSafeDriver.__name__ = driver_class.__name__
     return HangupSafeDriver
@@ -112,7 +114,10 @@ class TerminalWatch:
             return False
 
     def _watch(self) -> None:
-        fd = sys.__stdin__.fileno()
+        stdin = sys.__stdin__
+        if stdin is None:  # never so: started only when `_can_watch` found a terminal
+            return
+        fd = stdin.fileno()
         while not self._ended.wait(WATCH_INTERVAL):
             try:
                 gone = terminal_gone(fd)

@@ -27,6 +27,11 @@ from olga_loyalty.domain.text import visible
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
+def fit(text: str, width: int) -> str:
+    """Cut text to a column width with an ellipsis, so nothing spills over."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def plain(value: object) -> Content:
     """Data shown exactly as it is: never markup, never a control character."""
     if isinstance(value, Content):

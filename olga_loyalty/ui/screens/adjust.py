@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,9 +15,16 @@ from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
-from olga_loyalty.ui.base import BaseModal, form_field, show_field_errors
+from olga_loyalty.ui.base import BaseModal
+from olga_loyalty.ui.forms import FieldError, form_field, show_field_errors
 from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class SavedResult(DbResult[Any]):
+    """What the worker of `saved` found or did."""
+
 
 FIELDS = ["points", "reason", "valid_days"]
 
@@ -57,7 +66,7 @@ class AdjustScreen(DiscardGuard, BaseModal):
     @on(Input.Changed)
     def typed(self, event: Input.Changed) -> None:
         # a field typed again loses its old message (it is checked again at Enter)
-        for label in self.query(f"#{event.input.id}-error"):
+        for label in self.query(f"#{event.input.id}-error").results(FieldError):
             label.show("")
         self.update_preview()
 
@@ -107,7 +116,7 @@ class AdjustScreen(DiscardGuard, BaseModal):
         text = " ".join(reason.split())[:100]
         self.loyalty.protected(
             self,
-            "saved",
+            SavedResult,
             "adjust",
             self.pin,
             points.adjust,
@@ -121,6 +130,7 @@ class AdjustScreen(DiscardGuard, BaseModal):
             customer_id=lambda r: r.customer_id,
         )
 
+    @result_of(SavedResult)
     def on_saved(self, result: points.AdjustResult) -> None:
         self.app.notify(
             self.t(
@@ -131,6 +141,7 @@ class AdjustScreen(DiscardGuard, BaseModal):
         )
         self.dismiss(result)
 
+    @failure_of(SavedResult)
     def on_saved_error(self, error: LoyaltyError) -> None:
         self.saving = False
         show_field_errors(self, {error.field if error.field in FIELDS else "points": error}, FIELDS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,9 +14,20 @@ from olga_loyalty.domain.dates import parse_days
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import campaigns
-from olga_loyalty.ui.base import BaseModal, FieldError, form_field, show_field_errors
+from olga_loyalty.ui.base import BaseModal
+from olga_loyalty.ui.forms import FieldError, form_field, show_field_errors
 from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class AwardedResult(DbResult[Any]):
+    """What the worker of `awarded` found or did."""
+
+
+class PreviewedResult(DbResult[Any]):
+    """What the worker of `previewed` found or did."""
+
 
 FIELDS = ["segment", "points", "reason", "valid_days"]
 
@@ -63,8 +76,9 @@ class BonusScreen(DiscardGuard, BaseModal):
         except LoyaltyError:
             self.query_one("#preview", Static).update("")
             return
-        self.db("previewed", campaigns.preview, self.shop, segment, amount, valid_days=days)
+        self.db(PreviewedResult, campaigns.preview, self.shop, segment, amount, valid_days=days)
 
+    @result_of(PreviewedResult)
     def on_previewed(self, result: campaigns.BonusPreview) -> None:
         t = self.t
         self.query_one("#preview", Static).update(
@@ -81,6 +95,7 @@ class BonusScreen(DiscardGuard, BaseModal):
         )
         show_field_errors(self, {}, FIELDS)
 
+    @failure_of(PreviewedResult)
     def on_previewed_error(self, error: LoyaltyError) -> None:
         self.query_one("#preview", Static).update("")
         field = error.field if error.field in FIELDS else "segment"
@@ -96,8 +111,8 @@ class BonusScreen(DiscardGuard, BaseModal):
             return
         reason = self.query_one("#reason", Input).value
         if not reason.strip():
-            error = InvalidInput("An adjustment needs a reason.", field="reason")
-            show_field_errors(self, {"reason": error}, FIELDS)
+            missing = InvalidInput("An adjustment needs a reason.", field="reason")
+            show_field_errors(self, {"reason": missing}, FIELDS)
             return
 
         def award(pin) -> None:
@@ -105,7 +120,7 @@ class BonusScreen(DiscardGuard, BaseModal):
             text = " ".join(reason.split())[:100]
             self.loyalty.protected(
                 self,
-                "awarded",
+                AwardedResult,
                 "bonus",
                 pin,
                 campaigns.award,
@@ -120,6 +135,7 @@ class BonusScreen(DiscardGuard, BaseModal):
 
         self.loyalty.with_pin("bonus", award)
 
+    @result_of(AwardedResult)
     def on_awarded(self, result: campaigns.BonusPreview) -> None:
         t = self.t
         self.app.notify(
@@ -131,6 +147,7 @@ class BonusScreen(DiscardGuard, BaseModal):
         )
         self.dismiss(result)
 
+    @failure_of(AwardedResult)
     def on_awarded_error(self, error: LoyaltyError) -> None:
         self.saving = False
         field = error.field if error.field in FIELDS else "segment"

@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
 from olga_loyalty.domain.customers import phone_for_display
-from olga_loyalty.services import customers
+from olga_loyalty.services import customers, gdpr
 from olga_loyalty.services.gdpr import program_text
 from olga_loyalty.services.labels import HISTORY_LABELS
 from olga_loyalty.ui.base import BaseScreen
-from olga_loyalty.ui.text import cell, lines, marked, plain
-from olga_loyalty.ui.widgets import RoomyTable, fit
+from olga_loyalty.ui.screens.adjust import AdjustScreen
+from olga_loyalty.ui.screens.confirm import TypedConfirm
+from olga_loyalty.ui.screens.consents import PURPOSE_LABELS, ConsentsScreen
+from olga_loyalty.ui.screens.followups import FeedbackScreen
+from olga_loyalty.ui.screens.purchase import PurchaseScreen
+from olga_loyalty.ui.screens.refund import RefundScreen
+from olga_loyalty.ui.screens.register import EditScreen
+from olga_loyalty.ui.tables import RoomyTable
+from olga_loyalty.ui.text import cell, fit, lines, marked, plain
+from olga_loyalty.ui.workers import DbResult, result_of
+
+
+class CardResult(DbResult[Any]):
+    """What the worker of `card` found or did."""
+
+
+class ErasedResult(DbResult[Any]):
+    """What the worker of `erased` found or did."""
+
+
+class FileWrittenResult(DbResult[Any]):
+    """What the worker of `file_written` found or did."""
+
 
 #: The words for the history kinds (services/labels.py), shared with the command line.
 KIND_LABELS = HISTORY_LABELS
-PURPOSE_LABELS = {"data_processing": "Data", "email": "Email", "sms": "SMS"}
 
 
 def signed(t, points: int) -> str:
@@ -70,19 +93,20 @@ class CardScreen(BaseScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.db("card", customers.card, self.shop, self.customer_id, 200)
+        self.db(CardResult, customers.card, self.shop, self.customer_id, 200)
 
     def on_screen_resume(self) -> None:
         # not when the card was passed on the way home (erased by a withdrawal, say)
         if self.is_mounted and self.card is not None and self.is_current:
             self.reload()
 
+    @result_of(CardResult)
     def on_card(self, card: customers.CustomerCard) -> None:
         self.card = card
         t, c = self.t, card.customer
         region = self.shop.region
         name = f"{c.salutation} {c.first_name} {c.last_name}".strip()
-        who = [
+        who: list[str | Content] = [
             marked("[b]{name}[/b]  #{id}", name=name, id=c.id),
             t("Phone: {phone}", phone=phone_for_display(c.phone or "", region)),
         ]
@@ -96,7 +120,7 @@ class CardScreen(BaseScreen):
             who.append(t("Referred by {name}", name=card.referred_by_name))
         self.query_one("#who", Static).update(lines(*who))
 
-        points = [
+        points: list[str | Content] = [
             marked(
                 t.gettext("[b]{points}[/b] = {value}"),
                 points=t.points(card.balance),
@@ -135,7 +159,8 @@ class CardScreen(BaseScreen):
         for purpose, state in card.consents.items():
             label = t(PURPOSE_LABELS[purpose])
             if state.active:
-                parts.append(f"{label} ✓ {t.date(state.given_at.date())}")
+                given = t.date(state.given_at.date()) if state.given_at else ""
+                parts.append(f"{label} ✓ {given}")
             elif state.withdrawn_at:
                 parts.append(f"{label} ✗ {t('withdrawn')} {t.date(state.withdrawn_at.date())}")
             else:
@@ -211,20 +236,14 @@ class CardScreen(BaseScreen):
             self.reload()
 
     def action_purchase(self) -> None:
-        from olga_loyalty.ui.screens.purchase import PurchaseScreen
-
         if self.card:
             self.app.push_screen(PurchaseScreen(self.card), self._after)
 
     def action_refund(self) -> None:
-        from olga_loyalty.ui.screens.refund import RefundScreen
-
         if self.card:
             self.app.push_screen(RefundScreen(self.card), self._after)
 
     def action_adjust(self) -> None:
-        from olga_loyalty.ui.screens.adjust import AdjustScreen
-
         if self.card:
             card = self.card
             self.loyalty.with_pin(
@@ -232,28 +251,22 @@ class CardScreen(BaseScreen):
             )
 
     def action_feedback(self) -> None:
-        from olga_loyalty.ui.screens.followups import FeedbackScreen
-
         if self.card:
             c = self.card.customer
             self.app.push_screen(FeedbackScreen(c.id, f"{c.first_name} {c.last_name}"))
 
     def action_edit(self) -> None:
-        from olga_loyalty.ui.screens.register import EditScreen
-
         if self.card:
             self.app.push_screen(EditScreen(self.card.customer), self._after)
 
     def action_data_export(self) -> None:
-        from olga_loyalty.services import gdpr
-
         if self.card:
             cid = self.card.customer.id
             self.loyalty.with_pin(
                 "export",
                 lambda pin: self.loyalty.protected(
                     self,
-                    "file_written",
+                    FileWrittenResult,
                     "export",
                     pin,
                     gdpr.access_export,
@@ -268,15 +281,13 @@ class CardScreen(BaseScreen):
         """The form filled in with her data: personal data leaving the program, so a
         protected export with its audit entry, like the data export (the blank form from
         the search screen stays free)."""
-        from olga_loyalty.services import gdpr
-
         if self.card:
             cid = self.card.customer.id
             self.loyalty.with_pin(
                 "export",
                 lambda pin: self.loyalty.protected(
                     self,
-                    "file_written",
+                    FileWrittenResult,
                     "export",
                     pin,
                     gdpr.consent_form,
@@ -287,12 +298,11 @@ class CardScreen(BaseScreen):
                 ),
             )
 
+    @result_of(FileWrittenResult)
     def on_file_written(self, path) -> None:
         self.loyalty.announce_file(self.t("Written: {path}", path=path), path)
 
     def action_erase(self) -> None:
-        from olga_loyalty.ui.screens.confirm import TypedConfirm
-
         if not self.card:
             return
         t, c = self.t, self.card.customer
@@ -301,7 +311,7 @@ class CardScreen(BaseScreen):
             if confirmed:
                 self.loyalty.protected(
                     self,
-                    "erased",
+                    ErasedResult,
                     "erase",
                     pin,
                     customers.erase,
@@ -328,12 +338,12 @@ class CardScreen(BaseScreen):
             ),
         )
 
+    @result_of(ErasedResult)
     def on_erased(self, customer_id: int) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
         self.loyalty.go_home()  # on an empty search box: her number matches no one now
 
     def action_consents(self) -> None:
-        from olga_loyalty.ui.screens.consents import ConsentsScreen
 
         if self.card:
             c = self.card.customer

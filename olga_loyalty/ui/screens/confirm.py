@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static, TextArea
 
-from olga_loyalty.ui.base import BaseModal, FieldError
+from olga_loyalty.ui.base import BaseModal
+from olga_loyalty.ui.forms import FieldError
 from olga_loyalty.ui.text import plain
 
 
@@ -76,8 +77,6 @@ class Question(BaseModal):
 
 def form_values(screen) -> list[tuple[str, object]]:
     """What the fields of a form hold now: inputs, text areas, lists and boxes."""
-    from textual.widgets import Checkbox, Select, TextArea
-
     values: list[tuple[str, object]] = []
     for widget in screen.query("Input, TextArea, Select, Checkbox"):
         if isinstance(widget, TextArea):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,10 +15,27 @@ from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.services import customers
 from olga_loyalty.services.labels import METHOD_LABELS
 from olga_loyalty.services.shop import PURPOSES
-from olga_loyalty.ui.base import BaseModal, FieldError
-from olga_loyalty.ui.screens.card import PURPOSE_LABELS
+from olga_loyalty.ui.base import BaseModal
+from olga_loyalty.ui.forms import FieldError
+from olga_loyalty.ui.tables import RoomyTable
 from olga_loyalty.ui.text import cell, lines, plain
-from olga_loyalty.ui.widgets import RoomyTable
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+#: The purposes as the card and the consents list name them (short, for the width).
+PURPOSE_LABELS = {"data_processing": "Data", "email": "Email", "sms": "SMS"}
+
+
+class DoneResult(DbResult[Any]):
+    """What the worker of `done` found or did."""
+
+
+class ErasedResult(DbResult[Any]):
+    """What the worker of `erased` found or did."""
+
+
+class LoadedResult(DbResult[Any]):
+    """What the worker of `loaded` found or did."""
+
 
 PURPOSE_NAMES = {
     "data_processing": "Data processing",
@@ -82,8 +101,9 @@ class ConsentsScreen(BaseModal):
         self.reload()
 
     def reload(self) -> None:
-        self.db("loaded", _load, self.customer_id)
+        self.db(LoadedResult, _load, self.customer_id)
 
+    @result_of(LoadedResult)
     def on_loaded(self, data) -> None:
         t = self.t
         states_data, records_data = data
@@ -262,7 +282,7 @@ class ConsentChangeScreen(BaseModal):
         staff = self.loyalty.staff
         if self.how == "give":
             self.db(
-                "done",
+                DoneResult,
                 customers.give_consent,
                 self.shop,
                 self.customer_id,
@@ -272,7 +292,7 @@ class ConsentChangeScreen(BaseModal):
             )
         elif not self.erases:
             self.db(
-                "done",
+                DoneResult,
                 customers.withdraw_consent,
                 self.shop,
                 self.customer_id,
@@ -283,7 +303,7 @@ class ConsentChangeScreen(BaseModal):
         else:
             self.loyalty.protected(
                 self,
-                "erased",
+                ErasedResult,
                 "erase",
                 self.pin,
                 customers.withdraw_consent,
@@ -297,6 +317,7 @@ class ConsentChangeScreen(BaseModal):
                 customer_id=self.customer_id,
             )
 
+    @result_of(DoneResult)
     def on_done(self, record) -> None:
         t = self.t
         words = t(PURPOSE_NAMES[self.purpose])
@@ -320,14 +341,17 @@ class ConsentChangeScreen(BaseModal):
         self.app.notify(text, timeout=8)
         self.dismiss(True)
 
+    @failure_of(DoneResult)
     def on_done_error(self, error: LoyaltyError) -> None:
         self.saving = False
         self.query_one("#methods-error", FieldError).show(error.render(self.t.gettext))
 
+    @result_of(ErasedResult)
     def on_erased(self, _) -> None:
         self.app.notify(self.t("The customer was erased."), timeout=8)
         self.dismiss("erased")
 
+    @failure_of(ErasedResult)
     def on_erased_error(self, error: LoyaltyError) -> None:
         self.saving = False
         self.query_one("#word-error", FieldError).show(error.render(self.t.gettext))

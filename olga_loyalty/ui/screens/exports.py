@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, Static
 
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.services import newsletter
-from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.forms import FieldError, show_field_errors
 from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class CountedResult(DbResult[Any]):
+    """What the worker of `counted` found or did."""
+
+
+class WrittenResult(DbResult[Any]):
+    """What the worker of `written` found or did."""
+
 
 SEGMENT_LABELS = {
     "all": "All customers",
@@ -59,6 +73,7 @@ class ExportScreen(BaseScreen):
     def __init__(self, pin=None) -> None:
         super().__init__()
         self.pin = pin  # the owner PIN given to open this screen (safety.Pin)
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -149,7 +164,7 @@ class ExportScreen(BaseScreen):
     @on(Input.Changed)
     def recount(self) -> None:
         """Count again once the choices rest for a moment (counting reads every customer)."""
-        if getattr(self, "_timer", None) is not None:
+        if self._timer is not None:
             self._timer.stop()
         self.query_one("#count", Static).update(self.t("Counting…"))
         self._timer = self.set_timer(0.4, self._count_now)
@@ -158,7 +173,7 @@ class ExportScreen(BaseScreen):
         self._timer = None
         show_field_errors(self, {}, FIELDS)
         self.db(
-            "counted",
+            CountedResult,
             _count,
             self.shop,
             self.value("channel"),
@@ -167,6 +182,7 @@ class ExportScreen(BaseScreen):
             self.value("format"),
         )
 
+    @result_of(CountedResult)
     def on_counted(self, result) -> None:
         count, left_out = result
         t = self.t
@@ -183,6 +199,7 @@ class ExportScreen(BaseScreen):
             text += " " + t("Left out: {reasons}.", reasons=reasons)
         self.query_one("#count", Static).update(plain(text))
 
+    @failure_of(CountedResult)
     def on_counted_error(self, error: LoyaltyError) -> None:
         self.query_one("#count", Static).update("")
         show_field_errors(
@@ -200,7 +217,7 @@ class ExportScreen(BaseScreen):
         channel, segment = self.value("channel"), self.segment_text()
         self.loyalty.protected(
             self,
-            "written",
+            WrittenResult,
             "export",
             self.pin,
             newsletter.export,
@@ -218,6 +235,7 @@ class ExportScreen(BaseScreen):
             total=max(message.total, 1), progress=message.done
         )
 
+    @result_of(WrittenResult)
     def on_written(self, result: newsletter.ExportResult) -> None:
         t = self.t
         text = t.ngettext(
@@ -235,6 +253,7 @@ class ExportScreen(BaseScreen):
             text += " " + t("Left out: {reasons}.", reasons=reasons)
         self.loyalty.announce_file(text, result.path, into=self.query_one("#result", Static))
 
+    @failure_of(WrittenResult)
     def on_written_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False
         show_field_errors(

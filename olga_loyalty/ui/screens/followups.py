@@ -3,24 +3,32 @@ one done, and answering a complaint with an apology bonus."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
+from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.services import followups
-from olga_loyalty.ui.base import (
-    BaseModal,
-    BaseScreen,
-    FieldError,
-    form_field,
-    show_field_errors,
-)
+from olga_loyalty.ui.base import BaseModal, BaseScreen
+from olga_loyalty.ui.forms import FieldError, form_field, show_field_errors
 from olga_loyalty.ui.screens.confirm import DiscardGuard
+from olga_loyalty.ui.tables import RoomyTable
 from olga_loyalty.ui.text import cell, plain
-from olga_loyalty.ui.widgets import RoomyTable
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class LoadedResult(DbResult[Any]):
+    """What the worker of `loaded` found or did."""
+
+
+class SavedResult(DbResult[Any]):
+    """What the worker of `saved` found or did."""
+
 
 FORM_FIELDS = ["kind", "note", "follow_up"]
 
@@ -72,7 +80,7 @@ class FeedbackScreen(DiscardGuard, BaseModal):
             return
         self.saving = True
         self.db(
-            "saved",
+            SavedResult,
             followups.record,
             self.shop,
             self.customer_id,
@@ -82,6 +90,7 @@ class FeedbackScreen(DiscardGuard, BaseModal):
             staff=self.loyalty.staff,
         )
 
+    @result_of(SavedResult)
     def on_saved(self, item) -> None:
         t = self.t
         message = t("Feedback #{id} recorded.", id=item.id)
@@ -90,6 +99,7 @@ class FeedbackScreen(DiscardGuard, BaseModal):
         self.app.notify(message)
         self.dismiss(item)
 
+    @failure_of(SavedResult)
     def on_saved_error(self, error: LoyaltyError) -> None:
         self.saving = False
         field = error.field if error.field in FORM_FIELDS else "note"
@@ -134,11 +144,10 @@ class FollowUpsScreen(BaseScreen):
             self.load()
 
     def load(self) -> None:
-        self.db("loaded", followups.due, self.shop)
+        self.db(LoadedResult, followups.due, self.shop)
 
+    @result_of(LoadedResult)
     def on_loaded(self, items: list[followups.FollowUp]) -> None:
-        from olga_loyalty.domain.customers import phone_for_display
-
         t = self.t
         self.items = items
         table = self.query_one(DataTable)
@@ -229,6 +238,7 @@ class _FollowUpDialog(DiscardGuard, BaseModal):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
+    @failure_of(SavedResult)
     def on_saved_error(self, error: LoyaltyError) -> None:
         show_field_errors(self, {self.FIELD: error}, [self.FIELD])
 
@@ -252,7 +262,7 @@ class OutcomeScreen(_FollowUpDialog):
 
     def action_save(self) -> None:
         self.db(
-            "saved",
+            SavedResult,
             followups.complete,
             self.shop,
             self.item.id,
@@ -260,6 +270,7 @@ class OutcomeScreen(_FollowUpDialog):
             staff=self.loyalty.staff,
         )
 
+    @result_of(SavedResult)
     def on_saved(self, _) -> None:
         self.app.notify(self.t("Follow-up #{id} done.", id=self.item.id))
         self.dismiss(True)
@@ -291,7 +302,7 @@ class ApologyScreen(_FollowUpDialog):
             return
         self.loyalty.protected(
             self,
-            "saved",
+            SavedResult,
             "adjust",
             self.pin,
             followups.apologise,
@@ -303,6 +314,7 @@ class ApologyScreen(_FollowUpDialog):
             customer_id=lambda r: r[0].customer_id,
         )
 
+    @result_of(SavedResult)
     def on_saved(self, result) -> None:
         item, entry = result
         self.app.notify(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,9 +16,24 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar
 from olga_loyalty import paths
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.services import imports
-from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors
+from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.forms import FieldError, show_field_errors
 from olga_loyalty.ui.text import lines as text_lines
 from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class CheckedResult(DbResult[Any]):
+    """What the worker of `checked` found or did."""
+
+
+class ImportedResult(DbResult[Any]):
+    """What the worker of `imported` found or did."""
+
+
+class UnsubscribedResult(DbResult[Any]):
+    """What the worker of `unsubscribed` found or did."""
+
 
 FIELDS = ["file", "map", "consented_on"]
 
@@ -148,7 +164,7 @@ class ImportScreen(BaseScreen):
             )
             return
         self.db(
-            "checked",
+            CheckedResult,
             imports.check_file,
             self.shop,
             self.path(),
@@ -157,6 +173,7 @@ class ImportScreen(BaseScreen):
             consented_on=self.query_one("#consented_on", Input).value,
         )
 
+    @result_of(CheckedResult)
     def on_checked(self, report: imports.ImportReport) -> None:
         t = self.t
         self.report = report
@@ -199,6 +216,7 @@ class ImportScreen(BaseScreen):
         self.query_one("#summary", Static).update(text_lines(*lines))
         self.fill_problems(report)
 
+    @failure_of(CheckedResult)
     def on_checked_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False
         show_field_errors(self, {error.field if error.field in FIELDS else "file": error}, FIELDS)
@@ -209,7 +227,7 @@ class ImportScreen(BaseScreen):
         if self.mode() == "unsubscribes":
             self.show_progress()
             self.db(
-                "unsubscribed",
+                UnsubscribedResult,
                 imports.import_unsubscribes,
                 self.shop,
                 self.path(),
@@ -228,7 +246,7 @@ class ImportScreen(BaseScreen):
             return
         self.show_progress()
         self.db(
-            "imported",
+            ImportedResult,
             _import,
             self.shop,
             self.report,
@@ -242,6 +260,7 @@ class ImportScreen(BaseScreen):
         bar.display = True
         bar.update(total=None, progress=0)
 
+    @result_of(ImportedResult)
     def on_imported(self, report: imports.ImportReport) -> None:
         t = self.t
         self.query_one("#progress").display = False
@@ -263,17 +282,20 @@ class ImportScreen(BaseScreen):
         for number, error in sorted(report.refused + report.notes, key=lambda r: r[0]):
             table.add_row(plain(number), plain(error.render(self.t.gettext)))
 
+    @failure_of(ImportedResult)
     def on_imported_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False
         self.report = None
         show_field_errors(self, {"file": error}, FIELDS)
 
+    @result_of(UnsubscribedResult)
     def on_unsubscribed(self, report: imports.UnsubscribeReport) -> None:
         self.query_one("#progress").display = False
         text = report.summary(self.t)
         self.query_one("#summary", Static).update(plain(text))
         self.app.notify(text, timeout=10)
 
+    @failure_of(UnsubscribedResult)
     def on_unsubscribed_error(self, error: LoyaltyError) -> None:
         self.query_one("#progress").display = False
         show_field_errors(self, {"file": error}, FIELDS)

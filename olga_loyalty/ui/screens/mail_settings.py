@@ -5,6 +5,7 @@ out and when, automatic sending, and the reminder texts per kind and language.""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -22,8 +23,18 @@ from olga_loyalty.domain.reminders import (
     change_reminders,
 )
 from olga_loyalty.services import mail, reminders
-from olga_loyalty.ui.base import FieldError, ScreenMixin, show_field_errors
-from olga_loyalty.ui.widgets import TickBox
+from olga_loyalty.ui.base import ScreenMixin
+from olga_loyalty.ui.forms import FieldError, TickBox, show_field_errors
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class LoadedResult(DbResult[Any]):
+    """What the worker of `loaded` found or did."""
+
+
+class SavedResult(DbResult[Any]):
+    """What the worker of `saved` found or did."""
+
 
 MAIL_FIELD_NAMES = {
     "host": "Mail server (e.g. smtp.ionos.de)",
@@ -75,7 +86,7 @@ def save_mail_settings(account, settings, password: str | None) -> dict:
     return load_mail_settings()
 
 
-class MailSettings(ScreenMixin, VerticalScroll):
+class MailSettings(VerticalScroll, ScreenMixin):
     """The tab's content; the settings screen calls `save()` on ctrl+s."""
 
     def __init__(self) -> None:
@@ -145,8 +156,9 @@ class MailSettings(ScreenMixin, VerticalScroll):
 
     def on_mount(self) -> None:
         self.query_one("#password", Input).password = True
-        self.db("loaded", load_mail_settings)
+        self.db(LoadedResult, load_mail_settings)
 
+    @result_of(LoadedResult)
     def on_loaded(self, data: dict) -> None:
         self.loaded = data
         account, settings = data["mail"], data["reminders"]
@@ -241,7 +253,7 @@ class MailSettings(ScreenMixin, VerticalScroll):
         secret = self.query_one("#password", Input).value or None
         self.loyalty.protected(
             self,
-            "saved",
+            SavedResult,
             "settings",
             self.screen.pin,  # type: ignore[attr-defined]  # the settings screen's PIN
             save_mail_settings,
@@ -251,9 +263,11 @@ class MailSettings(ScreenMixin, VerticalScroll):
             detail="mail",
         )
 
+    @result_of(SavedResult)
     def on_saved(self, data: dict) -> None:
         self.on_loaded(data)
         self.app.notify(self.t("Mail settings saved."))
 
+    @failure_of(SavedResult)
     def on_saved_error(self, error: LoyaltyError) -> None:
         show_field_errors(self.screen, {"password": error}, FIELDS)

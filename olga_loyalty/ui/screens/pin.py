@@ -4,6 +4,8 @@ with the checked PIN, which the action passes on to `safety.run_protected`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,7 +14,13 @@ from textual.widgets import Footer, Input, Label
 
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.services import safety
-from olga_loyalty.ui.base import BaseModal, FieldError
+from olga_loyalty.ui.base import BaseModal
+from olga_loyalty.ui.forms import FieldError
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class CheckedResult(DbResult[Any]):
+    """What the worker of `checked` found or did."""
 
 
 class PinScreen(BaseModal):
@@ -38,7 +46,7 @@ class PinScreen(BaseModal):
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         self.db(
-            "checked",
+            CheckedResult,
             safety.authorise,
             self.shop,
             self.action,
@@ -46,9 +54,11 @@ class PinScreen(BaseModal):
             by=self.loyalty.staff,
         )
 
+    @result_of(CheckedResult)
     def on_checked(self, pin: safety.Pin) -> None:
         self.dismiss(pin)
 
+    @failure_of(CheckedResult)
     def on_checked_error(self, error: LoyaltyError) -> None:
         box = self.query_one(Input)
         box.value = ""

@@ -8,6 +8,7 @@ points allowed), Enter (saved: "To pay: …"), Enter (the next customer)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,10 +21,21 @@ from olga_loyalty.domain.money import parse_amount, parse_points
 from olga_loyalty.domain.points import Programme, PurchasePlan, max_redeemable, plan_purchase
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
-from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+from olga_loyalty.ui.base import BaseModal
+from olga_loyalty.ui.forms import FieldError, show_field_errors
 from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import lines as text_lines
 from olga_loyalty.ui.text import marked, plain
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class RefreshedResult(DbResult[Any]):
+    """What the worker of `refreshed` found or did."""
+
+
+class SavedResult(DbResult[Any]):
+    """What the worker of `saved` found or did."""
+
 
 FIELDS = ["amount", "redeem", "follow_up"]
 
@@ -89,8 +101,9 @@ class PurchaseScreen(DiscardGuard, BaseModal):
         self.query_one("#amount", Input).focus()
         self.update_preview()
         # the programme may have been changed on another till or the command line
-        self.db("refreshed", self.shop.refresh)
+        self.db(RefreshedResult, self.shop.refresh)
 
+    @result_of(RefreshedResult)
     def on_refreshed(self, changed: bool) -> None:
         if changed:
             self.update_preview()
@@ -186,7 +199,7 @@ class PurchaseScreen(DiscardGuard, BaseModal):
             redeem = parse_points(self.query_one("#redeem", Input).value or "0", field="redeem")
         except LoyaltyError as error:
             errors["redeem"] = error
-        if not errors and self.plan is None:
+        if not errors and self.plan is None and amount is not None and redeem is not None:
             try:
                 plan_purchase(
                     amount,
@@ -203,7 +216,7 @@ class PurchaseScreen(DiscardGuard, BaseModal):
             return
         self.saving = True
         self.db(
-            "saved",
+            SavedResult,
             points.record_purchase,
             self.shop,
             self.card.customer.id,
@@ -214,6 +227,7 @@ class PurchaseScreen(DiscardGuard, BaseModal):
             programme_shown=self.shown_programme,
         )
 
+    @result_of(SavedResult)
     def on_saved(self, result: points.PurchaseResult) -> None:
         """Saved: what to charge stays in big figures until Enter or Esc."""
         t, plan = self.t, result.plan
@@ -241,6 +255,7 @@ class PurchaseScreen(DiscardGuard, BaseModal):
         # an Enter pressed twice must not hide what to charge before it was seen
         self.loyalty.guard_keys()
 
+    @failure_of(SavedResult)
     def on_saved_error(self, error: LoyaltyError) -> None:
         self.saving = False
         self.update_preview()  # with the programme as the service found it

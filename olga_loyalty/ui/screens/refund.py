@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from olga_loyalty.domain.errors import LoyaltyError
@@ -13,10 +16,20 @@ from olga_loyalty.domain.money import parse_amount
 from olga_loyalty.domain.points import PurchaseFacts, plan_refund, settle_refund
 from olga_loyalty.services import points
 from olga_loyalty.services.customers import CustomerCard
-from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+from olga_loyalty.ui.base import BaseModal
+from olga_loyalty.ui.forms import FieldError, show_field_errors
 from olga_loyalty.ui.screens.confirm import DiscardGuard, Question
 from olga_loyalty.ui.text import lines as text_lines
 from olga_loyalty.ui.text import marked, plain
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class PurchasesResult(DbResult[Any]):
+    """What the worker of `purchases` found or did."""
+
+
+class SavedResult(DbResult[Any]):
+    """What the worker of `saved` found or did."""
 
 
 def _purchases_with_totals(customer_id: int):
@@ -49,7 +62,7 @@ class RefundScreen(DiscardGuard, BaseModal):
             box.border_title = plain(t("Refund · {name}", name=f"{c.first_name} {c.last_name}"))
             yield Label(t("Purchase (↑↓ to choose; only what can still be refunded)"))
             # ↑↓ choose while the amount keeps the focus: nothing typed goes astray
-            table = DataTable(id="purchases", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Any] = DataTable(id="purchases", cursor_type="row", zebra_stripes=True)
             table.can_focus = False
             yield table
             yield Label(t("Amount to refund (empty = all that is left)"))
@@ -67,8 +80,9 @@ class RefundScreen(DiscardGuard, BaseModal):
         table.add_column(t("Amount"), width=12)
         table.add_column(t("Refunded"), width=12)
         table.add_column(t("Points"), width=7)
-        self.db("purchases", _purchases_with_totals, self.card.customer.id)
+        self.db(PurchasesResult, _purchases_with_totals, self.card.customer.id)
 
+    @result_of(PurchasesResult)
     def on_purchases(self, rows) -> None:
         t = self.t
         self.rows = rows
@@ -125,7 +139,7 @@ class RefundScreen(DiscardGuard, BaseModal):
             preview.update(marked("[b]{message}[/b]", message=error.render(t.gettext)))
             return
         outcome = settle_refund(plan, self.card.balance + plan.restore, self.shop.programme)
-        lines = [
+        lines: list[str | Content] = [
             t(
                 "Refund {amount} of purchase #{id} (still refundable: {left})",
                 amount=t.money(plan.amount),
@@ -190,8 +204,11 @@ class RefundScreen(DiscardGuard, BaseModal):
         if self.saving:
             return
         self.saving = True
-        self.db("saved", points.refund, self.shop, purchase_id, amount, staff=self.loyalty.staff)
+        self.db(
+            SavedResult, points.refund, self.shop, purchase_id, amount, staff=self.loyalty.staff
+        )
 
+    @result_of(SavedResult)
     def on_saved(self, result: points.RefundResult) -> None:
         t = self.t
         message = t(
@@ -219,6 +236,7 @@ class RefundScreen(DiscardGuard, BaseModal):
         self.app.notify(message, timeout=10)
         self.dismiss(result)
 
+    @failure_of(SavedResult)
     def on_saved_error(self, error: LoyaltyError) -> None:
         self.saving = False
         show_field_errors(self, {"amount": error}, ["amount"])

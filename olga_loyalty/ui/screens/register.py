@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,10 +25,21 @@ from olga_loyalty.i18n import N_
 from olga_loyalty.services import customers
 from olga_loyalty.services.labels import FIELD_LABELS, METHOD_LABELS
 from olga_loyalty.services.shop import PURPOSES
-from olga_loyalty.ui.base import BaseScreen, FieldError, show_field_errors, translator
+from olga_loyalty.ui.base import BaseScreen
+from olga_loyalty.ui.forms import FieldError, TickBox, show_field_errors
+from olga_loyalty.ui.i18n import translator
 from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import plain
-from olga_loyalty.ui.widgets import TickBox
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class RefreshedResult(DbResult[Any]):
+    """What the worker of `refreshed` found or did."""
+
+
+class SavedResult(DbResult[Any]):
+    """What the worker of `saved` found or did."""
+
 
 PERSON_FIELDS = ["first_name", "last_name", "phone", "email", "birthday", "notes"]
 PLACEHOLDERS = {
@@ -195,6 +208,7 @@ class CustomerForm(DiscardGuard, BaseScreen):
     def submit(self) -> None:
         raise NotImplementedError
 
+    @failure_of(SavedResult)
     def on_saved_error(self, error: LoyaltyError) -> None:
         self.saving = False
         if error.field in self.all_fields():
@@ -202,14 +216,14 @@ class CustomerForm(DiscardGuard, BaseScreen):
             existing = error.params.get("id")
             if existing:
                 # the button right under the reason, so both are in view
-                self.existing_id = int(existing)
+                self.existing_id = int(str(existing))
                 button = Button(
                     plain(self.t("Open the card of {name}", name=error.params.get("name", ""))),
                     id="open-existing",
                 )
                 self.query_one("#form").mount(button, after=self.query_one(f"#{error.field}-error"))
         else:
-            self.report(error)
+            self.show_error(error)
 
     def _hide_existing(self) -> None:
         self.existing_id = None
@@ -289,8 +303,9 @@ class RegisterScreen(CustomerForm):
     def on_mount(self) -> None:
         # (the form's own on_mount runs as well: Textual calls each class's handler)
         # the consent texts may have been changed on another till or the command line
-        self.db("refreshed", self.shop.refresh)
+        self.db(RefreshedResult, self.shop.refresh)
 
+    @result_of(RefreshedResult)
     def on_refreshed(self, changed: bool) -> None:
         if changed:
             self.show_texts()
@@ -305,6 +320,7 @@ class RegisterScreen(CustomerForm):
             )
         self.texts_shown = {purpose: texts[purpose].version for purpose in PURPOSES}
 
+    @failure_of(SavedResult)
     def on_saved_error(self, error: LoyaltyError) -> None:
         self.show_texts()  # a refusal for a changed text: the form shows the new one
         super().on_saved_error(error)
@@ -335,7 +351,7 @@ class RegisterScreen(CustomerForm):
         staff = " ".join(self.query_one("#staff", Input).value.split())
         self.loyalty.staff = staff
         self.db(
-            "saved",
+            SavedResult,
             _register_and_remember,
             self.shop,
             self.form_input(),
@@ -346,6 +362,7 @@ class RegisterScreen(CustomerForm):
             dict(self.texts_shown),
         )
 
+    @result_of(SavedResult)
     def on_saved(self, result: customers.Registration) -> None:
         t, c = self.t, result.customer
         message = t(
@@ -384,7 +401,7 @@ class EditScreen(CustomerForm):
 
     def submit(self) -> None:
         self.db(
-            "saved",
+            SavedResult,
             customers.edit,
             self.shop,
             self.customer_id,
@@ -392,6 +409,7 @@ class EditScreen(CustomerForm):
             staff=self.loyalty.staff,
         )
 
+    @result_of(SavedResult)
     def on_saved(self, changed: list[str]) -> None:
         t = self.t
         if changed:

@@ -5,6 +5,7 @@ waits for the mail server."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
@@ -12,13 +13,32 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.worker import get_current_worker
 
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.domain.reminders import KIND_LABELS, REASON_LABELS, STATUS_LABELS
 from olga_loyalty.services import reminders
-from olga_loyalty.ui.base import BaseModal, BaseScreen, FieldError
+from olga_loyalty.ui.base import BaseModal, BaseScreen
+from olga_loyalty.ui.forms import FieldError
 from olga_loyalty.ui.screens.confirm import DiscardGuard
-from olga_loyalty.ui.widgets import fit
+from olga_loyalty.ui.text import fit
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class ChangedResult(DbResult[Any]):
+    """What the worker of `changed` found or did."""
+
+
+class LoadedResult(DbResult[Any]):
+    """What the worker of `loaded` found or did."""
+
+
+class SentResult(DbResult[Any]):
+    """What the worker of `sent` found or did."""
+
+
+class TestedResult(DbResult[Any]):
+    """What the worker of `tested` found or did."""
 
 
 def load_outbox(shop) -> dict:
@@ -35,8 +55,6 @@ def load_outbox(shop) -> dict:
 
 def send_in_background(shop):
     """The send, stopping between two mails when the app closes (the worker is cancelled)."""
-    from textual.worker import get_current_worker
-
     worker = get_current_worker()
     return reminders.send(shop, should_stop=lambda: worker.is_cancelled)
 
@@ -88,8 +106,9 @@ class RemindersScreen(BaseScreen):
         self.load()
 
     def load(self) -> None:
-        self.db("loaded", load_outbox, self.shop)
+        self.db(LoadedResult, load_outbox, self.shop)
 
+    @result_of(LoadedResult)
     def on_loaded(self, data: dict) -> None:
         t = self.t
         self.data = data
@@ -175,8 +194,9 @@ class RemindersScreen(BaseScreen):
             return
         self.sending = True
         self.show_status()
-        self.db("sent", send_in_background, self.shop)
+        self.db(SentResult, send_in_background, self.shop)
 
+    @result_of(SentResult)
     def on_sent(self, report) -> None:
         self.sending = False
         self.app.notify(
@@ -187,9 +207,10 @@ class RemindersScreen(BaseScreen):
         )
         self.load()
 
+    @failure_of(SentResult)
     def on_sent_error(self, error: LoyaltyError) -> None:
         self.sending = False
-        self.report(error)
+        self.show_error(error)
         self.load()
 
     def action_test_mail(self) -> None:
@@ -202,15 +223,16 @@ class RemindersScreen(BaseScreen):
         if item is None or item.id is None or item.status not in ("failed", "unknown"):
             self.app.notify(self.t("Choose a refused mail or one whose fate is unknown."))
             return
-        self.db("changed", reminders.retry, self.shop, item.id)
+        self.db(ChangedResult, reminders.retry, self.shop, item.id)
 
     def action_mark_sent(self) -> None:
         item = self.selected()
         if item is None or item.id is None or item.status != "unknown":
             self.app.notify(self.t("Choose a mail whose fate is unknown."))
             return
-        self.db("changed", reminders.mark_sent, self.shop, item.id)
+        self.db(ChangedResult, reminders.mark_sent, self.shop, item.id)
 
+    @result_of(ChangedResult)
     def on_changed(self, row) -> None:
         self.load()
 
@@ -246,8 +268,9 @@ class TestMailDialog(DiscardGuard, BaseModal):
     def action_send(self) -> None:
         self.query_one("#answer", Static).update(self.t("Sending…"))
         self.query_one(FieldError).show("")
-        self.db("tested", reminders.send_test, self.shop, self.query_one(Input).value)
+        self.db(TestedResult, reminders.send_test, self.shop, self.query_one(Input).value)
 
+    @result_of(TestedResult)
     def on_tested(self, answer: str) -> None:
         t = self.t
         text = t(
@@ -258,6 +281,7 @@ class TestMailDialog(DiscardGuard, BaseModal):
         self.query_one("#answer", Static).update(text)
         self.app.notify(text, timeout=10, markup=False)
 
+    @failure_of(TestedResult)
     def on_tested_error(self, error: LoyaltyError) -> None:
         self.query_one("#answer", Static).update("")
         self.query_one(FieldError).show(escape(error.render(self.t.gettext)))
@@ -271,8 +295,6 @@ class TestMailDialog(DiscardGuard, BaseModal):
 
 def after_daily_in_background(shop):
     """Queue what is due; send when automatic sending is on. Never raises."""
-    from textual.worker import get_current_worker
-
     worker = get_current_worker()
     return reminders.after_daily(shop, should_stop=lambda: worker.is_cancelled)
 

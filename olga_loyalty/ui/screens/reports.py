@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_symbol
@@ -16,11 +17,22 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Label, TabbedContent, TabPane
 
+from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.i18n import N_
-from olga_loyalty.services import reports
+from olga_loyalty.services import newsletter, reports
 from olga_loyalty.ui.base import BaseScreen
 from olga_loyalty.ui.chart import BarChart, Series
 from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class ExportedResult(DbResult[Any]):
+    """What the worker of `exported` found or did."""
+
+
+class ReportResult(DbResult[Any]):
+    """What the worker of `report` found or did."""
+
 
 #: The lists, the newsletter segment each one is, and the heading of its detail column.
 LIST_LABELS = {
@@ -86,8 +98,9 @@ class ReportsScreen(BaseScreen):
 
     def load(self) -> None:
         self.query_one("#period", Label).update(self.t("Calculating…"))
-        self.db("report", reports.compute, self.shop, self.months)
+        self.db(ReportResult, reports.compute, self.shop, self.months)
 
+    @result_of(ReportResult)
     def on_report(self, report: reports.Report) -> None:
         self.report = report
         t = self.t
@@ -108,6 +121,7 @@ class ReportsScreen(BaseScreen):
         self.draw_charts(report)
         self.fill_list()
 
+    @failure_of(ReportResult)
     def on_report_error(self, error) -> None:
         self.query_one("#period", Label).update(plain(error.render(self.t.gettext)))
 
@@ -280,8 +294,6 @@ class ReportsScreen(BaseScreen):
         table.add_column(t("Name"), width=24)
         table.add_column(t("Phone"), width=18)
         table.add_column(t(DETAIL_NAMES[self.current]), width=20)
-        from olga_loyalty.domain.customers import phone_for_display
-
         for person in found:
             table.add_row(
                 plain(person.name[:24]),
@@ -319,14 +331,12 @@ class ReportsScreen(BaseScreen):
         }[self.current]
 
     def action_export_list(self) -> None:
-        from olga_loyalty.services import newsletter
-
         segment = self.segment()
         self.loyalty.with_pin(
             "export",
             lambda pin: self.loyalty.protected(
                 self,
-                "exported",
+                ExportedResult,
                 "export",
                 pin,
                 newsletter.export,
@@ -337,6 +347,7 @@ class ReportsScreen(BaseScreen):
             ),
         )
 
+    @result_of(ExportedResult)
     def on_exported(self, result) -> None:
         text = self.t.ngettext(
             "Written: {path} ({count} customer with email consent)",

@@ -3,17 +3,46 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
-from olga_loyalty.domain.customers import phone_for_display
-from olga_loyalty.services import customers
 from olga_loyalty.ui.base import BaseScreen
-from olga_loyalty.ui.text import cell, plain
-from olga_loyalty.ui.widgets import RoomyTable, fit
+from olga_loyalty.ui.keys import app_bindings, key_label
+from olga_loyalty.ui.tables import RoomyTable
+from olga_loyalty.ui.text import cell, fit, plain
+from olga_loyalty.ui.workers import DbResult, result_of
+
+if TYPE_CHECKING:
+    from olga_loyalty.services.customers import SearchHit, TodayContext
+    from olga_loyalty.services.shop import Shop
+
+
+# The customer services (with the reminder and e-mail modules they load) are imported in the
+# worker, not before the first paint of the search screen: start-up speed. The app's warm-up
+# after the first paint loads them too (`ui/app.py _load_libraries`).
+def _find(shop: Shop, text: str) -> list[SearchHit]:
+    from olga_loyalty.services import customers
+
+    return customers.find(shop, text)
+
+
+def _today_context(shop: Shop) -> TodayContext:
+    from olga_loyalty.services import customers
+
+    return customers.today_context(shop)
+
+
+class ContextResult(DbResult[Any]):
+    """What the worker of `context` found or did."""
+
+
+class SearchResult(DbResult[Any]):
+    """What the worker of `search` found or did."""
+
 
 _PHONE_LIKE = re.compile(r"[0-9+()\-./ ]+")
 
@@ -31,7 +60,7 @@ class SearchScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.hits: list[customers.SearchHit] = []
+        self.hits: list[SearchHit] = []
         self.query_text = ""
         #: what stands above the list while the box is empty (what to charge, say)
         self.notice = ""
@@ -49,10 +78,8 @@ class SearchScreen(BaseScreen):
         """`F3 Follow-ups  F6 Reports  F7 Export  F8 Import  F9 Settings`, like the footer."""
         from textual.content import Content
 
-        from olga_loyalty.ui.keys import key_label
-
-        t, parts = self.t, []
-        for key, bindings in self.app._bindings.key_to_bindings.items():
+        t, parts = self.t, list[Content]()
+        for key, bindings in app_bindings(self.app).items():
             if key in self.OFFICE_KEYS:
                 parts.append(
                     Content.assemble(
@@ -61,7 +88,8 @@ class SearchScreen(BaseScreen):
                         (t(bindings[0].description), "$footer-description-foreground"),
                     )
                 )
-        return Content(" ").join(sorted(parts, key=lambda part: part.plain))
+        ordered: list[Content] = sorted(parts, key=lambda part: part.plain)
+        return Content(" ").join(ordered)
 
     def on_mount(self) -> None:
         t = self.t
@@ -94,7 +122,7 @@ class SearchScreen(BaseScreen):
 
     def refresh_results(self) -> None:
         if self.query_text:
-            self.db("search", customers.find, self.shop, self.query_text)
+            self.db(SearchResult, _find, self.shop, self.query_text)
         else:
             self.load_context()
 
@@ -107,17 +135,19 @@ class SearchScreen(BaseScreen):
         self.refresh_results()
 
     def load_context(self) -> None:
-        self.db("context", customers.today_context, self.shop)
+        self.db(ContextResult, _today_context, self.shop)
 
-    def on_context(self, context: customers.TodayContext) -> None:
+    @result_of(ContextResult)
+    def on_context(self, context: TodayContext) -> None:
         if self.query_text:
             return
         t = self.t
-        hits: list[customers.SearchHit] = []
+        hits: list[SearchHit] = []
         for hit in context.follow_up_hits + context.birthdays + context.recent:
             if all(h.id != hit.id for h in hits):
                 hits.append(hit)
         if context.follow_ups:
+            # only when there are follow-ups; not before the first paint: start-up speed
             from olga_loyalty.services.followups import FEEDBACK_LABELS
 
             names = ", ".join(
@@ -137,7 +167,8 @@ class SearchScreen(BaseScreen):
             status = t("Type a phone number or a surname to find a customer.")
         self.show_hits(hits, self.notice or status)
 
-    def on_search(self, hits: list[customers.SearchHit]) -> None:
+    @result_of(SearchResult)
+    def on_search(self, hits: list[SearchHit]) -> None:
         t = self.t
         if hits:
             status = t("{count} found", count=len(hits)) if len(hits) < 50 else t("First 50 shown")
@@ -149,7 +180,10 @@ class SearchScreen(BaseScreen):
             )
         self.show_hits(hits, status)
 
-    def show_hits(self, hits: list[customers.SearchHit], status: str) -> None:
+    def show_hits(self, hits: list[SearchHit], status: str) -> None:
+        # not before the first paint (phone numbers' library): start-up speed
+        from olga_loyalty.domain.customers import phone_for_display
+
         self.hits = hits
         label = self.query_one("#status", Label)
         label.update(plain(status))
@@ -196,7 +230,7 @@ class SearchScreen(BaseScreen):
 
     @on(DataTable.RowSelected)
     def row_selected(self, event: DataTable.RowSelected) -> None:
-        self.loyalty.open_card(int(event.row_key.value))
+        self.loyalty.open_card(int(event.row_key.value or 0))
 
     def action_clear(self) -> None:
         self.start_over()

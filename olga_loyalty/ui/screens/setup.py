@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -10,9 +11,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
-from olga_loyalty.domain.errors import LoyaltyError
+from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.services.shop import CURRENCIES
-from olga_loyalty.ui.base import BaseModal, FieldError, show_field_errors
+from olga_loyalty.ui.base import BaseModal
+from olga_loyalty.ui.forms import FieldError, show_field_errors
+from olga_loyalty.ui.themes import THEME_LABELS
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
+
+
+class SavedResult(DbResult[Any]):
+    """What the worker of `saved` found or did."""
+
 
 REGIONS = ["DE", "AT", "CH", "LU", "BE", "NL", "DK", "FR", "IT", "ES", "PL", "CZ", "GB", "IE", "US"]
 FIELDS = ["name", "address", "region", "currency", "language", "theme"]
@@ -63,8 +72,6 @@ def shop_settings_form(t, settings, *, address: bool = False) -> ComposeResult:
             compact=True,
         )
     if address:  # the settings: the screen's look too (the first start keeps the default)
-        from olga_loyalty.ui.app import THEME_LABELS
-
         with Horizontal(classes="row"):
             yield Label(t("Theme"), classes="field-label")
             yield Select(
@@ -117,17 +124,17 @@ class SetupScreen(BaseModal):
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         if not self.query_one("#name", Input).value.strip():
-            from olga_loyalty.domain.errors import InvalidInput
-
             show_field_errors(
                 self, {"name": InvalidInput("Please enter the shop's name.", field="name")}, FIELDS
             )
             return
-        self.db("saved", self.shop.save_settings, read_shop_form(self, self.shop.settings))
+        self.db(SavedResult, self.shop.save_settings, read_shop_form(self, self.shop.settings))
 
+    @result_of(SavedResult)
     def on_saved(self, settings) -> None:
         self.dismiss(True)
         self.loyalty.language_changed()
 
+    @failure_of(SavedResult)
     def on_saved_error(self, error: LoyaltyError) -> None:
         show_field_errors(self, {error.field or "name": error}, FIELDS)

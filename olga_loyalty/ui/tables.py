@@ -1,16 +1,9 @@
-"""Small shared widgets and helpers for the screens."""
+"""Tables that use the room the screen gives them."""
 
 from __future__ import annotations
 
 from textual import events
-from textual.content import Content
-from textual.style import Style
-from textual.widgets import Checkbox, DataTable
-
-
-def fit(text: str, width: int) -> str:
-    """Cut text to a column width with an ellipsis, so nothing spills over."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+from textual.widgets import DataTable
 
 
 class RoomyTable(DataTable):
@@ -23,7 +16,7 @@ class RoomyTable(DataTable):
         self.roomy = roomy
         self._least: dict[str, int] = {}
 
-    def add_column(self, label, *, width=None, key=None, default=None):  # type: ignore[override]
+    def add_column(self, label, *, width=None, key=None, default=None):
         if key is not None and width is not None:
             self._least[key] = width
         return super().add_column(label, width=width, key=key, default=default)
@@ -51,18 +44,3 @@ class RoomyTable(DataTable):
             self._require_update_dimensions = True
             self._clear_caches()
             self.refresh()
-
-
-class TickBox(Checkbox):
-    """A checkbox whose two states differ in shape, not only in colour: `▐X▌` ticked,
-    `▐ ▌` not (Textual draws an X in both)."""
-
-    @property
-    def _button(self) -> Content:
-        button_style = self.get_visual_style("toggle--button")
-        side_style = Style(foreground=button_style.background, background=self.background_colors[1])
-        return Content.assemble(
-            (self.BUTTON_LEFT, side_style),
-            (self.BUTTON_INNER if self.value else " ", button_style),
-            (self.BUTTON_RIGHT, side_style),
-        )
