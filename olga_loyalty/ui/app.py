@@ -297,7 +297,7 @@ class LoyaltyApp(Navigation, DailyRun):
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
         else:
-            self.push_screen(HelpScreen(self.screen, help_sections()))
+            self.push_screen(HelpScreen(self.screen, _screens()))
 
     def blank_consent_form(self) -> None:
         from olga_loyalty.services import gdpr
@@ -373,7 +373,7 @@ class LoyaltyApp(Navigation, DailyRun):
         return system_commands(self, screen)
 
 
-def help_sections() -> list[tuple[str, type, list[tuple[str, str]]]]:
+def _screens() -> list[tuple[str, type, list[tuple[str, str]]]]:
     """F1's help: a title, the class whose keys it lists, and lines of keys beyond those.
     (Loaded when F1 is pressed, like every screen but the search: start-up speed.)"""
     from olga_loyalty.ui.screens.adjust import AdjustScreen

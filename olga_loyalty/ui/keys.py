@@ -102,10 +102,11 @@ def app_bindings(app: App[Any]) -> dict[str, list[Binding]]:
     if app.ENABLE_COMMAND_PALETTE and not any(
         b.action in {"command_palette", "app.command_palette"} for bs in keys.values() for b in bs
     ):
+        words = "palette"  # Textual's own description, translated by TEXTUAL_LABELS
         palette = Binding(
             app.COMMAND_PALETTE_BINDING,
             "command_palette",
-            "palette",
+            words,
             show=False,
             key_display=app.COMMAND_PALETTE_DISPLAY,
             priority=True,

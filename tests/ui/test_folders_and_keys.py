@@ -12,8 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Input, Static, TabbedContent
 
 from olga_loyalty import logs, paths
-from olga_loyalty.ui.app import LoyaltyApp
-from olga_loyalty.ui.app import help_sections as _screens
+from olga_loyalty.ui.app import LoyaltyApp, _screens
 from olga_loyalty.ui.screens.help import _own_bindings
 from olga_loyalty.ui.screens.purchase import PurchaseScreen
 from tests.conftest import POSTGRES

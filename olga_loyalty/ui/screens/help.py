@@ -37,7 +37,7 @@ class HelpScreen(BaseScreen):
         super().__init__()
         self.came_from = came_from
         #: a title, the class whose keys it lists, and lines of keys beyond those (from the
-        #: app: `ui/app.py help_sections`)
+        #: app: `ui/app.py _screens`)
         self.sections = sections
 
     def compose(self) -> ComposeResult:
