@@ -4,7 +4,6 @@ the end date) and the programme read back from it."""
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 from textual.app import ComposeResult
@@ -12,9 +11,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.money import parse_amount, parse_points
-from olga_loyalty.domain.points import Programme, Tier
+from olga_loyalty.domain.points import Programme
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services import settings as settings_service
 from olga_loyalty.ui.forms import FieldError
@@ -106,36 +104,19 @@ def read_programme(screen: Screen[Any], programme: Programme) -> Programme:
         name = " ".join(value(f"tier_name_{i}").split())
         if not name:
             continue
-        threshold = parse_amount(
-            value(f"tier_from_{i}") or "0",
-            field="tiers",
-            allow_zero=True,
-            maximum=Decimal("10000000"),
+        tiers.append(
+            settings_service.parse_tier(name, value(f"tier_from_{i}"), value(f"tier_rate_{i}"))
         )
-        try:
-            rate = Decimal(value(f"tier_rate_{i}").replace(",", ".").strip())
-        except ArithmeticError:
-            raise InvalidInput(
-                "'{rate}' is not an earn rate.",
-                field="tiers",
-                rate=value(f"tier_rate_{i}")[:20],
-            ) from None
-        tiers.append(Tier(name[:40], threshold, rate))
     numbers: dict[str, Any] = {
         name: parse_points(value(name), field=name) for name, _ in NUMBER_FIELDS
     }
-    share = parse_amount(
-        value("max_redeem_share").rstrip("% "),
-        field="max_redeem_share",
-        allow_zero=True,
-        maximum=Decimal(100),
-    )
-    # the same rule as `settings set end_date` (services/settings.py)
-    end = settings_service._parse_end_date(value("end_date").strip())
+    # the same rules as `settings set` (services/settings.py)
+    share = settings_service.parse_redeem_share(value("max_redeem_share"))
+    end = settings_service.parse_end_date(value("end_date"))
     return replace(
         programme,
         point_value=parse_amount(value("point_value"), field="point_value"),
-        max_redeem_share=(share / 100).quantize(Decimal("0.0001")),
+        max_redeem_share=share,
         tiers=tuple(tiers),
         end_date=end,
         **numbers,
