@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from olga_loyalty import paths
+from olga_loyalty.domain.adjustments import VALIDITY_DAYS
 from olga_loyalty.domain.errors import Count, InvalidInput
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.i18n import N_, Translator
@@ -150,7 +151,9 @@ def whole_number(text: str, field: str, lo: int, hi: int) -> int:
 
 def valid_days(args: argparse.Namespace) -> int | None:
     """`--valid-days DAYS` of an award (1 to 3650), or None for the programme's validity."""
-    return whole_number(args.valid_days, "valid_days", 1, 3650) if args.valid_days else None
+    if not args.valid_days:
+        return None
+    return whole_number(args.valid_days, "valid_days", *VALIDITY_DAYS)
 
 
 def shows_progress(args: argparse.Namespace) -> bool:

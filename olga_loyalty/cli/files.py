@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from olga_loyalty.cli.context import (
     Context,
@@ -23,8 +22,6 @@ from olga_loyalty.domain.errors import Refused
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services import customers, gdpr, imports, newsletter, safety
 from olga_loyalty.services.labels import BACKUP_REASON_NAMES
-
-R = TypeVar("R")
 
 
 def add_export(sub: Any) -> None:
@@ -118,15 +115,15 @@ def add_restore(sub: Any) -> None:
     )
 
 
-def run_import(ctx: Context, args: argparse.Namespace, importer: Callable[..., R], *what: Any) -> R:
+def run_import(
+    ctx: Context, args: argparse.Namespace, source: imports.ImportReport | Path
+) -> imports.ImportResult:
     """The one way the command line writes an import: the owner PIN (`--pin`, else asked on a
-    terminal), the rows counted on a terminal's stderr, and the import service, which checks
-    the PIN, backs the database up, writes all good rows or none and the audit entry
-    (services.imports: `import_rows(shop, report, ...)` for customers,
-    `import_unsubscribes(shop, path, ...)` for unsubscribe lists)."""
-    return importer(
+    terminal), the rows counted on a terminal's stderr, and `imports.run`, which checks the
+    PIN, backs the database up, writes all good rows or none and the audit entry."""
+    return imports.run(
         ctx.shop,
-        *what,
+        source,
         staff=args.staff,
         pin=given_pin(ctx),
         progress=progress if shows_progress(args) else None,
@@ -242,7 +239,7 @@ def cmd_import_customers(ctx: Context, args: argparse.Namespace) -> int:
         ctx.shop, Path(args.file), args.map, consented_on=args.consented_on_paper
     )
     if not args.dry_run and report.good:
-        run_import(ctx, args, imports.import_rows, report)
+        run_import(ctx, args, report)
     if args.json:
         emit_json(import_report_json(report, t))
         return 0
@@ -294,7 +291,8 @@ def cmd_import_customers(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_import_unsubscribes(ctx: Context, args: argparse.Namespace) -> int:
-    report = run_import(ctx, args, imports.import_unsubscribes, Path(args.file))
+    report = run_import(ctx, args, Path(args.file)).unsubscribes
+    assert report is not None  # an unsubscribe list gives its counts
     if args.json:
         emit_json(
             fields_of(report, "file", "contacts", "matched", "unmatched")

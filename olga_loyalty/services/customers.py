@@ -51,12 +51,7 @@ from olga_loyalty.services.shop import CONSENT_METHODS, PURPOSES, Shop, current_
 from olga_loyalty.storage import ledger
 from olga_loyalty.storage.db import write_action
 from olga_loyalty.storage.models import Consent, Customer, CustomerChange, Suppression, database
-from olga_loyalty.storage.search import key_columns, search_columns
-
-#: Until imports.py imports `storage.search.search_columns` itself (issue 18, at the merge).
-_search_columns = search_columns
-#: tests/services/test_search.py reads the search's key-column rule under its old name.
-_key_columns = key_columns
+from olga_loyalty.storage.search import search_columns
 
 __all__ = [
     "EDITABLE",
@@ -363,11 +358,11 @@ def give_consent(
 def _lift_suppression(customer: Customer, purpose: str) -> None:
     """A consent given anew, in person, takes the contact off the suppression list."""
     if purpose == "email" and customer.email:
-        Suppression.delete().where(
+        Suppression.delete().where(  # type: ignore[misc]  # types-peewee types Model.delete over Self
             Suppression.digest == keyed_digest("email", customer.email)
         ).execute()
     elif purpose == "sms" and customer.phone:
-        Suppression.delete().where(
+        Suppression.delete().where(  # type: ignore[misc]  # types-peewee types Model.delete over Self
             Suppression.digest == keyed_digest("phone", customer.phone)
         ).execute()
 

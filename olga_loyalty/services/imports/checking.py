@@ -36,10 +36,10 @@ from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services import erasure, import_pool
-from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows
+from olga_loyalty.storage.search import search_columns
 
 SEPARATOR_NAMES = {";": "semicolons", ",": "commas", "\t": "tabs"}
 
@@ -464,5 +464,5 @@ def _row(values: dict[str, Any], number: int, region: str, today: date, source: 
         ),
         consents,
         points,
-        search=_search_columns(fields),
+        search=search_columns(fields),
     )

@@ -10,12 +10,12 @@ from typing import Any
 
 from olga_loyalty.domain.customers import CustomerFields
 from olga_loyalty.domain.points import expiry_date
-from olga_loyalty.services.customers import _search_columns
 from olga_loyalty.services.imports.checking import ImportRow
 from olga_loyalty.services.imports.counts import Counts, Payload
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import bulk_insert, fetch_rows, new_ids, placeholders
 from olga_loyalty.storage.models import Consent, Customer, ImportOrigin, ImportRun, LedgerEntry, Lot
+from olga_loyalty.storage.search import search_columns
 
 IMPORT_REASON = "opening balance from import"
 
@@ -92,7 +92,7 @@ def write_customers(shop: Shop, run: ImportRun, payloads: list[Payload], counts:
                 "registered_at": now,
                 "registered_by": staff,
                 # made by the check; a run staged by an older version has none
-                **(p.get("search") or _search_columns(fields)),
+                **(p.get("search") or search_columns(fields)),
             }
         )
         source = f"import {run.file} row {p['row']}"[:200]

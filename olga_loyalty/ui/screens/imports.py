@@ -46,8 +46,12 @@ class Progress(Message):
 
 def _import(shop, report, staff, pin, progress):
     # the owner PIN, a backup, then all good rows or none, in short batches
-    imports.import_rows(shop, report, staff=staff, pin=pin, progress=progress)
-    return report
+    return imports.run(shop, report, staff=staff, pin=pin, progress=progress).customers
+
+
+def _unsubscribe(shop, path, staff, pin, progress):
+    # the same for an unsubscribe list: PIN, backup, every contact or none
+    return imports.run(shop, path, staff=staff, pin=pin, progress=progress).unsubscribes
 
 
 class ImportScreen(BaseScreen):
@@ -228,7 +232,7 @@ class ImportScreen(BaseScreen):
             self.show_progress()
             self.db(
                 UnsubscribedResult,
-                imports.import_unsubscribes,
+                _unsubscribe,
                 self.shop,
                 self.path(),
                 staff=self.loyalty.staff,
