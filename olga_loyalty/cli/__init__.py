@@ -33,10 +33,10 @@ from olga_loyalty.cli.context import (
 from olga_loyalty.config import Clock, clock_from_env, system_language
 from olga_loyalty.domain.errors import LoyaltyError, Refused, StorageError
 from olga_loyalty.domain.text import shorten
+from olga_loyalty.files import folder_problem
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services.shop import open_shop
 from olga_loyalty.storage.db import refuse_foreign_file
-from olga_loyalty.storage.files import folder_problem
 
 __all__ = ["CREATES_DATABASE", "build_parser", "main", "prepare_database_file"]
 

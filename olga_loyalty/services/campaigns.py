@@ -14,9 +14,9 @@ from decimal import Decimal
 
 from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, clean_staff
 from olga_loyalty.domain.errors import Count, InvalidInput, Plural, Refused
-from olga_loyalty.services import ledger
 from olga_loyalty.services.newsletter import parse_segment, segment_members
 from olga_loyalty.services.shop import Shop
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.db import write_action
 from olga_loyalty.storage.ledger import NewLot
 

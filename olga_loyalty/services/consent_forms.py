@@ -7,10 +7,10 @@ from pathlib import Path
 from olga_loyalty import logs, paths
 from olga_loyalty.domain.customers import phone_for_display
 from olga_loyalty.exports.cells import free_path
+from olga_loyalty.files import make_private
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services.lookup import resolve
 from olga_loyalty.services.shop import PURPOSES, Shop
-from olga_loyalty.storage.files import make_private
 
 #: The headings of the consents on the form (the same words as the registration form's).
 FORM_PURPOSE_LABELS = {

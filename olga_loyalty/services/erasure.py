@@ -34,9 +34,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
+from olga_loyalty.files import FILE_MODE
 from olga_loyalty.storage import ledger, migrations
 from olga_loyalty.storage.db import after_commit, fetch_rows, is_sqlite, write_action
-from olga_loyalty.storage.files import FILE_MODE
 from olga_loyalty.storage.models import (
     AuditEntry,
     Consent,

@@ -15,9 +15,9 @@ from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, cle
 from olga_loyalty.domain.dates import read_date
 from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
 from olga_loyalty.domain.text import check_typed
-from olga_loyalty.services import ledger
 from olga_loyalty.services.lookup import resolve
 from olga_loyalty.services.shop import Shop
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.db import write_action
 from olga_loyalty.storage.models import Customer, Feedback, LedgerEntry
 

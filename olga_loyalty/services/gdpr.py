@@ -17,6 +17,7 @@ from pathlib import Path
 from olga_loyalty import logs, paths
 from olga_loyalty.domain.reminders import KIND_LABELS, STATUS_LABELS
 from olga_loyalty.exports.cells import free_path
+from olga_loyalty.files import make_private
 from olga_loyalty.i18n import N_, Translator
 from olga_loyalty.services import customers, reminders
 from olga_loyalty.services.access_sheets import Sheet, write_sheet
@@ -25,7 +26,6 @@ from olga_loyalty.services.consent_forms import consent_form as consent_form
 from olga_loyalty.services.followups import FEEDBACK_LABELS
 from olga_loyalty.services.labels import LEDGER_LABELS, METHOD_LABELS, PURPOSE_LABELS
 from olga_loyalty.services.shop import Shop
-from olga_loyalty.storage.files import make_private
 from olga_loyalty.storage.models import Customer, Feedback, LedgerEntry, Purchase, Refund
 
 FIELD_LABELS = {

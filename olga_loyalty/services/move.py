@@ -20,11 +20,11 @@ import peewee
 from olga_loyalty import logs
 from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import InvalidInput, Refused, StorageError
+from olga_loyalty.files import read_only_uri
 from olga_loyalty.services.erasure import forget_secret
 from olga_loyalty.services.shop import open_shop
 from olga_loyalty.storage import migrations
 from olga_loyalty.storage.db import close_database, fetch_rows, is_sqlite, sync_sequences
-from olga_loyalty.storage.files import read_only_uri
 from olga_loyalty.storage.models import (
     SCHEMA_V1,
     AuditEntry,

@@ -22,6 +22,7 @@ from olga_loyalty.domain.errors import Count, InvalidInput
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.text import visible
 from olga_loyalty.exports.cells import CsvWriter, XlsxWriter, free_path
+from olga_loyalty.files import make_private, new_output_file
 from olga_loyalty.services.erasure import keyed_digest
 from olga_loyalty.services.newsletter_columns import CHANNELS as CHANNELS
 from olga_loyalty.services.newsletter_columns import CSV_ONLY as CSV_ONLY
@@ -33,7 +34,6 @@ from olga_loyalty.services.newsletter_columns import PRESETS as PRESETS
 from olga_loyalty.services.newsletter_columns import check_choice as check_choice
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows
-from olga_loyalty.storage.files import make_private, new_output_file
 from olga_loyalty.storage.models import Consent, Customer, Lot, Purchase
 
 

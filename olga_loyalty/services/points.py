@@ -20,7 +20,7 @@ from olga_loyalty.domain.points import (
     plan_refund,
     settle_refund,
 )
-from olga_loyalty.services import erasure, followups, ledger
+from olga_loyalty.services import erasure, followups
 from olga_loyalty.services.daily import expire_lots, give_birthday_bonuses
 from olga_loyalty.services.lookup import resolve
 from olga_loyalty.services.refunds import find_purchase as find_purchase
@@ -28,6 +28,7 @@ from olga_loyalty.services.refunds import refund_totals as refund_totals
 from olga_loyalty.services.refunds import refundable_amount as refundable_amount
 from olga_loyalty.services.refunds import take_back_referral
 from olga_loyalty.services.shop import Shop, write_setting
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.db import fetch_rows, insert_row, write_action
 from olga_loyalty.storage.models import (
     Customer,

@@ -10,8 +10,9 @@ from decimal import Decimal
 from olga_loyalty.config import Clock
 from olga_loyalty.domain.customers import CustomerInput
 from olga_loyalty.domain.errors import DatabaseBusy, Refused
-from olga_loyalty.services import customers, ledger, points
+from olga_loyalty.services import customers, points
 from olga_loyalty.services.shop import open_shop
+from olga_loyalty.storage import ledger
 
 
 def crash_loop(db: str, journal: str, seed: int) -> None:

@@ -4,7 +4,8 @@ import pytest
 
 from olga_loyalty.domain.customers import CustomerInput
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
-from olga_loyalty.services import customers, ledger
+from olga_loyalty.services import customers
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import Consent, Customer, CustomerChange, LedgerEntry, Lot
 from tests.conftest import register
 

@@ -3,7 +3,8 @@ from peewee import fn
 
 from olga_loyalty.domain.customers import normalize_phone
 from olga_loyalty.domain.errors import Refused
-from olga_loyalty.services import customers, demo, ledger, points
+from olga_loyalty.services import customers, demo, points
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Lot, Purchase
 
 

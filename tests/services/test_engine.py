@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from olga_loyalty.domain.errors import InvalidInput, Refused
-from olga_loyalty.services import customers, ledger, points
+from olga_loyalty.services import customers, points
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import BirthdayBonus, LedgerEntry, Lot, Purchase, Refund
 from tests.conftest import register
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
-from olga_loyalty.services import campaigns, customers, followups, ledger, points
+from olga_loyalty.services import campaigns, customers, followups, points
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import Feedback, LedgerEntry, Lot
 from tests.conftest import register
 

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.exports.readers import read_table
 from olga_loyalty.i18n import Translator
-from olga_loyalty.services import imports, ledger
+from olga_loyalty.services import imports
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Lot
 from tests.conftest import dump_database, register
 
@@ -386,6 +387,13 @@ def test_any_table_reads_back_in_any_encoding_and_separator(columns, data, encod
         raw = b"\xfe\xff" + out.getvalue().encode("utf-16-be")
     else:
         raw = out.getvalue().encode(encoding)
+    if encoding == "cp1252":
+        # The rule (docs/rules.md): bytes that are valid UTF-8 are read as UTF-8. Windows-1252
+        # text such as "Ä€" (C4 80) is also valid UTF-8 ("Ā"); no reader can tell them apart.
+        try:
+            assume(raw.decode("utf-8") == out.getvalue())
+        except UnicodeDecodeError:
+            pass
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "liste.txt"
         path.write_bytes(raw)

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.exports.cells import Column, CsvWriter, file_name_part, free_path, neutralise
+from olga_loyalty.files import HAS_MODES
 from olga_loyalty.services import gdpr, newsletter
-from olga_loyalty.storage.files import HAS_MODES
 from tests.conftest import register
 
 pytestmark = pytest.mark.skipif(not HAS_MODES, reason="file modes exist where the OS has them")

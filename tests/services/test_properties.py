@@ -24,8 +24,9 @@ from olga_loyalty.config import FixedClock
 from olga_loyalty.domain.errors import LoyaltyError, Refused
 from olga_loyalty.domain.money import MAX_AMOUNT
 from olga_loyalty.domain.points import max_redeemable
-from olga_loyalty.services import ledger, points
+from olga_loyalty.services import points
 from olga_loyalty.services.shop import open_shop
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.db import close_database
 from olga_loyalty.storage.models import LedgerEntry, Lot, Purchase
 from tests.conftest import fresh_database, register

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from olga_loyalty.domain.errors import InvalidInput, Refused, StorageError
-from olga_loyalty.services import ledger, newsletter, points, safety
+from olga_loyalty.services import newsletter, points, safety
 from olga_loyalty.services.shop import read_setting, write_setting
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import AuditEntry, LedgerEntry
 from tests.conftest import register
 

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from olga_loyalty.domain import points as rules
-from olga_loyalty.services import customers, ledger, points
+from olga_loyalty.services import customers, points
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import LedgerEntry
 from tests.conftest import register
 

@@ -12,7 +12,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from olga_loyalty.services import customers, ledger, points, reports
+from olga_loyalty.services import customers, points, reports
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.db import fetch_rows
 from tests.conftest import register
 

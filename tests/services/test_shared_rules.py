@@ -13,7 +13,8 @@ import pytest
 from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, clean_staff
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.points import Tier
-from olga_loyalty.services import ledger, settings
+from olga_loyalty.services import settings
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.ledger import NewLot
 from olga_loyalty.storage.models import LedgerEntry, Lot, database
 from tests.conftest import register

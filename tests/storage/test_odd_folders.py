@@ -11,11 +11,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import pytest
 
 from olga_loyalty.cli import main
+from olga_loyalty.files import read_only_uri
 from olga_loyalty.services import customers, points, safety
 from olga_loyalty.services.shop import open_shop
 from olga_loyalty.storage.backup import check_backup_file
 from olga_loyalty.storage.db import close_database
-from olga_loyalty.storage.files import read_only_uri
 from olga_loyalty.storage.migrations import LATEST
 from tests.conftest import register
 

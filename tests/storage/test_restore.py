@@ -234,7 +234,7 @@ def test_a_shop_in_a_folder_with_question_marks_hashes_and_percent_signs_restore
     tmp_path, clock, folder
 ):
     """The working copy lies in the shop's backup folder: its path, the database's and a
-    page-size conversion's go into SQLite URIs escaped too (storage.files.read_only_uri)."""
+    page-size conversion's go into SQLite URIs escaped too (olga_loyalty.files.read_only_uri)."""
     home = tmp_path / folder
     home.mkdir()
     shop = open_shop(str(home / "loyalty.db"), clock)

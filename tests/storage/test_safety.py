@@ -12,10 +12,10 @@ import pytest
 
 from olga_loyalty.config import FixedClock
 from olga_loyalty.domain.errors import InvalidInput, Refused
-from olga_loyalty.services import customers, ledger, points, safety
+from olga_loyalty.services import customers, points, safety
 from olga_loyalty.services.shop import open_shop
 from olga_loyalty.storage import backup as backups
-from olga_loyalty.storage import migrations
+from olga_loyalty.storage import ledger, migrations
 from olga_loyalty.storage.db import close_database
 from olga_loyalty.storage.models import AuditEntry, Customer
 from tests.conftest import register

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from textual.widgets import DataTable, Digits, Input, Label, OptionList, Static
 
-from olga_loyalty.services import ledger
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Purchase, Refund
 from olga_loyalty.ui.screens.card import CardScreen
 from olga_loyalty.ui.screens.confirm import Question

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Digits, Input, Label, Static
 
-from olga_loyalty.services import ledger
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Purchase
 from olga_loyalty.ui.screens.card import CardScreen
 from olga_loyalty.ui.screens.help import HelpScreen

@@ -13,10 +13,10 @@ from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
 from olga_loyalty.i18n import Translator
-from olga_loyalty.services import ledger
 from olga_loyalty.services.imports.counts import Counts, Payload
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
+from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import Consent, Customer, ImportRun, Suppression
 
 
