@@ -7,6 +7,13 @@ import time
 from datetime import datetime
 
 import pytest
+from hypothesis import settings
+
+# No time limit per example: speed is measured by the benchmark (make bench), never asserted
+# in a unit test; hypothesis's default 200 ms deadline failed on a loaded machine when the
+# first example paid for a lazy import (anyascii's tables).
+settings.register_profile("olga", deadline=None)
+settings.load_profile("olga")
 
 os.environ.setdefault("OLGA_LOYALTY_LANG", "en")
 os.environ["TZ"] = "UTC"  # screens and outputs show local times: make them the same everywhere
