@@ -23,7 +23,7 @@ from olga_loyalty.cli.context import (
 from olga_loyalty.cli.output import emit_json, fields_of
 from olga_loyalty.domain.errors import Refused
 from olga_loyalty.domain.text import visible
-from olga_loyalty.services import demo, move, safety
+from olga_loyalty.services import demo, move, safety, wording
 from olga_loyalty.services import settings as settings_service
 from olga_loyalty.services.labels import PURPOSE_LABELS
 from olga_loyalty.services.shop import new_consent_text
@@ -260,16 +260,7 @@ def cmd_paths(where: Where, args: argparse.Namespace) -> int:
         emit_json(shown)
         return 0
     t = where.t
-    labels = {
-        "database": t("Database"),
-        "backups": t("Backups"),
-        "exports": t("Exports"),
-        "logs": t("Logs"),
-    }
-    width = max(len(label) for label in labels.values()) + 2
-    for key, label in labels.items():
-        value = shown[key] or t("(on the server: back it up with pg_dump)")
-        print(f"{label + ':':<{width}}{value}")
+    print(wording.folders_text(t, shown))
     return 0
 
 

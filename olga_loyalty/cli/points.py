@@ -9,8 +9,7 @@ from olga_loyalty.cli.context import Context, protected, valid_days, whole_numbe
 from olga_loyalty.cli.output import emit_json, fields_of
 from olga_loyalty.cli.reminders import daily_reminders_json, print_daily_reminders
 from olga_loyalty.domain.money import parse_amount, parse_points
-from olga_loyalty.i18n import Translator
-from olga_loyalty.services import campaigns, points, reminders
+from olga_loyalty.services import campaigns, points, reminders, wording
 
 
 def add_purchase(sub: Any) -> None:
@@ -188,8 +187,8 @@ def cmd_refund(ctx: Context, args: argparse.Namespace) -> int:
                 value=t.money(result.shortfall_value),
             )
         )
-    if result.referral_taken_back or result.referral_shortfall:
-        print(referral_line(t, result))
+    if referral := wording.referral_text(t, result):
+        print(referral)
     print(
         t(
             "Cash to refund: {cash}. Balance now {balance}.",
@@ -198,23 +197,6 @@ def cmd_refund(ctx: Context, args: argparse.Namespace) -> int:
         )
     )
     return 0
-
-
-def referral_line(t: Translator, result: points.RefundResult) -> str:
-    """What a refund did to the referral bonus of the purchase (command line and screen)."""
-    text = t(
-        "Referral bonus taken back from customer #{id}: {points}.",
-        id=result.referral_customer_id,
-        points=t.points(result.referral_taken_back),
-    )
-    if result.referral_shortfall:
-        text += " " + t.ngettext(
-            "{count} point of it was already spent by her and stays.",
-            "{count} points of it were already spent by her and stay.",
-            result.referral_shortfall,
-            count=t.number(result.referral_shortfall),
-        )
-    return text
 
 
 def cmd_adjust(ctx: Context, args: argparse.Namespace) -> int:
@@ -270,16 +252,7 @@ def cmd_bonus(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         emit_json(fields_of(result) | {"written": not args.dry_run})
         return 0
-    print(
-        t(
-            "{customers} × {points} = {total} ({value}), valid until {day}.",
-            customers=t.customers(result.customers),
-            points=t.points(result.points),
-            total=t.points(result.total_points),
-            value=t.money(result.total_value),
-            day=t.date(result.expires_on),
-        )
-    )
+    print(wording.bonus_preview_text(t, result))
     print(t("Nothing written (dry run).") if args.dry_run else t("Awarded."))
     return 0
 

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Input, Label, Static
 from olga_loyalty.domain.dates import parse_days
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
 from olga_loyalty.domain.money import parse_points
-from olga_loyalty.services import campaigns
+from olga_loyalty.services import campaigns, wording
 from olga_loyalty.ui.base import BaseModal
 from olga_loyalty.ui.forms import FieldError, form_field, show_field_errors
 from olga_loyalty.ui.screens.confirm import DiscardGuard
@@ -81,18 +81,7 @@ class BonusScreen(DiscardGuard, BaseModal):
     @result_of(PreviewedResult)
     def on_previewed(self, result: campaigns.BonusPreview) -> None:
         t = self.t
-        self.query_one("#preview", Static).update(
-            plain(
-                t(
-                    "{customers} × {points} = {total} ({value}), valid until {day}.",
-                    customers=t.customers(result.customers),
-                    points=t.points(result.points),
-                    total=t.points(result.total_points),
-                    value=t.money(result.total_value),
-                    day=t.date(result.expires_on),
-                )
-            )
-        )
+        self.query_one("#preview", Static).update(plain(wording.bonus_preview_text(t, result)))
         show_field_errors(self, {}, FIELDS)
 
     @failure_of(PreviewedResult)

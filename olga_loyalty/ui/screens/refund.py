@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.domain.money import parse_amount
 from olga_loyalty.domain.points import PurchaseFacts, plan_refund, settle_refund
-from olga_loyalty.services import points
+from olga_loyalty.services import points, wording
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal
 from olga_loyalty.ui.forms import FieldError, show_field_errors
@@ -220,19 +220,8 @@ class RefundScreen(DiscardGuard, BaseModal):
             message += " " + t(
                 "{value} kept back for points already spent.", value=t.money(result.shortfall_value)
             )
-        if result.referral_taken_back or result.referral_shortfall:
-            message += " " + t(
-                "Referral bonus taken back from customer #{id}: {points}.",
-                id=result.referral_customer_id,
-                points=t.points(result.referral_taken_back),
-            )
-        if result.referral_shortfall:
-            message += " " + t.ngettext(
-                "{count} point of it was already spent by her and stays.",
-                "{count} points of it were already spent by her and stay.",
-                result.referral_shortfall,
-                count=t.number(result.referral_shortfall),
-            )
+        if referral := wording.referral_text(t, result):
+            message += " " + referral
         self.app.notify(message, timeout=10)
         self.dismiss(result)
 

@@ -23,7 +23,7 @@ from textual.widgets import (
 
 from olga_loyalty import paths
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
-from olga_loyalty.services import safety
+from olga_loyalty.services import safety, wording
 from olga_loyalty.services.shop import (
     PURPOSES,
     new_consent_text,
@@ -174,19 +174,7 @@ class SettingsScreen(BaseScreen, BackupsTab):
         """Where the data lives (`olga_loyalty.paths`), as `olga-loyalty paths` shows it."""
         t = self.t
         shown = paths.resolve(self.shop.location).shown()
-        labels = {
-            "database": t("Database"),
-            "backups": t("Backups"),
-            "exports": t("Exports"),
-            "logs": t("Logs"),
-        }
-        width = max(len(label) for label in labels.values()) + 2
-        server = t("(on the server: back it up with pg_dump)")
-        return Content(  # plain text: a folder may be called [b]
-            "\n".join(
-                f"{label + ':':<{width}}{shown[key] or server}" for key, label in labels.items()
-            )
-        )
+        return Content(wording.folders_text(t, shown))  # plain text: a folder may be called [b]
 
     def on_mount(self) -> None:
         t = self.t
