@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime
 
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
 from olga_loyalty.config import FixedClock
@@ -88,3 +90,24 @@ async def settle(pilot) -> None:
         for box in screen.query(Input):
             box.cursor_blink = False
     await pilot.pause()
+
+
+async def palette_answered(pilot, *, nothing_found: bool = False, timeout: float = 10.0) -> None:
+    """Wait until the open command palette lists what was typed: its hits, or (with
+    ``nothing_found``) the 'nothing found' line Textual adds 0.5 s after the search worker
+    ends. A fixed pause failed in CI on a loaded machine."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + timeout
+    while True:
+        await settle(pilot)
+        palette = pilot.app.screen
+        if isinstance(palette, CommandPalette):
+            found = palette.query_one(CommandList)
+            first = found.get_option_at_index(0).id if found.option_count else None
+            if nothing_found and first == palette._NO_MATCHES:
+                return
+            if not nothing_found and found.option_count and first != palette._NO_MATCHES:
+                return
+        if loop.time() > give_up:
+            return  # the test's assertions say what is on the screen
+        await pilot.pause(0.1)

@@ -13,7 +13,7 @@ from olga_loyalty.ui.screens.purchase import PurchaseScreen
 from olga_loyalty.ui.screens.register import RegisterScreen
 from olga_loyalty.ui.screens.search import SearchScreen
 from tests.conftest import fresh_database
-from tests.ui.conftest import settle
+from tests.ui.conftest import palette_answered, settle
 
 SIZE = (80, 24)
 
@@ -416,8 +416,7 @@ async def test_command_palette_finds_customers(app_factory):
         await pilot.press("ctrl+p")
         await settle(pilot)
         await type_text(pilot, "lindq")
-        await pilot.pause(0.5)
-        await settle(pilot)
+        await palette_answered(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CardScreen)
@@ -567,7 +566,7 @@ async def test_blank_consent_form_from_the_palette(app_factory, tmp_path, monkey
         await pilot.press("ctrl+p")
         await settle(pilot)
         await type_text(pilot, "blank consent")
-        await pilot.pause(0.5)
+        await palette_answered(pilot)
         await pilot.press("enter")
         await settle(pilot)
     assert (user_home / "Documents" / "Olga Loyalty" / "consent-form-blank-2026-11-23.pdf").exists()

@@ -16,7 +16,7 @@ from olga_loyalty.ui.app import LoyaltyApp, _screens
 from olga_loyalty.ui.screens.help import _own_bindings
 from olga_loyalty.ui.screens.purchase import PurchaseScreen
 from tests.conftest import POSTGRES
-from tests.ui.conftest import settle
+from tests.ui.conftest import palette_answered, settle
 
 POSTGRES_PASSWORD = POSTGRES.split("://", 1)[-1].split("@")[0].partition(":")[2]
 
@@ -143,7 +143,7 @@ async def test_the_desktop_shortcut_from_the_palette(app_factory, ui_shop, user_
         await pilot.press("ctrl+p")
         await settle(pilot)
         await type_text(pilot, "desktop shortcut")
-        await pilot.pause(0.5)
+        await palette_answered(pilot)
         await pilot.press("enter")
         await settle(pilot)
     entry = desktop / "olga-loyalty.desktop"
@@ -232,7 +232,7 @@ async def test_the_palette_offers_the_app_actions_and_the_screens_keys(app_facto
         await pilot.press("ctrl+p")
         await settle(pilot)
         await type_text(pilot, "max points")
-        await pilot.pause(0.5)
+        await palette_answered(pilot)
         await pilot.press("enter")
         await settle(pilot)
         # her balance (570) is less than half of 80,00 in points (800)

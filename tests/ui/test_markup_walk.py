@@ -28,7 +28,7 @@ from olga_loyalty.ui.screens.pin import PinScreen
 from olga_loyalty.ui.screens.search import SearchScreen
 from olga_loyalty.ui.screens.settings import SettingsScreen
 from tests.conftest import fresh_database
-from tests.ui.conftest import build_shop, settle
+from tests.ui.conftest import build_shop, palette_answered, settle
 
 SIZE = (80, 24)
 FIRST = "Crash[/i]"
@@ -236,9 +236,7 @@ async def test_every_screen_shows_markup_literally(marked_shop, language):
         await pilot.press("ctrl+p")
         await settle(pilot)
         await type_text(pilot, "crash")
-        await settle(pilot)
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await palette_answered(pilot)
         shows(app, f"{FIRST} {LAST} · ")
         await pilot.press("escape")
         await settle(pilot)

@@ -4,19 +4,15 @@ palette visible."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from textual.command import CommandList, CommandPalette
 from textual.widgets import Footer, Select, TabbedContent
 from textual.widgets._footer import FooterKey
 
 from olga_loyalty.storage.models import Customer
-from tests.ui.conftest import settle
+from tests.ui.conftest import palette_answered, settle
 from tests.ui.test_markup_walk import screen_text
 
 SIZE = (80, 24)
-CommandPalette._NO_MATCHES_COUNTDOWN = 2.0
 
 #: Texts Textual itself shows (8.2.8), which must not reach the German screen.
 TEXTUAL_ENGLISH = [
@@ -64,24 +60,6 @@ def english_on(app) -> list[str]:
     return [words for words in TEXTUAL_ENGLISH if words in text]
 
 
-async def palette_has_answered(pilot, timeout: float = 10.0) -> None:
-    """Wait until the palette shows its 'nothing found' line. Textual adds it 0.5 s after
-    the search ends, and the search runs in a worker: a fixed pause failed once in CI on a
-    loaded machine (the screen was caught before the line was there)."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + timeout
-    while True:
-        await settle(pilot)
-        palette = pilot.app.screen
-        if isinstance(palette, CommandPalette):
-            found = palette.query_one(CommandList)
-            if found.option_count and found.get_option_at_index(0).id == palette._NO_MATCHES:
-                return
-        if loop.time() > give_up:
-            return  # the assertions below say what is on the screen
-        await pilot.pause(0.1)
-
-
 async def walk(pilot):
     """The screens and Textual's own widgets a shop sees, one after the other."""
     app = pilot.app
@@ -91,7 +69,7 @@ async def walk(pilot):
     await settle(pilot)
     yield "palette"
     await pilot.press(*"xyzzyq")
-    await palette_has_answered(pilot)
+    await palette_answered(pilot, nothing_found=True)
     yield "palette, nothing found"
     await pilot.press("escape")
     await settle(pilot)
@@ -185,7 +163,7 @@ async def test_the_palette_lists_no_command_of_textuals_own(app_factory):
 
 async def test_the_english_texts_are_found_when_they_are_there(app_factory):
     """The check above can fail: Textual's English palette, as it comes, is caught."""
-    from textual.command import CommandList, CommandPalette
+    from textual.command import CommandPalette
 
     app = app_factory("de")
     async with app.run_test(size=SIZE) as pilot:
@@ -204,8 +182,7 @@ async def test_the_keys_the_card_footer_leaves_out_are_in_the_palette(app_factor
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"Lösch")
-        await pilot.pause(0.5)
-        await settle(pilot)
+        await palette_answered(pilot)
         assert "Auf dieser Seite (Strg+Entf)" in screen_text(app)
 
 

@@ -7,7 +7,7 @@ from textual.widgets import Select, TabbedContent
 
 from olga_loyalty import cli
 from olga_loyalty.services.shop import read_setting
-from tests.ui.conftest import settle
+from tests.ui.conftest import palette_answered, settle
 
 SIZE = (80, 24)
 
@@ -20,11 +20,13 @@ async def test_the_palette_theme_is_shown_at_once_and_kept(app_factory, ui_shop)
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"Aussehen")
-        await pilot.pause(0.5)
+        await palette_answered(pilot)
         await pilot.press("enter")  # the palette's "Aussehen": dark or light
         await pilot.pause(0.5)
         await settle(pilot)
-        await pilot.press(*"hell", "enter")
+        await pilot.press(*"hell")
+        await palette_answered(pilot)
+        await pilot.press("enter")
         await pilot.pause(0.3)
         await settle(pilot)
         assert app.theme == "textual-light"
