@@ -358,11 +358,11 @@ def give_consent(
 def _lift_suppression(customer: Customer, purpose: str) -> None:
     """A consent given anew, in person, takes the contact off the suppression list."""
     if purpose == "email" and customer.email:
-        Suppression.delete().where(  # type: ignore[misc]  # types-peewee types Model.delete over Self
+        Suppression.delete().where(  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
             Suppression.digest == keyed_digest("email", customer.email)
         ).execute()
     elif purpose == "sms" and customer.phone:
-        Suppression.delete().where(  # type: ignore[misc]  # types-peewee types Model.delete over Self
+        Suppression.delete().where(  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
             Suppression.digest == keyed_digest("phone", customer.phone)
         ).execute()
 

@@ -173,7 +173,7 @@ def scrub_and_journal(customer: Customer, erased_at: datetime) -> None:
         (LedgerEntry.customer == cid) & LedgerEntry.kind.in_(TYPED_REASON_KINDS)
     ).execute()
     scrub_audit(cid)
-    ImportOrigin.delete().where(ImportOrigin.customer == cid).execute()  # type: ignore[misc]  # types-peewee types Model.delete over Self
+    ImportOrigin.delete().where(ImportOrigin.customer == cid).execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
     journal(
         cid,
         erased_at,

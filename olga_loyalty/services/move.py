@@ -127,8 +127,8 @@ def move_to(
         report = MoveReport(target)
         with database.atomic():
             # The migrations wrote the default consent texts; the shop's own replace them.
-            ConsentText.delete().execute()  # type: ignore[misc]  # types-peewee types Model.delete over Self
-            Setting.delete().execute()  # type: ignore[misc]  # types-peewee types Model.delete over Self
+            ConsentText.delete().execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
+            Setting.delete().execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
             for model in TABLES:
                 report.rows[model._meta.table_name] = _copy(reader, model, progress)
             sync_sequences(

@@ -165,9 +165,9 @@ def _drop_batch(run_id: int) -> bool:
         .limit(STAGE_BATCH)
     ]
     if ids:
-        StagedRow.delete().where(StagedRow.id.in_(ids)).execute()  # type: ignore[misc]  # types-peewee types Model.delete over Self
+        StagedRow.delete().where(StagedRow.id.in_(ids)).execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
         return True
-    ImportRun.delete().where(ImportRun.id == run_id).execute()  # type: ignore[misc]  # types-peewee types Model.delete over Self
+    ImportRun.delete().where(ImportRun.id == run_id).execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
     return False
 
 
@@ -197,7 +197,7 @@ def _publish_batch(
     )
     counts: Counts = json.loads(run.counts or "{}")
     if not staged:
-        ImportRun.delete().where(ImportRun.id == run_id).execute()  # type: ignore[misc]  # types-peewee types Model.delete over Self
+        ImportRun.delete().where(ImportRun.id == run_id).execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
         counts["done"] = True
         return counts
     payloads: list[Payload] = [json.loads(payload) for _, payload in staged]
