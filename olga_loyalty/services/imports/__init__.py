@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from peewee import DatabaseError, IntegrityError
 
@@ -90,6 +90,8 @@ __all__ = [
     "run",
     "split_name",
 ]
+
+T = TypeVar("T")
 
 # -- writing: staged out of sight, decided at once, then moved in short batches ---------------
 
@@ -315,7 +317,8 @@ def _run_import(
     shop: Shop,
     kind: str,
     file: str,
-    payloads: list[str],
+    rows: Sequence[T],
+    encode: Callable[[T], str],
     *,
     pin: str | safety.Pin | None,
     staff: str,
@@ -323,7 +326,8 @@ def _run_import(
     progress: Callable[[int, int], None] | None,
 ) -> Counts:
     """Stage, decide (the protected transaction), write. A failure before the decision
-    leaves nothing; after it, the rest is written by the next import or daily run."""
+    leaves nothing; after it, the rest is written by the next import or daily run. Each
+    row is encoded (`encode`, its staged JSON) while the backup is copied."""
     staff = " ".join((staff or "").split())[:80]
     pin = safety.authorise(shop, "import", pin, by=staff)  # before any work: a wrong PIN counts
     finish_interrupted(shop)
@@ -333,10 +337,10 @@ def _run_import(
     run_id = None
     try:
         run_id = _new_run(shop, kind, file, staff)
-        for start in range(0, len(payloads), STAGE_BATCH):
-            _stage(run_id, payloads[start : start + STAGE_BATCH])
+        for start in range(0, len(rows), STAGE_BATCH):
+            _stage(run_id, [encode(row) for row in rows[start : start + STAGE_BATCH]])
             if progress:
-                progress(min(start + STAGE_BATCH, len(payloads)), 2 * len(payloads))
+                progress(min(start + STAGE_BATCH, len(rows)), 2 * len(rows))
             _pause()
         backup_done()
         safety.run_protected(shop, "import", pin, _decide, run_id, by=staff, detail=detail)
@@ -354,7 +358,7 @@ def _run_import(
 
     def written(done: int, total: int) -> None:
         if progress:
-            progress(len(payloads) + done, 2 * len(payloads))
+            progress(len(rows) + done, 2 * len(rows))
 
     return _publish(shop, run_id, written)
 
@@ -378,7 +382,8 @@ def import_rows(
         shop,
         "customers",
         report.file,
-        [payload(row) for row in report.good],
+        report.good,
+        payload,
         pin=pin,
         staff=staff,
         detail=f"customers from {report.file}: {len(report.good)} rows",
@@ -398,6 +403,11 @@ def import_rows(
         )
     logs.action("imports.import_rows", imported=report.imported, refused=len(report.refused))
     return report.imported
+
+
+def _contact_payload(contact: tuple[str, str]) -> str:
+    kind, value = contact
+    return json.dumps({"kind": kind, "value": value})
 
 
 def import_unsubscribes(
@@ -422,7 +432,8 @@ def import_unsubscribes(
         shop,
         "unsubscribes",
         report.file,
-        [json.dumps({"kind": k, "value": v}) for k, v in contacts],
+        contacts,
+        _contact_payload,
         pin=pin,
         staff=staff,
         detail=f"unsubscribes from {path.name}: {report.contacts} contacts",  # shown visible()
