@@ -81,10 +81,12 @@ def staged(value: Payload) -> Staged:
     if isinstance(value, list):
         return Staged(*value)
     search = value.get("search")
-    return Staged(
-        *(value.get(name) for name in Staged._fields[:-2]),
-        value.get("digests", []),
-        [search.get(key) for key in SEARCH_KEYS] if search else None,
+    return Staged._make(
+        [
+            *(value.get(name) for name in Staged._fields[:-2]),
+            value.get("digests", []),
+            [search.get(key) for key in SEARCH_KEYS] if search else None,
+        ]
     )
 
 
@@ -115,7 +117,7 @@ def write_customers(shop: Shop, run: ImportRun, payloads: list[Payload], counts:
         else list(search_columns(_fields(p, birthday)).values())  # staged by an old version
         for p, birthday in zip(good, birthdays, strict=True)
     ]
-    customers = {
+    customers: dict[str, list[Any]] = {
         "id": customer_ids,
         "first_name": [p.first_name for p in good],
         "last_name": [p.last_name for p in good],
@@ -166,7 +168,7 @@ def write_customers(shop: Shop, run: ImportRun, payloads: list[Payload], counts:
     consents.update(method=["paper_signed"] * given, recorded_by=[staff] * given)
     lot_ids = new_ids(Lot, len(with_points))
     held = [points for _, points in with_points]
-    lots = {
+    lots: dict[str, list[Any]] = {
         "id": lot_ids,
         "customer": [cid for cid, _ in with_points],
         "kind": ["opening"] * len(held),
@@ -176,7 +178,7 @@ def write_customers(shop: Shop, run: ImportRun, payloads: list[Payload], counts:
         "expires_on": [expiry_date(today, programme.purchase_validity_days)] * len(held),
         "created_at": [now] * len(held),
     }
-    entries = {
+    entries: dict[str, list[Any]] = {
         "customer": lots["customer"],
         "kind": lots["kind"],
         "points": held,
