@@ -87,7 +87,9 @@ def main() -> None:
         print(f"  pool workers                   {children_cpu() - workers:8.2f} s CPU")
         print(f"imported {report.imported}; wall ratio {import_wall / bare_wall:.2f}")
         print("load at end", os.getloadavg())
-        if profile:
+        if profile and os.environ["PROFILE"] not in ("", "1"):
+            profile.dump_stats(os.environ["PROFILE"])  # PROFILE=file: kept for pstats
+        elif profile:
             pstats.Stats(profile).sort_stats("tottime").print_stats(25)
             pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
     finally:

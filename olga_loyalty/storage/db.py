@@ -18,6 +18,7 @@ from olga_loyalty.paths import redact
 from olga_loyalty.storage.models import database
 from olga_loyalty.storage.sql import (
     bulk_insert,
+    bulk_insert_columns,
     execute,
     failure_reason,
     fetch_rows,
@@ -45,6 +46,7 @@ __all__ = [
     "SQLITE_PRAGMAS",
     "after_commit",
     "bulk_insert",
+    "bulk_insert_columns",
     "close_database",
     "database",
     "execute",

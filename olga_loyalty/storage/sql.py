@@ -145,21 +145,30 @@ def bulk_insert(model: type[peewee.Model], rows: list[dict], *, batch: int = 200
     """Insert many rows with the driver's executemany: one statement compiled once, each
     value converted by its field as peewee would (money to cents, times to UTC), for imports
     of a whole customer list. Runs inside the caller's transaction."""
-    if not rows:
+    if rows:
+        bulk_insert_columns(
+            model, {name: [row[name] for row in rows] for name in rows[0]}, batch=batch
+        )
+
+
+def bulk_insert_columns(
+    model: type[peewee.Model], columns: dict[str, list], *, batch: int = 2000
+) -> None:
+    """`bulk_insert` for rows given column by column (each list one field's values, all of
+    the same length): no dict built per row."""
+    names = list(columns)
+    if not names or not columns[names[0]]:
         return
-    names = list(rows[0])
     fields = [model._meta.fields[name] for name in names]
     db = database.obj
-    columns = ", ".join(f'"{field.column_name}"' for field in fields)
     marks = placeholders(len(fields))
-    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
-    pairs = list(zip(names, fields, strict=True))
+    names_sql = ", ".join(f'"{field.column_name}"' for field in fields)
+    sql = f'INSERT INTO "{model._meta.table_name}" ({names_sql}) VALUES ({marks})'
 
-    def column(name: str, field: peewee.Field, chunk: list[dict]) -> list:
-        """One column of a batch, converted as field.db_value would (each distinct value once:
-        the same time or date is in every row); text and whole numbers are passed as they are
-        except to a money column."""
-        values = [row[name] for row in chunk]
+    def convert(field: peewee.Field, values: list) -> list:
+        """One column, converted as field.db_value would (each distinct value once: the same
+        time or date is in every row); text and whole numbers are passed as they are except
+        to a money column."""
         if not isinstance(field, MoneyField) and all(type(v) in _PLAIN for v in values):
             return values
         converted: dict = {}
@@ -172,11 +181,13 @@ def bulk_insert(model: type[peewee.Model], rows: list[dict], *, batch: int = 200
             for v in values
         ]
 
+    converted = [convert(field, columns[name]) for name, field in zip(names, fields, strict=True)]
     cursor = db.cursor()
-    for start in range(0, len(rows), batch):
-        chunk = rows[start : start + batch]
-        columns_of_chunk = [column(name, field, chunk) for name, field in pairs]
-        cursor.executemany(sql, zip(*columns_of_chunk, strict=True))
+    total = len(converted[0])
+    for start in range(0, total, batch):
+        cursor.executemany(
+            sql, zip(*(values[start : start + batch] for values in converted), strict=True)
+        )
 
 
 def is_lock_error(exc: Exception) -> bool:

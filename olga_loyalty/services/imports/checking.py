@@ -233,7 +233,7 @@ def _check_table(
         phone = row.data.phone or ""  # validated: never empty
         email = (row.data.email or "").lower()
         problem = None
-        if any(d in erased for d in row.digests):
+        if not erased.isdisjoint(row.digests):
             problem = Refused(
                 "This person was erased at her request (GDPR Art. 17); the row is not imported."
             )
@@ -251,7 +251,7 @@ def _check_table(
             problem = Refused("The phone {phone} is already registered.", phone=phone)
         elif email and email in existing_emails:
             problem = Refused("The email {email} is already registered.", email=row.data.email)
-        elif any(d in origins for d in row.digests):
+        elif not origins.keys().isdisjoint(row.digests):
             problem = Refused(
                 "Imported before as customer #{id} (her phone or email was changed since); "
                 "not imported again.",

@@ -14,5 +14,6 @@ class Counts(TypedDict, total=False):
     done: bool  # the last batch is written
 
 
-#: One staged row, as its JSON payload reads back.
-Payload = dict[str, Any]
+#: One staged row, as its JSON payload reads back: an object (an unsubscribe list's contact;
+#: a customer row staged by an older version) or a list (a customer row, customer_rows.py).
+Payload = Any
