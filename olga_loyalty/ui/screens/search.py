@@ -64,6 +64,8 @@ class SearchScreen(BaseScreen):
         self.query_text = ""
         #: what stands above the list while the box is empty (what to charge, say)
         self.notice = ""
+        #: resumed once: its first paint is done or under way (`on_screen_resume`)
+        self.shown = False
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -107,11 +109,15 @@ class SearchScreen(BaseScreen):
     def on_screen_resume(self) -> None:
         """Back from a card: balances may have changed, so look again. What was typed stays
         (↑↓ choose another hit) but is selected, so the next customer's digits replace it.
-        At start this resume follows the mount: the list is looked up after the first paint,
+        The first resume follows the mount: then the list is looked up after the first paint,
         which its worker (the customer services' imports) and its rows (phone numbers' and
         babel's data) would hold up (start-up speed)."""
         if self.is_mounted:
-            self.call_after_refresh(self.refresh_results)
+            if self.shown:
+                self.refresh_results()
+            else:
+                self.shown = True
+                self.call_after_refresh(self.refresh_results)
             box = self.query_one("#search", Input)
             if box.value:
                 box.select_all()
