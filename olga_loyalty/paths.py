@@ -21,7 +21,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +38,10 @@ def checkout_root(package_dir: Path | None = None) -> Path | None:
     root = (package_dir or PACKAGE_DIR).parent
     try:
         with open(root / "pyproject.toml", "rb") as handle:
+            import tomllib  # only in a checkout: an installed program does not load it
+
             project = tomllib.load(handle).get("project", {})
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, ValueError):  # tomllib.TOMLDecodeError is a ValueError
         return None
     return root if project.get("name") == PROJECT_NAME else None
 

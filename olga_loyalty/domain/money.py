@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import NumberFormatError, parse_decimal
-
 from olga_loyalty.domain.errors import Count, InvalidInput, Money
 from olga_loyalty.domain.text import shorten
 
@@ -57,6 +55,8 @@ def parse_amount(
             )
         last_comma, last_dot = cleaned.rfind(","), cleaned.rfind(".")
         locale = "de" if last_comma > last_dot else "en"
+        from babel.numbers import NumberFormatError, parse_decimal  # not at start-up
+
         try:
             raw = parse_decimal(cleaned, locale=locale, strict=True)
         except (NumberFormatError, InvalidOperation):

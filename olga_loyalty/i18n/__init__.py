@@ -32,11 +32,11 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 
-from babel import Locale
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal, format_percent
-
 from olga_loyalty.domain.errors import Plural
+
+# babel (and the zone data babel.dates loads) is imported where a number, an amount, a date or
+# a plural form is first formatted, not with this module: the search screen's first paint
+# needs only the catalogue (start-up speed, docs/benchmarks.md).
 
 LOCALES = {"de": "de_DE", "en": "en_GB"}
 
@@ -61,12 +61,16 @@ def N_(message: str) -> str:
 @cache
 def plural_categories(language: str) -> tuple[str, ...]:
     """The CLDR plural categories a catalogue entry needs for the language (always `other`)."""
+    from babel import Locale
+
     rule = Locale.parse(LOCALES.get(language, "en_GB")).plural_form
     return tuple(sorted(rule.tags | {"other"}))
 
 
 @cache
 def _plural_rule(locale: str):
+    from babel import Locale
+
     return Locale.parse(locale).plural_form
 
 
@@ -105,27 +109,39 @@ class Translator:
         return self.ngettext("{count} customer", "{count} customers", n, count=self.number(n))
 
     def money(self, value: Decimal) -> str:
+        from babel.numbers import format_currency
+
         return format_currency(value, self.currency, locale=self.locale)
 
     def number(self, value: int | Decimal) -> str:
+        from babel.numbers import format_decimal
+
         return format_decimal(value, locale=self.locale)
 
     def decimal(self, value: Decimal, places: int = 1) -> str:
         """A measured value with fixed decimals: `1,5` in German, `1.5` in English."""
+        from babel.numbers import format_decimal
+
         return format_decimal(value, format="#,##0." + "0" * places, locale=self.locale)
 
     def percent(self, share: Decimal) -> str:
         """A share from 0 to 1 as a percentage with one decimal: `68,3 %` / `68.3%`."""
+        from babel.numbers import format_percent
+
         pattern = "#,##0.0 %" if self.language == "de" else "#,##0.0%"
         return format_percent(share, format=pattern, locale=self.locale)
 
     def date(self, value: date | None) -> str:
+        from babel.dates import format_date
+
         if value is None:
             return ""
         pattern = "dd.MM.yyyy" if self.language == "de" else "dd/MM/yyyy"
         return format_date(value, pattern, locale=self.locale)
 
     def datetime(self, value: datetime | None) -> str:
+        from babel.dates import format_datetime
+
         if value is None:
             return ""
         pattern = "dd.MM.yyyy HH:mm" if self.language == "de" else "dd/MM/yyyy HH:mm"

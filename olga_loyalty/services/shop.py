@@ -13,9 +13,7 @@ from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import InvalidInput, StorageError
 from olga_loyalty.domain.points import Programme
 from olga_loyalty.domain.text import check_typed
-from olga_loyalty.services import erasure
 from olga_loyalty.storage import migrations
-from olga_loyalty.storage.backup import make_backup
 from olga_loyalty.storage.db import (
     close_database,
     open_database,
@@ -271,6 +269,8 @@ def open_shop(location: str, clock: Clock, *, migrate: bool = True) -> Shop:
             version=version,
         )
     if migrate and 0 < version < migrations.LATEST and isinstance(db, peewee.SqliteDatabase):
+        from olga_loyalty.storage.backup import make_backup  # only before a migration
+
         make_backup(Path(db.database), clock.now().astimezone().replace(tzinfo=None), "migration")
     if migrate and version < migrations.LATEST:
         try:
@@ -288,5 +288,9 @@ def open_shop(location: str, clock: Clock, *, migrate: bool = True) -> Shop:
         repair_sequences()
     shop = Shop(clock, location)
     if migrate:
+        # Imported here, not with this module: what it loads (the ledger, the erasure
+        # journal's files) is not needed before the first screen (start-up speed).
+        from olga_loyalty.services import erasure
+
         erasure.resume(shop)  # a restore cut short by a crash: no one erased comes back
     return shop.warm()

@@ -21,7 +21,6 @@ from typing import cast
 import peewee
 
 from olga_loyalty.config import Clock
-from olga_loyalty.domain.customers import name_keys, normalize_phone
 from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.storage.fields import UtcDateTimeField
 from olga_loyalty.storage.models import (
@@ -309,6 +308,8 @@ def _search_keys_refolded(db: peewee.Database, clock: Clock) -> None:
     )
     # peewee's stubs type the rows of `.tuples()` as models; they are tuples
     named = cast("list[tuple[int, str, str, str, str, str, str]]", list(rows))
+    from olga_loyalty.domain.customers import name_keys  # not when only the version is read
+
     for cid, first, last, *stored in named:
         if (first or "").isascii() and (last or "").isascii():
             continue  # an ASCII name folds as before
@@ -325,6 +326,8 @@ def _customer_number(ref: str, region: str) -> int | None:
     if re.fullmatch(r"#?\d{1,9}", text):
         number = int(text.lstrip("#"))
         return number if Customer.get_or_none(Customer.id == number) else None
+    from olga_loyalty.domain.customers import normalize_phone  # not at start-up
+
     try:
         phone = normalize_phone(text, region)
     except InvalidInput:

@@ -80,6 +80,8 @@ class LoyaltyApp(Navigation, DailyRun):
         self.language_override = language
         self.t = self._translator()
         self.run_daily = run_daily
+        #: the start-up's work after the first paint has begun (`after_first_paint`)
+        self.after_paint_begun = False
         self.last_daily: date | None = None
         self.staff = (shop.staff_names() or [""])[-1]
         #: the folder of the last file written (ctrl+o opens it), else the exports folder
@@ -110,12 +112,19 @@ class LoyaltyApp(Navigation, DailyRun):
 
             TerminalWatch(self, on_gone=lambda why: logs.LOGGER.info("ui ended: %s", why)).start()
         self.push_screen(SearchScreen())
-        # After the first paint, so that the thread does not hold up the screen.
-        self.call_after_refresh(self.run_worker, _load_libraries, thread=True, group="warm-up")
         if not self.shop.settings.setup_done:
             from olga_loyalty.ui.screens.setup import SetupScreen
 
             self.push_screen(SetupScreen())
+
+    def after_first_paint(self) -> None:
+        """The search screen has been painted (it calls this): the start-up's other work
+        begins, in threads, once per run (a change of language paints a new search screen).
+        Before the paint it would hold the screen up (docs/benchmarks.md, start-up)."""
+        if self.after_paint_begun:
+            return
+        self.after_paint_begun = True
+        self.run_worker(_load_libraries, thread=True, group="warm-up")
         if self.run_daily:
             self.check_new_day()
             self.set_interval(60, self.check_new_day)

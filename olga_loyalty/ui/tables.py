@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
@@ -17,8 +18,12 @@ class RoomyTable(DataTable):
         self._least: dict[str, int] = {}
 
     def add_column(self, label, *, width=None, key=None, default=None):
+        """A column; a str label is a word shown as it is, not markup (DataTable would parse
+        it, and load rich's emoji table for that before the search screen's first paint)."""
         if key is not None and width is not None:
             self._least[key] = width
+        if isinstance(label, str):
+            label = Text(label)
         return super().add_column(label, width=width, key=key, default=default)
 
     def _on_resize(self, event: events.Resize) -> None:

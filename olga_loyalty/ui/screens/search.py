@@ -64,6 +64,8 @@ class SearchScreen(BaseScreen):
         self.query_text = ""
         #: what stands above the list while the box is empty (what to charge, say)
         self.notice = ""
+        #: resumed once: its first paint is done or under way (`on_screen_resume`)
+        self.shown = False
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -100,13 +102,22 @@ class SearchScreen(BaseScreen):
         table.add_column(t("Points"), width=14, key="points")
         table.add_column(t("Expires"), width=11, key="expires")
         self.query_one("#search", Input).focus()
-        self.load_context()
+        # The app's start-up work begins after the first paint, which it would hold up;
+        # `call_later`: after that paint's other callbacks too (start-up speed).
+        self.call_after_refresh(self.call_later, self.loyalty.after_first_paint)
 
     def on_screen_resume(self) -> None:
         """Back from a card: balances may have changed, so look again. What was typed stays
-        (↑↓ choose another hit) but is selected, so the next customer's digits replace it."""
+        (↑↓ choose another hit) but is selected, so the next customer's digits replace it.
+        The first resume follows the mount: then the list is looked up after the first paint,
+        which its worker (the customer services' imports) and its rows (phone numbers' and
+        babel's data) would hold up (start-up speed)."""
         if self.is_mounted:
-            self.refresh_results()
+            if self.shown:
+                self.refresh_results()
+            else:
+                self.shown = True
+                self.call_after_refresh(self.refresh_results)
             box = self.query_one("#search", Input)
             if box.value:
                 box.select_all()
