@@ -589,6 +589,12 @@ def test_report_feedback_and_bonus_commands(run):
     assert code == 2 and err.startswith("error: There is no tier 'Platin'.")
     code, _, err = run("report", "--months", "abc")
     assert code == 2 and err == "error: months must be a whole number from 1 to 120, not 'abc'.\n"
+    # found by a tester: these went through the points parser and spoke of points
+    for huge in ("10000001", "99999999999999999999"):
+        code, _, err = run("report", "--months", huge)
+        assert code == 2 and err == "error: months must be between 1 and 120.\n"
+    code, _, err = run("report", "--months", "５")  # a full-width digit
+    assert code == 2 and err == "error: months must be a whole number from 1 to 120, not '５'.\n"
     code, _, err = run("report", "--until", "2030-01")
     assert code == 2 and err == "error: The report cannot end in the future.\n"
 

@@ -127,17 +127,22 @@ def protected(
 
 def whole_number(text: str, field: str, lo: int, hi: int) -> int:
     """A number typed as an argument, `lo` to `hi`, the error naming the field."""
-    if field != "points" and not text.strip().isdigit():
-        # a count of months, days or customers: the points wording would be wrong
-        raise InvalidInput(
-            "{name} must be a whole number from {lo} to {hi}, not '{text}'.",
-            field=field,
-            name=field,
-            lo=Count(lo),
-            hi=Count(hi),
-            text=text[:20],
-        )
-    value = parse_points(text, field=field)
+    if field == "points":
+        value = parse_points(text, field=field)
+    else:
+        # a count of months, days or customers: the points wording (and the points' own
+        # limit) would be wrong; digits 0-9 only (str.isdigit also takes '５' and '²')
+        digits = text.strip()
+        if not (digits.isascii() and digits.isdigit()):
+            raise InvalidInput(
+                "{name} must be a whole number from {lo} to {hi}, not '{text}'.",
+                field=field,
+                name=field,
+                lo=Count(lo),
+                hi=Count(hi),
+                text=text[:20],
+            )
+        value = int(digits)
     if not lo <= value <= hi:
         raise InvalidInput(
             "{name} must be between {lo} and {hi}.",
