@@ -8,6 +8,7 @@ import time
 
 import peewee
 
+from olga_loyalty.i18n import N_
 from olga_loyalty.storage.fields import MoneyField
 from olga_loyalty.storage.models import database
 
@@ -201,12 +202,16 @@ def failure_reason(exc: BaseException) -> str:
     if "cannot rollback" in text and exc.__context__ is not None:
         # SQLite rolled back by itself (a full disk, an I/O error): report why it did.
         return failure_reason(exc.__context__)
+    # Each reason is a sentence of the catalogue: the message it ends is translated with
+    # it (a German message ended in the driver's English "database is locked").
     if "not a database" in text or "malformed" in text:
-        return "the file is not an Olga Loyalty database or is damaged"
+        return N_("the file is not an Olga Loyalty database or is damaged")
     if "readonly" in text or "read-only" in text:
-        return "the file is read-only"
+        return N_("the file is read-only")
     if "disk" in text and "full" in text:
-        return "the disk is full"
+        return N_("the disk is full")
     if "unable to open" in text:
-        return "the file cannot be opened"
+        return N_("the file cannot be opened")
+    if "database is locked" in text or "database is busy" in text:
+        return N_("another program is using the database; please try again in a moment")
     return text
