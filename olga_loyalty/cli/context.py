@@ -15,6 +15,7 @@ from olga_loyalty import paths
 from olga_loyalty.domain.adjustments import VALIDITY_DAYS
 from olga_loyalty.domain.errors import Count, InvalidInput
 from olga_loyalty.domain.money import parse_points
+from olga_loyalty.domain.text import is_digits
 from olga_loyalty.i18n import N_, Translator
 from olga_loyalty.services import safety
 from olga_loyalty.services.shop import Shop
@@ -131,9 +132,9 @@ def whole_number(text: str, field: str, lo: int, hi: int) -> int:
         value = parse_points(text, field=field)
     else:
         # a count of months, days or customers: the points wording (and the points' own
-        # limit) would be wrong; digits 0-9 only (str.isdigit also takes '５' and '²')
+        # limit) would be wrong
         digits = text.strip()
-        if not (digits.isascii() and digits.isdigit()):
+        if not is_digits(digits):
             raise InvalidInput(
                 "{name} must be a whole number from {lo} to {hi}, not '{text}'.",
                 field=field,

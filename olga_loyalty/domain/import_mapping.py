@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from olga_loyalty.domain.errors import InvalidInput
+from olga_loyalty.domain.text import is_digits
 
 #: The fields a column can be mapped to ("ignore": the column is not read).
 FIELDS = (
@@ -148,7 +149,7 @@ def column_index(headers: list[str], column: str) -> int:
     for index, header in enumerate(headers):
         if str(header).strip().casefold() == column.casefold():
             return index
-    if column.isdigit() and 1 <= int(column) <= len(headers):
+    if is_digits(column) and 1 <= int(column) <= len(headers):
         return int(column) - 1
     if re.fullmatch(r"[A-Za-z]{1,2}", column):
         number = 0

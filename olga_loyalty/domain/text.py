@@ -34,6 +34,13 @@ LINE_SEPARATORS = frozenset("\u2028\u2029\x85")
 MULTILINE_ALLOWED = frozenset("\n\t")
 
 
+def is_digits(text: str) -> bool:
+    """Only the digits 0-9, at least one: what `int()` reads as typed. `str.isdigit` also
+    takes '²' (which `int()` refuses: an unexpected error where a message was due) and
+    full-width or Arabic-Indic digits (which `int()` reads, a number nobody saw typed)."""
+    return text.isascii() and text.isdigit()
+
+
 def is_control(ch: str, *, multiline: bool = False) -> bool:
     """Is this one character unwanted in stored text?"""
     if ch.isprintable() and ch not in BIDI_CONTROLS and ch not in LINE_SEPARATORS:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, clean_staff
 from olga_loyalty.domain.dates import read_date
 from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
-from olga_loyalty.domain.text import check_typed
+from olga_loyalty.domain.text import check_typed, is_digits
 from olga_loyalty.services.lookup import resolve
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage import ledger
@@ -66,7 +66,7 @@ def parse_follow_up(value: str | date | None, today: date) -> date | None:
         text = value.strip()
         if not text:
             return None
-        if text.isdigit():
+        if is_digits(text):
             days = int(text)
             if days > FOLLOW_UP_MAX_DAYS:
                 raise _too_far_ahead()

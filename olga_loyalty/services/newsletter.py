@@ -20,7 +20,7 @@ from typing import NamedTuple, cast
 from olga_loyalty import logs, paths
 from olga_loyalty.domain.errors import Count, InvalidInput
 from olga_loyalty.domain.money import ZERO, from_cents
-from olga_loyalty.domain.text import visible
+from olga_loyalty.domain.text import is_digits, visible
 from olga_loyalty.exports.cells import CsvWriter, XlsxWriter, free_path
 from olga_loyalty.files import make_private, new_output_file
 from olga_loyalty.services.erasure import keyed_digest
@@ -63,7 +63,7 @@ def parse_segment(text: str, shop: Shop) -> Segment:
     limits = {"birthday": (1, 12), "expiring": (1, 3650), "lapsed": (1, 3650), "top": (1, 100)}
     if kind in limits:
         low, high = limits[kind]
-        if not value.isdigit() or not low <= int(value) <= high:
+        if not is_digits(value) or not low <= int(value) <= high:
             raise InvalidInput(
                 "The segment {kind} needs a whole number from {low} to {high}, like {kind}:{high}.",
                 field="segment",

@@ -12,6 +12,7 @@ from peewee import fn
 from olga_loyalty.domain.errors import InvalidInput, NotFound
 from olga_loyalty.domain.money import from_cents
 from olga_loyalty.domain.points import RefundTotals, referral_take_back
+from olga_loyalty.domain.text import is_digits
 from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import Lot, Purchase, Refund
 
@@ -40,7 +41,7 @@ def refund_totals(purchase_id: int) -> RefundTotals:
 
 def find_purchase(purchase_id: int | str) -> Purchase:
     text = str(purchase_id).strip().lstrip("#")
-    if not text.isdigit() or len(text) > 12:
+    if not is_digits(text) or len(text) > 12:
         raise InvalidInput(
             "'{ref}' is not a purchase number.", field="purchase", ref=str(purchase_id)[:40]
         )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, NotFound, Refused
 from olga_loyalty.domain.reminders import STATUS_LABELS
+from olga_loyalty.domain.text import is_digits
 from olga_loyalty.services.reminders_due import (
     CHUNK,
     ELIGIBLE,
@@ -128,7 +129,7 @@ def _safe_pending() -> int:
 
 def _row(row_id: int | str) -> OutboxMail:
     text = str(row_id).strip().lstrip("#")
-    if not text.isdigit() or len(text) > 12:
+    if not is_digits(text) or len(text) > 12:
         raise InvalidInput("'{ref}' is not a mail number.", field="mail", ref=str(row_id)[:40])
     row = OutboxMail.get_or_none(OutboxMail.id == int(text))
     if row is None:

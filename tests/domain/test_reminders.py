@@ -60,6 +60,9 @@ def test_mail_settings_from_text():
     bad = [
         ("port", "0", "mail.port must be a whole number from 1 to 65535, not '0'."),
         ("port", "25x", "mail.port must be a whole number from 1 to 65535, not '25x'."),
+        # str.isdigit takes these: '²' crashed the command ("unexpected error"), '２５' was kept
+        ("port", "²", "mail.port must be a whole number from 1 to 65535, not '²'."),
+        ("port", "２５", "mail.port must be a whole number from 1 to 65535, not '２５'."),
         ("security", "tls", "The security setting must be none, starttls or ssl."),
         ("host", "smtp example.de", "'smtp example.de' is not a server name like smtp.example.de."),
         (

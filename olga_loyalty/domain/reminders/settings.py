@@ -17,6 +17,7 @@ from olga_loyalty.domain.reminders.texts import (
     check_body,
     check_subject,
 )
+from olga_loyalty.domain.text import is_digits
 
 SECURITY = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -38,7 +39,7 @@ def _whole(value: str, *, field: str, low: int, high: int, plain: bool = False) 
     """A whole number in its range. `plain` bounds (a port number) are shown without the
     language's digit grouping: 65535, never 65,535."""
     text = value.strip()
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not is_digits(text) or not low <= int(text) <= high:
         shown = int if plain else Count
         raise InvalidInput(
             "{name} must be a whole number from {low} to {high}, not '{text}'.",
