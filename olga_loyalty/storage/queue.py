@@ -12,6 +12,12 @@ come back. The SQLite write lock is then taken as before (`storage.db.write_acti
 queue only decides who asks first. Nothing is stored in the file; its lock is released by
 the kernel when a process ends, a kill -9 included.
 
+A writer that has to wait also says so: while it waits it holds a shared `flock` on a second
+file, `loyalty.db-waiting`. The writer whose turn it is can ask `someone_waiting` (can it lock
+that file exclusively at once?) and so keep its turn longer while nobody waits: a big import
+writes in long transactions while the shop is quiet and hands over after its current short
+batch when a till lines up (services/imports).
+
 Where `flock` does not exist (Windows) or the file cannot be made (a read-only folder), there
 is no queue and the writers poll SQLite's lock as before.
 """
@@ -33,6 +39,12 @@ def queue_path(database_file: str) -> Path | None:
     if not database_file or database_file == ":memory:" or database_file.startswith("file:"):
         return None
     return Path(f"{database_file}-queue")
+
+
+def waiting_path(database_file: str) -> Path | None:
+    """The file on which the writers that wait for their turn hold a shared lock."""
+    path = queue_path(database_file)
+    return None if path is None else Path(f"{database_file}-waiting")
 
 
 def available(database_file: str) -> bool:
@@ -75,7 +87,55 @@ def join(database_file: str, timeout: float) -> Place | None:
     except OSError:  # a file system without flock
         os.close(fd)
         return None
-    return _wait(fd, timeout)
+    announced = _announce(database_file)
+    try:
+        return _wait(fd, timeout)
+    finally:
+        if announced >= 0:
+            os.close(announced)  # no longer waiting: its shared lock goes with the descriptor
+
+
+def _announce(database_file: str) -> int:
+    """Say that this writer waits: a shared lock on the waiting file, held until the returned
+    descriptor is closed (-1: it could not be said; the holder then cannot see this writer
+    and keeps to its short batches' pace only by the time it allows itself)."""
+    path = waiting_path(database_file)
+    if path is None:
+        return -1
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError:
+        return -1
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a holder looks (a moment)
+    except OSError:
+        os.close(fd)
+        return -1
+    return fd
+
+
+def someone_waiting(database_file: str) -> bool | None:
+    """Whether another writer waits for its turn on this file (asked by the writer whose
+    turn it is); None when that cannot be known (no queue here: Windows, a read-only folder,
+    a database in memory): the caller then assumes one may."""
+    if fcntl is None:
+        return None
+    path = waiting_path(database_file)
+    if path is None or not available(database_file):
+        return None
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return None
+    finally:
+        os.close(fd)  # also releases the lock just taken
+    return False
 
 
 def _wait(fd: int, timeout: float) -> Place:

@@ -32,6 +32,7 @@ def customer_list(tmp_path, count: int, start: int = 0):
 def small_batches(monkeypatch):
     monkeypatch.setattr(imports, "STAGE_BATCH", 4)
     monkeypatch.setattr(imports, "PUBLISH_BATCH", 3)
+    monkeypatch.setattr(imports, "LONG_BATCH_ROWS", 0)  # each batch its own transaction
     monkeypatch.setattr(imports, "BATCH_PAUSE", 0)
 
 

@@ -117,6 +117,7 @@ def test_the_batches_commit_without_waiting_for_the_disk_but_the_last_one_does(
     """Issue 19: one wait for the disk per import, not one per batch; the connection is FULL
     again afterwards, also when the import stops in the middle."""
     monkeypatch.setattr(imports, "PUBLISH_BATCH", 3)
+    monkeypatch.setattr(imports, "LONG_BATCH_ROWS", 0)  # each batch its own transaction
     monkeypatch.setattr(imports, "BATCH_PAUSE", 0)
     report = imports.check_file(shop, customer_list(tmp_path, 7))
     publish = imports._publish_batch

@@ -152,6 +152,7 @@ def test_the_batches_fold_the_log_in_every_64_mb_and_the_setting_is_restored(
     shop, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(imports, "PUBLISH_BATCH", 3)
+    monkeypatch.setattr(imports, "LONG_BATCH_ROWS", 0)  # each batch its own transaction
     monkeypatch.setattr(imports, "BATCH_PAUSE", 0)
     publish = imports._publish_batch
     seen = []

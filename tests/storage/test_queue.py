@@ -111,3 +111,40 @@ def test_no_queue_for_a_database_in_memory_or_given_as_a_uri():
     assert queue.queue_path(":memory:") is None
     assert queue.queue_path("file:x.db?mode=ro") is None
     assert queue.join(":memory:", timeout=0) is None
+
+
+def test_the_writer_in_its_turn_sees_whether_another_waits(tmp_path):
+    """A writer that has to wait says so (a shared lock on `<file>-waiting`) until its turn
+    comes; the one whose turn it is can ask (an import goes on while nobody waits)."""
+    database = str(tmp_path / "loyalty.db")
+    assert queue.someone_waiting(database) is None  # no queue yet: unknown
+    place = queue.join(database, timeout=1)
+    assert place is not None and queue.someone_waiting(database) is False
+    waiter = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from olga_loyalty.storage import queue\n"
+            f"place = queue.join({database!r}, 10)\nprint('turn', flush=True)\n"
+            "place.leave()\ninput()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not queue.someone_waiting(database):
+            assert time.monotonic() < deadline, "the waiting till was never seen"
+            time.sleep(0.01)
+        place.leave()
+        assert waiter.stdout.readline().strip() == "turn"
+        assert queue.someone_waiting(database) is False  # it had its turn: nobody waits
+    finally:
+        waiter.kill()
+        waiter.wait()
+
+
+def test_nobody_can_be_seen_waiting_on_a_database_in_memory():
+    assert queue.waiting_path(":memory:") is None
+    assert queue.someone_waiting(":memory:") is None

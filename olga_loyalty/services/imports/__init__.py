@@ -114,6 +114,10 @@ BATCH_PAUSE = 0.12
 #: database file (SQLite's default: 1,000 pages = 4 MB). 16,384 pages = 64 MB, the size the
 #: log file is cut back to afterwards (SQLITE_PRAGMAS journal_size_limit).
 IMPORT_WAL_PAGES = 16384
+#: On SQLite, how long and how many rows a decided import's transaction may go on, batch
+#: after batch, while no till is lined up for the write lock (`_may_go_on`).
+LONG_BATCH_SECONDS = 2.0
+LONG_BATCH_ROWS = 25_000
 #: A run still staging whose last batch is older than this was abandoned (a crash).
 STALE_SECONDS = 600
 
@@ -188,33 +192,54 @@ def _lock_run(run_id: int) -> ImportRun | None:
 @write_action
 def _publish_batch(
     shop: Shop, run_id: int, rows: int = PUBLISH_BATCH, durable: bool = True
-) -> Counts | None:
-    """Write the next batch (`rows` staged rows) of a decided run into the shop; None when
-    the run is done. Not `durable`: committed without waiting for the disk (see `_publish`)."""
+) -> tuple[Counts | None, int]:
+    """Write the next batch (`rows` staged rows) of a decided run into the shop, and more
+    batches of that size in the same transaction while nobody waits for the write lock
+    (`_may_go_on`). Returns the run's counts (None when it is done) and the rows written.
+    Not `durable`: committed without waiting for the disk (see `_publish`)."""
     if not durable and not is_sqlite():
         database.execute_sql("SET LOCAL synchronous_commit TO OFF")
     run = _lock_run(run_id)
     if run is None or run.state != "ready":
-        return None
-    # plain SQL: no statement with hundreds of parameters compiled per batch
-    staged = fetch_rows(
-        "SELECT id, payload FROM import_stage WHERE run_id = ? ORDER BY id LIMIT ?",
-        (run_id, rows),
-    )
+        return None, 0
     counts: Counts = json.loads(run.counts or "{}")
-    if not staged:
-        ImportRun.delete().where(ImportRun.id == run_id).execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
-        counts["done"] = True
-        return counts
-    payloads: list[Payload] = [json.loads(payload) for _, payload in staged]
-    if run.kind == "customers":
-        write_customers(shop, run, payloads, counts)
-    else:
-        write_unsubscribes(shop, run, payloads, counts)
-    # the rows just written: this run's first ones, up to the last id read
-    execute("DELETE FROM import_stage WHERE run_id = ? AND id <= ?", (run_id, staged[-1][0]))
+    began, written = time.perf_counter(), 0
+    while True:
+        # plain SQL: no statement with hundreds of parameters compiled per batch
+        staged = fetch_rows(
+            "SELECT id, payload FROM import_stage WHERE run_id = ? ORDER BY id LIMIT ?",
+            (run_id, rows),
+        )
+        if not staged:
+            if written:
+                break  # the run ends in a transaction of its own, waiting for the disk
+            ImportRun.delete().where(ImportRun.id == run_id).execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
+            counts["done"] = True
+            return counts, 0
+        payloads: list[Payload] = [json.loads(payload) for _, payload in staged]
+        if run.kind == "customers":
+            write_customers(shop, run, payloads, counts)
+        else:
+            write_unsubscribes(shop, run, payloads, counts)
+        # the rows just written: this run's first ones, up to the last id read
+        execute("DELETE FROM import_stage WHERE run_id = ? AND id <= ?", (run_id, staged[-1][0]))
+        written += len(staged)
+        if durable or not _may_go_on(began, written):
+            break
     execute("UPDATE import_run SET counts = ? WHERE id = ?", (json.dumps(counts), run_id))
-    return counts
+    return counts, written
+
+
+def _may_go_on(began: float, written: int) -> bool:
+    """SQLite: whether an import's transaction takes its next batch too: while no till is
+    lined up for the write lock (storage/queue.py says so), up to LONG_BATCH_SECONDS and
+    LONG_BATCH_ROWS. A till that lines up meanwhile waits for the batch being written, as
+    long as it waits without this (one batch, ~0.1 s). Fewer, longer transactions write the
+    index pages the rows share once, not once a batch. Without a queue (Windows, PostgreSQL,
+    where tills do not wait for the import's rows) every batch is its own transaction."""
+    if written >= LONG_BATCH_ROWS or time.perf_counter() - began >= LONG_BATCH_SECONDS:
+        return False
+    return is_sqlite() and queue.someone_waiting(database.obj.database) is False
 
 
 def _publish(shop: Shop, run_id: int, progress: Callable[[int, int], None] | None = None) -> Counts:
@@ -277,7 +302,7 @@ def _publish_batches(
             # the last batch, which ends the run, waits for the disk as every other write
             database.execute_sql(f"PRAGMA synchronous = {SQLITE_PRAGMAS['synchronous']}")
         try:
-            counts = _publish_batch(shop, run_id, rows, not relaxed or done >= total)
+            counts, written = _publish_batch(shop, run_id, rows, not relaxed or done >= total)
         except IntegrityError:
             # Another till registered one of these phones between the check and the write
             # (PostgreSQL): the batch is read again and that row is left out.
@@ -287,10 +312,10 @@ def _publish_batches(
             continue
         if counts is None or counts.get("done"):
             return counts or {}
-        done = min(done + rows, total)
+        done = min(done + written, total)
         # The next batch as long as BATCH_SECONDS allows at this one's pace (a busy or slow
         # machine writes smaller batches, so a waiting till never waits long).
-        took = max(time.perf_counter() - started, 1e-3)
+        took = max(time.perf_counter() - started, 1e-3) * rows / max(written, 1)
         rows = min(PUBLISH_BATCH, max(MIN_BATCH, int(rows * BATCH_SECONDS / took)))
         if progress:
             progress(done, total)
