@@ -124,7 +124,7 @@ CLI_PROBE = textwrap.dedent(
 )
 
 #: The command line's own modules and the services only they load (imports, reports, mail,
-#: settings, demo): not needed for the screen's first paint.
+#: settings, demo, the owner PIN's checks): not needed for the screen's first paint.
 NOT_BEFORE_THE_PAINT_OF_THE_UI = (
     "olga_loyalty.cli.admin",
     "olga_loyalty.cli.card",
@@ -139,6 +139,7 @@ NOT_BEFORE_THE_PAINT_OF_THE_UI = (
     "olga_loyalty.services.mail",
     "olga_loyalty.services.settings",
     "olga_loyalty.services.demo",
+    "olga_loyalty.services.safety",
     *NOT_BEFORE_THE_PAINT,
 )
 
