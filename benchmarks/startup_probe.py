@@ -1,6 +1,7 @@
 """Started as its own process by run.py: time from process start to the first screen painted
 and ready for input, for Olga Loyalty's search screen or a bare Textual app with one Input.
-With `keys`, it then types into the search box and reports each keystroke's time until its
+`app` builds the app with `make_app` (the figure of `make bench`); `cli` starts it as a user
+does, through the command line's `main` (`olga-loyalty --db DB`, headless). With `keys`, it then types into the search box and reports each keystroke's time until its
 results are painted, and the peak memory."""
 
 from __future__ import annotations
@@ -53,6 +54,32 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _measure_cli(db: str) -> None:
+    """The start as a user makes it: `olga-loyalty --db DB`, the command line's own imports
+    and option parsing included, to the same first paint as `app`."""
+    import olga_loyalty.cli as cli
+
+    cli.require_terminal = lambda: None  # run headless, without a terminal
+    from textual.app import App
+
+    from olga_loyalty.ui.screens.search import SearchScreen
+
+    result: dict = {}
+    run = App.run
+    App.run = lambda app, *args, **kwargs: run(app, *args, **{**kwargs, "headless": True})
+    original = SearchScreen.on_mount
+
+    def on_mount(screen):
+        original(screen)
+        screen.call_after_refresh(
+            lambda: (result.update(startup_s=time.perf_counter() - START), screen.app.exit())
+        )
+
+    SearchScreen.on_mount = on_mount
+    cli.main(["--db", db])
+    print(json.dumps(result))
+
+
 def main() -> None:
     mode = sys.argv[1]
     if mode == "bare":
@@ -71,6 +98,9 @@ def main() -> None:
                 self.exit()
 
         Bare().run(headless=True)
+        return
+    if mode == "cli":
+        _measure_cli(sys.argv[2])
         return
     from olga_loyalty.config import clock_from_env
     from olga_loyalty.ui.app import make_app

@@ -16,7 +16,6 @@ import sys
 from collections.abc import Sequence
 
 from olga_loyalty import __version__, logs, paths
-from olga_loyalty.cli import admin, card, customers, feedback, files, points, reminders, report
 from olga_loyalty.cli.argparse_texts import argparse_in, chosen_language, translate_help
 from olga_loyalty.cli.context import (
     EXIT_INVALID,
@@ -41,12 +40,8 @@ from olga_loyalty.storage.db import refuse_foreign_file
 __all__ = ["CREATES_DATABASE", "build_parser", "main", "prepare_database_file"]
 
 
-def build_parser() -> Parser:
-    parser = Parser(
-        prog="olga-loyalty",
-        description="Olga Loyalty: customers, consent and bonus points for a small shop. "
-        "Without a command it starts the terminal UI.",
-    )
+def _add_options(parser: Parser) -> Parser:
+    """The options every command and the UI take."""
     parser.add_argument(
         "--db",
         help="database path or URL (env OLGA_LOYALTY_DB; default: see 'olga-loyalty paths')",
@@ -54,6 +49,34 @@ def build_parser() -> Parser:
     parser.add_argument("--lang", choices=["de", "en"], help="language of messages")
     parser.add_argument("--pin", help="the owner PIN, for protected actions (else asked for)")
     parser.add_argument("--version", action="version", version=f"olga-loyalty {__version__}")
+    return parser
+
+
+def _ui_start(argv: list[str]) -> argparse.Namespace | None:
+    """The options of a start of the UI (no command), read without the commands' modules
+    and the services they load, which the screen does not need before its first paint
+    (start-up speed, docs/benchmarks.md). None when `argv` is anything else (a command,
+    --help, a mistake): the whole parser reads it and words any error."""
+    parser = _add_options(Parser(prog="olga-loyalty", add_help=False))
+    parser.set_defaults(command=None)
+    try:
+        return parser.parse_args(argv)
+    except UsageError:
+        return None
+
+
+def build_parser() -> Parser:
+    # the commands' modules: not imported with this package, so that a start of the UI
+    # does not load them (`_ui_start`)
+    from olga_loyalty.cli import admin, card, customers, feedback, files, points, reminders, report
+
+    parser = _add_options(
+        Parser(
+            prog="olga-loyalty",
+            description="Olga Loyalty: customers, consent and bonus points for a small shop. "
+            "Without a command it starts the terminal UI.",
+        )
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     # in the order `--help` lists them
     customers.add_customer(sub)
@@ -91,9 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = "olga-loyalty"
     try:
         with argparse_in(t):
-            parser = build_parser()
-            translate_help(parser, t)
-            args = parser.parse_args(argv)
+            args = _ui_start(argv)
+            if args is None:
+                parser = build_parser()
+                translate_help(parser, t)
+                args = parser.parse_args(argv)
         joined_customer(args)
         command = " ".join(filter(None, [args.command or "ui", getattr(args, "action", None)]))
         language = args.lang or language

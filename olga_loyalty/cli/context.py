@@ -9,7 +9,7 @@ import getpass
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from olga_loyalty import paths
 from olga_loyalty.domain.adjustments import VALIDITY_DAYS
@@ -17,8 +17,10 @@ from olga_loyalty.domain.errors import Count, InvalidInput
 from olga_loyalty.domain.money import parse_points
 from olga_loyalty.domain.text import is_digits
 from olga_loyalty.i18n import N_, Translator
-from olga_loyalty.services import safety
 from olga_loyalty.services.shop import Shop
+
+if TYPE_CHECKING:
+    from olga_loyalty.services import safety
 
 T = TypeVar("T")
 
@@ -83,6 +85,10 @@ def joined_customer(args: argparse.Namespace) -> None:
 
 def given_pin(ctx: Context) -> safety.Pin:
     """The owner PIN for a protected action (SPEC §10): `--pin`, or asked on a terminal."""
+    # safety (the erasure journal, the backups) is imported where it is used: a start of
+    # the UI reads this module, and the screen does not need it before its first paint
+    from olga_loyalty.services import safety
+
     pin = ctx.pin
     if pin is None and safety.pin_is_set() and sys.stdin.isatty():
         pin = getpass.getpass(ctx.t("Owner PIN: "))
@@ -103,6 +109,8 @@ def protected(
     the action and its audit entry commit together (services.safety.run_protected). An
     action on one customer passes `customer_id` (or a function of the result giving it);
     the staff name of the audit entry is the command's `--staff`."""
+    from olga_loyalty.services import safety
+
     result = safety.run_protected(
         ctx.shop,
         action,
