@@ -95,7 +95,7 @@ def _save_staff(shop, names: list[str]) -> list[str]:
 
 class SettingsScreen(BaseScreen, BackupsTab):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save this tab", priority=True),
+        Binding("ctrl+s", "save", "Save this tab"),
         Binding("ctrl+b", "backup_now", "Back up now"),
         Binding("ctrl+r", "restore", "Restore"),
         Binding("escape", "close", "Back"),

@@ -99,7 +99,7 @@ def read_shop_form(screen, settings):
 
 
 class SetupScreen(BaseModal):
-    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True)]
+    BINDINGS = [Binding("ctrl+s", "save", "Save")]
     #: a save is under way: a second ctrl+s must not save again (it would find the shop
     #: set up, by this till, and say another till did it)
     saving = False
