@@ -272,8 +272,9 @@ class SettingsScreen(BaseScreen, BackupsTab):
 
     @result_of(ShopSavedResult)
     def on_shop_saved(self, settings) -> None:
-        self.app.notify(self.t("Shop settings saved."))
-        self.loyalty.language_changed()
+        app, shell = self.app, self.loyalty
+        shell.language_changed()
+        app.notify(shell.t("Shop settings saved."))  # in the language just chosen
 
     @failure_of(ShopSavedResult)
     def on_shop_saved_error(self, error: LoyaltyError) -> None:
