@@ -625,9 +625,12 @@ def test_the_import_shows_its_progress_only_on_a_terminal(run, tmp_path):
     """Before: `2/2` (and `2000/40000…` on a big file, without line breaks) in the output of
     an import whose output went to a file or a pipe."""
     sheet = tmp_path / "kunden.csv"
-    sheet.write_text("Vorname;Nachname;Handy\nAnna;Alt;0160 1111 2222\nBerta;Bau;0160 1111 3333\n")
+    sheet.write_text(
+        "Vorname;Nachname;Handy;DSGVO\nAnna;Alt;0160 1111 2222;ja\nBerta;Bau;0160 1111 3333;ja\n"
+    )
     code, out, err = run("import", "customers", str(sheet))
     assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "Imported 2 of 2 rows; 0 refused."
     assert "/" not in out
     unsubscribes = tmp_path / "abmeldungen.csv"
     unsubscribes.write_text("Kontakt\n+49 160 11112222\n")
@@ -677,7 +680,7 @@ def test_import_without_proof_of_consent_refuses_every_row(run, tmp_path):
         encoding="utf-8",
     )
     code, out, err = run("import", "customers", str(sheet), "--dry-run")
-    assert (code, err) == (0, "")
+    assert (code, err) == (1, "error: Nothing can be imported: every row would be refused.\n")
     assert out.splitlines()[2:] == [
         "Row 2 refused: No proof of consent to data processing: the file has no consent column "
         "and no day of consent on paper was given.",
@@ -691,7 +694,8 @@ def test_import_without_proof_of_consent_refuses_every_row(run, tmp_path):
     code, out, _ = run("--lang", "de", "import", "customers", str(sheet), "--dry-run")
     assert "2 Zeilen fehlt der Nachweis der Einwilligung in die Datenverarbeitung" in out
     code, out, err = run("import", "customers", str(sheet))
-    assert code == 0 and out.splitlines()[-1] == "Imported 0 of 2 rows; 2 refused."
+    assert code == 1 and out.splitlines()[-1] == "Imported 0 of 2 rows; 2 refused."
+    assert err == "error: Nothing was imported: every row was refused.\n"
     assert run("find", "bach", "--json") == (1, "[]\n", "")  # nobody: exit 1, the list empty
 
     code, out, err = run("import", "customers", str(sheet), "--consented-on-paper", "1.12.25")

@@ -23,6 +23,7 @@ from olga_loyalty.cli.context import (
 from olga_loyalty.cli.output import emit_json, fields_of
 from olga_loyalty.domain.errors import Refused
 from olga_loyalty.domain.text import visible
+from olga_loyalty.i18n import Translator
 from olga_loyalty.services import demo, move, safety, wording
 from olga_loyalty.services import settings as settings_service
 from olga_loyalty.services.labels import PURPOSE_LABELS
@@ -154,7 +155,12 @@ def cmd_settings_set(ctx: Context, args: argparse.Namespace) -> int:
         args.value,
         detail=f"set {args.key[:40]}",
     )
-    print(ctx.t("{key} set to {value}.", key=args.key, value=args.value))
+    t = ctx.t
+    if args.key.strip().removeprefix("shop.") == "language" and not getattr(args, "lang", None):
+        # a new language is confirmed in that language, as every command after it speaks
+        # (`--lang` still decides for this command: docs/rules.md, "Language")
+        t = Translator(ctx.shop.settings.language, ctx.shop.settings.currency)
+    print(t("{key} set to {value}.", key=args.key, value=args.value))
     return 0
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from olga_loyalty.cli.context import (
+    EXIT_OK,
+    EXIT_REFUSED,
     Context,
     Parser,
     add_customer_words,
@@ -242,7 +244,7 @@ def cmd_import_customers(ctx: Context, args: argparse.Namespace) -> int:
         run_import(ctx, args, report)
     if args.json:
         emit_json(import_report_json(report, t))
-        return 0
+        return import_exit_code(t, report, dry_run=args.dry_run)
     mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
     print(report.file_text(t))
     print(t("Columns: {mapping}", mapping=mapping))
@@ -287,7 +289,25 @@ def cmd_import_customers(ctx: Context, args: argparse.Namespace) -> int:
                 refused=t.number(len(report.refused)),
             )
         )
-    return 0
+    return import_exit_code(t, report, dry_run=args.dry_run)
+
+
+def import_exit_code(t: Translator, report: imports.ImportReport, *, dry_run: bool) -> int:
+    """0 when rows were imported (a dry run: can be), or the file has none; 1 when it has
+    rows and every one was refused, at the check or at the write: the report is printed all
+    the same, and stderr says why the exit is 1 (docs/exports.md, "Exit codes")."""
+    if not report.total or (len(report.good) if dry_run else report.imported):
+        return EXIT_OK
+    print(
+        "error: "
+        + (
+            t("Nothing can be imported: every row would be refused.")
+            if dry_run
+            else t("Nothing was imported: every row was refused.")
+        ),
+        file=sys.stderr,
+    )
+    return EXIT_REFUSED
 
 
 def cmd_import_unsubscribes(ctx: Context, args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from olga_loyalty.domain.text import check_typed
 from olga_loyalty.storage import migrations
 from olga_loyalty.storage.db import (
     close_database,
+    is_sqlite,
     open_database,
     repair_sequences,
     write_action,
@@ -45,6 +46,20 @@ class ShopSettings:
     @property
     def locale(self) -> str:
         return f"{self.language}_{self.region}" if self.language == "de" else "en_GB"
+
+
+#: What the first start's dialog asks (the address and the theme are set in the settings).
+SETUP_FIELDS = ("name", "region", "currency", "language")
+
+
+@dataclass(frozen=True)
+class FirstStart:
+    """What the first start's dialog saved: the shop's settings as they are stored now, and
+    whether they are the ones typed at this till (False: another till, or the command line,
+    had set the shop up first, and nothing was written)."""
+
+    settings: ShopSettings
+    saved: bool
 
 
 def validate_shop_settings(settings: ShopSettings) -> ShopSettings:
@@ -132,9 +147,7 @@ class Shop:
     @property
     def settings(self) -> ShopSettings:
         if self._settings is None:
-            raw = read_setting("shop") or {}
-            known = ShopSettings.__dataclass_fields__
-            self._settings = ShopSettings(**{k: v for k, v in raw.items() if k in known})
+            self._settings = _shop_settings(read_setting("shop") or {})
         return self._settings
 
     @property
@@ -151,6 +164,17 @@ class Shop:
         write_setting("shop", asdict(settings))
         self._settings = None
         return self.settings
+
+    def finish_setup(self, typed: ShopSettings) -> FirstStart:
+        """The first start's dialog: the shop's name, country, currency and language as typed,
+        saved unless the shop was set up elsewhere while the dialog was open (two tills
+        started on a new database). Then nothing is written and the stored settings come
+        back with `saved` False: the first till to save names the shop (docs/ui.md, "The
+        first start")."""
+        typed = validate_shop_settings(typed)
+        saved = _save_first_settings(typed)
+        self._settings = None
+        return FirstStart(self.settings, saved)
 
     def staff_names(self) -> list[str]:
         if self._staff is None:
@@ -190,6 +214,40 @@ class Shop:
 
     def close(self) -> None:
         close_database()
+
+
+def _shop_settings(raw: dict) -> ShopSettings:
+    known = ShopSettings.__dataclass_fields__
+    return ShopSettings(**{k: v for k, v in raw.items() if k in known})
+
+
+@write_action
+def _save_first_settings(typed: ShopSettings) -> bool:
+    """In one transaction: read the shop's settings as stored, with their row locked, and
+    write the dialog's fields over them only if no one has named the shop yet."""
+    stored = _lock_shop_settings()
+    if stored.get("setup_done") and str(stored.get("name") or "").strip():
+        return False
+    # what was set elsewhere before (the theme chosen in the palette) stays
+    settings = replace(
+        _shop_settings(stored),
+        **{name: getattr(typed, name) for name in SETUP_FIELDS},
+        setup_done=True,
+    )
+    write_setting("shop", asdict(validate_shop_settings(settings)))
+    return True
+
+
+def _lock_shop_settings() -> dict:
+    """The stored shop settings, their row locked until the transaction ends: SQLite's write
+    lock is already held (BEGIN IMMEDIATE); on PostgreSQL the row is made if missing (a new
+    database has none) and locked, so a second till's first start waits here and then reads
+    the first one's settings."""
+    if not is_sqlite():
+        Setting.insert(key="shop", value="{}").on_conflict_ignore().execute()
+        row = Setting.select().where(Setting.key == "shop").for_update().get()
+        return json.loads(row.value)
+    return read_setting("shop") or {}
 
 
 def read_setting(key: str):

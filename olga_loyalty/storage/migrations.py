@@ -369,6 +369,14 @@ def pending(db: peewee.Database | None = None) -> list[Migration]:
     return [m for m in MIGRATIONS if m.version > version]
 
 
+def _one_at_a_time(db: peewee.Database) -> None:
+    """Inside a migration's transaction: one process at a time (two tills started at the
+    same moment on a new shop). SQLite's write lock is taken at BEGIN already; PostgreSQL
+    takes a transaction-level advisory lock."""
+    if not isinstance(db, peewee.SqliteDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", ("olga-loyalty migrate",))
+
+
 def migrate(
     clock: Clock, db: peewee.Database | None = None, *, up_to: int | None = None
 ) -> list[Migration]:
@@ -380,6 +388,9 @@ def migrate(
         if up_to is not None and migration.version > up_to:
             break
         with db.atomic():
+            _one_at_a_time(db)
+            if current_version(db) >= migration.version:
+                continue  # another till starting on the same new shop applied it meanwhile
             migration.apply(db, clock)
             SchemaVersion.create(
                 version=migration.version, name=migration.name, applied_at=clock.now()

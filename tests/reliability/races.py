@@ -62,11 +62,24 @@ def wrong_pin(shop, clock, round_: int, who: int) -> str:
     return "accepted"
 
 
+def first_start(shop, clock, round_: int, who: int) -> str:
+    """Every till finishes its first-start dialog with its own name at the same moment."""
+    from olga_loyalty.services.shop import ShopSettings
+
+    typed = ShopSettings(name=f"Till {who} round {round_}", language=("de", "en")[who % 2])
+    if not hasattr(shop, "finish_setup"):  # the code before the fix, to show the race
+        shop.save_settings(typed)
+        return f"saved {shop.settings.name}"
+    result = shop.finish_setup(typed)
+    return f"{'saved' if result.saved else 'kept'} {result.settings.name}"
+
+
 KINDS = {
     "daily": daily,
     "apologise": apologise,
     "purchase-erase": purchase_or_erase,
     "wrong-pin": wrong_pin,
+    "first-start": first_start,
 }
 
 
@@ -91,6 +104,13 @@ def main(kind: str, db: str, who: int, parties: int, rounds: int, folder: Path) 
                 from olga_loyalty.services.shop import write_setting
 
                 write_setting("pin_failures", {"count": 0, "locked_at": None})
+        if kind == "first-start":
+            # the next round starts on a shop that is not set up again
+            meet(folder, f"{round_}-after", who, parties)
+            if who == 0 and round_ < rounds - 1:
+                from olga_loyalty.storage.models import Setting
+
+                Setting.delete().where(Setting.key == "shop").execute()
 
 
 if __name__ == "__main__":

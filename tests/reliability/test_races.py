@@ -5,6 +5,7 @@ files, `make test-postgres` on a PostgreSQL server."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -204,6 +205,35 @@ def test_parallel_wrong_pins_are_counted_one_by_one(tmp_path, monkeypatch):
         assert _all(conn, "SELECT COUNT(*) FROM audit_log WHERE action = 'pin-locked'") == [
             (PIN_ROUNDS,)
         ]
+    finally:
+        conn.close()
+
+
+FIRST_START_TILLS = 3
+FIRST_START_ROUNDS = 10
+
+
+def test_tills_finishing_the_first_start_at_once_agree_on_one_shop(tmp_path):
+    """Three tills on a new database finish the first-start dialog at the same moment, each
+    with its own name, 10 times. Before the fix each wrote its own settings over the
+    others': every till went on showing the name it typed while the database kept the last
+    one written (3 of 3 "saved" in each round). Now the first to save names the shop and
+    the others are given its settings (docs/ui.md, "The first start")."""
+    db = fresh_database(tmp_path, "new.db")
+    open_shop(str(db), FixedClock(START))
+    close_database()
+    by_round = race("first-start", db, FIRST_START_TILLS, FIRST_START_ROUNDS, tmp_path / "b")
+    for number, results in enumerate(by_round):
+        saved = [r.removeprefix("saved ") for r in results if r.startswith("saved ")]
+        assert len(saved) == 1, results
+        assert saved[0].endswith(f" round {number}")
+        assert sorted(results) == sorted(
+            [f"saved {saved[0]}"] + [f"kept {saved[0]}"] * (FIRST_START_TILLS - 1)
+        )
+    conn = _connect(db)
+    try:
+        stored = _all(conn, "SELECT value FROM setting WHERE key = 'shop'")
+        assert json.loads(stored[0][0])["name"] == saved[0]
     finally:
         conn.close()
 

@@ -447,3 +447,26 @@ def test_first_start(snap_compare, tmp_path, language):
         assert snap_compare(app, run_before=settle, terminal_size=SIZE)
     finally:
         close_database()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_first_start_after_another_till_set_the_shop_up(snap_compare, tmp_path, language):
+    """The search screen in the stored language, the stored name on top, and the notice."""
+    from olga_loyalty.services.shop import Shop, ShopSettings
+
+    shop = build_shop(fresh_database(tmp_path, "new.db"), setup_done=False)
+    app = LoyaltyApp(shop, run_daily=False)
+
+    async def saved_after_the_other_till(pilot) -> None:
+        await settle(pilot)
+        Shop(shop.clock, shop.location).save_settings(
+            ShopSettings(name="Boutique Anna", language=language, setup_done=True)
+        )
+        await type_text(pilot, "Boutique Berta")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    try:
+        assert snap_compare(app, run_before=saved_after_the_other_till, terminal_size=SIZE)
+    finally:
+        close_database()

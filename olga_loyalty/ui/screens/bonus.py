@@ -34,7 +34,7 @@ FIELDS = ["segment", "points", "reason", "valid_days"]
 
 class BonusScreen(DiscardGuard, BaseModal):
     BINDINGS = [
-        Binding("ctrl+s", "award", "Award", priority=True),
+        Binding("ctrl+s", "award", "Award"),
         Binding("escape", "cancel", "Cancel"),
     ]
 

@@ -66,7 +66,7 @@ class Progress(Message):
 
 class ExportScreen(BaseScreen):
     BINDINGS = [
-        Binding("ctrl+s", "write", "Write the file", priority=True),
+        Binding("ctrl+s", "write", "Write the file"),
         Binding("escape", "close", "Back"),
     ]
 

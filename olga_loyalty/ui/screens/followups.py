@@ -42,7 +42,7 @@ class FeedbackScreen(DiscardGuard, BaseModal):
     """Record praise, a wish, a complaint or a call to make, for one customer."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),
     ]
 

@@ -57,7 +57,7 @@ def _unsubscribe(shop, path, staff, pin, progress):
 class ImportScreen(BaseScreen):
     BINDINGS = [
         Binding("f5", "check", "Check the file"),
-        Binding("ctrl+s", "run_import", "Import", priority=True),
+        Binding("ctrl+s", "run_import", "Import"),
         Binding("escape", "close", "Back"),
     ]
 

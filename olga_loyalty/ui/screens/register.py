@@ -76,7 +76,7 @@ class CustomerForm(DiscardGuard, BaseScreen):
     """The fields of a customer; registration adds consents, editing saves changes."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),
     ]
     title_text = ""

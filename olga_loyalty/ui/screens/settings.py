@@ -95,7 +95,7 @@ def _save_staff(shop, names: list[str]) -> list[str]:
 
 class SettingsScreen(BaseScreen, BackupsTab):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save this tab", priority=True),
+        Binding("ctrl+s", "save", "Save this tab"),
         Binding("ctrl+b", "backup_now", "Back up now"),
         Binding("ctrl+r", "restore", "Restore"),
         Binding("escape", "close", "Back"),
@@ -272,8 +272,9 @@ class SettingsScreen(BaseScreen, BackupsTab):
 
     @result_of(ShopSavedResult)
     def on_shop_saved(self, settings) -> None:
-        self.app.notify(self.t("Shop settings saved."))
-        self.loyalty.language_changed()
+        app, shell = self.app, self.loyalty
+        shell.language_changed()
+        app.notify(shell.t("Shop settings saved."))  # in the language just chosen
 
     @failure_of(ShopSavedResult)
     def on_shop_saved_error(self, error: LoyaltyError) -> None:

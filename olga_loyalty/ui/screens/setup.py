@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError
-from olga_loyalty.services.shop import CURRENCIES
+from olga_loyalty.services.shop import CURRENCIES, FirstStart
 from olga_loyalty.ui.base import BaseModal
 from olga_loyalty.ui.forms import FieldError, show_field_errors
 from olga_loyalty.ui.themes import THEME_LABELS
@@ -99,7 +99,10 @@ def read_shop_form(screen, settings):
 
 
 class SetupScreen(BaseModal):
-    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True)]
+    BINDINGS = [Binding("ctrl+s", "save", "Save")]
+    #: a save is under way: a second ctrl+s must not save again (it would find the shop
+    #: set up, by this till, and say another till did it)
+    saving = False
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -128,13 +131,31 @@ class SetupScreen(BaseModal):
                 self, {"name": InvalidInput("Please enter the shop's name.", field="name")}, FIELDS
             )
             return
-        self.db(SavedResult, self.shop.save_settings, read_shop_form(self, self.shop.settings))
+        if self.saving:
+            return
+        self.saving = True
+        self.db(SavedResult, self.shop.finish_setup, read_shop_form(self, self.shop.settings))
 
     @result_of(SavedResult)
-    def on_saved(self, settings) -> None:
+    def on_saved(self, result: FirstStart) -> None:
+        app, shell = self.app, self.loyalty
         self.dismiss(True)
-        self.loyalty.language_changed()
+        shell.language_changed()  # the screens in the stored language, the stored name on top
+        if not result.saved:
+            # another till saved its first start before this one: its settings are the shop's
+            app.notify(
+                shell.t(
+                    "This shop had already been set up at another till as “{name}”. Its "
+                    "settings are used; what was typed here was not saved. Change them in "
+                    "the settings (F9).",
+                    name=result.settings.name,
+                ),
+                title=shell.t("Already set up"),
+                severity="warning",
+                timeout=20,
+            )
 
     @failure_of(SavedResult)
     def on_saved_error(self, error: LoyaltyError) -> None:
+        self.saving = False
         show_field_errors(self, {error.field or "name": error}, FIELDS)
