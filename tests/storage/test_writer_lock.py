@@ -169,3 +169,18 @@ def test_each_batch_is_a_sign_of_life(shop, tmp_path, monkeypatch):
     assert imports.run(shop, imports.check_file(shop, customer_list(tmp_path, 7))).written == 7
     assert beats[-1] is None and len(beats) == 4  # 3 + 3 + 1, then the end
     assert beats[:3] == sorted(set(beats[:3]))  # three batches, three later beats
+
+
+def test_a_holder_gone_without_a_word_is_noticed_by_the_server(shop):
+    """PostgreSQL: the holder's connection has the server probe it after 50 s of silence
+    (a till that lost power or network), so the lock does not outlive it by hours."""
+    if is_sqlite():
+        pytest.skip("PostgreSQL's sessions (make test-postgres)")
+    from olga_loyalty.storage.sql import fetch_rows
+
+    hold = writer_lock.take(9)
+    try:
+        shown = [fetch_rows(f"SHOW {name}")[0][0] for name in writer_lock.KEEPALIVE]
+        assert shown == ["50", "10", "3"]  # 0 would be the system's default (2 hours)
+    finally:
+        hold.release()
