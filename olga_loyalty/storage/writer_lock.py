@@ -56,6 +56,12 @@ class Hold:
     def release(self) -> None:
         """Let go (again: nothing)."""
 
+    def __enter__(self) -> Hold:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
 
 class _FileHold(Hold):
     exclusive = True

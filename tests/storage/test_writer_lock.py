@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from olga_loyalty.services import imports
-from olga_loyalty.services.imports import customer_rows
+from olga_loyalty.services.imports import customer_rows, recovery
 from olga_loyalty.storage import writer_lock
 from olga_loyalty.storage.models import Customer, ImportRun, database
 from olga_loyalty.storage.sql import is_sqlite
@@ -142,9 +142,9 @@ def test_without_a_lock_a_decided_run_is_finished_after_a_minute_without_a_batch
     assert imports.finish_interrupted(shop) == []
     assert (Customer.select().count(), ImportRun.select().count()) == (0, 1)
     now = imports.real_time()
-    monkeypatch.setattr(imports, "real_time", lambda: now + imports.READY_STALE_SECONDS - 1)
+    monkeypatch.setattr(imports, "real_time", lambda: now + recovery.READY_STALE_SECONDS - 1)
     assert imports.finish_interrupted(shop) == []
-    monkeypatch.setattr(imports, "real_time", lambda: now + imports.READY_STALE_SECONDS + 1)
+    monkeypatch.setattr(imports, "real_time", lambda: now + recovery.READY_STALE_SECONDS + 1)
     assert imports.finish_interrupted(shop) == [imports.Completed("customers", "kunden.csv", 4, 4)]
     assert (Customer.select().count(), ImportRun.select().count()) == (4, 0)
 

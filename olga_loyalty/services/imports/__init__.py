@@ -18,14 +18,13 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Literal, TypeVar
 
 from peewee import DatabaseError, IntegrityError
 
 from olga_loyalty import logs
-from olga_loyalty.domain.errors import DatabaseBusy, InvalidInput, LoyaltyError, Refused
+from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
 from olga_loyalty.domain.import_mapping import (
     FALSE_WORDS,
     FIELDS,
@@ -47,6 +46,12 @@ from olga_loyalty.services.imports.checking import (
 )
 from olga_loyalty.services.imports.counts import Completed, Counts, Payload
 from olga_loyalty.services.imports.customer_rows import IMPORT_REASON, payload, write_customers
+from olga_loyalty.services.imports.recovery import (
+    STALE_SECONDS,
+    check,
+    finish_interrupted,
+    hold_run,
+)
 from olga_loyalty.services.imports.unsubscribes import (
     UnsubscribeReport,
     is_suppressed,
@@ -56,7 +61,6 @@ from olga_loyalty.services.imports.unsubscribes import (
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage import queue, writer_lock
 from olga_loyalty.storage.db import (
-    LOCK_PATIENCE,
     SQLITE_PRAGMAS,
     bulk_insert,
     execute,
@@ -79,6 +83,7 @@ __all__ = [
     "ImportResult",
     "ImportRow",
     "NoProofOfConsent",
+    "STALE_SECONDS",
     "UnsubscribeReport",
     "apply_overrides",
     "check",
@@ -118,12 +123,6 @@ BATCH_PAUSE = 0.12
 #: database file (SQLite's default: 1,000 pages = 4 MB). 16,384 pages = 64 MB, the size the
 #: log file is cut back to afterwards (SQLITE_PRAGMAS journal_size_limit).
 IMPORT_WAL_PAGES = 16384
-#: A run still staging whose last batch is older than this was abandoned (a crash).
-STALE_SECONDS = 600
-#: A decided run is finished by another process only when its writer is gone: its lock is
-#: free (storage/writer_lock.py). Where there is no such lock (SQLite on Windows), when its
-#: last batch is older than this (seconds): each batch takes well under one.
-READY_STALE_SECONDS = 60
 
 
 def _pause() -> None:
@@ -306,58 +305,6 @@ def _publish_batches(
         _pause()
 
 
-def finish_interrupted(shop: Shop) -> list[Completed]:
-    """Finish the imports a crash left decided but not yet written, and drop the staged
-    rows of imports that were never decided. Run before an import's check (`check`), before
-    every import and by the daily run (so at every start of the UI). A decided import whose
-    writer is still at work (it holds its run's lock, storage/writer_lock.py) is left to it;
-    one whose writer is gone is finished at once. Returns what was finished."""
-    stale = real_time() - STALE_SECONDS
-    for run in ImportRun.select(ImportRun.id).where(
-        (ImportRun.state == "staging") & (ImportRun.heartbeat < stale)
-    ):
-        _drop_run(run.id)
-    completed = []
-    ready = [run.id for run in ImportRun.select(ImportRun.id).where(ImportRun.state == "ready")]
-    for run_id in sorted(ready):
-        hold = writer_lock.take(run_id)
-        if hold is None:
-            continue  # its importer is writing it
-        try:
-            done = _finish_run(shop, run_id, writer_gone=hold.exclusive)
-        finally:
-            hold.release()
-        if done is not None:
-            completed.append(done)
-    if completed:
-        logs.action(
-            "imports.finish_interrupted",
-            imports=len(completed),
-            written=sum(c.written for c in completed),
-        )
-    return completed
-
-
-def _finish_run(shop: Shop, run_id: int, *, writer_gone: bool) -> Completed | None:
-    """Write the rest of a decided run whose lock this process holds; what it wrote, or None
-    when there was nothing to write. Not `writer_gone` (there is no lock here): only a run
-    without a batch for READY_STALE_SECONDS, which its writer would have written."""
-    run = ImportRun.get_or_none(ImportRun.id == run_id)
-    if run is None or run.state != "ready":
-        return None  # finished meanwhile
-    if not writer_gone and run.heartbeat > real_time() - READY_STALE_SECONDS:
-        return None
-    before: Counts = json.loads(run.counts or "{}")
-    rows = StagedRow.select().where(StagedRow.run == run_id).count()
-    counts = _publish(shop, run_id)
-    if not rows or not counts.get("done"):
-        return None  # nothing was left, or another process ended it (no lock here)
-    if run.kind == "customers":
-        imported = counts.get("imported", 0)
-        return Completed(run.kind, run.file, imported - before.get("imported", 0), imported)
-    return Completed(run.kind, run.file, rows)
-
-
 def _run_import(
     shop: Shop,
     kind: str,
@@ -373,8 +320,7 @@ def _run_import(
 ) -> Counts:
     """Stage, decide (the protected transaction), write. A failure before the decision
     leaves nothing; after it, the rest is written by the next import or daily run. Each
-    row is encoded (`encode`, its staged JSON) while the backup is copied. The imports a
-    crash left behind are finished first and added to `completed`."""
+    row is encoded (`encode`, its staged JSON) while the backup is copied."""
     staff = " ".join((staff or "").split())[:80]
     pin = safety.authorise(shop, "import", pin, by=staff)  # before any work: a wrong PIN counts
     completed.extend(finish_interrupted(shop))
@@ -385,15 +331,7 @@ def _run_import(
     hold: writer_lock.Hold | None = None
     try:
         run_id = _new_run(shop, kind, file, staff)
-        # Held from before the decision to the last batch: a till that finds the run decided
-        # meanwhile leaves it to this process. (A moment's wait: the run before with this
-        # number may just be letting go of its lock.)
-        hold = writer_lock.take(run_id, wait=LOCK_PATIENCE)
-        if hold is None:
-            raise DatabaseBusy(
-                "The database is busy (another till is saving). Nothing was saved; "
-                "please try again in a moment."
-            )
+        hold = hold_run(run_id)  # to the last batch: the other tills leave the run to us
         for start in range(0, len(rows), STAGE_BATCH):
             _stage(run_id, [encode(row) for row in rows[start : start + STAGE_BATCH]])
             if progress:
@@ -420,32 +358,8 @@ def _run_import(
         if progress:
             progress(len(rows) + done, 2 * len(rows))
 
-    try:
+    with hold:
         return _publish(shop, run_id, written)
-    finally:
-        hold.release()
-
-
-def check(
-    shop: Shop,
-    path: Path,
-    overrides: list[str] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    *,
-    consented_on: str | date | None = None,
-) -> ImportReport:
-    """Check a customer list as its import will find the shop (the command line's check and
-    dry run, the import screen's check): `check_file`, after the imports a crash left decided
-    are finished (`finish_interrupted`). Their rows would otherwise pass the check as new and
-    then be refused as registered at another till meanwhile. The file is checked first, so
-    that bad input writes nothing, and again when an interrupted import was finished; the
-    report lists what was finished (`completed`)."""
-    report = check_file(shop, path, overrides, progress, consented_on=consented_on)
-    completed = finish_interrupted(shop)
-    if completed:
-        report = check_file(shop, path, overrides, progress, consented_on=consented_on)
-        report.completed.extend(completed)
-    return report
 
 
 def import_rows(
@@ -567,8 +481,7 @@ def run(
     """Import a checked customer list (`source` is what `check_file` returned) or an
     unsubscribe list (`source` is its path): the one way the command line and the import
     screen write an import. In this order: the owner PIN is checked (a wrong one counts
-    towards the lock-out, before any other work); imports a crash left behind are finished
-    (listed in the report's `completed`);
+    towards the lock-out, before any other work); imports a crash left behind are finished;
     the rows are staged out of sight while the backup is copied; the import is decided in
     one transaction with the audit entry (by `staff`); the rows are written in short batches.
 
