@@ -527,6 +527,7 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch, user_home):
         "matched": 1,
         "unmatched": 0,
         "consents_withdrawn": 1,
+        "completed": [],  # no interrupted import was finished first
     }
     code, _, err = run("import", "customers", str(tmp_path / "nope.xlsx"))
     assert (code, err.strip()) == (2, f"error: The file {tmp_path / 'nope.xlsx'} does not exist.")

@@ -223,7 +223,13 @@ def import_report_json(report: imports.ImportReport, t: Translator) -> dict[str,
         "refused": [{"row": n, "reason": e.render(t.gettext)} for n, e in report.refused],
         "notes": [{"row": n, "note": e.render(t.gettext)} for n, e in report.notes],
         "imported": report.imported,
+        "completed": completed_json(report.completed),
     }
+
+
+def completed_json(completed: list[imports.Completed]) -> list[dict[str, Any]]:
+    """The imports a crash had interrupted, finished first (`imports.finish_interrupted`)."""
+    return [fields_of(c, "kind", "file", "written", "in_all") for c in completed]
 
 
 def cleaned_cells_text(t: Translator, count: int) -> str:
@@ -237,7 +243,7 @@ def cleaned_cells_text(t: Translator, count: int) -> str:
 
 def cmd_import_customers(ctx: Context, args: argparse.Namespace) -> int:
     t = ctx.t
-    report = imports.check_file(
+    report = imports.check(
         ctx.shop, Path(args.file), args.map, consented_on=args.consented_on_paper
     )
     if not args.dry_run and report.good:
@@ -245,6 +251,8 @@ def cmd_import_customers(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         emit_json(import_report_json(report, t))
         return import_exit_code(t, report, dry_run=args.dry_run)
+    for completed in report.completed:
+        print(completed.text(t))
     mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
     print(report.file_text(t))
     print(t("Columns: {mapping}", mapping=mapping))
@@ -317,8 +325,11 @@ def cmd_import_unsubscribes(ctx: Context, args: argparse.Namespace) -> int:
         emit_json(
             fields_of(report, "file", "contacts", "matched", "unmatched")
             | {"consents_withdrawn": report.withdrawn}
+            | {"completed": completed_json(report.completed)}
         )
     else:
+        for completed in report.completed:
+            print(completed.text(ctx.t))
         print(report.summary(ctx.t))
     return 0
 

@@ -64,7 +64,8 @@ def test_a_till_that_lines_up_gets_its_turn_after_the_batch_being_written(
     shop, tmp_path, batches_of_three, monkeypatch
 ):
     """A till lines up while the first batch is written: the import commits after that batch
-    and the till has its turn; then nobody waits and the rest goes in one transaction."""
+    and the till has its turn; while it waits every transaction is one batch; once it has
+    had its turn nobody waits and the rest goes in one transaction."""
     file = database.obj.database
     write = customer_rows.write_customers
     till: dict[str, float] = {}
@@ -75,7 +76,10 @@ def test_a_till_that_lines_up_gets_its_turn_after_the_batch_being_written(
         assert place is not None
         place.leave()
 
+    turn_seen: list[bool] = []  # per batch, under the import's lock: the till had had its turn
+
     def write_and_let_a_till_line_up(*args):
+        turn_seen.append("turn" in till)
         write(*args)
         if "started" not in till:
             till["started"] = time.monotonic()
@@ -86,10 +90,27 @@ def test_a_till_that_lines_up_gets_its_turn_after_the_batch_being_written(
                 time.sleep(0.005)
 
     monkeypatch.setattr(imports, "write_customers", write_and_let_a_till_line_up)
-    seen = transactions(monkeypatch)
+    publish = imports._publish_batch
+    seen: list[tuple[bool, int]] = []  # (the till had had its turn, rows written)
+
+    def spy(shop_, run_id, *args):
+        first = len(turn_seen)
+        result = publish(shop_, run_id, *args)
+        seen.append((turn_seen[first] if len(turn_seen) > first else True, result[1]))
+        return result
+
+    monkeypatch.setattr(imports, "_publish_batch", spy)
     assert imports.run(shop, imports.check_file(shop, customer_list(tmp_path, 10))).written == 10
-    assert seen == [(1, 3), (1, 7), (2, 0)]
-    assert "turn" in till  # the till had its turn (between the first and second transaction)
+    assert "turn" in till  # the till had its turn
+    assert seen[0] == (False, 3)  # handed over after the batch it was writing
+    while_waiting = [rows for had_turn, rows in seen if not had_turn]
+    after = [rows for had_turn, rows in seen if had_turn]
+    # (without a pause between batches the importer may begin again before the woken till
+    # runs: then that transaction, too, is one batch)
+    assert all(rows <= 3 for rows in while_waiting)
+    assert after[-1] == 0 and sum(while_waiting) + sum(after) == 10
+    if sum(after):  # rows were left when the till had had its turn: one transaction for them
+        assert after[:-1] == [10 - sum(while_waiting)]
     assert counts() == (10, 0, 0, 1)
 
 

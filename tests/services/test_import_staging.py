@@ -118,7 +118,7 @@ def test_a_decided_run_is_written_whether_staged_as_a_list_or_by_an_older_versio
     run_id = imports._new_run(shop, "customers", report.file, "Olga")
     imports._stage(run_id, [stage(row) for row in report.good])
     ImportRun.update(state="ready").where(ImportRun.id == run_id).execute()
-    assert imports.finish_interrupted(shop) == 1
+    assert imports.finish_interrupted(shop) == [imports.Completed("customers", "kunden.csv", 5, 5)]
     assert written(shop) == [
         (
             f"Vor{n}",

@@ -322,6 +322,36 @@ async def import_screen(pilot):
     pilot.app.screen.query_one("#file", Input).value = "kunden.csv"  # a path that does not vary
 
 
+async def import_interrupted(pilot):
+    """An import a crash interrupted after it was decided (Jörg's row staged, not written):
+    the check (F5) finishes it first and says so above its result."""
+    import tempfile
+    from pathlib import Path
+
+    from olga_loyalty.services import imports
+    from olga_loyalty.services.imports import customer_rows
+    from olga_loyalty.storage.models import ImportRun
+
+    sheet = Path(tempfile.mkdtemp()) / "kunden.csv"
+    sheet.write_bytes(
+        "Vorname;Nachname;Handy;DSGVO\r\nJörg;Weiß;0160 1111 2222;ja\r\nX;;12;ja\r\n".encode(
+            "cp1252"
+        )
+    )
+    shop = pilot.app.shop
+    report = imports.check_file(shop, sheet)
+    run_id = imports._new_run(shop, "customers", report.file, "Olga")
+    imports._stage(run_id, [customer_rows.payload(row) for row in report.good])
+    ImportRun.update(state="ready").where(ImportRun.id == run_id).execute()
+    await settle(pilot)
+    await pilot.press("f8")
+    await settle(pilot)
+    pilot.app.screen.query_one("#file", Input).value = str(sheet)
+    await pilot.press("f5")
+    await settle(pilot)
+    pilot.app.screen.query_one("#file", Input).value = "kunden.csv"  # a path that does not vary
+
+
 def set_up_reminders(shop) -> None:
     """Mail set up, and an outbox with one mail sent and one of unknown fate; with 110 days'
     notice, Anna's 400 points expiring on 2027-03-10 are due."""
@@ -416,6 +446,7 @@ SCENARIOS = [
     export_screen,
     export_mailchimp,
     import_screen,
+    import_interrupted,
     pin_dialog,
     pin_old_rules,
     pytest.param(restore_other_shop, marks=pytest.mark.sqlite_only, id="restore_other_shop"),

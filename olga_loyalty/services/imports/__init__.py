@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from peewee import DatabaseError, IntegrityError
+from peewee import IntegrityError
 
 from olga_loyalty import logs
 from olga_loyalty.domain.errors import InvalidInput, LoyaltyError, Refused
@@ -44,8 +44,14 @@ from olga_loyalty.services.imports.checking import (
     file_label,
     paper_consent_day,
 )
-from olga_loyalty.services.imports.counts import Counts, Payload
+from olga_loyalty.services.imports.counts import Completed, Counts, Payload
 from olga_loyalty.services.imports.customer_rows import IMPORT_REASON, payload, write_customers
+from olga_loyalty.services.imports.recovery import (
+    STALE_SECONDS,
+    check,
+    finish_interrupted,
+    hold_run,
+)
 from olga_loyalty.services.imports.unsubscribes import (
     UnsubscribeReport,
     is_suppressed,
@@ -53,7 +59,8 @@ from olga_loyalty.services.imports.unsubscribes import (
     write_unsubscribes,
 )
 from olga_loyalty.services.shop import Shop
-from olga_loyalty.storage import queue
+from olga_loyalty.storage import queue, writer_lock
+from olga_loyalty.storage.bulk import relaxed_commits
 from olga_loyalty.storage.db import (
     SQLITE_PRAGMAS,
     bulk_insert,
@@ -72,12 +79,15 @@ __all__ = [
     "IMPORT_REASON",
     "SEPARATOR_NAMES",
     "TRUE_WORDS",
+    "Completed",
     "ImportReport",
     "ImportResult",
     "ImportRow",
     "NoProofOfConsent",
+    "STALE_SECONDS",
     "UnsubscribeReport",
     "apply_overrides",
+    "check",
     "check_file",
     "file_label",
     "finish_interrupted",
@@ -118,8 +128,6 @@ IMPORT_WAL_PAGES = 16384
 #: after batch, while no till is lined up for the write lock (`_may_go_on`).
 LONG_BATCH_SECONDS = 2.0
 LONG_BATCH_ROWS = 25_000
-#: A run still staging whose last batch is older than this was abandoned (a crash).
-STALE_SECONDS = 600
 
 
 def _pause() -> None:
@@ -151,7 +159,7 @@ def _decide(run_id: int) -> int:
     """The moment the import is decided (inside the protected transaction with the PIN check
     and the audit entry): from here on every staged row will be written, even after a crash."""
     changed = (
-        ImportRun.update(state="ready")
+        ImportRun.update(state="ready", heartbeat=real_time())
         .where((ImportRun.id == run_id) & (ImportRun.state == "staging"))
         .execute()
     )
@@ -226,7 +234,10 @@ def _publish_batch(
         written += len(staged)
         if durable or not _may_go_on(began, written):
             break
-    execute("UPDATE import_run SET counts = ? WHERE id = ?", (json.dumps(counts), run_id))
+    execute(  # the heartbeat: this run's writer is alive (storage/writer_lock.py)
+        "UPDATE import_run SET counts = ?, heartbeat = ? WHERE id = ?",
+        (json.dumps(counts), real_time(), run_id),
+    )
     return counts, written
 
 
@@ -252,39 +263,8 @@ def _publish(shop: Shop, run_id: int, progress: Callable[[int, int], None] | Non
     deletion: the run is still decided, and the next import or daily run writes them. This
     saves one wait for the disk per batch (hundreds in a big import)."""
     total = StagedRow.select().where(StagedRow.run == run_id).count()
-    relaxed = not database.in_transaction()  # a PRAGMA cannot change inside one
-    checkpoint_pages = None
-    if relaxed and is_sqlite():
-        database.execute_sql("PRAGMA synchronous = NORMAL")
-        checkpoint_pages = _defer_checkpoints()
-    try:
+    with relaxed_commits(IMPORT_WAL_PAGES) as relaxed:
         return _publish_batches(shop, run_id, total, relaxed, progress)
-    finally:
-        if relaxed and is_sqlite():
-            database.execute_sql(f"PRAGMA synchronous = {SQLITE_PRAGMAS['synchronous']}")
-        if checkpoint_pages is not None:
-            _checkpoint_now(checkpoint_pages)
-
-
-def _defer_checkpoints() -> int:
-    """SQLite: while a decided import is written, its batches fold the log (WAL) into the
-    database file every IMPORT_WAL_PAGES pages instead of at every commit (each batch writes
-    more than the 1,000 pages after which SQLite does it by default, and the random keys of
-    the import origins and phone keys touch the same index pages batch after batch: folded
-    once, not once a batch). Returns the connection's setting before, for `_checkpoint_now`."""
-    before = int(database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0])
-    database.execute_sql(f"PRAGMA wal_autocheckpoint = {IMPORT_WAL_PAGES}")
-    return before
-
-
-def _checkpoint_now(pages: int) -> None:
-    """After the import: the connection's setting back, and the log folded in now by the
-    importer (PASSIVE: no till waits for it), not by the next till's commit."""
-    try:
-        database.execute_sql(f"PRAGMA wal_autocheckpoint = {pages}")
-        database.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
-    except DatabaseError:
-        pass  # a till holds the checkpoint (or the disk failed): its next commit does it
 
 
 def _publish_batches(
@@ -322,22 +302,6 @@ def _publish_batches(
         _pause()
 
 
-def finish_interrupted(shop: Shop) -> int:
-    """Finish the imports a crash left decided but not yet written, and drop the staged
-    rows of imports that were never decided. Run before every import and by the daily run.
-    Returns how many interrupted imports were finished."""
-    stale = real_time() - STALE_SECONDS
-    for run in ImportRun.select(ImportRun.id).where(
-        (ImportRun.state == "staging") & (ImportRun.heartbeat < stale)
-    ):
-        _drop_run(run.id)
-    finished = 0
-    for run in ImportRun.select(ImportRun.id).where(ImportRun.state == "ready"):
-        _publish(shop, run.id)
-        finished += 1
-    return finished
-
-
 def _run_import(
     shop: Shop,
     kind: str,
@@ -349,19 +313,22 @@ def _run_import(
     staff: str,
     detail: str,
     progress: Callable[[int, int], None] | None,
+    completed: list[Completed],
 ) -> Counts:
     """Stage, decide (the protected transaction), write. A failure before the decision
     leaves nothing; after it, the rest is written by the next import or daily run. Each
     row is encoded (`encode`, its staged JSON) while the backup is copied."""
     staff = " ".join((staff or "").split())[:80]
     pin = safety.authorise(shop, "import", pin, by=staff)  # before any work: a wrong PIN counts
-    finish_interrupted(shop)
+    completed.extend(finish_interrupted(shop))
     # The backup is copied while the rows are staged (out of sight, so not in it), and is
     # done before the import is decided.
     backup_done = safety.backup_meanwhile(shop, "import", staff=staff)
     run_id = None
+    hold: writer_lock.Hold | None = None
     try:
         run_id = _new_run(shop, kind, file, staff)
+        hold = hold_run(run_id)  # to the last batch: the other tills leave the run to us
         for start in range(0, len(rows), STAGE_BATCH):
             _stage(run_id, [encode(row) for row in rows[start : start + STAGE_BATCH]])
             if progress:
@@ -379,13 +346,17 @@ def _run_import(
                 _drop_run(run_id)
         except LoyaltyError:
             pass  # the database cannot be written now; a later import drops the rows
+        finally:
+            if hold is not None:
+                hold.release()
         raise
 
     def written(done: int, total: int) -> None:
         if progress:
             progress(len(rows) + done, 2 * len(rows))
 
-    return _publish(shop, run_id, written)
+    with hold:
+        return _publish(shop, run_id, written)
 
 
 def import_rows(
@@ -413,6 +384,7 @@ def import_rows(
         staff=staff,
         detail=f"customers from {report.file}: {len(report.good)} rows",
         progress=progress,
+        completed=report.completed,
     )
     report.imported = counts.get("imported", 0)
     for number, kind, value in counts.get("taken", []):
@@ -463,6 +435,7 @@ def import_unsubscribes(
         staff=staff,
         detail=f"unsubscribes from {path.name}: {report.contacts} contacts",  # shown visible()
         progress=progress,
+        completed=report.completed,
     )
     report.matched = counts.get("matched", 0)
     report.withdrawn = counts.get("withdrawn", 0)

@@ -36,6 +36,7 @@ from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services import erasure, import_pool
+from olga_loyalty.services.imports.counts import Completed
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows
@@ -83,6 +84,9 @@ class ImportReport:
     #: Rows without proof of consent to data processing (each also refused, or refused
     #: for another reason first).
     lacking_consent: int = 0
+    #: Imports a crash had interrupted after they were decided, finished before this file
+    #: was checked or imported (`imports.check`, `imports.run`).
+    completed: list[Completed] = field(default_factory=list)
 
     def mapping_text(self) -> dict[str, str]:
         return {self.headers[i]: f for i, f in sorted(self.mapping.items())}

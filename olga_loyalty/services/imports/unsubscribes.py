@@ -4,7 +4,7 @@ its marketing consent withdrawn and is put on the suppression list."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from olga_loyalty.domain.errors import InvalidInput
 from olga_loyalty.domain.text import strip_controls
 from olga_loyalty.exports.readers import as_text, read_table
 from olga_loyalty.i18n import Translator
-from olga_loyalty.services.imports.counts import Counts, Payload
+from olga_loyalty.services.imports.counts import Completed, Counts, Payload
 from olga_loyalty.services.newsletter import digest
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage import ledger
@@ -27,6 +27,8 @@ class UnsubscribeReport:
     matched: int = 0
     unmatched: int = 0
     withdrawn: int = 0
+    #: Imports a crash had interrupted after they were decided, finished before this one.
+    completed: list[Completed] = field(default_factory=list)
 
     def summary(self, t: Translator) -> str:
         """The result in one line, for the import screen and the command line."""

@@ -169,7 +169,7 @@ class ImportScreen(BaseScreen):
             return
         self.db(
             CheckedResult,
-            imports.check_file,
+            imports.check,
             self.shop,
             self.path(),
             self.overrides(),
@@ -184,6 +184,7 @@ class ImportScreen(BaseScreen):
         self.query_one("#progress").display = False
         mapping = ", ".join(f"{column} → {name}" for column, name in report.mapping_text().items())
         lines = [
+            *(completed.text(t) for completed in report.completed),
             report.file_text(t),
             t("Columns: {mapping}", mapping=mapping),
             t.ngettext(
@@ -276,6 +277,7 @@ class ImportScreen(BaseScreen):
             rows=report.total,
             refused=len(report.refused),
         )
+        text = "\n".join([*(completed.text(t) for completed in report.completed), text])
         self.loyalty.announce_file(text, self.path(), into=self.query_one("#summary", Static))
         self.fill_problems(report)  # with rows another till registered meanwhile
         self.report = None
@@ -295,9 +297,9 @@ class ImportScreen(BaseScreen):
     @result_of(UnsubscribedResult)
     def on_unsubscribed(self, report: imports.UnsubscribeReport) -> None:
         self.query_one("#progress").display = False
-        text = report.summary(self.t)
-        self.query_one("#summary", Static).update(plain(text))
-        self.app.notify(text, timeout=10)
+        texts = [*(c.text(self.t) for c in report.completed), report.summary(self.t)]
+        self.query_one("#summary", Static).update(text_lines(*texts))
+        self.app.notify("\n".join(texts), timeout=10)
 
     @failure_of(UnsubscribedResult)
     def on_unsubscribed_error(self, error: LoyaltyError) -> None:
