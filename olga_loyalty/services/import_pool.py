@@ -18,6 +18,7 @@ that runs the import without `if __name__ == "__main__":`), the rest is checked 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +42,30 @@ def worker_count(file_bytes: int) -> int:
     return min(cores, MAX_WORKERS)
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (POSIX), which a pool's first queue starts,
+    with an error output it can be given. It is handed `sys.stderr.fileno()`, and inside the
+    terminal UI that is Textual's capture of printed text, whose fileno() is -1: starting a
+    pool there failed with "bad value(s) in fds_to_keep" and the import screen's check of a
+    big file did nothing. The tracker then writes to nowhere rather than into the screen."""
+    if os.name != "posix":
+        return
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable:
+        return
+    from multiprocessing import resource_tracker  # only here: POSIX, and only for a pool
+
+    with open(os.devnull, "w") as nowhere:
+        shown, sys.stderr = sys.stderr, nowhere
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = shown
+
+
 def _nothing() -> None:
     """The default warm-up: nothing to load."""
 
@@ -59,12 +84,13 @@ class Checkers:
         self._warm: list[Future[object]] = []
         if self.workers:
             try:
+                _start_resource_tracker()
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=get_context("spawn")
                 )
                 self._warm = [self._pool.submit(type(self).warm_up) for _ in range(self.workers)]
-            except (OSError, RuntimeError):
-                self._pool = None
+            except (OSError, RuntimeError, ValueError):
+                self._pool = None  # checked in this process, the same way
 
     def __enter__(self) -> Checkers:
         return self

@@ -7,6 +7,9 @@ cleaned control characters."""
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from olga_loyalty.services import import_pool, imports
@@ -75,3 +78,45 @@ def test_the_pool_checks_a_file_exactly_as_one_process_does(shop, tmp_path, monk
     assert [r.row for r in pooled.good] == sorted(r.row for r in pooled.good)
     assert any("12" in text for text in reasons)
     assert pooled.cleaned_cells > 0 and len(pooled.refused) > ROWS // 5
+
+
+def test_the_pool_starts_inside_the_terminal_ui(tmp_path):
+    """Inside the UI, printed text is captured by an object whose fileno() is -1 (Textual's),
+    which multiprocessing's resource tracker is handed at its start: before, the pool failed
+    with "bad value(s) in fds_to_keep" and the import screen's check of a big file was done
+    by one core, or not at all. A fresh interpreter, since the tracker starts once per
+    process; the rows are checked by the workers (their process ids), in file order."""
+    script = tmp_path / "in_the_ui.py"
+    script.write_text(
+        "import os, sys\n"
+        "from olga_loyalty.services import import_pool\n"
+        "class Captured:\n"
+        "    def write(self, text): return len(text)\n"
+        "    def flush(self): pass\n"
+        "    def fileno(self): return -1\n"
+        "def where(raw, number, context):\n"
+        "    return number, raw[0], os.getpid()\n"
+        "def main():\n"
+        "    real, sys.stderr = sys.stderr, Captured()\n"
+        "    try:\n"
+        "        with import_pool.Checkers(10_000_000) as checkers:\n"
+        "            rows = [[n] for n in range(3 * import_pool.CHUNK_ROWS)]\n"
+        "            out = list(checkers.map_rows(where, rows, None))\n"
+        "    finally:\n"
+        "        sys.stderr = real\n"
+        "    in_order = [number for number, _ in out] == list(range(2, len(rows) + 2))\n"
+        "    pids = {pid for _, (_, _, pid) in out}\n"
+        "    print(len(out), in_order, os.getpid() not in pids)\n"
+        "if __name__ == '__main__':\n"
+        "    main()\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert done.stdout.split() == ["7500", "True", "True"]
