@@ -191,9 +191,9 @@ class ImportScreen(BaseScreen):
                 "{good} of {rows} row can be imported, {refused} refused. ctrl+s imports the good rows.",
                 "{good} of {rows} rows can be imported, {refused} refused. ctrl+s imports the good rows.",
                 report.total,
-                good=len(report.good),
-                rows=report.total,
-                refused=len(report.refused),
+                good=t.number(len(report.good)),
+                rows=t.number(report.total),
+                refused=t.number(len(report.refused)),
             ),
         ]
         if report.lacking_consent:
@@ -273,9 +273,9 @@ class ImportScreen(BaseScreen):
             "Imported {good} of {rows} row; {refused} refused.",
             "Imported {good} of {rows} rows; {refused} refused.",
             report.total,
-            good=report.imported,
-            rows=report.total,
-            refused=len(report.refused),
+            good=t.number(report.imported),
+            rows=t.number(report.total),
+            refused=t.number(len(report.refused)),
         )
         text = "\n".join([*(completed.text(t) for completed in report.completed), text])
         self.loyalty.announce_file(text, self.path(), into=self.query_one("#summary", Static))
