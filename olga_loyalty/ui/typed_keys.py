@@ -51,3 +51,24 @@ def after_typed_keys(action: F) -> F:
         target.call_later(pass_on, target)
 
     return run_after_the_keys  # type: ignore[return-value]
+
+
+def tab_moved_the_focus(app: Any, event: Any) -> bool:
+    """`Tab` (`shift+tab`) read from a text field moves the focus at once, when the app reads
+    it, and is not passed on: the keys typed after it in the same burst then go to the next
+    field. (Textual moves the focus when Tab has come back up from the field, and passes the
+    keys read meanwhile to the field it leaves: `89` Tab `200` put 89200 in the amount.) The
+    keys before it are in the field's queue already and go in there; the field hears that it
+    lost the focus after them. Only from a text field, which never takes Tab itself."""
+    from textual.widgets import Input
+
+    if event.key not in ("tab", "shift+tab") or not isinstance(app.focused, Input):
+        return False
+    screen = app.screen
+    if screen.maximized is not None:
+        return False
+    if event.key == "tab":
+        screen.focus_next()
+    else:
+        screen.focus_previous()
+    return True

@@ -112,18 +112,32 @@ async def test_enter_twice_in_one_burst_saves_one_purchase(app_factory):
     assert purchases_after_the_shops() == [(Decimal("89.90"), 0, Decimal("89.90"), 134)]
 
 
-async def test_a_tab_in_the_burst_saves_nothing_it_might_have_misplaced(app_factory):
-    """`89` Tab `200` Enter: Textual passes the keys after Tab to the field focused when it
-    reads them, the amount, before Tab has moved the focus ("89200" in the amount). Enter
-    then does nothing: 89,200.00 must not be saved; the amount is there to see and correct."""
-    app = app_factory()
+@pytest.mark.parametrize("language", ["en", "de"])
+async def test_amount_tab_points_enter_in_one_burst_go_each_to_their_field(app_factory, language):
+    """`89` Tab `200` Enter: Textual moved the focus only when Tab came back up from the
+    amount, and passed the keys read meanwhile to the amount: 89200 in the amount, and an
+    Enter that waited for the keys would have saved 89,200.00."""
+    app = app_factory(language)
     async with app.run_test(size=SIZE) as pilot:
         await on_her_card(pilot, "p")
         await in_one_burst(pilot, "89", "tab", "2", "0", "0", "enter")
         screen = app.screen
         assert isinstance(screen, PurchaseScreen)
-        assert screen.result is None
-    assert purchases_after_the_shops() == []
+        values = [screen.query_one(f"#{name}", Input).value for name in ("amount", "redeem")]
+        assert values == ["89", "200"]
+        assert screen.result is not None
+    assert purchases_after_the_shops() == [(Decimal("89.00"), 200, Decimal("79.00"), 118)]
+
+
+async def test_shift_tab_in_a_burst_goes_back_a_field(app_factory):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await on_her_card(pilot, "a")
+        # back in the points field, its text is chosen (Textual's way): typed over
+        await in_one_burst(pilot, "+20", "tab", *"Kulanz", "shift+tab", *"+200", "enter")
+        assert isinstance(app.screen, CardScreen)
+    adjusted = LedgerEntry.select().where(LedgerEntry.kind == "adjust")
+    assert [(e.points, e.reason) for e in adjusted] == [(200, "Kulanz")]
 
 
 # -- refund and adjustment ------------------------------------------------------------------------
