@@ -300,3 +300,23 @@ async def test_a_test_mail_address_typed_and_sent_in_one_burst_is_used_whole(
         await settle(pilot)
         await in_one_burst(pilot, "olga@example.com", "enter")
     assert sent_to == ["olga@example.com"]
+
+
+async def test_new_customer_from_the_palette_still_opens_the_registration(app_factory):
+    """ctrl+n's action waits for the keys before it; chosen in the palette it runs once the
+    palette has closed, on the search screen, with the box's text."""
+    from tests.ui.conftest import palette_answered
+
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await in_one_burst(pilot, "Clara Schmidt")
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"new", "space", *"customer")
+        await palette_answered(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RegisterScreen)
+        assert screen.query_one("#last_name", Input).value == "Schmidt"
