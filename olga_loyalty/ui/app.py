@@ -168,6 +168,11 @@ class LoyaltyApp(Navigation, DailyRun):
         ):
             logs.LOGGER.debug("key %s dropped: the screen had just changed", event.key)
             return
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            from olga_loyalty.ui.typed_keys import tab_moved_the_focus
+
+            if tab_moved_the_focus(self, event):
+                return  # the keys after it go to the next field (docs/ui.md)
         await super().on_event(event)
 
     def _typing(self, event: events.Key) -> bool:

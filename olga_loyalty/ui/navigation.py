@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import App
 
+from olga_loyalty.ui.typed_keys import after_typed_keys
+
 if TYPE_CHECKING:
     from olga_loyalty.ui.interface import LoyaltyShell
 
@@ -15,6 +17,7 @@ class Navigation(App[Any]):
     """The app's actions that open a screen (a part of `LoyaltyApp`). The screens are
     imported in the actions: start-up speed."""
 
+    @after_typed_keys  # ctrl+n after a name typed in the same burst: the name whole
     def action_register(self, prefill: dict | None = None) -> None:
         from olga_loyalty.ui.screens.register import RegisterScreen
 

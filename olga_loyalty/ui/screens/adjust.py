@@ -19,6 +19,7 @@ from olga_loyalty.ui.base import BaseModal
 from olga_loyalty.ui.forms import FieldError, form_field, show_field_errors
 from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import plain
+from olga_loyalty.ui.typed_keys import after_typed_keys
 from olga_loyalty.ui.workers import DbResult, failure_of, result_of
 
 
@@ -88,6 +89,7 @@ class AdjustScreen(DiscardGuard, BaseModal):
             )
         )
 
+    @after_typed_keys
     def action_confirm(self) -> None:
         if self.saving:
             return

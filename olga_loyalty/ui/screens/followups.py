@@ -19,6 +19,7 @@ from olga_loyalty.ui.forms import FieldError, form_field, show_field_errors
 from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.tables import RoomyTable
 from olga_loyalty.ui.text import cell, plain
+from olga_loyalty.ui.typed_keys import after_typed_keys
 from olga_loyalty.ui.workers import DbResult, failure_of, result_of
 
 
@@ -260,6 +261,7 @@ class OutcomeScreen(_FollowUpDialog):
             "",
         )
 
+    @after_typed_keys
     def action_save(self) -> None:
         self.db(
             SavedResult,
@@ -294,6 +296,7 @@ class ApologyScreen(_FollowUpDialog):
             "100",
         )
 
+    @after_typed_keys
     def action_save(self) -> None:
         try:
             amount = parse_points(self.query_one(Input).value, field="points")

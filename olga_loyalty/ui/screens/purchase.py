@@ -26,6 +26,7 @@ from olga_loyalty.ui.forms import FieldError, show_field_errors
 from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import lines as text_lines
 from olga_loyalty.ui.text import marked, plain
+from olga_loyalty.ui.typed_keys import after_typed_keys
 from olga_loyalty.ui.workers import DbResult, failure_of, result_of
 
 
@@ -186,6 +187,7 @@ class PurchaseScreen(DiscardGuard, BaseModal):
         self.query_one("#redeem", Input).value = str(most)
 
     # -- confirming ----------------------------------------------------------------------
+    @after_typed_keys
     def action_confirm(self) -> None:
         if self.saving or self.result is not None:
             return

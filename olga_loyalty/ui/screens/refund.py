@@ -21,6 +21,7 @@ from olga_loyalty.ui.forms import FieldError, show_field_errors
 from olga_loyalty.ui.screens.confirm import DiscardGuard, Question
 from olga_loyalty.ui.text import lines as text_lines
 from olga_loyalty.ui.text import marked, plain
+from olga_loyalty.ui.typed_keys import after_typed_keys
 from olga_loyalty.ui.workers import DbResult, failure_of, result_of
 
 
@@ -166,6 +167,7 @@ class RefundScreen(DiscardGuard, BaseModal):
         )
         preview.update(text_lines(*lines))
 
+    @after_typed_keys
     def action_confirm(self) -> None:
         chosen = self.selected()
         if chosen is None or self.saving:

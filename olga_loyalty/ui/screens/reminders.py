@@ -22,6 +22,7 @@ from olga_loyalty.ui.base import BaseModal, BaseScreen
 from olga_loyalty.ui.forms import FieldError
 from olga_loyalty.ui.screens.confirm import DiscardGuard
 from olga_loyalty.ui.text import fit
+from olga_loyalty.ui.typed_keys import after_typed_keys
 from olga_loyalty.ui.workers import DbResult, failure_of, result_of
 
 
@@ -265,6 +266,7 @@ class TestMailDialog(DiscardGuard, BaseModal):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
+    @after_typed_keys
     def action_send(self) -> None:
         self.query_one("#answer", Static).update(self.t("Sending…"))
         self.query_one(FieldError).show("")

@@ -44,6 +44,10 @@ class SearchResult(DbResult[Any]):
     """What the worker of `search` found or did."""
 
 
+class OpenResult(DbResult[Any]):
+    """The hits of what was typed before Enter, when the list still showed less of it."""
+
+
 _PHONE_LIKE = re.compile(r"[0-9+()\-./ ]+")
 
 
@@ -66,6 +70,11 @@ class SearchScreen(BaseScreen):
         self.notice = ""
         #: resumed once: its first paint is done or under way (`on_screen_resume`)
         self.shown = False
+        #: the query of the search under way, and the query the list shows ("": today's)
+        self.searching = ""
+        self.listed = ""
+        #: what was typed before an Enter that waits for its hits (`submitted`)
+        self.opening = ""
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -133,6 +142,7 @@ class SearchScreen(BaseScreen):
 
     def refresh_results(self) -> None:
         if self.query_text:
+            self.searching = self.query_text
             self.db(SearchResult, _find, self.shop, self.query_text)
         else:
             self.load_context()
@@ -176,11 +186,13 @@ class SearchScreen(BaseScreen):
             status = t("Recently served")
         else:
             status = t("Type a phone number or a surname to find a customer.")
+        self.listed = ""
         self.show_hits(hits, self.notice or status)
 
     @result_of(SearchResult)
     def on_search(self, hits: list[SearchHit]) -> None:
         t = self.t
+        self.listed = self.searching
         if hits:
             status = t("{count} found", count=len(hits)) if len(hits) < 50 else t("First 50 shown")
             status += " · " + t("↑↓ choose · Enter opens the card")
@@ -236,8 +248,26 @@ class SearchScreen(BaseScreen):
             self.loyalty.action_register(self.register_prefill())
 
     @on(Input.Submitted, "#search")
-    def submitted(self) -> None:
-        self.action_open()
+    def submitted(self, event: Input.Submitted) -> None:
+        """Enter opens what was typed before it. Typed in one burst (a scanner, a number
+        pad, a fast hand), the list may still show the hits of the first digits: then the
+        query is looked up whole and its top hit opened (docs/ui.md, "Keys typed in one
+        burst")."""
+        typed = event.value.strip()
+        if not typed or typed == self.listed == self.query_text:
+            self.action_open()
+        else:
+            self.opening = typed
+            self.db(OpenResult, _find, self.shop, typed)
+
+    @result_of(OpenResult)
+    def on_open(self, hits: list[SearchHit]) -> None:
+        if self.app.screen is not self:
+            return  # Esc or another key took the search screen away meanwhile
+        if hits:
+            self.loyalty.open_card(hits[0].id)
+        else:
+            self.loyalty.action_register(self.register_prefill(self.opening))
 
     @on(DataTable.RowSelected)
     def row_selected(self, event: DataTable.RowSelected) -> None:
@@ -246,9 +276,12 @@ class SearchScreen(BaseScreen):
     def action_clear(self) -> None:
         self.start_over()
 
-    def register_prefill(self) -> dict:
-        """What was typed goes where it belongs: a phone to the phone, a name to the surname."""
-        text = self.query_text
+    def register_prefill(self, text: str | None = None) -> dict:
+        """What was typed goes where it belongs: a phone to the phone, a name to the surname.
+        What the box holds, not the last query searched: ctrl+n may come in the same burst
+        as the keys before it (`Navigation.action_register` waits for them)."""
+        if text is None:
+            text = self.query_one("#search", Input).value.strip()
         if not text:
             return {}
         if "@" in text:

@@ -1,0 +1,74 @@
+"""Keys typed in one burst: an action on a priority key acts on what was typed before it.
+
+Textual runs a priority binding (Enter on the counter's dialogs, `ctrl+n`) as soon as the app
+reads the key from the terminal. The keys read just before it have been passed to the focused
+field's queue by then, but the field may not have taken them yet: `tmux send-keys "89.90"
+Enter`, a paste, a barcode scanner or a number pad arrive in one read, and the purchase used
+to see an empty (or cut) amount. These keys cannot simply lose their priority, as ctrl+s did
+(docs/ui.md, "Forms"): a text field takes Enter itself, and the footer shows a dialog's Enter
+only while it is a priority key. So the action waits in the queue of the widget the keys went
+to, behind them, and runs when they are in the field (docs/ui.md, "Keys typed in one burst").
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def after_typed_keys(action: F) -> F:
+    """Run `action` (a screen's or the app's) once every key the app read before the key
+    that runs it has done its work, and only if that screen is still in front with the focus
+    where it was: a key of the burst that moved the focus (`Tab`) has left the keys after it
+    in the field it left, so nothing is done on them.
+
+    The keys went to the focused widget (Textual's `App.on_event`); what that widget does not
+    take (`F4`, `Tab`) goes up through its parents and the screen to the app, which runs its
+    binding. The action follows the same way, one queue after the other, so it comes to each
+    behind the keys before it."""
+
+    @functools.wraps(action)
+    def run_after_the_keys(self: Any, *args: Any, **kwargs: Any) -> None:
+        app = self.app
+        screen = app.screen
+        # where the app passes the keys it reads: the focused widget, else the screen
+        target = app.focused or screen
+
+        def run() -> None:
+            if app.screen is screen and (app.focused or screen) is target:
+                action(self, *args, **kwargs)
+
+        def pass_on(node: Any) -> None:
+            parent = node.parent
+            if node is app or parent is None:
+                run()
+            else:
+                parent.call_later(pass_on, parent)
+
+        target.call_later(pass_on, target)
+
+    return run_after_the_keys  # type: ignore[return-value]
+
+
+def tab_moved_the_focus(app: Any, event: Any) -> bool:
+    """`Tab` (`shift+tab`) read from a text field moves the focus at once, when the app reads
+    it, and is not passed on: the keys typed after it in the same burst then go to the next
+    field. (Textual moves the focus when Tab has come back up from the field, and passes the
+    keys read meanwhile to the field it leaves: `89` Tab `200` put 89200 in the amount.) The
+    keys before it are in the field's queue already and go in there; the field hears that it
+    lost the focus after them. Only from a text field, which never takes Tab itself."""
+    from textual.widgets import Input
+
+    if event.key not in ("tab", "shift+tab") or not isinstance(app.focused, Input):
+        return False
+    screen = app.screen
+    if screen.maximized is not None:
+        return False
+    if event.key == "tab":
+        screen.focus_next()
+    else:
+        screen.focus_previous()
+    return True
