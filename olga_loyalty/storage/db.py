@@ -7,7 +7,9 @@ The public face of the storage's plumbing: plain SQL (`storage.sql`) and write a
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
+import time
 from pathlib import Path
 
 import peewee
@@ -23,6 +25,7 @@ from olga_loyalty.storage.sql import (
     failure_reason,
     fetch_rows,
     insert_row,
+    is_lock_error,
     is_sqlite,
     new_ids,
     placeholders,
@@ -103,17 +106,7 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
         )
         db = _open_sqlite(path, create_folder)
     database.initialize(db)
-    try:
-        db.connect(reuse_if_open=True)
-        if isinstance(db, peewee.SqliteDatabase):
-            db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
-    except peewee.DatabaseError as exc:
-        db.close()
-        raise StorageError(
-            "Cannot open the database {location}: {reason}",
-            location=redact(location),
-            reason=failure_reason(exc),
-        ) from None
+    _connect(db, location)
     if not isinstance(db, peewee.SqliteDatabase):
         try:
             refuse_foreign_server_database(db)
@@ -121,6 +114,30 @@ def open_database(location: str, *, create_folder: bool | None = None) -> peewee
             db.close()
             raise
     return db
+
+
+def _connect(db: peewee.Database, location: str) -> None:
+    """Connect, and on SQLite read the schema once. A lock met on the way is waited out for
+    up to LOCK_PATIENCE: some are answered "busy" at once rather than after SQLite's own
+    wait (two tills switching a new shop's file to WAL at the same moment; a reader while
+    another till rebuilds the log's index), and then only a till that waits long opens."""
+    deadline = time.monotonic() + LOCK_PATIENCE
+    while True:
+        try:
+            db.connect(reuse_if_open=True)
+            if isinstance(db, peewee.SqliteDatabase):
+                db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+            return
+        except peewee.DatabaseError as exc:
+            db.close()
+            if is_lock_error(exc) and time.monotonic() < deadline:
+                time.sleep(random.uniform(0.01, 0.05))
+                continue
+            raise StorageError(
+                "Cannot open the database {location}: {reason}",
+                location=redact(location),
+                reason=failure_reason(exc),
+            ) from None
 
 
 def _open_sqlite(path: Path, create_folder: bool | None) -> peewee.SqliteDatabase:

@@ -1,10 +1,12 @@
 import os
 import stat
 
+import peewee
 import pytest
 
 from olga_loyalty.domain.errors import StorageError
 from olga_loyalty.services.shop import open_shop
+from olga_loyalty.storage import db as storage_db
 from olga_loyalty.storage import migrations
 from olga_loyalty.storage.db import close_database
 from olga_loyalty.storage.models import ConsentText, SchemaVersion, database
@@ -56,3 +58,28 @@ def test_sqlite_url_and_plain_path_open_the_same_file(tmp_path, clock):
     open_shop(f"sqlite:///{tmp_path / 'u.db'}", clock)
     close_database()
     assert (tmp_path / "u.db").exists()
+
+
+def test_a_lock_answered_at_once_while_opening_is_waited_out(tmp_path, monkeypatch):
+    """Some locks are answered "busy" at once, not after SQLite's own wait (two tills
+    switching a new shop's file to WAL at the same moment): opening waits them out instead
+    of refusing the till ("another program is using the database"); one that lasts longer
+    than LOCK_PATIENCE is still refused in words."""
+    connect = peewee.SqliteDatabase.connect
+    answers = ["busy", "busy"]
+
+    def busy_at_first(self, *args, **kwargs):
+        if answers:
+            answers.pop()
+            raise peewee.OperationalError("database is locked")
+        return connect(self, *args, **kwargs)
+
+    monkeypatch.setattr(peewee.SqliteDatabase, "connect", busy_at_first)
+    opened = storage_db.open_database(str(tmp_path / "new.db"), create_folder=True)
+    assert answers == [] and opened.execute_sql("SELECT 1").fetchone() == (1,)
+    opened.close()
+
+    answers.extend(["busy"] * 10_000)
+    monkeypatch.setattr(storage_db, "LOCK_PATIENCE", 0.2)
+    with pytest.raises(StorageError, match="another program is using the database"):
+        storage_db.open_database(str(tmp_path / "new.db"))
