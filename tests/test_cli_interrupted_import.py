@@ -42,6 +42,7 @@ def crash_an_import(db, monkeypatch, source_of) -> None:
     kill would stop it): decided, 6 rows written, the rest staged."""
     shop = open_shop(str(db), FixedClock(START))
     monkeypatch.setattr(imports, "PUBLISH_BATCH", 3)
+    monkeypatch.setattr(imports, "LONG_BATCH_ROWS", 0)  # each batch its own transaction
     monkeypatch.setattr(imports, "BATCH_PAUSE", 0)
     publish = imports._publish_batch
     calls = []
@@ -64,7 +65,8 @@ def test_a_re_import_finishes_the_interrupted_import_first_and_says_so(run, tmp_
     sheet = customer_list(tmp_path, 10)
     crash_an_import(run.db, monkeypatch, lambda shop: imports.check_file(shop, sheet))
     code, out, err = run("import", "customers", str(sheet))
-    assert (code, err) == (0, "")
+    # every row is written by now: this import refuses them all (exit 1, docs/exports.md)
+    assert (code, err) == (1, "error: Nothing was imported: every row was refused.\n")
     lines = out.splitlines()
     assert lines[0] == (
         "An import interrupted earlier (kunden.csv) was completed: 4 customers written now, "
@@ -113,7 +115,8 @@ def test_the_dry_run_and_json_after_a_crash(run, tmp_path, monkeypatch):
         lambda shop: imports.check_file(shop, customer_list(tmp_path, 8, start=20)),
     )
     code, out, err = run("import", "customers", str(more), "--dry-run", "--json")
-    assert (code, err) == (0, "")
+    # its 3 rows are all written by now: exit 1 (docs/exports.md)
+    assert (code, err) == (1, "error: Nothing can be imported: every row would be refused.\n")
     report = json.loads(out)
     assert report["completed"] == [
         {"kind": "customers", "file": "kunden.csv", "written": 2, "in_all": 8}

@@ -40,8 +40,9 @@ def env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), "OLGA_LOYALTY_NOW": "2026-01-10T10:00"}
 
 
-def cli(db, *argv: str) -> subprocess.CompletedProcess:
-    """The command line in a process of its own; it must succeed and print no error."""
+def cli(db, *argv: str, refused: str = "") -> subprocess.CompletedProcess:
+    """The command line in a process of its own; it must succeed and print no error (or,
+    with `refused`, exit 1 with that error: every row of a file refused)."""
     done = subprocess.run(
         [sys.executable, "-m", "olga_loyalty", "--db", str(db), *argv],
         env=env(),
@@ -50,7 +51,7 @@ def cli(db, *argv: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
-    assert (done.returncode, done.stderr) == (0, "")
+    assert (done.returncode, done.stderr) == ((1, refused) if refused else (0, ""))
     return done
 
 
@@ -132,7 +133,20 @@ def test_an_importer_killed_in_its_batches_is_finished_at_once(tmp_path, then):
         points.daily(shop)
     else:
         german = then.endswith("German")
-        done = cli(db, *(["--lang", "de"] if german else []), "import", "customers", str(sheet))
+        # every row of the file is written by now: the re-import itself refuses them all
+        nothing = (
+            "Nichts wurde importiert: jede Zeile wurde abgelehnt."
+            if german
+            else "Nothing was imported: every row was refused."
+        )
+        done = cli(
+            db,
+            *(["--lang", "de"] if german else []),
+            "import",
+            "customers",
+            str(sheet),
+            refused=f"error: {nothing}\n",
+        )
         lines = done.stdout.splitlines()
         refused = [line for line in lines if line.startswith(("Row ", "Zeile "))]
         if german:

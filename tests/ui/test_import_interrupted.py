@@ -32,6 +32,7 @@ IMPORTED = {
 def crash_an_import(shop, monkeypatch, sheet) -> None:
     """An import of `sheet` stopped by a crash after its first batch of three."""
     monkeypatch.setattr(imports, "PUBLISH_BATCH", 3)
+    monkeypatch.setattr(imports, "LONG_BATCH_ROWS", 0)  # each batch its own transaction
     monkeypatch.setattr(imports, "BATCH_PAUSE", 0)
     publish = imports._publish_batch
     calls = []
