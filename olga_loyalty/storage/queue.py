@@ -47,6 +47,14 @@ def waiting_path(database_file: str) -> Path | None:
     return None if path is None else Path(f"{database_file}-waiting")
 
 
+def _open(path: Path) -> int:
+    """A lock file opened (made when missing, private), or -1 when it cannot be."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError:
+        return -1
+
+
 def available(database_file: str) -> bool:
     """Whether the writers of this file line up (`join` made its queue file at the first
     write)."""
@@ -75,9 +83,8 @@ def join(database_file: str, timeout: float) -> Place | None:
     path = queue_path(database_file)
     if path is None:
         return None
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
-    except OSError:
+    fd = _open(path)
+    if fd < 0:
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -102,9 +109,8 @@ def _announce(database_file: str) -> int:
     path = waiting_path(database_file)
     if path is None:
         return -1
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
-    except OSError:
+    fd = _open(path)
+    if fd < 0:
         return -1
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a holder looks (a moment)
@@ -123,9 +129,8 @@ def someone_waiting(database_file: str) -> bool | None:
     path = waiting_path(database_file)
     if path is None or not available(database_file):
         return None
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
-    except OSError:
+    fd = _open(path)
+    if fd < 0:
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
