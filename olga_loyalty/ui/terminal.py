@@ -10,8 +10,9 @@ program). So:
 - a watcher thread looks at the terminal four times a second and does the same when it has
   hung up (`poll` reports POLLHUP/POLLERR/POLLNVAL on standard input), where `poll` works on
   a terminal (Linux; not macOS, where the signals do it);
-- the screen output stops failing once the terminal is gone (writes to it are dropped), so
-  shutting down cannot stall on it; if shutting down still takes longer than a few seconds,
+- the screen output stops failing once the terminal is gone (writes to it are dropped), and a
+  write held by a terminal that no longer reads is interrupted, so shutting down cannot stall
+  on it; if shutting down still takes longer than a few seconds,
   the process ends anyway (SQLite's WAL keeps every committed action).
 """
 
@@ -24,6 +25,7 @@ import select
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 #: How often the watcher looks at the terminal (seconds).
@@ -134,6 +136,7 @@ class TerminalWatch:
             return
         self._ended.set()
         _silence_terminal()
+        threading.Thread(target=_free_blocked_output, name="terminal-free", daemon=True).start()
         if self.on_gone is not None:
             self.on_gone(why)
         timer = threading.Timer(LAST_CHANCE, os._exit, (code,))
@@ -141,6 +144,29 @@ class TerminalWatch:
         timer.start()
         assert self.loop is not None
         self.loop.call_soon_threadsafe(functools.partial(self.app.exit, None, code))
+
+
+def _free_blocked_output() -> None:
+    """A terminal that hangs without reading (a frozen window, a stalled SSH connection) may
+    hold Textual's output thread in a write that never returns, and shutting down waits for
+    that thread. `_silence_terminal` has pointed the streams at the null device; a signal
+    interrupts the blocked write, which is then retried on the null device (or ends after the
+    part written) and returns. The signal is SIGHUP, whose handler (`TerminalWatch.start`)
+    does nothing once the end has begun. Kicked a few times, in case the write had not yet
+    begun at the first kick; the thread ends with the output thread."""
+    end = time.monotonic() + LAST_CHANCE
+    while time.monotonic() < end:
+        # Textual names its output thread so (textual/drivers/_writer_thread.py).
+        writers = [t for t in threading.enumerate() if t.name == "textual-output"]
+        if not writers:
+            return
+        for writer in writers:
+            if writer.ident is not None:
+                try:
+                    signal.pthread_kill(writer.ident, signal.SIGHUP)
+                except (OSError, ProcessLookupError):
+                    pass
+        time.sleep(WATCH_INTERVAL / 2)
 
 
 def _silence_terminal() -> None:

@@ -1,6 +1,8 @@
 """The UI ends with its window (olga_loyalty/ui/terminal.py), tested under a real pseudo-terminal:
-start the UI, close the terminal, and the process is gone within 2 s with the database closed
-(SQLite removes the `-wal` file when the last connection closes). Directly (the terminal sends
+start the UI, close the terminal, and the process ends by itself with the database closed
+(SQLite removes the `-wal` file when the last connection closes). That is the proof that it
+ended the normal way, before `LAST_CHANCE` (4 s): the last-chance exit leaves the `-wal` file.
+No test here bounds the seconds more tightly — the machine's load would decide it. Directly (the terminal sends
 SIGHUP) and under `make run` (make holds SIGHUP back while it waits: the program only sees its
 input hang up — before, it stayed alive at 60–85 % CPU holding the database)."""
 
@@ -21,7 +23,6 @@ import pytest
 from olga_loyalty.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-DEADLINE = 2.0
 
 pytestmark = [
     pytest.mark.sqlite_only,  # the -wal file is how a closed SQLite database is seen
@@ -124,9 +125,9 @@ def test_closing_the_terminal_ends_the_program(shop_file, user_home):
     time.sleep(0.5)  # the daily run and the backup of the day, in their workers
     assert Path(f"{shop_file}-wal").exists()  # open
     seconds, status = close_terminal_and_wait(pid, fd, shop_file)
-    assert seconds < DEADLINE, f"still running after {seconds:.1f} s"
+    assert status is not None, f"still running after {seconds:.1f} s"
     assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGHUP  # ended by itself
-    assert not Path(f"{shop_file}-wal").exists()  # the database was closed
+    assert not Path(f"{shop_file}-wal").exists(), f"the database was not closed ({seconds:.1f} s)"
 
 
 def test_a_hangup_signal_alone_ends_the_program(shop_file, user_home):
@@ -140,8 +141,8 @@ def test_a_hangup_signal_alone_ends_the_program(shop_file, user_home):
         seconds, status = wait_gone(pid, str(shop_file), timeout=15)
     finally:
         os.close(fd)
-    assert seconds < DEADLINE and os.waitstatus_to_exitcode(status) == 129
-    assert not Path(f"{shop_file}-wal").exists()
+    assert status is not None and os.waitstatus_to_exitcode(status) == 129
+    assert not Path(f"{shop_file}-wal").exists(), f"the database was not closed ({seconds:.1f} s)"
 
 
 @pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "olga-loyalty").exists(), reason="no .venv")
@@ -155,8 +156,8 @@ def test_closing_the_terminal_ends_make_run(shop_file, user_home):
     running = processes_using(str(shop_file))
     assert running, "the program is not running under make"
     seconds, _ = close_terminal_and_wait(pid, fd, shop_file)
-    assert seconds < DEADLINE, f"still running after {seconds:.1f} s: {running}"
-    assert not Path(f"{shop_file}-wal").exists()
+    assert not processes_using(str(shop_file)), f"still running after {seconds:.1f} s: {running}"
+    assert not Path(f"{shop_file}-wal").exists(), f"the database was not closed ({seconds:.1f} s)"
 
 
 def test_the_screen_needs_a_terminal(tmp_path, capsys, monkeypatch):
@@ -242,3 +243,38 @@ def test_an_error_in_the_screen_ends_with_one_line_and_a_logged_traceback(shop_f
     text = log.read_text(encoding="utf-8")
     assert "ERROR" in text and "unexpected error in the screen" in text
     assert 'raise KeyError("a bug in a key\'s action")' in text
+
+
+def output_blocked(pid: int) -> bool:
+    """Is a thread of `pid` stuck writing to its terminal (the pty's buffer is full)?"""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            wchan = (task / "wchan").read_text()
+        except OSError:
+            continue
+        if "tty" in wchan or "write" in wchan or wchan == "wait_woken":
+            return True
+    return False
+
+
+@pytest.mark.parametrize("number", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+def test_a_signal_ends_the_program_while_nothing_reads_its_screen(shop_file, user_home, number):
+    """A frozen terminal or a stalled SSH connection: the program's screen output waits for
+    a reader that never comes. A hangup or SIGTERM still ends it the normal way, with the
+    database closed — not by the last-chance exit, which leaves the `-wal` file behind."""
+    argv = [sys.executable, "-m", "olga_loyalty", "--db", str(shop_file)]
+    pid, fd = start_in_terminal(argv, terminal_env(user_home), shop_file.parent)
+    try:
+        assert b"Olga Loyalty" in wait_for_screen(fd, b"Olga Loyalty")
+        time.sleep(0.5)
+        end = time.monotonic() + 30
+        while not output_blocked(pid) and time.monotonic() < end:
+            os.write(fd, b"Anna\x7f\x7f\x7f\x7f")  # typed and rubbed out: the screen repaints
+            time.sleep(0.02)
+        assert output_blocked(pid), "the screen output never filled the terminal"
+        os.kill(pid, number)
+        seconds, status = wait_gone(pid, str(shop_file), timeout=15)
+    finally:
+        os.close(fd)
+    assert status is not None and os.waitstatus_to_exitcode(status) == 128 + number
+    assert not Path(f"{shop_file}-wal").exists(), f"ended by the last-chance exit ({seconds:.1f} s)"
