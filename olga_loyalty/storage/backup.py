@@ -2,7 +2,8 @@
 
 Backups go to `backups/` beside the database (`olga_loyalty.paths`: `data/backups/` in a source
 checkout, else in the user's data folder),
-with mode 0600, named `STEM-YYYYMMDD-HHMMSS-REASON.db` after the database (`loyalty.db` →
+with mode 0600, written under a hidden name and renamed when complete (`make_backup`), named
+`STEM-YYYYMMDD-HHMMSS-REASON.db` after the database (`loyalty.db` →
 `loyalty-…`). Several databases in one folder share the backup folder: each one lists and rotates
 only the backups with its own stem. Rotation keeps every backup of today, the newest backup
 of each of the last 7 days that have one and of each of the last 8 ISO weeks; older ones
@@ -50,7 +51,11 @@ def backup_folder(database_path: Path) -> Path:
 
 
 def make_backup(database_path: Path, moment: datetime, reason: str = "manual") -> Path:
-    """Copy the live database page by page into a new file, then rotate."""
+    """Copy the live database page by page into a new file, then rotate.
+
+    The copy is written under a hidden name (`.backup-….db`) and gets its backup name only
+    when it is complete and on disk: a backup cut off (the program killed, the PC switched
+    off) is never listed, offered for a restore, or taken for the day's backup."""
     folder = backup_folder(database_path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -61,18 +66,15 @@ def make_backup(database_path: Path, moment: datetime, reason: str = "manual") -
             folder=str(folder),
             reason=exc.strerror or str(exc),
         ) from None
+    sweep_leftovers(folder)
     stamp = moment.strftime("%Y%m%d-%H%M%S")
-    target = folder / f"{database_path.stem}-{stamp}-{reason}.db"
-    number = 2
-    while target.exists():
-        target = folder / f"{database_path.stem}-{stamp}-{number}-{reason}.db"
-        number += 1
+    partial = folder / f".backup-{secrets.token_hex(6)}.db"
     try:
         source = sqlite3.connect(database_path, timeout=30)
         try:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             os.close(fd)
-            copy = sqlite3.connect(target)
+            copy = sqlite3.connect(partial)
             try:
                 with copy:
                     source.backup(copy)
@@ -81,12 +83,76 @@ def make_backup(database_path: Path, moment: datetime, reason: str = "manual") -
                 copy.close()
         finally:
             source.close()
+        _sync(partial)
+        target = _claim_name(folder, f"{database_path.stem}-{stamp}", reason, partial)
+        _sync(folder)
     except (sqlite3.Error, OSError) as exc:
-        target.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+        Path(f"{partial}-journal").unlink(missing_ok=True)
         raise StorageError("The backup could not be written: {reason}", reason=str(exc)) from None
-    os.chmod(target, 0o600)
     rotate(folder, moment.date(), database_path.stem)
     return target
+
+
+def _claim_name(folder: Path, stem_stamp: str, reason: str, partial: Path) -> Path:
+    """Give the finished copy the first free name `STEM-STAMP[-N]-REASON.db` (two backups in
+    one second get -2, -3, …). A hard link claims a name atomically, and fails if another
+    till took it meanwhile; where links are not possible, a rename after the check."""
+    number = 1
+    while True:
+        suffix = "" if number == 1 else f"-{number}"
+        target = folder / f"{stem_stamp}{suffix}-{reason}.db"
+        number += 1
+        if target.exists():
+            continue
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links
+            os.replace(partial, target)
+            return target
+        partial.unlink()
+        return target
+
+
+def _sync(path: Path) -> None:
+    """The file's (or folder's) content on disk before it counts as a backup (POSIX; Windows
+    has no fsync of a folder, and its rename is already durable enough for NTFS)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+#: Half-written copies (`.backup-…`, `.restore-…`) older than this were cut off.
+LEFTOVER_AGE_SECONDS = 3600
+_LEFTOVER = re.compile(r"\.(?:backup|restore)-[0-9a-f]+\.db(?:-journal|-wal|-shm)?")
+
+
+def sweep_leftovers(folder: Path) -> list[Path]:
+    """Delete the half-written copies a killed backup or restore left in `folder` (an hour
+    old: none takes that long, and another till's copy in progress is younger)."""
+    import time
+
+    removed = []
+    if folder.is_dir():
+        now = time.time()
+        for path in folder.iterdir():
+            try:
+                old = now - path.stat().st_mtime > LEFTOVER_AGE_SECONDS
+            except OSError:
+                continue
+            if _LEFTOVER.fullmatch(path.name) and old:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 def _own_backups(folder: Path, stem: str) -> list[tuple[datetime, str, Path]]:
