@@ -43,18 +43,16 @@ def test_a_waiting_till_is_woken_when_the_place_is_left(tmp_path):
             "-c",
             "import sys, time\nfrom olga_loyalty.storage import queue\n"
             f"place = queue.join({database!r}, 5)\nprint('held', flush=True)\n"
-            "time.sleep(0.5)\nplace.leave()\ntime.sleep(5)",
+            "time.sleep(0.5)\nplace.leave()\ntime.sleep(120)",
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        started = time.monotonic()
-        place = queue.join(database, timeout=5)
-        waited = time.monotonic() - started
+        place = queue.join(database, timeout=60)
         assert place is not None
-        assert 0.2 < waited < 2  # woken at the release, not after the holder ended
+        assert holder.poll() is None  # woken at the release, not after the holder ended
         place.leave()
     finally:
         holder.kill()
