@@ -44,6 +44,13 @@ class ShopSettings:
     theme: str = "dark"  # the screen's look: dark, or light for a bright shop
 
     @property
+    def named(self) -> bool:
+        """Set up with a name: by the first-start dialog or `settings set name`. Another
+        setting changed first (the theme in the palette, `settings set theme` on a new
+        database) marks `setup_done` without a name; the first start still asks for it."""
+        return self.setup_done and bool((self.name or "").strip())
+
+    @property
     def locale(self) -> str:
         return f"{self.language}_{self.region}" if self.language == "de" else "en_GB"
 
@@ -226,7 +233,7 @@ def _save_first_settings(typed: ShopSettings) -> bool:
     """In one transaction: read the shop's settings as stored, with their row locked, and
     write the dialog's fields over them only if no one has named the shop yet."""
     stored = _lock_shop_settings()
-    if stored.get("setup_done") and str(stored.get("name") or "").strip():
+    if _shop_settings(stored).named:
         return False
     # what was set elsewhere before (the theme chosen in the palette) stays
     settings = replace(

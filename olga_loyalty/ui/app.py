@@ -112,7 +112,7 @@ class LoyaltyApp(Navigation, DailyRun):
 
             TerminalWatch(self, on_gone=lambda why: logs.LOGGER.info("ui ended: %s", why)).start()
         self.push_screen(SearchScreen())
-        if not self.shop.settings.setup_done:
+        if not self.shop.settings.named:
             from olga_loyalty.ui.screens.setup import SetupScreen
 
             self.push_screen(SetupScreen())

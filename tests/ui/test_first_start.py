@@ -74,3 +74,23 @@ async def test_a_shop_set_up_at_another_till_meanwhile_is_shown_with_its_setting
         "EUR",
         stored,
     )
+
+
+async def test_a_setting_changed_before_the_first_start_still_asks_for_the_name(new_shop):
+    """`olga-loyalty settings set theme light` on a new database marked the shop set up
+    without a name: the first start then never asked for one, and the shop had no name on
+    its screens, consent forms and mails. Now the dialog comes, and the theme stays."""
+    from olga_loyalty.services import settings
+
+    settings.set_value(new_shop, "theme", "light")
+    assert new_shop.settings.setup_done and not new_shop.settings.name
+    app = LoyaltyApp(new_shop, run_daily=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SetupScreen)
+        await type_text(pilot, "Boutique Berta")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.sub_title == "Boutique Berta"
+    assert (new_shop.settings.name, new_shop.settings.theme) == ("Boutique Berta", "light")
