@@ -96,9 +96,10 @@ class TerminalWatch:
         if os.name != "posix":
             return
         for number in (signal.SIGHUP, signal.SIGTERM):
-            self.loop.add_signal_handler(
-                number, self.end, 128 + number, signal.Signals(number).name
-            )
+            # Not the event loop's signal handlers: a terminal that stopped reading fills
+            # Textual's output queue, and the loop then waits in `put` and would never run
+            # them. Python runs this one in the main thread wherever it waits.
+            signal.signal(number, self._on_signal)
         if self._can_watch():
             threading.Thread(target=self._watch, name="terminal-watch", daemon=True).start()
 
@@ -129,44 +130,49 @@ class TerminalWatch:
                 self.end(129, "the terminal hung up")
                 return
 
+    def _on_signal(self, number: int, frame: Any) -> None:
+        self.end(128 + number, signal.Signals(number).name)
+
     def end(self, code: int, why: str) -> None:
-        """From the event loop (a signal) or the watcher thread: silence the dead terminal,
+        """From a signal handler (main thread) or the watcher thread: silence the dead terminal,
         ask the app to end, and make sure the process ends even if that stalls."""
         if self._ended.is_set():
             return
         self._ended.set()
         _silence_terminal()
-        threading.Thread(target=_free_blocked_output, name="terminal-free", daemon=True).start()
-        if self.on_gone is not None:
-            self.on_gone(why)
+        threading.Thread(
+            target=self._free_blocked_output, args=(why,), name="terminal-free", daemon=True
+        ).start()
         timer = threading.Timer(LAST_CHANCE, os._exit, (code,))
         timer.daemon = True
         timer.start()
         assert self.loop is not None
         self.loop.call_soon_threadsafe(functools.partial(self.app.exit, None, code))
 
-
-def _free_blocked_output() -> None:
-    """A terminal that hangs without reading (a frozen window, a stalled SSH connection) may
-    hold Textual's output thread in a write that never returns, and shutting down waits for
-    that thread. `_silence_terminal` has pointed the streams at the null device; a signal
-    interrupts the blocked write, which is then retried on the null device (or ends after the
-    part written) and returns. The signal is SIGHUP, whose handler (`TerminalWatch.start`)
-    does nothing once the end has begun. Kicked a few times, in case the write had not yet
-    begun at the first kick; the thread ends with the output thread."""
-    end = time.monotonic() + LAST_CHANCE
-    while time.monotonic() < end:
-        # Textual names its output thread so (textual/drivers/_writer_thread.py).
-        writers = [t for t in threading.enumerate() if t.name == "textual-output"]
-        if not writers:
-            return
-        for writer in writers:
-            if writer.ident is not None:
-                try:
-                    signal.pthread_kill(writer.ident, signal.SIGHUP)
-                except (OSError, ProcessLookupError):
-                    pass
-        time.sleep(WATCH_INTERVAL / 2)
+    def _free_blocked_output(self, why: str) -> None:
+        """A terminal that hangs without reading (a frozen window, a stalled SSH connection) may
+        hold Textual's output thread in a write that never returns, and shutting down waits for
+        that thread. `_silence_terminal` has pointed the streams at the null device; a signal
+        interrupts the blocked write, which is then retried on the null device (or ends after the
+        part written) and returns. The signal is SIGHUP, whose handler (`TerminalWatch.start`)
+        does nothing once the end has begun. Kicked a few times, in case the write had not yet
+        begun at the first kick; the thread ends with the output thread. It also writes the
+        log line (`on_gone`), which a signal handler should not."""
+        if self.on_gone is not None:
+            self.on_gone(why)
+        end = time.monotonic() + LAST_CHANCE
+        while time.monotonic() < end:
+            # Textual names its output thread so (textual/drivers/_writer_thread.py).
+            writers = [t for t in threading.enumerate() if t.name == "textual-output"]
+            if not writers:
+                return
+            for writer in writers:
+                if writer.ident is not None:
+                    try:
+                        signal.pthread_kill(writer.ident, signal.SIGHUP)
+                    except (OSError, ProcessLookupError):
+                        pass
+            time.sleep(WATCH_INTERVAL / 2)
 
 
 def _silence_terminal() -> None:

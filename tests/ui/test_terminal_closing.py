@@ -260,8 +260,10 @@ def output_blocked(pid: int) -> bool:
 @pytest.mark.parametrize("number", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
 def test_a_signal_ends_the_program_while_nothing_reads_its_screen(shop_file, user_home, number):
     """A frozen terminal or a stalled SSH connection: the program's screen output waits for
-    a reader that never comes. A hangup or SIGTERM still ends it the normal way, with the
-    database closed — not by the last-chance exit, which leaves the `-wal` file behind."""
+    a reader that never comes, and keys typed on fill the output queue until the event loop
+    itself waits. A hangup or SIGTERM still ends it the normal way, with the database closed
+    — not by the last-chance exit, which leaves the `-wal` file behind. (Before: with the
+    signals handled by the event loop, such a program never ended at all.)"""
     argv = [sys.executable, "-m", "olga_loyalty", "--db", str(shop_file)]
     pid, fd = start_in_terminal(argv, terminal_env(user_home), shop_file.parent)
     try:
@@ -272,6 +274,14 @@ def test_a_signal_ends_the_program_while_nothing_reads_its_screen(shop_file, use
             os.write(fd, b"Anna\x7f\x7f\x7f\x7f")  # typed and rubbed out: the screen repaints
             time.sleep(0.02)
         assert output_blocked(pid), "the screen output never filled the terminal"
+        os.set_blocking(fd, False)
+        for n in range(300):  # typed on: the screen's output queue fills up behind the write
+            try:
+                os.write(fd, b"a" if n % 2 == 0 else b"\x7f")
+            except BlockingIOError:
+                pass
+            time.sleep(0.005)
+        os.set_blocking(fd, True)
         os.kill(pid, number)
         seconds, status = wait_gone(pid, str(shop_file), timeout=15)
     finally:
