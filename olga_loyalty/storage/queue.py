@@ -18,6 +18,11 @@ that file exclusively at once?) and so keep its turn longer while nobody waits: 
 writes in long transactions while the shop is quiet and hands over after its current short
 batch when a till lines up (services/imports).
 
+A writer can also keep its turn over several transactions (`holding`): a restore, from
+reading what it must carry over until the restored file has it, so that no till's erasure or
+withdrawal commits in between and is lost with the old file. Its own transactions meanwhile
+join the queue as usual and are let through at once.
+
 Where `flock` does not exist (Windows) or the file cannot be made (a read-only folder), there
 is no queue and the writers poll SQLite's lock as before.
 """
@@ -26,6 +31,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 try:
@@ -74,10 +81,39 @@ class Place:
             self._fd = -1
 
 
+_held = threading.local()
+
+
+def _held_files() -> set[str]:
+    files = getattr(_held, "files", None)
+    if files is None:
+        files = _held.files = set()
+    return files
+
+
+@contextmanager
+def holding(database_file: str, timeout: float) -> Iterator[None]:
+    """This thread's turn, waited for as `join` does and kept for the whole block: the
+    block's own writes (`join` in this thread) go ahead at once, every other writer of the
+    file waits in line until the block ends. Raises TimeoutError as `join`."""
+    place = join(database_file, timeout)
+    files = _held_files()
+    files.add(database_file)
+    try:
+        yield
+    finally:
+        files.discard(database_file)
+        if place is not None:
+            place.leave()
+
+
 def join(database_file: str, timeout: float) -> Place | None:
     """Wait for this writer's turn (at most `timeout` seconds). Returns the place, or None
     when there is no queue for this file (the caller then just polls SQLite's lock). Raises
-    TimeoutError when the turn did not come in time."""
+    TimeoutError when the turn did not come in time. Inside `holding` of the same file and
+    thread the turn is already this writer's: a place that holds nothing of its own."""
+    if database_file in _held_files():
+        return Place(-1)
     if fcntl is None:
         return None
     path = queue_path(database_file)

@@ -7,7 +7,8 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from functools import wraps
 from typing import TypeVar
 
@@ -102,10 +103,7 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
                         "The database could not be written: {reason}", reason=failure_reason(exc)
                     ) from None
                 if time.monotonic() >= deadline:
-                    raise DatabaseBusy(
-                        "The database is busy (another till is saving). Nothing was saved; "
-                        "please try again in a moment."
-                    ) from None
+                    raise _busy() from None
                 if sqlite and not began:
                     time.sleep(random.uniform(0.0005, 0.004))
                 else:
@@ -114,10 +112,7 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
             except peewee.DatabaseError as exc:
                 _drop_after_commit()
                 if is_lock_error(exc):
-                    raise DatabaseBusy(
-                        "The database is busy (another till is saving). Nothing was saved; "
-                        "please try again in a moment."
-                    ) from None
+                    raise _busy() from None
                 if isinstance(exc, peewee.IntegrityError):
                     raise
                 raise StorageError(
@@ -136,14 +131,32 @@ def write_action(func: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
+@contextmanager
+def turn_held() -> Iterator[None]:
+    """The database's write turn kept over several transactions (SQLite; elsewhere nothing):
+    the tills' writes wait in line until the block ends (`storage/queue.holding`), at most
+    `LOCK_PATIENCE` each, after which they are told the database is busy."""
+    with ExitStack() as stack:
+        if is_sqlite():
+            try:
+                stack.enter_context(queue.holding(database.obj.database, LOCK_PATIENCE))
+            except TimeoutError:
+                raise _busy() from None
+        yield
+
+
+def _busy() -> DatabaseBusy:
+    return DatabaseBusy(
+        "The database is busy (another till is saving). Nothing was saved; "
+        "please try again in a moment."
+    )
+
+
 def _join_queue(deadline: float) -> queue.Place | None:
     try:
         return queue.join(database.obj.database, max(0.0, deadline - time.monotonic()))
     except TimeoutError:
-        raise DatabaseBusy(
-            "The database is busy (another till is saving). Nothing was saved; "
-            "please try again in a moment."
-        ) from None
+        raise _busy() from None
 
 
 _after_commit = threading.local()
