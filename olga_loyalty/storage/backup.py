@@ -156,9 +156,12 @@ def sweep_leftovers(folder: Path) -> list[Path]:
 
 
 def _own_backups(folder: Path, stem: str) -> list[tuple[datetime, str, Path]]:
-    """The backups in `folder` of the database named `stem` (taken at, reason, path): several
-    databases may share a folder (`data/loyalty.db`, `data/demo.db`) and so a backup folder;
-    each one's backups are `STEM-YYYYMMDD-HHMMSS[-N]-REASON.db` with its own stem exactly."""
+    """The backups in `folder` of the database named `stem` (taken at, reason, path), oldest
+    first: several databases may share a folder (`data/loyalty.db`, `data/demo.db`) and so a
+    backup folder; each one's backups are `STEM-YYYYMMDD-HHMMSS[-N]-REASON.db` with its own
+    stem exactly. Backups of one second are in the order they were made: without a number
+    first, then -2, -3, … (by name, `-manual` sorted after `-2-manual`, and rotation kept the
+    day's first backup of a second as if it were its last)."""
     name = re.compile(re.escape(stem) + _NAME_AFTER_STEM)
     found = []
     if folder.is_dir():
@@ -166,8 +169,10 @@ def _own_backups(folder: Path, stem: str) -> list[tuple[datetime, str, Path]]:
             match = name.fullmatch(path.name)
             if match and path.is_file():
                 taken = datetime.strptime(match.group("stamp"), "%Y%m%d-%H%M%S")
-                found.append((taken, match.group("reason"), path))
-    return found
+                number = int(match.group("n") or 1)
+                found.append((taken, number, match.group("reason"), path))
+    found.sort(key=lambda item: (item[0], item[1], item[3].name))
+    return [(taken, reason, path) for taken, _, reason, path in found]
 
 
 def list_backups(database_path: Path) -> list[BackupFile]:
@@ -177,7 +182,7 @@ def list_backups(database_path: Path) -> list[BackupFile]:
         BackupFile(path, taken, reason, path.stat().st_size)
         for taken, reason, path in _own_backups(backup_folder(database_path), database_path.stem)
     ]
-    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+    return found[::-1]
 
 
 def rotate(folder: Path, today: date, stem: str) -> list[Path]:
@@ -185,7 +190,7 @@ def rotate(folder: Path, today: date, stem: str) -> list[Path]:
     and the newest of each of the last 8 ISO weeks; delete the rest. Only the backups of the
     database named `stem` are counted and deleted: another database's in the same folder are
     its own."""
-    backups = sorted(((taken, path) for taken, _, path in _own_backups(folder, stem)), reverse=True)
+    backups = [(taken, path) for taken, _, path in reversed(_own_backups(folder, stem))]
     keep: set[Path] = set()
     days: list[date] = []
     weeks: list[tuple[int, int]] = []

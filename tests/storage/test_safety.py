@@ -63,6 +63,31 @@ def test_rotation_keeps_seven_days_and_eight_weeks(tmp_path):
     assert len(kept) == 6 + 6  # six daily (Apr 25-30) plus six older weeks' newest (Sundays)
 
 
+def test_backups_of_one_second_count_in_the_order_they_were_made(shop, db_path):
+    """Three backups in one second are `…-manual`, `…-2-manual`, `…-3-manual`. By name the
+    first sorted last: `backup --list` showed it as the newest, and the next day's rotation
+    kept it and deleted the day's last state (a tester: 112 purchases kept, 114 deleted)."""
+    moment = datetime(2026, 11, 20, 10, 0)
+    made = []
+    for n in range(3):
+        register(shop, f"Kim{n}", "Kunde", phone=f"0151 3000 000{n}")
+        made.append(backups.make_backup(db_path, moment, "manual"))
+    assert [p.name for p in made] == [
+        "loyalty-20261120-100000-manual.db",
+        "loyalty-20261120-100000-2-manual.db",
+        "loyalty-20261120-100000-3-manual.db",
+    ]
+    assert [b.path for b in backups.list_backups(db_path)] == made[::-1]  # newest first
+    backups.make_backup(db_path, datetime(2026, 11, 21, 10, 0), "manual")  # the next day
+    kept = [b.path.name for b in backups.list_backups(db_path)]
+    assert kept == ["loyalty-20261121-100000-manual.db", "loyalty-20261120-100000-3-manual.db"]
+    last = sqlite3.connect(made[2])
+    try:
+        assert last.execute("SELECT COUNT(*) FROM customer").fetchone() == (3,)
+    finally:
+        last.close()
+
+
 def test_two_databases_in_one_folder_keep_and_list_their_own_backups(shop, clock, db_path):
     """Found by the adversarial test: `data/loyalty.db` and `data/demo.db` (the README's demo)
     share `data/backups/`; rotating one deleted the other's backups as if they were older
