@@ -105,6 +105,19 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line: a command's output is written visibly (`output.VisibleStream`);
+    the screen gets the terminal as it is."""
+    from olga_loyalty.cli.output import VisibleStream
+
+    raw = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (None if s is None else VisibleStream(s) for s in raw)
+    try:
+        return _main(argv, raw)
+    finally:
+        sys.stdout, sys.stderr = raw
+
+
+def _main(argv: Sequence[str] | None, raw: tuple) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     language = system_language()
     chosen = chosen_language(argv)
@@ -133,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             require_terminal()
         prepare_database_file(locations, may_create_database(args))
         if args.command is None:
+            sys.stdout, sys.stderr = raw
             return run_ui(locations.database, clock, args.lang)
         handler: Handler = args.handler
         shop = open_shop(locations.database, clock)

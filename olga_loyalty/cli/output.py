@@ -17,6 +17,7 @@ from pathlib import PurePath
 from typing import Any
 
 from olga_loyalty.domain.money import money_str
+from olga_loyalty.domain.text import visible
 
 
 class Encoder(json.JSONEncoder):
@@ -45,3 +46,23 @@ def fields_of(result: Any, *names: str) -> dict[str, Any]:
 
 def emit_json(data: Any) -> None:
     print(json.dumps(data, cls=Encoder, ensure_ascii=False, indent=2))
+
+
+class VisibleStream:
+    """Standard output or error of a command: each control character written becomes its
+    visible stand-in (`domain.text.visible`), except the line breaks, tabs and the carriage
+    return of a progress line. A folder named with an escape sequence (`c\\x1b[2J…`) then
+    prints as `c␛[2J…` instead of clearing the screen or retitling the window. `--json`
+    output is not touched: JSON writes control characters as `\\u001b`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(
+            "\r".join(visible(part, keep_line_breaks=True) for part in text.split("\r"))
+        )
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -31,8 +31,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from pathlib import PurePath
 
 from olga_loyalty.domain.errors import Plural
+from olga_loyalty.domain.text import visible
 
 # babel (and the zone data babel.dates loads) is imported where a number, an amount, a date or
 # a plural form is first formatted, not with this module: the search screen's first paint
@@ -92,8 +94,20 @@ class Translator:
         return found if isinstance(found, str) else message
 
     def __call__(self, message: str | Plural, /, **params: object) -> str:
+        """The message in this language, filled in with `params`. Text put in is written out
+        visibly: a control character (an escape sequence in a folder's name) becomes its
+        stand-in (`domain.text.visible`), so that no terminal acts on it."""
         text = self.gettext(message)
-        return text.format(**params) if params else text
+        if not params:
+            return text
+        return text.format(
+            **{
+                name: visible(str(value), keep_line_breaks=True)
+                if isinstance(value, (str, PurePath))
+                else value
+                for name, value in params.items()
+            }
+        )
 
     def ngettext(self, singular: str, plural: str, n: int, /, **params: object) -> str:
         """The form of a message for the count `n`, filled in with `params`."""

@@ -3,6 +3,7 @@ each face only prints or shows them (in the shop's language, through its transla
 
 from __future__ import annotations
 
+from olga_loyalty.domain.text import visible
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services.campaigns import BonusPreview
 from olga_loyalty.services.points import RefundResult
@@ -50,6 +51,6 @@ def folders_text(t: Translator, shown: dict[str, str | None]) -> str:
     }
     width = max(len(label) for label in labels.values()) + 2
     server = t("(on the server: back it up with pg_dump)")
-    return "\n".join(
-        f"{label + ':':<{width}}{shown[key] or server}" for key, label in labels.items()
+    return "\n".join(  # a folder named with an escape sequence is shown, not obeyed
+        f"{label + ':':<{width}}{visible(shown[key] or server)}" for key, label in labels.items()
     )

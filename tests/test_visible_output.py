@@ -1,0 +1,55 @@
+"""A control character in a path or other text put into a message is written visibly, never
+sent to the terminal (a tester: a database folder named `c\\x1b[2J\\x1b]0;PWNED\\x07x` cleared
+the screen and retitled the window from the backup notices, the settings' folders, `backup
+--list`, `backup` and `restore`)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from olga_loyalty.cli import main
+from olga_loyalty.i18n import Translator
+from olga_loyalty.services import wording
+
+ESCAPES = "c\x1b[2J\x1b]0;PWNED\x07x"
+SHOWN = "c␛[2J␛]0;PWNED␇x"
+
+
+def test_text_put_into_a_message_is_shown_not_obeyed():
+    t = Translator("en")
+    assert t("Backup written to {path}.", path=f"/tmp/{ESCAPES}/b.db") == (
+        f"Backup written to /tmp/{SHOWN}/b.db."
+    )
+    assert t("{count} of {total}", count=3, total="\x9b5") == "3 of \ufffd5"
+    assert t("Backup written to {path}.", path="two\nlines") == "Backup written to two\nlines."
+
+
+def test_the_settings_folders_show_the_escape(tmp_path):
+    t = Translator("en")
+    text = wording.folders_text(
+        t, {"database": f"/x/{ESCAPES}/l.db", "backups": None, "exports": "/e", "logs": "/l"}
+    )
+    assert "\x1b" not in text and "\x07" not in text
+    assert text.splitlines()[0] == f"Database: /x/{SHOWN}/l.db"
+
+
+@pytest.mark.sqlite_only  # the folder of a database file
+def test_the_command_line_writes_paths_visibly(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("OLGA_LOYALTY_NOW", "2026-11-23T10:00")
+    folder = tmp_path / ESCAPES
+    folder.mkdir()
+    db = str(folder / "loyalty.db")
+    assert main(["--db", db, "--lang", "en", "demo", "--customers", "3"]) == 0
+    assert main(["--db", db, "--lang", "en", "backup"]) == 0
+    assert main(["--db", db, "--lang", "en", "backup", "--list"]) == 0
+    assert main(["--db", db, "--lang", "en", "paths"]) == 0
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert f"Backup written to {tmp_path}/{SHOWN}/backups/loyalty-20261123-100000-manual.db." in out
+    assert f"{SHOWN}/backups/loyalty-20261123-100000-manual.db" in out.splitlines()[-5]
+    # --json keeps the name exactly, as JSON writes a control character (\u001b)
+    assert main(["--db", db, "--lang", "en", "backup", "--list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed[0]["path"] == f"{tmp_path}/{ESCAPES}/backups/loyalty-20261123-100000-manual.db"
