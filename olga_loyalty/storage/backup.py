@@ -137,8 +137,9 @@ _LEFTOVER = re.compile(r"\.(?:backup|restore)-[0-9a-f]+\.db(?:-journal|-wal|-shm
 
 
 def sweep_leftovers(folder: Path) -> list[Path]:
-    """Delete the half-written copies a killed backup or restore left in `folder` (an hour
-    old: none takes that long, and another till's copy in progress is younger)."""
+    """Delete the half-written copies a killed backup or restore left in `folder`, and a
+    cut-off backup of an older version with its journal (an hour old: none takes that long,
+    and another till's copy in progress is younger)."""
     import time
 
     removed = []
@@ -149,9 +150,11 @@ def sweep_leftovers(folder: Path) -> list[Path]:
                 old = now - path.stat().st_mtime > LEFTOVER_AGE_SECONDS
             except OSError:
                 continue
-            if _LEFTOVER.fullmatch(path.name) and old:
-                path.unlink(missing_ok=True)
-                removed.append(path)
+            if old and (_LEFTOVER.fullmatch(path.name) or _cut_off(path)):
+                for part in (path, Path(f"{path}-journal")):
+                    if part.exists():
+                        part.unlink(missing_ok=True)
+                        removed.append(part)
     return removed
 
 
@@ -167,12 +170,18 @@ def _own_backups(folder: Path, stem: str) -> list[tuple[datetime, str, Path]]:
     if folder.is_dir():
         for path in folder.iterdir():
             match = name.fullmatch(path.name)
-            if match and path.is_file():
+            if match and path.is_file() and not _cut_off(path):
                 taken = datetime.strptime(match.group("stamp"), "%Y%m%d-%H%M%S")
                 number = int(match.group("n") or 1)
                 found.append((taken, number, match.group("reason"), path))
     found.sort(key=lambda item: (item[0], item[1], item[3].name))
     return [(taken, reason, path) for taken, _, reason, path in found]
+
+
+def _cut_off(path: Path) -> bool:
+    """A backup file with a rollback journal beside it was cut off while it was written
+    (versions before 0.2.0 wrote under the backup's name): not a backup, and not the day's."""
+    return Path(f"{path}-journal").exists()
 
 
 def list_backups(database_path: Path) -> list[BackupFile]:

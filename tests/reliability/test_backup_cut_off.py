@@ -100,3 +100,27 @@ def test_a_killed_backup_is_no_backup(shop_file):
     finally:
         close_database()
     assert sorted(p.name for p in folder.iterdir()) == sorted([made.name, again.name])
+
+
+def test_a_cut_off_backup_of_an_older_version_is_no_backup(shop_file):
+    """Before 0.2.0 a backup was written under its name: cut off, it left the file and its
+    `-journal`. Such a file is not listed or counted as the day's backup (a tester: the
+    first start of the day took no backup), and a backup an hour later deletes it."""
+    folder = backups.backup_folder(shop_file)
+    folder.mkdir()
+    broken = folder / "loyalty-20261123-090000-daily.db"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\x00" * 4080)
+    Path(f"{broken}-journal").write_bytes(b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" + b"\x00" * 504)
+    assert backups.list_backups(shop_file) == []
+    shop = open_shop(str(shop_file), FixedClock(START))
+    try:
+        made = safety.backup_if_first_today(shop)
+        assert made is not None and [b.path for b in backups.list_backups(shop_file)] == [made]
+        assert broken.exists()  # younger than an hour: left alone
+        hours_ago = time.time() - 2 * 3600
+        for part in (broken, Path(f"{broken}-journal")):
+            os.utime(part, (hours_ago, hours_ago))
+        again = safety.backup(shop, "manual")
+    finally:
+        close_database()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([made.name, again.name])
