@@ -71,6 +71,28 @@ async def test_restoring_another_shops_backup_warns_then_restores(app_factory, u
     ]
 
 
+@pytest.mark.sqlite_only
+async def test_a_backup_deleted_meanwhile_is_refused_and_leaves_the_list(app_factory, ui_shop):
+    """The list was read, then the file was deleted (by hand, or rotated by another till):
+    ctrl+r says so in words and the list no longer offers it (before, it stayed)."""
+    gone = safety.backup(ui_shop, "manual")
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        app.screen.query_one(TabbedContent).active = "tab-backups"
+        await settle(pilot)
+        table = app.screen.query_one("#backups", DataTable)
+        assert table.row_count == 1
+        gone.unlink()
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, SettingsScreen)
+        assert [n.message for n in app._notifications] == [f"The file {gone} does not exist."]
+        assert table.row_count == 0
+
+
 async def test_an_old_four_digit_pin_opens_the_settings_which_ask_for_a_new_one(
     app_factory, ui_shop
 ):

@@ -161,6 +161,7 @@ class BackupsTab(ScreenMixin):
     @failure_of(RestoreCheckedResult)
     def on_restore_checked_error(self, error: LoyaltyError) -> None:
         self.app.notify(error.render(self.t.gettext), severity="error", timeout=10)
+        self.load_backups()  # a file deleted meanwhile leaves the list
 
     @result_of(RestoredResult)
     def on_restored(self, result: safety.RestoreResult) -> None:
