@@ -13,6 +13,7 @@ are rotated the same way.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from olga_loyalty.domain.errors import InvalidInput, StorageError
 from olga_loyalty.files import read_only_uri
+from olga_loyalty.i18n import N_
 from olga_loyalty.paths import backups_folder
 from olga_loyalty.storage.schema import (
     SCHEMA_OBJECT_LABELS,
@@ -32,6 +34,7 @@ from olga_loyalty.storage.schema import (
     schema_objects,
     tables_and_columns,
 )
+from olga_loyalty.storage.sql import failure_reason
 
 KEEP_DAILY = 7
 KEEP_WEEKLY = 8
@@ -89,9 +92,19 @@ def make_backup(database_path: Path, moment: datetime, reason: str = "manual") -
     except (sqlite3.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
         Path(f"{partial}-journal").unlink(missing_ok=True)
-        raise StorageError("The backup could not be written: {reason}", reason=str(exc)) from None
+        raise StorageError("The backup could not be written: {reason}", reason=_why(exc)) from None
     rotate(folder, moment.date(), database_path.stem)
     return target
+
+
+def _why(exc: BaseException) -> str:
+    """The reason in words of the catalogue, so that the message is in one language (a German
+    one ended in SQLite's English "database or disk is full")."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return N_("the disk is full")
+    if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
+        return exc.strerror or str(exc)
+    return failure_reason(exc)
 
 
 def _claim_name(folder: Path, stem_stamp: str, reason: str, partial: Path) -> Path:

@@ -216,3 +216,47 @@ def test_pin_protects_and_locks(shop, clock, monkeypatch):
     moment[0] += 61  # the real clock does
     safety.authorise(shop, "erase", "246810")
     assert [e.action for e in AuditEntry.select().order_by(AuditEntry.id)] == ["pin-locked"]
+
+
+@pytest.mark.parametrize("failure", ["sqlite", "os"])
+def test_a_full_disk_is_said_in_one_language(shop, db_path, monkeypatch, failure):
+    """A German message ended in SQLite's English "database or disk is full" (a tester).
+    Nothing is left in the backup folder."""
+    import errno
+
+    from olga_loyalty.domain.errors import StorageError
+    from olga_loyalty.i18n import Translator
+
+    if failure == "os":
+
+        def full(path):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(backups, "_sync", full)
+    else:
+        real = sqlite3
+
+        class Source:
+            def __init__(self, conn):
+                self.conn = conn
+
+            def backup(self, target):
+                raise real.OperationalError("database or disk is full")
+
+            def close(self):
+                self.conn.close()
+
+        class Sqlite3:
+            Error = real.Error
+
+            def connect(self, path, **kwargs):
+                conn = real.connect(path, **kwargs)
+                return Source(conn) if Path(path) == db_path else conn
+
+        monkeypatch.setattr(backups, "sqlite3", Sqlite3())
+    with pytest.raises(StorageError) as error:
+        backups.make_backup(db_path, datetime(2026, 11, 23, 10, 0), "manual")
+    assert error.value.render(Translator("de").gettext) == (
+        "Die Sicherung konnte nicht geschrieben werden: der Datenträger ist voll"
+    )
+    assert list(backups.backup_folder(db_path).iterdir()) == []
