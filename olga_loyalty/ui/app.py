@@ -22,6 +22,7 @@ from textual.screen import Screen
 from olga_loyalty import logs
 from olga_loyalty.config import Clock
 from olga_loyalty.domain.errors import LoyaltyError
+from olga_loyalty.domain.text import visible
 from olga_loyalty.i18n import Translator
 from olga_loyalty.services.shop import Shop, open_shop
 from olga_loyalty.ui.daily import DailyBackupResult, DailyRun
@@ -106,7 +107,7 @@ class LoyaltyApp(Navigation, DailyRun):
     def on_mount(self) -> None:
         from olga_loyalty.ui.screens.search import SearchScreen
 
-        self.sub_title = self.shop.settings.name
+        self.sub_title = visible(self.shop.settings.name)
         if not self.is_headless:
             from olga_loyalty.ui.terminal import TerminalWatch
 
@@ -374,7 +375,7 @@ class LoyaltyApp(Navigation, DailyRun):
         from olga_loyalty.ui.screens.search import SearchScreen
 
         self.t = self._translator()  # the footer, the help and the palette translate with it
-        self.sub_title = self.shop.settings.name
+        self.sub_title = visible(self.shop.settings.name)
         self.theme = THEMES.get(self.shop.settings.theme, THEMES["dark"])
         while len(self.screen_stack) > 1:
             self.pop_screen()

@@ -189,3 +189,22 @@ async def test_an_erasure_on_the_card_scrubs_the_audit_rows_the_screens_wrote(
     assert Customer.get_by_id(1).erased_at is not None
     exports = user_home / "Documents" / "Olga Loyalty"
     assert [p.name for p in exports.iterdir()] == ["customer-1-data-2026-11-23.xlsx"]
+
+
+async def test_a_stored_name_with_an_escape_sequence_is_shown_not_obeyed_in_the_header(
+    app_factory, ui_shop
+):
+    """A name stored before the input rules (an old version, an old backup) with ESC ]2;…
+    BEL in it retitled the terminal's window from the card's header line, and ESC [2J with
+    U+202E wiped it (a tester); the card's body already showed the stand-ins."""
+    from olga_loyalty.ui.screens.card import CardScreen
+
+    Customer.update(first_name="Eva\x1b]2;PWNED\x07x\u202e").where(Customer.id == 1).execute()
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_card(1)
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        last = Customer.get_by_id(1).last_name
+        assert app.screen.sub_title == f"Eva␛]2;PWNED␇x\ufffd {last}"

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
 from olga_loyalty.domain.customers import phone_for_display
+from olga_loyalty.domain.text import visible
 from olga_loyalty.services import customers, gdpr
 from olga_loyalty.services.gdpr import program_text
 from olga_loyalty.services.labels import HISTORY_LABELS
@@ -178,7 +179,9 @@ class CardScreen(BaseScreen):
                 cell(self.note_for(row)),
             )
         self.show_detail()
-        self.sub_title = f"{c.first_name} {c.last_name}"
+        # the header is written to the terminal as it is: a name stored before the input
+        # rules with an escape sequence in it retitled the window (docs/rules.md)
+        self.sub_title = visible(f"{c.first_name} {c.last_name}")
 
     def kind_label(self, kind: str) -> str:
         return self.t(KIND_LABELS.get(kind, "Points"))  # never a code name
