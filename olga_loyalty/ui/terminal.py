@@ -32,6 +32,8 @@ from typing import Any
 WATCH_INTERVAL = 0.25
 #: After the terminal is gone: how long a normal shutdown may take before the process ends.
 LAST_CHANCE = 4.0
+#: After SIGTERM (the terminal may still be there): how long its output may take to end.
+TERMINAL_GRACE = 1.0
 _GONE = (
     getattr(select, "POLLHUP", 0) | getattr(select, "POLLERR", 0) | getattr(select, "POLLNVAL", 0)
 )
@@ -131,17 +133,20 @@ class TerminalWatch:
                 return
 
     def _on_signal(self, number: int, frame: Any) -> None:
-        self.end(128 + number, signal.Signals(number).name)
+        # SIGHUP: the terminal is gone. SIGTERM: it may well be there (`kill`, a shutdown),
+        # and the normal end gives it back as it was (main screen, mouse off, cursor on).
+        self.end(128 + number, signal.Signals(number).name, gone=number == signal.SIGHUP)
 
-    def end(self, code: int, why: str) -> None:
-        """From a signal handler (main thread) or the watcher thread: silence the dead terminal,
-        ask the app to end, and make sure the process ends even if that stalls."""
+    def end(self, code: int, why: str, *, gone: bool = True) -> None:
+        """From a signal handler (main thread) or the watcher thread: silence the terminal if
+        it is `gone`, ask the app to end, and make sure the process ends even if that stalls."""
         if self._ended.is_set():
             return
         self._ended.set()
-        _silence_terminal()
+        if gone:
+            _silence_terminal()
         threading.Thread(
-            target=self._free_blocked_output, args=(why,), name="terminal-free", daemon=True
+            target=self._free_blocked_output, args=(why, gone), name="terminal-free", daemon=True
         ).start()
         timer = threading.Timer(LAST_CHANCE, os._exit, (code,))
         timer.daemon = True
@@ -149,7 +154,7 @@ class TerminalWatch:
         assert self.loop is not None
         self.loop.call_soon_threadsafe(functools.partial(self.app.exit, None, code))
 
-    def _free_blocked_output(self, why: str) -> None:
+    def _free_blocked_output(self, why: str, silenced: bool) -> None:
         """A terminal that hangs without reading (a frozen window, a stalled SSH connection) may
         hold Textual's output thread in a write that never returns, and shutting down waits for
         that thread. `_silence_terminal` has pointed the streams at the null device; a signal
@@ -160,10 +165,15 @@ class TerminalWatch:
         log line (`on_gone`), which a signal handler should not."""
         if self.on_gone is not None:
             self.on_gone(why)
+        if not silenced:  # a terminal that is still there gets a moment to take the end
+            for writer in _output_threads():
+                writer.join(TERMINAL_GRACE)
+            if not _output_threads():
+                return
+            _silence_terminal()  # it does not read: as if gone
         end = time.monotonic() + LAST_CHANCE
         while time.monotonic() < end:
-            # Textual names its output thread so (textual/drivers/_writer_thread.py).
-            writers = [t for t in threading.enumerate() if t.name == "textual-output"]
+            writers = _output_threads()
             if not writers:
                 return
             for writer in writers:
@@ -173,6 +183,11 @@ class TerminalWatch:
                     except (OSError, ProcessLookupError):
                         pass
             time.sleep(WATCH_INTERVAL / 2)
+
+
+def _output_threads() -> list[threading.Thread]:
+    # Textual names its output thread so (textual/drivers/_writer_thread.py).
+    return [t for t in threading.enumerate() if t.name == "textual-output"]
 
 
 def _silence_terminal() -> None:

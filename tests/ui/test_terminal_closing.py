@@ -288,3 +288,24 @@ def test_a_signal_ends_the_program_while_nothing_reads_its_screen(shop_file, use
         os.close(fd)
     assert status is not None and os.waitstatus_to_exitcode(status) == 128 + number
     assert not Path(f"{shop_file}-wal").exists(), f"ended by the last-chance exit ({seconds:.1f} s)"
+
+
+def test_sigterm_gives_a_living_terminal_back_as_it_was(shop_file, user_home):
+    """`kill` (or a shutdown) with the terminal still there: the end writes what leaves the
+    alternate screen, turns the mouse off and shows the cursor, as quitting does (before,
+    SIGTERM pointed the output at the null device first: the window was left in the dead
+    screen, the mouse reporting and the cursor hidden)."""
+    argv = [sys.executable, "-m", "olga_loyalty", "--db", str(shop_file)]
+    pid, fd = start_in_terminal(argv, terminal_env(user_home), shop_file.parent)
+    try:
+        assert b"Olga Loyalty" in wait_for_screen(fd, b"Olga Loyalty")
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGTERM)
+        after = wait_for_screen(fd, b"\x1b[?1049l", timeout=15)
+        seconds, status = wait_gone(pid, str(shop_file), timeout=15)
+    finally:
+        os.close(fd)
+    assert b"\x1b[?1049l" in after  # the main screen back
+    assert b"\x1b[?25h" in after  # the cursor shown
+    assert status is not None and os.waitstatus_to_exitcode(status) == 128 + signal.SIGTERM
+    assert not Path(f"{shop_file}-wal").exists(), f"the database was not closed ({seconds:.1f} s)"
