@@ -45,16 +45,21 @@ def another_shops_backup(shop) -> str:
     return theirs.name
 
 
+async def open_the_backups(pilot) -> None:
+    """Settings (F9), the Backups tab."""
+    await settle(pilot)
+    await pilot.press("f9")
+    await settle(pilot)
+    pilot.app.screen.query_one(TabbedContent).active = "tab-backups"
+    await settle(pilot)
+
+
 @pytest.mark.sqlite_only
 async def test_restoring_another_shops_backup_warns_then_restores(app_factory, ui_shop):
     name = another_shops_backup(ui_shop)
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        app.screen.query_one(TabbedContent).active = "tab-backups"
-        await settle(pilot)
+        await open_the_backups(pilot)
         assert app.screen.query_one("#backups", DataTable).row_count == 1
         await pilot.press("ctrl+r")
         await settle(pilot)
@@ -78,11 +83,7 @@ async def test_a_backup_deleted_meanwhile_is_refused_and_leaves_the_list(app_fac
     gone = safety.backup(ui_shop, "manual")
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        app.screen.query_one(TabbedContent).active = "tab-backups"
-        await settle(pilot)
+        await open_the_backups(pilot)
         table = app.screen.query_one("#backups", DataTable)
         assert table.row_count == 1
         gone.unlink()
