@@ -100,9 +100,13 @@ class LoyaltyApp(Navigation, DailyRun):
         return hangup_safe(super().get_driver_class())
 
     def _translator(self) -> Translator:
+        """`--lang`, else the shop's language; before the shop is set up (it has none yet)
+        `OLGA_LOYALTY_LANG`, else the system's, as on the command line (docs/rules.md)."""
+        from olga_loyalty.config import system_language
+
         settings = self.shop.settings
-        language = self.language_override or settings.language
-        return Translator(language, settings.currency)
+        stored = settings.language if settings.setup_done else system_language()
+        return Translator(self.language_override or stored, settings.currency)
 
     def on_mount(self) -> None:
         from olga_loyalty.ui.screens.search import SearchScreen

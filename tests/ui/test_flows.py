@@ -362,18 +362,22 @@ async def test_the_shop_address_for_the_consent_form_is_set_in_the_settings(app_
     assert ui_shop.settings.address == "Hauptstraße 1, 12345 Berlin"
 
 
-async def test_first_start_asks_for_the_shop_then_shows_search(tmp_path):
+async def test_first_start_asks_for_the_shop_then_shows_search(tmp_path, monkeypatch):
+    """Before the shop is set up the screen speaks OLGA_LOYALTY_LANG (else the system's
+    language), as the command line does, and the dialog's language is preset to it."""
     from olga_loyalty.storage.db import close_database
     from olga_loyalty.ui.app import LoyaltyApp
     from olga_loyalty.ui.screens.setup import SetupScreen
     from tests.ui.conftest import build_shop
 
     shop = build_shop(fresh_database(tmp_path, "first.db"), setup_done=False)
+    monkeypatch.setenv("OLGA_LOYALTY_LANG", "de")
     try:
         app = LoyaltyApp(shop, run_daily=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert isinstance(app.screen, SetupScreen)
+            assert app.screen.query_one("#language").value == "de"
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert (
@@ -395,6 +399,37 @@ async def test_first_start_asks_for_the_shop_then_shows_search(tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert isinstance(app.screen, SearchScreen)  # never again
+    finally:
+        close_database()
+
+
+async def test_first_start_speaks_the_language_of_the_environment(tmp_path, monkeypatch):
+    """A tester: with OLGA_LOYALTY_LANG=en on a shop not yet set up the command line spoke
+    English and the screen German, and the dialog offered German."""
+    from olga_loyalty.storage.db import close_database
+    from olga_loyalty.ui.app import LoyaltyApp
+    from olga_loyalty.ui.screens.setup import SetupScreen
+    from tests.ui.conftest import build_shop
+
+    shop = build_shop(fresh_database(tmp_path, "first.db"), setup_done=False)
+    monkeypatch.setenv("OLGA_LOYALTY_LANG", "en")
+    try:
+        app = LoyaltyApp(shop, run_daily=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, SetupScreen)
+            assert app.screen.query_one("#language").value == "en"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert (
+                text_of(app.screen.query_one("#name-error", Label))
+                == "Please enter the shop's name."
+            )
+            await type_text(pilot, "Boutique Olga")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, SearchScreen)
+        assert (shop.settings.name, shop.settings.language) == ("Boutique Olga", "en")
     finally:
         close_database()
 

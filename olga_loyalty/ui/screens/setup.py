@@ -113,7 +113,10 @@ class SetupScreen(BaseModal):
                     "A few details about the shop first. You can change them later in the settings (F9)."
                 )
             )
-            yield from shop_settings_form(t, self.shop.settings)
+            settings = self.shop.settings
+            if not settings.setup_done:  # the language preset is the one the screen speaks
+                settings = replace(settings, language=t.language)
+            yield from shop_settings_form(t, settings)
             yield Button(t("Start (ctrl+s)"), id="save", variant="primary")
         yield Footer()
 
