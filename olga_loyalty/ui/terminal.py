@@ -157,12 +157,14 @@ class TerminalWatch:
     def _free_blocked_output(self, why: str, silenced: bool) -> None:
         """A terminal that hangs without reading (a frozen window, a stalled SSH connection) may
         hold Textual's output thread in a write that never returns, and shutting down waits for
-        that thread. `_silence_terminal` has pointed the streams at the null device; a signal
-        interrupts the blocked write, which is then retried on the null device (or ends after the
-        part written) and returns. The signal is SIGHUP, whose handler (`TerminalWatch.start`)
-        does nothing once the end has begun. Kicked a few times, in case the write had not yet
-        begun at the first kick; the thread ends with the output thread. It also writes the
-        log line (`on_gone`), which a signal handler should not."""
+        that thread. After SIGTERM (`silenced` False: the terminal may be well) the output first
+        gets `TERMINAL_GRACE` to end by itself, which gives the terminal back as it was; only
+        then are the streams pointed at the null device. A signal then interrupts the blocked
+        write, which is retried on the null device (or ends after the part written) and
+        returns. The signal is SIGHUP, whose handler (`TerminalWatch.start`) does nothing once
+        the end has begun. Kicked a few times, in case the write had not yet begun at the first
+        kick; the thread ends with the output thread. It also writes the log line (`on_gone`),
+        which a signal handler should not."""
         if self.on_gone is not None:
             self.on_gone(why)
         if not silenced:  # a terminal that is still there gets a moment to take the end
