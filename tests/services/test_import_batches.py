@@ -119,6 +119,30 @@ def test_an_import_interrupted_after_it_was_decided_is_finished_by_the_daily_run
     assert sorted(c.first_name for c in Customer.select()) == sorted(f"Vor{n}" for n in range(10))
 
 
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, Crash])
+def test_an_interrupt_right_after_the_decision_keeps_the_decided_import(
+    shop, tmp_path, small_batches, monkeypatch, interrupt
+):
+    """Ctrl+C (or a stop) between the decision's commit and the first batch: the import is
+    decided and audited, so it is written by the next process, not dropped with its rows
+    (it was dropped, and the audit log said "imported" while nobody was)."""
+    report = imports.check_file(shop, customer_list(tmp_path, 10))
+    protected = safety.run_protected
+
+    def decided_then_interrupted(*args, **kwargs):
+        protected(*args, **kwargs)
+        raise interrupt
+
+    monkeypatch.setattr(safety, "run_protected", decided_then_interrupted)
+    with pytest.raises(interrupt):
+        imports.import_rows(shop, report)
+    assert counts() == (0, 1, 10, 1)  # decided and audited, nothing written yet
+    assert ImportRun.get().state == "ready"
+    points.daily(shop)
+    assert counts() == (10, 0, 0, 1)
+    assert sorted(c.first_name for c in Customer.select()) == sorted(f"Vor{n}" for n in range(10))
+
+
 def test_an_import_abandoned_while_staging_is_dropped_later(
     shop, tmp_path, small_batches, monkeypatch
 ):

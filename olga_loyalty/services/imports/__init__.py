@@ -169,13 +169,18 @@ def _decide(run_id: int) -> int:
 
 
 def _drop_run(run_id: int) -> None:
-    """An import that was never decided: its staged rows go, in batches."""
+    """An import that was never decided: its staged rows go, in batches. A run decided
+    meanwhile (an interrupt between the decision's commit and its first batch) is kept: it
+    is audited as done, and the next import, daily run or start writes it."""
     while _drop_batch(run_id):
         pass
 
 
 @write_action
 def _drop_batch(run_id: int) -> bool:
+    run = _lock_run(run_id)
+    if run is None or run.state != "staging":
+        return False
     ids = [
         staged.id
         for staged in StagedRow.select(StagedRow.id)
