@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from olga_loyalty.cli import main
+from olga_loyalty.cli import context, main
 from tests.conftest import dump_database, fresh_database
 
 NOTHING = "error: Nothing was imported: every row was refused.\n"
@@ -97,3 +97,41 @@ def test_a_list_without_rows_imports_nothing_and_exits_0(run, tmp_path):
         "",
     )
     assert run("import", "customers", empty, "--dry-run")[0] == 0
+
+
+# -- the progress on a terminal: each step named and in percent, ended at 100 % on a line of
+# its own (it was a bare `12000/12000` for a list of 6,000 rows, and the check showed
+# nothing); nothing of it with --json or when stderr is not a terminal
+
+ROWS = ("Anna;Alt;0160 1111 2222;ja", "Berta;Bau;0160 3333 4444;ja", "Cora;Ceh;0160 5555 6666;ja")
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    monkeypatch.setattr(context, "shows_progress", lambda args: not args.json)
+
+
+def test_the_check_and_the_import_each_count_to_100_percent(run, tmp_path, terminal):
+    code, out, err = run("import", "customers", sheet(tmp_path, "k.csv", *ROWS))
+    assert code == 0 and out.splitlines()[-1] == "Imported 3 of 3 rows; 0 refused."
+    assert err.split("\n") == [
+        "\rChecking the rows: 0%\rChecking the rows: 100%",
+        "\rImporting: 50%\rImporting: 100%\rImporting: 100%",
+        "",
+    ]
+
+
+def test_in_german(run, tmp_path, terminal):
+    code, _, err = run("--lang", "de", "import", "customers", sheet(tmp_path, "k.csv", *ROWS))
+    assert code == 0
+    assert err.split("\n")[0] == "\rZeilen werden geprüft: 0 %\rZeilen werden geprüft: 100 %"
+
+
+def test_nothing_with_json(run, tmp_path, terminal):
+    code, out, err = run("import", "customers", sheet(tmp_path, "k.csv", *ROWS), "--json")
+    assert (code, err) == (0, "") and out.startswith("{")
+
+
+def test_a_dry_run_counts_the_check_only(run, tmp_path, terminal):
+    code, _, err = run("import", "customers", sheet(tmp_path, "k.csv", *ROWS), "--dry-run")
+    assert (code, err) == (0, "\rChecking the rows: 0%\rChecking the rows: 100%\n")

@@ -7,8 +7,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from olga_loyalty import paths
@@ -177,3 +179,33 @@ def shows_progress(args: argparse.Namespace) -> bool:
 
 def progress(done: int, total: int) -> None:
     print(f"\r{done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def progress_line(
+    ctx: Context, args: argparse.Namespace, label: str
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A step of a long job on a terminal's stderr, named and in percent (`Checking the
+    rows: 45 %`), ended at 100 % when the step is done; None where nothing is shown
+    (`shows_progress`). A step that fails ends its line where it stopped, so that the error
+    starts a line of its own. Each step counts to its own 100 %: the import's writing counts
+    its staging and its batches together."""
+    if not shows_progress(args):
+        yield None
+        return
+    t, shown = ctx.t, [False]
+    name = t(label)
+
+    def show(done: int, total: int) -> None:
+        share = Decimal(min(done, total)) / Decimal(max(total, 1))
+        print(f"\r{name}: {t.whole_percent(share)}", end="", file=sys.stderr, flush=True)
+        shown[0] = True
+
+    try:
+        yield show
+    except BaseException:
+        if shown[0]:
+            print(file=sys.stderr)
+        raise
+    if shown[0]:
+        print(f"\r{name}: {t.whole_percent(Decimal(1))}", file=sys.stderr, flush=True)

@@ -15,13 +15,12 @@ from olga_loyalty.cli.context import (
     Parser,
     add_customer_words,
     given_pin,
-    progress,
+    progress_line,
     protected,
-    shows_progress,
 )
 from olga_loyalty.cli.output import emit_json, fields_of
 from olga_loyalty.domain.errors import Refused
-from olga_loyalty.i18n import Translator
+from olga_loyalty.i18n import N_, Translator
 from olga_loyalty.services import customers, gdpr, imports, newsletter, safety
 from olga_loyalty.services.labels import BACKUP_REASON_NAMES
 
@@ -123,13 +122,9 @@ def run_import(
     """The one way the command line writes an import: the owner PIN (`--pin`, else asked on a
     terminal), the rows counted on a terminal's stderr, and `imports.run`, which checks the
     PIN, backs the database up, writes all good rows or none and the audit entry."""
-    return imports.run(
-        ctx.shop,
-        source,
-        staff=args.staff,
-        pin=given_pin(ctx),
-        progress=progress if shows_progress(args) else None,
-    )
+    pin = given_pin(ctx)  # asked before the progress line starts
+    with progress_line(ctx, args, N_("Importing")) as shown:
+        return imports.run(ctx.shop, source, staff=args.staff, pin=pin, progress=shown)
 
 
 def cmd_export_newsletter(ctx: Context, args: argparse.Namespace) -> int:
@@ -243,9 +238,10 @@ def cleaned_cells_text(t: Translator, count: int) -> str:
 
 def cmd_import_customers(ctx: Context, args: argparse.Namespace) -> int:
     t = ctx.t
-    report = imports.check(
-        ctx.shop, Path(args.file), args.map, consented_on=args.consented_on_paper
-    )
+    with progress_line(ctx, args, N_("Checking the rows")) as shown:
+        report = imports.check(
+            ctx.shop, Path(args.file), args.map, shown, consented_on=args.consented_on_paper
+        )
     if not args.dry_run and report.good:
         run_import(ctx, args, report)
     if args.json:

@@ -145,6 +145,16 @@ class Translator:
         pattern = "#,##0.0 %" if self.language == "de" else "#,##0.0%"
         return format_percent(share, format=pattern, locale=self.locale)
 
+    def whole_percent(self, share: Decimal) -> str:
+        """A share from 0 to 1 as a whole percentage, rounded down (a job 99.6 % done is not
+        yet `100 %`): `45 %` / `45%`."""
+        from babel.numbers import format_percent
+
+        share = Decimal(int(share * 100)) / 100
+        return format_percent(
+            share, format="#,##0 %" if self.language == "de" else "#,##0%", locale=self.locale
+        )
+
     def date(self, value: date | None) -> str:
         from babel.dates import format_date
 
