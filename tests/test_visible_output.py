@@ -53,3 +53,22 @@ def test_the_command_line_writes_paths_visibly(tmp_path, capsys, monkeypatch):
     assert main(["--db", db, "--lang", "en", "backup", "--list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert listed[0]["path"] == f"{tmp_path}/{ESCAPES}/backups/loyalty-20261123-100000-manual.db"
+
+
+@pytest.mark.sqlite_only  # a database file that is not there
+def test_what_was_typed_is_echoed_with_the_same_pictures(tmp_path, capsys, monkeypatch):
+    """An error that echoes a typed word or a path showed ESC as `?` (`'ab?[31mX'`), unlike
+    every other place; and a no-break space, which is harmless, became a `?` too."""
+    monkeypatch.setenv("OLGA_LOYALTY_NOW", "2026-11-23T10:00")
+    db = str(tmp_path / "l.db")
+    assert main(["--db", db, "--lang", "en", "demo", "--customers", "3"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "--lang", "en", "find", "ab\x1b[31mX"]) == 1
+    assert main(["--db", db, "--lang", "en", "show", "Anne\u00a0M\nx"]) == 2
+    assert main(["--db", str(tmp_path / ESCAPES / "l.db"), "--lang", "en", "find", "x"]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines()[:2] == [
+        "error: No customer matches 'ab␛[31mX'.",
+        "error: 'Anne\u00a0M␊x' is neither a customer number nor a phone number.",
+    ]
+    assert err.splitlines()[2].startswith(f"error: no database at {tmp_path}/{SHOWN}/l.db;")

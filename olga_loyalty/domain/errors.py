@@ -13,6 +13,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from olga_loyalty.domain.controls import visible
+
 
 class Money(Decimal):
     """A sum of money in a message. The command line and the screens show it per the shop's
@@ -57,11 +59,9 @@ class LoyaltyError(Exception):
     ) -> None:
         self.template = template
         self.field = field
-        # What a person typed is echoed back: never with line breaks or control characters.
-        self.params = {
-            k: "".join(ch if ch.isprintable() else "?" for ch in v) if isinstance(v, str) else v
-            for k, v in params.items()
-        }
+        # What a person typed is echoed back: never with line breaks or control characters,
+        # each shown as its visible stand-in (`␛`, `␊`), as everywhere else (domain.text)
+        self.params = {k: visible(v) if isinstance(v, str) else v for k, v in params.items()}
         super().__init__(self.render())
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -76,7 +76,7 @@ def test_mail_settings_from_text():
             "0",
             "mail.rate_per_minute must be a whole number from 1 to 1000, not '0'.",
         ),
-        ("user", "olga\x00", "'olga?' is not a user name for the mail account."),
+        ("user", "olga\x00", "'olga\u2400' is not a user name for the mail account."),
     ]
     for key, value, message in bad:
         with pytest.raises(InvalidInput) as error:
@@ -174,5 +174,5 @@ def test_what_a_server_answer_means():
     assert is_permanent(550) and is_permanent(554)
     assert not is_permanent(450) and not is_permanent(None)
     assert answer_text(550, b"5.1.1 <a@b.de>:\r\n user unknown\x1b[31m") == (
-        "550 5.1.1 <a@b.de>: user unknown?[31m"
+        "550 5.1.1 <a@b.de>: user unknown\u241b[31m"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from olga_loyalty.domain.text import shorten
+from olga_loyalty.domain.text import has_controls, shorten, visible
 
 
 def test_short_text_stays_and_long_text_ends_in_an_ellipsis():
@@ -15,8 +15,10 @@ def test_short_text_stays_and_long_text_ends_in_an_ellipsis():
     assert shorten("Schmidt-Rottluff", 8) == "Schmidt…"
 
 
-def test_what_is_not_printable_is_a_question_mark_unless_only_cut():
-    assert shorten("a\nb\x1b[2Jc", 40) == "a?b?[2Jc"
+def test_a_control_character_shows_as_its_picture_unless_only_cut():
+    """It was a "?", unlike every other place that writes what was typed out (`visible`)."""
+    assert shorten("a\nb\x1b[2Jc", 40) == "a\u240ab\u241b[2Jc"  # a␊b␛[2Jc
+    assert shorten("Anne\u00a0Marie", 40) == "Anne\u00a0Marie"  # a no-break space stays
     assert shorten("a\nb", 40, printable=False) == "a\nb"
     assert shorten(12.5, 3) == "12…"  # what was typed may come as a number
 
@@ -25,8 +27,8 @@ def test_what_is_not_printable_is_a_question_mark_unless_only_cut():
 def test_never_longer_than_the_limit_and_a_prefix_of_what_it_shows(text, limit):
     shown = shorten(text, limit)
     assert len(shown) <= limit
-    assert shown.isprintable()
-    cleaned = "".join(ch if ch.isprintable() else "?" for ch in text)
+    assert not has_controls(shown)
+    cleaned = visible(text)
     if len(cleaned) <= limit:
         assert shown == cleaned
     else:

@@ -8,6 +8,7 @@ from datetime import date
 
 from olga_loyalty.domain.reminders.settings import ReminderSettings
 from olga_loyalty.domain.reminders.texts import FOOTERS, LANGUAGES, PLACEHOLDERS
+from olga_loyalty.domain.text import visible
 
 #: The states of an outbox row. `sending` is committed before the server gets the mail; a
 #: row left there by a crash is never retried by itself (the server may have it).
@@ -83,6 +84,6 @@ def answer_text(code: int | None, message: bytes | str | None) -> str:
     if isinstance(message, bytes):
         message = message.decode("utf-8", errors="replace")
     text = " ".join(str(message or "").split())
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    text = visible(text)
     line = f"{code} {text}".strip() if code else text
     return line[:300]
