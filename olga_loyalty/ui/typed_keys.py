@@ -59,16 +59,23 @@ def tab_moved_the_focus(app: Any, event: Any) -> bool:
     field. (Textual moves the focus when Tab has come back up from the field, and passes the
     keys read meanwhile to the field it leaves: `89` Tab `200` put 89200 in the amount.) The
     keys before it are in the field's queue already and go in there; the field hears that it
-    lost the focus after them. Only from a text field, which never takes Tab itself."""
+    lost the focus after them. Only from a text field, which never takes Tab itself.
+
+    `Enter` does the same on a form whose Enter means "next field" (`ENTER_MOVES_ON`: the
+    registration and the first start): `Berta` Enter `Brenner` Enter put `BertaBrenner` in
+    the first name, since the field moved the focus only when it had taken the Enter."""
     from textual.widgets import Input
 
-    if event.key not in ("tab", "shift+tab") or not isinstance(app.focused, Input):
+    if not isinstance(app.focused, Input):
         return False
     screen = app.screen
-    if screen.maximized is not None:
+    moves_on = event.key in ("tab", "shift+tab") or (
+        event.key == "enter" and getattr(screen, "ENTER_MOVES_ON", False)
+    )
+    if not moves_on or screen.maximized is not None:
         return False
-    if event.key == "tab":
-        screen.focus_next()
-    else:
+    if event.key == "shift+tab":
         screen.focus_previous()
+    else:
+        screen.focus_next()
     return True

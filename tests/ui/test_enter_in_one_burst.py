@@ -320,3 +320,63 @@ async def test_new_customer_from_the_palette_still_opens_the_registration(app_fa
         screen = app.screen
         assert isinstance(screen, RegisterScreen)
         assert screen.query_one("#last_name", Input).value == "Schmidt"
+
+
+# -- Enter as "next field" ----------------------------------------------------------------------
+
+
+async def typed_with_enters(pilot, *texts: str) -> None:
+    """Each text typed and followed by Enter, all in one burst (as `tmux send-keys "Berta"
+    Enter "Brenner" Enter …`): every key in the app's queue before the first is handled."""
+    from textual import events
+
+    from tests.ui.test_typed_in_one_burst import KEY_NAMES
+
+    app = pilot.app
+    for text in texts:
+        for key, character in [(KEY_NAMES.get(ch, ch), ch) for ch in text] + [("enter", None)]:
+            event = events.Key(key, character)
+            event.set_sender(app)
+            app._driver.send_message(event)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+async def test_a_registration_typed_field_by_field_in_one_burst_fills_each_field(
+    app_factory, language
+):
+    """Before the fix every text landed in the first name, `BertaBrenner0151 2222 3333…`:
+    the field moved the focus on only once it had taken the Enter, after the keys behind it."""
+    app = app_factory(language)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RegisterScreen)
+        screen.query_one("#first_name", Input).focus()
+        await settle(pilot)
+        await typed_with_enters(
+            pilot, "Berta", "Brenner", "0151 2222 3333", "berta@example.org", "1.2.1990", "Stamm"
+        )
+        values = [
+            screen.query_one(f"#{name}", Input).value
+            for name in ("first_name", "last_name", "phone", "email", "birthday", "notes")
+        ]
+        assert values == [
+            "Berta", "Brenner", "0151 2222 3333", "berta@example.org", "1.2.1990", "Stamm"
+        ]  # fmt: skip
+        assert app.focused is screen.query_one("#referred_by", Input)
+
+
+async def test_enter_in_a_dialog_s_field_still_confirms(app_factory):
+    """Only the forms whose Enter means "next field" move on at once: the PIN's, the typed
+    word's and the counter's Enter still confirm (the tests above)."""
+    from olga_loyalty.ui.typed_keys import tab_moved_the_focus
+
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        from textual import events
+
+        assert not tab_moved_the_focus(app, events.Key("enter", None))  # the search box

@@ -75,6 +75,9 @@ def check_field(name: str, value: str, region: str, today) -> None:
 class CustomerForm(DiscardGuard, BaseScreen):
     """The fields of a customer; registration adds consents, editing saves changes."""
 
+    #: Enter in a text field moves to the next field at once (ui/typed_keys.py)
+    ENTER_MOVES_ON = True
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),

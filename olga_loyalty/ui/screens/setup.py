@@ -99,6 +99,8 @@ def read_shop_form(screen, settings):
 
 
 class SetupScreen(BaseModal):
+    #: Enter in a text field moves to the next field at once (ui/typed_keys.py)
+    ENTER_MOVES_ON = True
     BINDINGS = [Binding("ctrl+s", "save", "Save")]
     #: a save is under way: a second ctrl+s must not save again (it would find the shop
     #: set up, by this till, and say another till did it)
