@@ -150,3 +150,50 @@ def test_an_unsubscribe_import_after_a_crash_says_it_finished_the_one_before(
     assert Suppression.select().count() == 11
     code, out, err = run("--lang", "de", "import", "unsubscribes", str(again), "--json")
     assert json.loads(out)["completed"] == []
+
+
+def test_the_daily_run_says_which_interrupted_import_it_finished(run, tmp_path, monkeypatch):
+    """A tester: after Ctrl+C once the import was decided, `daily` wrote the other 75,000 rows
+    and said nothing of them."""
+    sheet = customer_list(tmp_path, 10)
+    crash_an_import(run.db, monkeypatch, lambda shop: imports.check_file(shop, sheet))
+    code, out, err = run("daily")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == (
+        "An import interrupted earlier (kunden.csv) was completed: 4 customers written now, "
+        "10 in all."
+    )
+    assert out.splitlines()[1].startswith("Daily run for ")
+    code, out, _ = run("daily", "--json")
+    assert (code, json.loads(out)["completed"]) == (0, [])
+
+
+def test_ctrl_c_after_the_decision_says_the_rest_will_be_written(run, tmp_path, monkeypatch):
+    """It said "error: interrupted; nothing more was saved." with 25,000 customers written
+    and the rest decided (a tester, 4 of 4)."""
+    sheet = customer_list(tmp_path, 10)
+    monkeypatch.setattr(imports, "PUBLISH_BATCH", 3)
+    monkeypatch.setattr(imports, "LONG_BATCH_ROWS", 0)
+    monkeypatch.setattr(imports, "BATCH_PAUSE", 0)
+    publish = imports._publish_batch
+    calls = []
+
+    def ctrl_c_on_third(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return publish(*args)
+
+    monkeypatch.setattr(imports, "_publish_batch", ctrl_c_on_third)
+    code, out, err = run("import", "customers", str(sheet))
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: Interrupted after the import was decided: 4 rows are still to be written. "
+        "The next import, daily run or start of Olga Loyalty writes them.\n"
+    )
+    monkeypatch.setattr(imports, "_publish_batch", publish)
+    code, out, err = run("--lang", "de", "daily")
+    assert out.splitlines()[0] == (
+        "Ein früher unterbrochener Import (kunden.csv) wurde abgeschlossen: 4 Kundinnen jetzt "
+        "importiert, insgesamt 10."
+    )

@@ -12,8 +12,11 @@ points, database busy). Errors go to stderr as one line starting with `error:`.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from olga_loyalty import __version__, logs, paths
 from olga_loyalty.cli.argparse_texts import argparse_in, chosen_language, translate_help
@@ -117,6 +120,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout, sys.stderr = raw
 
 
+@contextmanager
+def stopped_like_ctrl_c() -> Iterator[None]:
+    """A command stopped with SIGTERM (`kill`, a shutdown) ends as Ctrl+C does: what it was
+    writing is rolled back or, for a decided import, left to be finished, and it says so in
+    words. It died without a word, the progress line left open. Only where signals can be
+    set (the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def _main(argv: Sequence[str] | None, raw: tuple) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     language = system_language()
@@ -158,7 +181,8 @@ def _main(argv: Sequence[str] | None, raw: tuple) -> int:
                 )
             else:
                 t = Translator(args.lang, shop.settings.currency)
-            return handler(Context(t, shop, args.pin), args)
+            with stopped_like_ctrl_c():
+                return handler(Context(t, shop, args.pin), args)
         finally:
             shop.close()
     except UsageError as exc:

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from olga_loyalty.cli.context import Context, protected, valid_days, whole_number
+from olga_loyalty.cli.files import completed_json
 from olga_loyalty.cli.output import emit_json, fields_of
 from olga_loyalty.cli.reminders import daily_reminders_json, print_daily_reminders
 from olga_loyalty.domain.money import parse_amount, parse_points
@@ -262,8 +263,14 @@ def cmd_daily(ctx: Context, args: argparse.Namespace) -> int:
     mails = reminders.after_daily(ctx.shop)  # queue (and send, when automatic); never fails
     if args.json:
         days_work = fields_of(result, "day", "expired_lots", "expired_points", "birthday_bonuses")
-        emit_json(days_work | {"reminders": daily_reminders_json(mails, ctx.t)})
+        emit_json(
+            days_work
+            | {"completed": completed_json(list(result.completed))}
+            | {"reminders": daily_reminders_json(mails, ctx.t)}
+        )
     else:
+        for completed in result.completed:  # an import a crash or Ctrl+C left decided
+            print(completed.text(ctx.t))
         print(
             ctx.t(
                 "Daily run for {day}: {points} expired in {lots}; {bonuses} given.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from olga_loyalty import logs
 from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, clean_staff
@@ -36,6 +37,9 @@ from olga_loyalty.storage.models import (
     Purchase,
     Refund,
 )
+
+if TYPE_CHECKING:  # the import service is loaded by the daily run only (start-up speed)
+    from olga_loyalty.services.imports.counts import Completed
 
 # -- purchases -------------------------------------------------------------------------
 
@@ -373,6 +377,8 @@ class DailyResult:
     expired_lots: int
     expired_points: int
     birthday_bonuses: int
+    #: Imports a crash (or an interrupt) left decided, finished by this run.
+    completed: tuple[Completed, ...] = ()
 
 
 def daily(shop: Shop) -> DailyResult:
@@ -386,7 +392,7 @@ def daily(shop: Shop) -> DailyResult:
     # service brings multiprocessing, csv and the file readers, which a till's start needs not.
     from olga_loyalty.services import imports
 
-    imports.finish_interrupted(shop)
+    completed = tuple(imports.finish_interrupted(shop))
     shop.refresh()
     today, programme = shop.today(), shop.programme
     expired_lots, expired_points = expire_lots(shop, today)
@@ -397,7 +403,7 @@ def daily(shop: Shop) -> DailyResult:
     # An erasure whose checkpoint a crash or another till's read held up is finished here
     # (the daily run is no transaction of its own any more: its steps have committed).
     erasure.checkpoint()
-    result = DailyResult(today, expired_lots, expired_points, bonuses)
+    result = DailyResult(today, expired_lots, expired_points, bonuses, completed)
     logs.action("points.daily", result)
     return result
 

@@ -53,6 +53,8 @@ class DailyRun(DbMixin):
 
     @result_of(DailyResult)
     def on_daily(self, result: Any) -> None:
+        for completed in result.completed:  # an import a crash or Ctrl+C left decided
+            self.app.notify(completed.text(self.shell.t), timeout=15)
         if result.expired_points or result.birthday_bonuses:
             self.app.notify(
                 self.shell.t(

@@ -1,7 +1,8 @@
 """An importer in a child process that stops after its first batches until it is told to go
 on, for tests/reliability/test_import_recovery.py (run as a script: DB LIST FOLDER).
 
-It imports LIST (a checked customer list, 3 rows a batch). After its second batch it writes
+It imports LIST (a checked customer list, 3 rows a batch), through the service or, with a
+fourth argument `cli`, through the command line. After its second batch it writes
 FOLDER/paused and waits for FOLDER/go (the test meanwhile runs a daily run, a check, or
 kills it), then writes the rest and prints what it imported as JSON."""
 
@@ -18,7 +19,7 @@ from olga_loyalty.services.shop import open_shop
 from tests.conftest import START
 
 
-def main(db: str, sheet: str, folder: str) -> None:
+def main(db: str, sheet: str, folder: str, how: str = "service") -> None:
     shop = open_shop(db, FixedClock(START))
     imports.PUBLISH_BATCH = 3
     imports.LONG_BATCH_ROWS = 0  # each batch its own transaction
@@ -37,10 +38,15 @@ def main(db: str, sheet: str, folder: str) -> None:
         return counts
 
     imports._publish_batch = publish_then_pause
+    if how == "cli":  # the command line, with its own handling of signals and errors
+        from olga_loyalty.cli import main as command_line
+
+        shop.close()
+        sys.exit(command_line(["--db", db, "--lang", "en", "import", "customers", sheet]))
     report = imports.check_file(shop, Path(sheet))
     result = imports.run(shop, report, staff="Olga")
     print(json.dumps({"imported": result.written, "refused": [str(e) for _, e in report.refused]}))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

@@ -55,15 +55,24 @@ def cli(db, *argv: str, refused: str = "") -> subprocess.CompletedProcess:
     return done
 
 
-def start_paused_importer(tmp_path: Path):
+def start_paused_importer(tmp_path: Path, how: str = "service"):
     """A shop, a customer list of ROWS rows, and an importer in a child process that has
-    written its first two batches and waits; its database closed here."""
+    written its first two batches and waits; its database closed here. `how`: through the
+    service, or `cli`, the command line."""
     db = fresh_database(tmp_path)
     open_shop(str(db), FixedClock(START))
     close_database()
     sheet = customer_list(tmp_path, ROWS)
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.importer", str(db), str(sheet), str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "tests.reliability.importer",
+            str(db),
+            str(sheet),
+            str(tmp_path),
+            how,
+        ],
         env=env(),
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -170,5 +179,29 @@ def test_an_importer_killed_in_its_batches_is_finished_at_once(tmp_path, then):
                 for n in range(ROWS)
             ]
         open_shop(str(db), FixedClock(START))
+    assert state() == (ROWS, ROWS, 0, [])
+    check_database(db)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_command_line_import_stopped_after_the_decision_says_so(tmp_path, stop):
+    """SIGTERM (a `kill`, a shutdown) ended the command without a word, its progress line
+    left open; Ctrl+C said "interrupted; nothing more was saved" although the import was
+    decided and half written (a tester). Both now say what is left and who writes it, and
+    the next daily run writes it and says so."""
+    db, _, child = start_paused_importer(tmp_path, "cli")
+    child.send_signal(stop)
+    out, err = child.communicate(timeout=60)
+    assert (child.returncode, out) == (1, "")
+    assert err == (
+        "error: Interrupted after the import was decided: 6 rows are still to be written. "
+        "The next import, daily run or start of Olga Loyalty writes them.\n"
+    )
+    done = cli(db, "daily")
+    assert done.stdout.splitlines()[0] == (
+        "An import interrupted earlier (kunden.csv) was completed: "
+        "6 customers written now, 12 in all."
+    )
+    open_shop(str(db), FixedClock(START))
     assert state() == (ROWS, ROWS, 0, [])
     check_database(db)

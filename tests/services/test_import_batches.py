@@ -119,13 +119,18 @@ def test_an_import_interrupted_after_it_was_decided_is_finished_by_the_daily_run
     assert sorted(c.first_name for c in Customer.select()) == sorted(f"Vor{n}" for n in range(10))
 
 
-@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, Crash])
+@pytest.mark.parametrize(
+    ("interrupt", "raised"),
+    [(KeyboardInterrupt, imports.ImportInterrupted), (Crash, Crash)],
+)
 def test_an_interrupt_right_after_the_decision_keeps_the_decided_import(
-    shop, tmp_path, small_batches, monkeypatch, interrupt
+    shop, tmp_path, small_batches, monkeypatch, interrupt, raised
 ):
     """Ctrl+C (or a stop) between the decision's commit and the first batch: the import is
     decided and audited, so it is written by the next process, not dropped with its rows
-    (it was dropped, and the audit log said "imported" while nobody was)."""
+    (it was dropped, and the audit log said "imported" while nobody was). Ctrl+C says so in
+    words (it said "interrupted; nothing more was saved"); the daily run says what it
+    finished."""
     report = imports.check_file(shop, customer_list(tmp_path, 10))
     protected = safety.run_protected
 
@@ -134,11 +139,19 @@ def test_an_interrupt_right_after_the_decision_keeps_the_decided_import(
         raise interrupt
 
     monkeypatch.setattr(safety, "run_protected", decided_then_interrupted)
-    with pytest.raises(interrupt):
+    with pytest.raises(raised) as error:
         imports.import_rows(shop, report)
+    if raised is imports.ImportInterrupted:
+        assert str(error.value) == (
+            "Interrupted after the import was decided: 10 rows are still to be written. "
+            "The next import, daily run or start of Olga Loyalty writes them."
+        )
     assert counts() == (0, 1, 10, 1)  # decided and audited, nothing written yet
     assert ImportRun.get().state == "ready"
-    points.daily(shop)
+    completed = points.daily(shop).completed
+    assert [(c.kind, c.file, c.written, c.in_all) for c in completed] == [
+        ("customers", "kunden.csv", 10, 10)
+    ]
     assert counts() == (10, 0, 0, 1)
     assert sorted(c.first_name for c in Customer.select()) == sorted(f"Vor{n}" for n in range(10))
 

@@ -136,6 +136,6 @@ def test_the_batches_commit_without_waiting_for_the_disk_but_the_last_one_does(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(imports, "_publish_batch", crash)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(imports.ImportInterrupted, match="2 rows are still to be written"):
         imports.run(shop, imports.check_file(shop, customer_list(tmp_path, 2, start=50)))
     assert synchronous() == 2

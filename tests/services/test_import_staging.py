@@ -172,6 +172,6 @@ def test_the_batches_fold_the_log_in_every_64_mb_and_the_setting_is_restored(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(imports, "_publish_batch", crash)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(imports.ImportInterrupted, match="2 rows are still to be written"):
         imports.run(shop, imports.check_file(shop, customer_list(tmp_path, 2, start=50)))
     assert wal_autocheckpoint() == before

@@ -268,6 +268,19 @@ async def test_an_unknown_phone_typed_and_entered_in_one_burst_is_registered(app
         assert app.screen.query_one("#phone", Input).value == "0170 5551 2345"
 
 
+async def test_the_search_s_enter_ignores_what_is_typed_after_it(app_factory):
+    """`5678` Enter `p` (the card, then its purchase, typed ahead): before the fix the Enter
+    looked up `5678p` and opened the registration with the surname `5678P`, since Textual ran
+    the field's Enter only after the field had taken the `p` (a tester, 3 of 3)."""
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await in_one_burst(pilot, "5678", "enter", "p")
+        await settle(pilot)
+        assert isinstance(app.screen, CardScreen)
+        assert app.screen.card.customer.id == ANNA
+
+
 async def test_a_name_typed_and_ctrl_n_in_one_burst_fill_in_the_registration(app_factory):
     """ctrl+n (a priority key: it works in dialogs too) took the name before it was typed."""
     app = app_factory()

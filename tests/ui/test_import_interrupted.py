@@ -97,3 +97,17 @@ async def test_the_check_finishes_an_interrupted_import_first_and_says_so(
         # the import's result names both: the one its check finished, the one it finished
         assert summary(app) == [COMPLETED[language], COMPLETED[language], IMPORTED[language]]
     assert (Customer.select().count(), ImportRun.select().count()) == (3 + 5 + 5 + 3 + 5, 0)
+
+
+async def test_the_start_says_which_interrupted_import_it_finished(ui_shop, tmp_path, monkeypatch):
+    """The daily run at the start writes the rest of a decided import a crash or Ctrl+C left
+    behind; it did so without a word (a tester)."""
+    from olga_loyalty.ui.app import LoyaltyApp
+
+    crash_an_import(ui_shop, monkeypatch, customer_list(tmp_path, 5))
+    app = LoyaltyApp(ui_shop, language="en", run_daily=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert COMPLETED["en"] in messages
+    assert (Customer.select().count(), ImportRun.select().count()) == (3 + 5, 0)

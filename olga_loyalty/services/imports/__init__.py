@@ -48,9 +48,14 @@ from olga_loyalty.services.imports.counts import Completed, Counts, Payload
 from olga_loyalty.services.imports.customer_rows import IMPORT_REASON, payload, write_customers
 from olga_loyalty.services.imports.recovery import (
     STALE_SECONDS,
+    ImportInterrupted,
     check,
+    drop_run,
     finish_interrupted,
     hold_run,
+    interrupted_after_the_decision,
+    is_decided,
+    lock_run,
 )
 from olga_loyalty.services.imports.unsubscribes import (
     UnsubscribeReport,
@@ -80,6 +85,7 @@ __all__ = [
     "SEPARATOR_NAMES",
     "TRUE_WORDS",
     "Completed",
+    "ImportInterrupted",
     "ImportReport",
     "ImportResult",
     "ImportRow",
@@ -168,40 +174,6 @@ def _decide(run_id: int) -> int:
     return run_id
 
 
-def _drop_run(run_id: int) -> None:
-    """An import that was never decided: its staged rows go, in batches. A run decided
-    meanwhile (an interrupt between the decision's commit and its first batch) is kept: it
-    is audited as done, and the next import, daily run or start writes it."""
-    while _drop_batch(run_id):
-        pass
-
-
-@write_action
-def _drop_batch(run_id: int) -> bool:
-    run = _lock_run(run_id)
-    if run is None or run.state != "staging":
-        return False
-    ids = [
-        staged.id
-        for staged in StagedRow.select(StagedRow.id)
-        .where(StagedRow.run == run_id)
-        .limit(STAGE_BATCH)
-    ]
-    if ids:
-        StagedRow.delete().where(StagedRow.id.in_(ids)).execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
-        return True
-    ImportRun.delete().where(ImportRun.id == run_id).execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
-    return False
-
-
-def _lock_run(run_id: int) -> ImportRun | None:
-    query = ImportRun.select().where(ImportRun.id == run_id)
-    if not is_sqlite():
-        query = query.for_update()  # two tills finishing one run take turns, batch by batch
-    run: ImportRun | None = query.first()
-    return run
-
-
 @write_action
 def _publish_batch(
     shop: Shop, run_id: int, rows: int = PUBLISH_BATCH, durable: bool = True
@@ -212,7 +184,7 @@ def _publish_batch(
     Not `durable`: committed without waiting for the disk (see `_publish`)."""
     if not durable and not is_sqlite():
         database.execute_sql("SET LOCAL synchronous_commit TO OFF")
-    run = _lock_run(run_id)
+    run = lock_run(run_id)
     if run is None or run.state != "ready":
         return None, 0
     counts: Counts = json.loads(run.counts or "{}")
@@ -341,19 +313,21 @@ def _run_import(
             _pause()
         backup_done()
         safety.run_protected(shop, "import", pin, _decide, run_id, by=staff, detail=detail)
-    except BaseException:
+    except BaseException as error:
         try:
             backup_done()  # never leave the copy half-written behind
         except BaseException:
             pass
         try:
             if run_id is not None:
-                _drop_run(run_id)
+                drop_run(run_id)
         except LoyaltyError:
             pass  # the database cannot be written now; a later import drops the rows
         finally:
             if hold is not None:
                 hold.release()
+        if isinstance(error, KeyboardInterrupt) and run_id is not None and is_decided(run_id):
+            raise interrupted_after_the_decision(run_id) from None  # right after the decision
         raise
 
     def written(done: int, total: int) -> None:
@@ -361,7 +335,10 @@ def _run_import(
             progress(len(rows) + done, 2 * len(rows))
 
     with hold:
-        return _publish(shop, run_id, written)
+        try:
+            return _publish(shop, run_id, written)
+        except KeyboardInterrupt:
+            raise interrupted_after_the_decision(run_id) from None
 
 
 def import_rows(

@@ -3,7 +3,7 @@ a decided run whose writer is gone is written to its end, a run never decided is
 and a customer list is checked only after that (`check`). A decided run whose writer is
 still at work — it holds its run's lock (storage/writer_lock.py) — is left to it.
 
-The runs are written by the package's own machinery (`imports._publish`, `imports._drop_run`,
+The runs are written by the package's own machinery (`imports._publish`
 and its clock `imports.real_time`), looked up when called."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from datetime import date
 from pathlib import Path
 
 from olga_loyalty import logs
-from olga_loyalty.domain.errors import DatabaseBusy
+from olga_loyalty.domain.errors import Count, DatabaseBusy, Plural, Refused
 from olga_loyalty.services.imports.checking import ImportReport, check_file
 from olga_loyalty.services.imports.counts import Completed, Counts
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage import writer_lock
-from olga_loyalty.storage.db import LOCK_PATIENCE
+from olga_loyalty.storage.db import LOCK_PATIENCE, is_sqlite, write_action
 from olga_loyalty.storage.models import ImportRun, StagedRow
 
 #: A run still staging whose last batch is older than this was abandoned (a crash).
@@ -28,6 +28,71 @@ STALE_SECONDS = 600
 #: free. Where there is no such lock (SQLite on Windows), when its last batch is older than
 #: this (seconds): each batch takes well under one.
 READY_STALE_SECONDS = 60
+#: Staged rows dropped per transaction.
+DROP_BATCH = 5000
+
+
+class ImportInterrupted(Refused):
+    """Ctrl+C (SIGINT) after an import was decided: the rows written stay, and the rest is
+    written by the next import, its check, the daily run or the program's start."""
+
+
+def is_decided(run_id: int) -> bool:
+    """Whether this run was decided (the protected transaction committed) and is not done."""
+    return (
+        ImportRun.select().where((ImportRun.id == run_id) & (ImportRun.state == "ready")).exists()
+    )
+
+
+def interrupted_after_the_decision(run_id: int) -> ImportInterrupted:
+    """What an interrupt after the decision says: how many rows are still to be written,
+    and who writes them."""
+    rest = StagedRow.select().where(StagedRow.run == run_id).count()
+    return ImportInterrupted(
+        Plural(
+            "Interrupted after the import was decided: {count} row is still to be written. "
+            "The next import, daily run or start of Olga Loyalty writes it.",
+            "Interrupted after the import was decided: {count} rows are still to be written. "
+            "The next import, daily run or start of Olga Loyalty writes them.",
+            rest,
+        ),
+        count=Count(rest),
+    )
+
+
+def drop_run(run_id: int) -> None:
+    """An import that was never decided: its staged rows go, in batches. A run decided
+    meanwhile (an interrupt between the decision's commit and its first batch) is kept: it
+    is audited as done, and the next import, daily run or start writes it."""
+    while _drop_batch(run_id):
+        pass
+
+
+@write_action
+def _drop_batch(run_id: int) -> bool:
+    run = lock_run(run_id)
+    if run is None or run.state != "staging":
+        return False
+    ids = [
+        staged.id
+        for staged in StagedRow.select(StagedRow.id)
+        .where(StagedRow.run == run_id)
+        .limit(DROP_BATCH)
+    ]
+    if ids:
+        StagedRow.delete().where(StagedRow.id.in_(ids)).execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
+        return True
+    ImportRun.delete().where(ImportRun.id == run_id).execute()  # type: ignore[misc, unused-ignore]  # some types-peewee builds type Model.delete over Self
+    return False
+
+
+def lock_run(run_id: int) -> ImportRun | None:
+    """A run, locked for the rest of the transaction on PostgreSQL (SQLite: the write lock)."""
+    query = ImportRun.select().where(ImportRun.id == run_id)
+    if not is_sqlite():
+        query = query.for_update()  # two tills finishing one run take turns, batch by batch
+    run: ImportRun | None = query.first()
+    return run
 
 
 def finish_interrupted(shop: Shop) -> list[Completed]:
@@ -42,7 +107,7 @@ def finish_interrupted(shop: Shop) -> list[Completed]:
     for run in ImportRun.select(ImportRun.id).where(
         (ImportRun.state == "staging") & (ImportRun.heartbeat < stale)
     ):
-        imports._drop_run(run.id)
+        drop_run(run.id)
     completed = []
     ready = [run.id for run in ImportRun.select(ImportRun.id).where(ImportRun.state == "ready")]
     for run_id in sorted(ready):
