@@ -88,7 +88,7 @@ CONTROL = [
     ),
     (
         ("customer", "edit", "1", "--notes", "Größe 38\x07"),
-        "The notes contains an invisible control character (U+0007); please type it again "
+        "The note contains an invisible control character (U+0007); please type it again "
         "without it.",
     ),
     (

@@ -398,7 +398,7 @@ def clean_notes(value: str | None, *, field: str = "notes") -> str:
             length=Count(len(text)),
             maximum=Count(NOTES_MAX),
         )
-    return check_typed(text, field=field, label="notes", multiline=True)
+    return check_typed(text, field=field, label="note", multiline=True)
 
 
 def fold(text: str) -> str:

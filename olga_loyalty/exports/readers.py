@@ -185,7 +185,7 @@ def _read_csv_as(path: Path, codec: str, encoding: str) -> Table:
                 table.append([cell.strip() for cell in row])
                 if len(table) > MAX_ROWS:
                     raise InvalidInput(
-                        "The file has more than {most} rows.", field="file", most=MAX_ROWS
+                        "The file has more than {most} rows.", field="file", most=Count(MAX_ROWS)
                     )
         except csv.Error:
             raise InvalidInput(

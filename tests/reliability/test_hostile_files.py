@@ -381,7 +381,7 @@ def test_a_huge_csv_is_read_line_by_line_and_stopped_at_the_row_limit(tmp_path):
     code, err, _ = run_measured(["settings", "set", "point_value", "0.05"], tmp_path, db)
     assert code == 0, err
     code, err, peak = run_measured(["import", "customers", str(big), "--dry-run"], tmp_path, db)
-    assert (code, err) == (2, "error: The file has more than 500000 rows.\n")
+    assert (code, err) == (2, "error: The file has more than 500,000 rows.\n")
     assert peak < 250, f"peak RSS {peak:.0f} MB"
 
 
