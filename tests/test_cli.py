@@ -164,6 +164,7 @@ def test_the_whole_story(run):
         "expired_lots": 2,
         "expired_points": 223,
         "birthday_bonuses": 1,
+        "completed": [],  # no interrupted import was finished first
         "reminders": {
             "configured": False,
             "queued": 0,

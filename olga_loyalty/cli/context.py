@@ -186,26 +186,29 @@ def progress_line(
     ctx: Context, args: argparse.Namespace, label: str
 ) -> Iterator[Callable[[int, int], None] | None]:
     """A step of a long job on a terminal's stderr, named and in percent (`Checking the
-    rows: 45 %`), ended at 100 % when the step is done; None where nothing is shown
-    (`shows_progress`). A step that fails ends its line where it stopped, so that the error
-    starts a line of its own. Each step counts to its own 100 %: the import's writing counts
-    its staging and its batches together."""
+    rows: 45 %`), shown at 0 % at once and ended at 100 % when the step is done, each
+    percentage once; None where nothing is shown (`shows_progress`). A step that fails ends
+    its line where it stopped, so that the error starts a line of its own. Each step counts
+    to its own 100 %: the import's writing counts its staging and its batches together."""
     if not shows_progress(args):
         yield None
         return
-    t, shown = ctx.t, [False]
+    t = ctx.t
     name = t(label)
+    shown = [""]  # the percentage on the line
 
     def show(done: int, total: int) -> None:
         share = Decimal(min(done, total)) / Decimal(max(total, 1))
-        print(f"\r{name}: {t.whole_percent(share)}", end="", file=sys.stderr, flush=True)
-        shown[0] = True
+        percent = t.whole_percent(share)
+        if percent != shown[0]:
+            print(f"\r{name}: {percent}", end="", file=sys.stderr, flush=True)
+            shown[0] = percent
 
+    show(0, 1)  # at once: reading a big file comes before the first count
     try:
         yield show
     except BaseException:
-        if shown[0]:
-            print(file=sys.stderr)
+        print(file=sys.stderr)
         raise
-    if shown[0]:
-        print(f"\r{name}: {t.whole_percent(Decimal(1))}", file=sys.stderr, flush=True)
+    show(1, 1)
+    print(file=sys.stderr, flush=True)
