@@ -19,7 +19,9 @@ from datetime import date
 from olga_loyalty.domain.errors import InvalidInput
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DOTTED = re.compile(r"(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4}|\d{2})")
+#: 24.12.1980 (German), and 24/12/1980 as the English screens write a day (en_GB: the
+#: day first); one separator throughout.
+_DOTTED = re.compile(r"(\d{1,2})([./])\s*(\d{1,2})\2\s*(\d{4}|\d{2})")
 
 
 def read_date(text: str, today: date, *, past: bool = True) -> date | None:
@@ -33,8 +35,8 @@ def read_date(text: str, today: date, *, past: bool = True) -> date | None:
     match = _DOTTED.fullmatch(text)
     if not match:
         return None
-    day, month = int(match.group(1)), int(match.group(2))
-    digits = match.group(3)
+    day, month = int(match.group(1)), int(match.group(3))
+    digits = match.group(4)
     if len(digits) == 4:
         return _date_or_none(int(digits), month, day)
     return _short_year(int(digits), month, day, today, past=past)

@@ -35,8 +35,18 @@ def test_dates_in_the_past(text, expected):
     assert read_date(text, TODAY, past=True) == expected
 
 
+def test_the_english_screens_day_is_read_day_first():
+    """The English screens write a day as 01/02/1990 (en_GB: the first of February); the
+    birthday field read only 01.02.1990 and 1990-02-01, so what the card showed was refused
+    (a tester). A month first (12/24/1980, as in the US) is no date."""
+    assert read_date("01/02/1990", TODAY) == date(1990, 2, 1)
+    assert read_date("3/4/85", TODAY) == date(1985, 4, 3)
+    assert read_date("24/12/80", TODAY) == date(1980, 12, 24)
+
+
 @pytest.mark.parametrize(
-    "text", ["", "3.4.", "3/4/85", "85-04-03", "3.4.985", "30.2.85", "1.13.85", "x"]
+    "text",
+    ["", "3.4.", "3/4.85", "12/24/1980", "85-04-03", "3.4.985", "30.2.85", "1.13.85", "x"],
 )
 def test_what_is_not_a_date(text):
     assert read_date(text, TODAY) is None

@@ -386,7 +386,6 @@ class EditScreen(CustomerForm):
     title_text = N_("Edit customer")
 
     def __init__(self, customer) -> None:
-        german = translator().language == "de"
         birthday = customer.birthday
         values = {
             "salutation": customer.salutation,
@@ -394,9 +393,8 @@ class EditScreen(CustomerForm):
             "last_name": customer.last_name,
             "phone": phone_for_display(customer.phone or "", "ZZ") if customer.phone else "",
             "email": customer.email or "",
-            "birthday": (birthday.strftime("%d.%m.%Y") if german else birthday.isoformat())
-            if birthday
-            else "",
+            # as the card shows it, which the field reads back (01.02.1990, 01/02/1990)
+            "birthday": translator().date(birthday) if birthday else "",
             "notes": customer.notes,
         }
         super().__init__(values)
