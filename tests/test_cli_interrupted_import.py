@@ -17,7 +17,7 @@ from olga_loyalty.services.shop import open_shop
 from olga_loyalty.storage.db import close_database
 from olga_loyalty.storage.models import Customer, ImportRun, Suppression
 from tests.conftest import START, fresh_database, register
-from tests.services.test_import_batches import Crash, customer_list
+from tests.services.test_import_batches import Crash, customer_list, stop_publishing_at
 from tests.services.test_imports import write_csv
 
 
@@ -41,22 +41,10 @@ def crash_an_import(db, monkeypatch, source_of) -> None:
     """An import of `source_of(shop)` stopped by a crash after two batches of three (as a
     kill would stop it): decided, 6 rows written, the rest staged."""
     shop = open_shop(str(db), FixedClock(START))
-    monkeypatch.setattr(imports, "PUBLISH_BATCH", 3)
-    monkeypatch.setattr(imports, "LONG_BATCH_ROWS", 0)  # each batch its own transaction
-    monkeypatch.setattr(imports, "BATCH_PAUSE", 0)
-    publish = imports._publish_batch
-    calls = []
-
-    def crash_on_third(*args):
-        calls.append(1)
-        if len(calls) == 3:
-            raise Crash
-        return publish(*args)
-
-    monkeypatch.setattr(imports, "_publish_batch", crash_on_third)
+    go_on = stop_publishing_at(monkeypatch, 3, Crash)
     with pytest.raises(Crash):
         imports.run(shop, source_of(shop), staff="Olga")
-    monkeypatch.setattr(imports, "_publish_batch", publish)
+    go_on()
     assert [r.state for r in ImportRun.select()] == ["ready"]
     close_database()
 
@@ -172,26 +160,14 @@ def test_ctrl_c_after_the_decision_says_the_rest_will_be_written(run, tmp_path, 
     """It said "error: interrupted; nothing more was saved." with 25,000 customers written
     and the rest decided (a tester, 4 of 4)."""
     sheet = customer_list(tmp_path, 10)
-    monkeypatch.setattr(imports, "PUBLISH_BATCH", 3)
-    monkeypatch.setattr(imports, "LONG_BATCH_ROWS", 0)
-    monkeypatch.setattr(imports, "BATCH_PAUSE", 0)
-    publish = imports._publish_batch
-    calls = []
-
-    def ctrl_c_on_third(*args):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return publish(*args)
-
-    monkeypatch.setattr(imports, "_publish_batch", ctrl_c_on_third)
+    go_on = stop_publishing_at(monkeypatch, 3, KeyboardInterrupt)
     code, out, err = run("import", "customers", str(sheet))
     assert (code, out) == (1, "")
     assert err == (
         "error: Interrupted after the import was decided: 4 rows are still to be written. "
         "The next import, daily run or start of Olga Loyalty writes them.\n"
     )
-    monkeypatch.setattr(imports, "_publish_batch", publish)
+    go_on()
     code, out, err = run("--lang", "de", "daily")
     assert out.splitlines()[0] == (
         "Ein früher unterbrochener Import (kunden.csv) wurde abgeschlossen: 4 Kundinnen jetzt "

@@ -28,6 +28,25 @@ def customer_list(tmp_path, count: int, start: int = 0):
     return write_csv(tmp_path / "kunden.csv", HEADER, rows, encoding="utf-8")
 
 
+def stop_publishing_at(monkeypatch, batch: int, stop: type[BaseException]):
+    """Imports write 3 rows a batch, each its own transaction, and `stop` is raised when the
+    `batch`-th batch would be written (a kill, Ctrl+C). Returns what puts the writing back."""
+    monkeypatch.setattr(imports, "PUBLISH_BATCH", 3)
+    monkeypatch.setattr(imports, "LONG_BATCH_ROWS", 0)  # each batch its own transaction
+    monkeypatch.setattr(imports, "BATCH_PAUSE", 0)
+    publish = imports._publish_batch
+    calls = []
+
+    def stopped(*args):
+        calls.append(1)
+        if len(calls) == batch:
+            raise stop
+        return publish(*args)
+
+    monkeypatch.setattr(imports, "_publish_batch", stopped)
+    return lambda: monkeypatch.setattr(imports, "_publish_batch", publish)
+
+
 @pytest.fixture
 def small_batches(monkeypatch):
     monkeypatch.setattr(imports, "STAGE_BATCH", 4)

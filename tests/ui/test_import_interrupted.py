@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, Static
 
 from olga_loyalty.services import imports
 from olga_loyalty.storage.models import Customer, ImportRun
-from tests.services.test_import_batches import Crash, customer_list
+from tests.services.test_import_batches import Crash, customer_list, stop_publishing_at
 from tests.ui.conftest import settle
 
 SIZE = (80, 24)
@@ -32,22 +32,10 @@ IMPORTED = {
 
 def crash_an_import(shop, monkeypatch, sheet) -> None:
     """An import of `sheet` stopped by a crash after its first batch of three."""
-    monkeypatch.setattr(imports, "PUBLISH_BATCH", 3)
-    monkeypatch.setattr(imports, "LONG_BATCH_ROWS", 0)  # each batch its own transaction
-    monkeypatch.setattr(imports, "BATCH_PAUSE", 0)
-    publish = imports._publish_batch
-    calls = []
-
-    def crash_on_second(*args):
-        calls.append(1)
-        if len(calls) == 2:
-            raise Crash
-        return publish(*args)
-
-    monkeypatch.setattr(imports, "_publish_batch", crash_on_second)
+    go_on = stop_publishing_at(monkeypatch, 2, Crash)
     with pytest.raises(Crash):
         imports.run(shop, imports.check_file(shop, sheet), staff="Olga")
-    monkeypatch.setattr(imports, "_publish_batch", publish)
+    go_on()
 
 
 def summary(app) -> list[str]:
