@@ -116,7 +116,7 @@ def test_the_check_and_the_import_each_count_to_100_percent(run, tmp_path, termi
     assert code == 0 and out.splitlines()[-1] == "Imported 3 of 3 rows; 0 refused."
     assert err.split("\n") == [
         "\rChecking the rows: 0%\rChecking the rows: 100%",
-        "\rImporting: 0%\rImporting: 50%\rImporting: 100%",
+        "\rImporting: 50%\rImporting: 100%",
         "",
     ]
 

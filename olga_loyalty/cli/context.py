@@ -93,7 +93,11 @@ def given_pin(ctx: Context) -> safety.Pin:
 
     pin = ctx.pin
     if pin is None and safety.pin_is_set() and sys.stdin.isatty():
-        pin = getpass.getpass(ctx.t("Owner PIN: "))
+        try:
+            pin = getpass.getpass(ctx.t("Owner PIN: "))
+        except KeyboardInterrupt:
+            print(file=sys.stderr)  # the error on a line of its own, not after the prompt
+            raise
     return safety.prepare_pin(pin)
 
 
@@ -183,11 +187,11 @@ def progress(done: int, total: int) -> None:
 
 @contextmanager
 def progress_line(
-    ctx: Context, args: argparse.Namespace, label: str
+    ctx: Context, args: argparse.Namespace, label: str, *, at_once: bool = True
 ) -> Iterator[Callable[[int, int], None] | None]:
     """A step of a long job on a terminal's stderr, named and in percent (`Checking the
-    rows: 45 %`), shown at 0 % at once and ended at 100 % when the step is done, each
-    percentage once; None where nothing is shown (`shows_progress`). A step that fails ends
+    rows: 45 %`), shown at 0 % at once (`at_once`; not where a refusal can come first,
+    such as the PIN) and ended at 100 % when the step is done, each percentage once; None where nothing is shown (`shows_progress`). A step that fails ends
     its line where it stopped, so that the error starts a line of its own. Each step counts
     to its own 100 %: the import's writing counts its staging and its batches together."""
     if not shows_progress(args):
@@ -204,7 +208,8 @@ def progress_line(
             print(f"\r{name}: {percent}", end="", file=sys.stderr, flush=True)
             shown[0] = percent
 
-    show(0, 1)  # at once: reading a big file comes before the first count
+    if at_once:
+        show(0, 1)  # reading a big file comes before the first count
     try:
         yield show
     except BaseException:

@@ -123,7 +123,7 @@ def run_import(
     terminal), the rows counted on a terminal's stderr, and `imports.run`, which checks the
     PIN, backs the database up, writes all good rows or none and the audit entry."""
     pin = given_pin(ctx)  # asked before the progress line starts
-    with progress_line(ctx, args, N_("Importing")) as shown:
+    with progress_line(ctx, args, N_("Importing"), at_once=False) as shown:  # the PIN first
         return imports.run(ctx.shop, source, staff=args.staff, pin=pin, progress=shown)
 
 

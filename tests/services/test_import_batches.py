@@ -175,6 +175,16 @@ def test_an_interrupt_right_after_the_decision_keeps_the_decided_import(
     assert sorted(c.first_name for c in Customer.select()) == sorted(f"Vor{n}" for n in range(10))
 
 
+def test_ctrl_c_once_every_row_is_written_ends_the_import_as_done(shop, tmp_path, monkeypatch):
+    """Ctrl+C (or SIGTERM) after the last row, before the run's own end: it said "0 rows are
+    still to be written", exit 1, no report, and left the run behind (a tester, 4 of 4)."""
+    report = imports.check_file(shop, customer_list(tmp_path, 10))
+    stop_publishing_at(monkeypatch, 5, KeyboardInterrupt)  # 3 + 3 + 3 + 1 rows, then the end
+    assert imports.import_rows(shop, report) == 10
+    assert counts() == (10, 0, 0, 1)
+    assert report.imported == 10
+
+
 def test_an_import_abandoned_while_staging_is_dropped_later(
     shop, tmp_path, small_batches, monkeypatch
 ):

@@ -217,6 +217,27 @@ async def test_a_pin_typed_and_entered_in_one_burst_opens_the_adjustment(app_fac
         assert isinstance(app.screen, AdjustScreen)
 
 
+async def test_keys_typed_after_the_pin_s_enter_do_not_count_as_a_wrong_pin(app_factory, ui_shop):
+    """`246810` Enter `ERASE` Enter (the PIN, then the word the next dialog would ask for):
+    the second Enter checked `246810ERASE` while the right PIN was still being checked,
+    whose answer was then dropped: "Wrong PIN (2 tries left)", a failure counted towards
+    the lock-out, and the action never opened (a tester, 5 of 5)."""
+    from olga_loyalty.services import safety
+    from olga_loyalty.ui.screens.adjust import AdjustScreen
+
+    safety.set_pin(ui_shop, "246810")
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await on_her_card(pilot, "a")
+        assert isinstance(app.screen, PinScreen)
+        await typed_with_enters(pilot, "246810", "ERASE")
+        await settle(pilot)
+        assert isinstance(app.screen, AdjustScreen)
+    from olga_loyalty.services.shop import read_setting
+
+    assert (read_setting("pin_failures") or {}).get("count", 0) == 0
+
+
 async def test_the_typed_word_and_enter_twice_in_one_burst_erase_once(app_factory):
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:

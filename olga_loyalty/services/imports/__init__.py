@@ -56,6 +56,7 @@ from olga_loyalty.services.imports.recovery import (
     interrupted_after_the_decision,
     is_decided,
     lock_run,
+    rows_left,
 )
 from olga_loyalty.services.imports.unsubscribes import (
     UnsubscribeReport,
@@ -327,7 +328,7 @@ def _run_import(
             if hold is not None:
                 hold.release()
         if isinstance(error, KeyboardInterrupt) and run_id is not None and is_decided(run_id):
-            raise interrupted_after_the_decision(run_id) from None  # right after the decision
+            raise interrupted_after_the_decision(run_id, rows_left(run_id)) from None
         raise
 
     def written(done: int, total: int) -> None:
@@ -338,7 +339,10 @@ def _run_import(
         try:
             return _publish(shop, run_id, written)
         except KeyboardInterrupt:
-            raise interrupted_after_the_decision(run_id) from None
+            rest = rows_left(run_id)
+            if rest == 0:  # every row is written, only the run's end is left: done, then
+                return _publish(shop, run_id, written)
+            raise interrupted_after_the_decision(run_id, rest) from None
 
 
 def import_rows(

@@ -44,10 +44,14 @@ def is_decided(run_id: int) -> bool:
     )
 
 
-def interrupted_after_the_decision(run_id: int) -> ImportInterrupted:
+def rows_left(run_id: int) -> int:
+    """A decided run's rows not yet written."""
+    return StagedRow.select().where(StagedRow.run == run_id).count()
+
+
+def interrupted_after_the_decision(run_id: int, rest: int) -> ImportInterrupted:
     """What an interrupt after the decision says: how many rows are still to be written,
     and who writes them."""
-    rest = StagedRow.select().where(StagedRow.run == run_id).count()
     return ImportInterrupted(
         Plural(
             "Interrupted after the import was decided: {count} row is still to be written. "

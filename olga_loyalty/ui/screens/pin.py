@@ -29,6 +29,8 @@ class PinScreen(BaseModal):
     def __init__(self, action: str) -> None:
         super().__init__()
         self.action = action
+        #: a PIN is being checked: an Enter typed ahead meanwhile is not a second try
+        self.checking = False
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -45,6 +47,11 @@ class PinScreen(BaseModal):
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
+        """One PIN at a time: `246810` Enter `ERASE` Enter checked `246810ERASE` too, whose
+        wrong answer came last, counted towards the lock-out and hid the right one."""
+        if self.checking:
+            return
+        self.checking = True
         self.db(
             CheckedResult,
             safety.authorise,
@@ -60,6 +67,7 @@ class PinScreen(BaseModal):
 
     @failure_of(CheckedResult)
     def on_checked_error(self, error: LoyaltyError) -> None:
+        self.checking = False
         box = self.query_one(Input)
         box.value = ""
         self.query_one(FieldError).show(error.render(self.t.gettext))
