@@ -18,10 +18,12 @@ from datetime import date
 
 from olga_loyalty.domain.errors import InvalidInput
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+#: Digits 0-9 only (re.ASCII), as for every number typed (domain.text.is_digits): `int()`
+#: would read Arabic-Indic or full-width digits as a date nobody saw typed.
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 #: 24.12.1980 (German), and 24/12/1980 as the English screens write a day (en_GB: the
 #: day first); one separator throughout.
-_DOTTED = re.compile(r"(\d{1,2})([./])\s*(\d{1,2})\2\s*(\d{4}|\d{2})")
+_DOTTED = re.compile(r"(\d{1,2})([./])\s*(\d{1,2})\2\s*(\d{4}|\d{2})", re.ASCII)
 
 
 def read_date(text: str, today: date, *, past: bool = True) -> date | None:

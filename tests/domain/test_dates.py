@@ -46,7 +46,10 @@ def test_the_english_screens_day_is_read_day_first():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "3.4.", "3/4.85", "12/24/1980", "85-04-03", "3.4.985", "30.2.85", "1.13.85", "x"],
+    [
+        *("", "3.4.", "3/4.85", "12/24/1980", "85-04-03", "3.4.985", "30.2.85", "1.13.85", "x"),
+        *("٠١/٠٢/١٩٩٠", "٠١.٠٢.١٩٩٠", "１９９０-０２-０１"),  # digits int() reads, nobody saw typed
+    ],
 )
 def test_what_is_not_a_date(text):
     assert read_date(text, TODAY) is None
