@@ -190,10 +190,11 @@ def progress_line(
     ctx: Context, args: argparse.Namespace, label: str, *, at_once: bool = True
 ) -> Iterator[Callable[[int, int], None] | None]:
     """A step of a long job on a terminal's stderr, named and in percent (`Checking the
-    rows: 45 %`), shown at 0 % at once (`at_once`; not where a refusal can come first,
-    such as the PIN) and ended at 100 % when the step is done, each percentage once; None where nothing is shown (`shows_progress`). A step that fails ends
-    its line where it stopped, so that the error starts a line of its own. Each step counts
-    to its own 100 %: the import's writing counts its staging and its batches together."""
+    rows: 45 %`): shown at 0 % at once (`at_once`; not where a refusal can come first, such
+    as the PIN), each percentage once, and ended at 100 % when the step is done. None where
+    nothing is shown (`shows_progress`). A step that fails ends its line where it stopped,
+    so that the error starts a line of its own. Each step counts to its own 100 %: the
+    import's writing counts its staging and its batches together."""
     if not shows_progress(args):
         yield None
         return

@@ -362,74 +362,50 @@ async def test_the_shop_address_for_the_consent_form_is_set_in_the_settings(app_
     assert ui_shop.settings.address == "Hauptstraße 1, 12345 Berlin"
 
 
-async def test_first_start_asks_for_the_shop_then_shows_search(tmp_path, monkeypatch):
+NAME_MISSING = {
+    "de": "Bitte den Namen des Geschäfts eingeben.",
+    "en": "Please enter the shop's name.",
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+async def test_first_start_asks_for_the_shop_then_shows_search(tmp_path, monkeypatch, language):
     """Before the shop is set up the screen speaks OLGA_LOYALTY_LANG (else the system's
-    language), as the command line does, and the dialog's language is preset to it."""
+    language), as the command line does, and the dialog's language is preset to it (a
+    tester: with OLGA_LOYALTY_LANG=en the command line spoke English and the screen German,
+    and the dialog offered German). The language chosen in the dialog is the shop's."""
     from olga_loyalty.storage.db import close_database
     from olga_loyalty.ui.app import LoyaltyApp
     from olga_loyalty.ui.screens.setup import SetupScreen
     from tests.ui.conftest import build_shop
 
     shop = build_shop(fresh_database(tmp_path, "first.db"), setup_done=False)
-    monkeypatch.setenv("OLGA_LOYALTY_LANG", "de")
+    monkeypatch.setenv("OLGA_LOYALTY_LANG", language)
+    chosen = "en" if language == "de" else "de"
     try:
         app = LoyaltyApp(shop, run_daily=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert isinstance(app.screen, SetupScreen)
-            assert app.screen.query_one("#language").value == "de"
+            assert app.screen.query_one("#language").value == language
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert (
-                text_of(app.screen.query_one("#name-error", Label))
-                == "Bitte den Namen des Geschäfts eingeben."
-            )
+            assert text_of(app.screen.query_one("#name-error", Label)) == NAME_MISSING[language]
             await type_text(pilot, "Boutique Olga")
-            app.screen.query_one("#language").value = "en"
+            app.screen.query_one("#language").value = chosen
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert isinstance(app.screen, SearchScreen)
             assert app.sub_title == "Boutique Olga"
         assert (shop.settings.name, shop.settings.language, shop.settings.setup_done) == (
             "Boutique Olga",
-            "en",
+            chosen,
             True,
         )
         app = LoyaltyApp(shop, run_daily=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             assert isinstance(app.screen, SearchScreen)  # never again
-    finally:
-        close_database()
-
-
-async def test_first_start_speaks_the_language_of_the_environment(tmp_path, monkeypatch):
-    """A tester: with OLGA_LOYALTY_LANG=en on a shop not yet set up the command line spoke
-    English and the screen German, and the dialog offered German."""
-    from olga_loyalty.storage.db import close_database
-    from olga_loyalty.ui.app import LoyaltyApp
-    from olga_loyalty.ui.screens.setup import SetupScreen
-    from tests.ui.conftest import build_shop
-
-    shop = build_shop(fresh_database(tmp_path, "first.db"), setup_done=False)
-    monkeypatch.setenv("OLGA_LOYALTY_LANG", "en")
-    try:
-        app = LoyaltyApp(shop, run_daily=False)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            assert isinstance(app.screen, SetupScreen)
-            assert app.screen.query_one("#language").value == "en"
-            await pilot.press("ctrl+s")
-            await settle(pilot)
-            assert (
-                text_of(app.screen.query_one("#name-error", Label))
-                == "Please enter the shop's name."
-            )
-            await type_text(pilot, "Boutique Olga")
-            await pilot.press("ctrl+s")
-            await settle(pilot)
-            assert isinstance(app.screen, SearchScreen)
-        assert (shop.settings.name, shop.settings.language) == ("Boutique Olga", "en")
     finally:
         close_database()
 

@@ -3,8 +3,8 @@ a decided run whose writer is gone is written to its end, a run never decided is
 and a customer list is checked only after that (`check`). A decided run whose writer is
 still at work — it holds its run's lock (storage/writer_lock.py) — is left to it.
 
-The runs are written by the package's own machinery (`imports._publish`
-and its clock `imports.real_time`), looked up when called."""
+The runs are written by the package's own machinery (`imports._publish` and its clock
+`imports.real_time`), looked up when called."""
 
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ DROP_BATCH = 5000
 
 
 class ImportInterrupted(Refused):
-    """Ctrl+C (SIGINT) after an import was decided: the rows written stay, and the rest is
-    written by the next import, its check, the daily run or the program's start."""
+    """Ctrl+C (SIGINT, or SIGTERM on the command line) after an import was decided, with
+    rows left: the rows written stay, and the rest is written by the next import, its
+    check, the daily run or the program's start."""
 
 
 def is_decided(run_id: int) -> bool:
