@@ -40,7 +40,7 @@ def add_customer(sub: Any) -> None:
     add.add_argument("--phone", required=True)
     add.add_argument("--email")
     add.add_argument("--salutation", help="Frau, Herr or empty")
-    add.add_argument("--birthday", help="1980-12-24, 24.12.1980 or 24.12.80")
+    add.add_argument("--birthday", help="24/12/1980, 24.12.1980, 24.12.80 or 1980-12-24")
     add.add_argument("--notes")
     add.add_argument("--referred-by", metavar="PHONE_OR_ID")
     add.add_argument(

@@ -374,7 +374,7 @@ def parse_birthday(
         born = read_date(text, today, past=True)  # 3.4.85: the century rule of dates.py
         if born is None:
             raise InvalidInput(
-                "'{text}' is not a date. Type the birthday like 1980-12-24 or 24.12.1980.",
+                "'{text}' is not a date. Type the birthday like 24/12/1980 or 1980-12-24.",
                 field=field,
                 text=shorten(text),
             )

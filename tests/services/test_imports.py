@@ -40,7 +40,7 @@ EXPECTED_REFUSED = [
     (7, "The phone number 12 is too short: please add the area code or mobile prefix."),
     (8, "The phone +4915112345678 is already in row 2."),
     (9, "'gina@' is not an email address (like name@example.com)."),
-    (10, "'31.02.1990' is not a date. Type the birthday like 1980-12-24 or 24.12.1980."),
+    (10, "'31.02.1990' is not a date. Type the birthday like 24/12/1980 or 1980-12-24."),
     (11, "'abc' is not a whole number of points."),
     (12, "The phone +4915155555555 is already registered."),
 ]

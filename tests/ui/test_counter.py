@@ -53,6 +53,8 @@ async def test_the_counter_story_takes_five_keys_and_shows_what_to_charge(app_fa
         assert isinstance(app.screen, CardScreen)
         await press("p")
         assert isinstance(app.screen, PurchaseScreen)
+        # an amount as it is typed and shown: with its cents (was `z. B. 89,9`)
+        assert app.screen.query_one("#amount", Input).placeholder == "z. B. 89,90"
         await type_text(pilot, "89,90")
         await settle(pilot)
         assert app.screen.query_one("#to-pay", Digits).value == "89,90\xa0€"

@@ -430,7 +430,7 @@ def _row(values: dict[str, Any], number: int, region: str, today: date, source: 
     birthday = values.get("birthday")
     if isinstance(birthday, (int, float)) and not isinstance(birthday, bool):
         raise InvalidInput(
-            "'{text}' is not a date. Type the birthday like 1980-12-24 or 24.12.1980.",
+            "'{text}' is not a date. Type the birthday like 24/12/1980 or 1980-12-24.",
             field="birthday",
             text=str(birthday),
         )

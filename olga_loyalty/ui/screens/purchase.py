@@ -78,7 +78,7 @@ class PurchaseScreen(DiscardGuard, BaseModal):
                     classes="field-label wide",
                 )
                 yield Input(
-                    placeholder=t("e.g. {amount}", amount=t.number(Decimal("89.90"))),
+                    placeholder=t("e.g. {amount}", amount=t.decimal(Decimal("89.90"), 2)),
                     id="amount",
                     compact=True,
                 )

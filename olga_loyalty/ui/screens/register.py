@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from textual import on
@@ -45,7 +46,6 @@ PERSON_FIELDS = ["first_name", "last_name", "phone", "email", "birthday", "notes
 PLACEHOLDERS = {
     "phone": "0151 1234 5678",
     "email": "name@example.com",
-    "birthday": "24.12.1980",
     "notes": "",
     "referred_by": "phone or customer number",
 }
@@ -92,13 +92,20 @@ class CustomerForm(DiscardGuard, BaseScreen):
         self.existing_id: int | None = None
         self.saving = False
 
+    def example(self, name: str) -> str:
+        """A field's example: a birthday written as the card shows one (`24/12/1980`,
+        `24.12.1980`), which the field reads back."""
+        if name == "birthday":
+            return self.t.date(date(1980, 12, 24))
+        return self.t(PLACEHOLDERS.get(name, ""))
+
     def field_row(self, name: str) -> ComposeResult:
         t = self.t
         with Horizontal(classes="row"):
             yield Label(t(FIELD_LABELS[name]), classes="field-label")
             yield Input(
                 value=self.values.get(name, ""),
-                placeholder=t(PLACEHOLDERS.get(name, "")),
+                placeholder=self.example(name),
                 id=name,
                 compact=True,
             )
