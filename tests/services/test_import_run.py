@@ -7,6 +7,7 @@ import pytest
 
 from olga_loyalty.domain.errors import InvalidInput, Refused
 from olga_loyalty.services import imports, safety
+from olga_loyalty.services.imports import unsubscribes
 from olga_loyalty.storage.db import is_sqlite
 from olga_loyalty.storage.models import (
     AuditEntry,
@@ -71,6 +72,39 @@ def test_an_unsubscribe_list_is_imported_by_its_path(shop, tmp_path):
     email = Consent.get((Consent.customer == anna.id) & (Consent.purpose == "email"))
     assert (email.withdrawn_method, email.withdrawn_by) == ("digital", "Olga")
     assert audit() == backed_up("Olga") + [("import", "unsubscribes from abmeldungen.csv", "Olga")]
+
+
+def test_an_unsubscribe_list_counts_its_reading_as_the_first_third(shop, tmp_path):
+    """Each address of an unsubscribe list gets the registration form's check: seconds for a
+    big list, which the progress now shows (it stood at 0 % before)."""
+    file = tmp_path / "abmeldungen.csv"
+    lines = [f"kundin{n}@example.com" for n in range(5000)]
+    file.write_text("E-Mail\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    progress: list[tuple[int, int]] = []
+    imports.run(shop, file, progress=lambda d, t: progress.append((d, t)))
+    reading = [done for done, total in progress if done <= 1000]
+    assert {total for _, total in progress} == {3000}
+    assert reading[:4] == [0, 400, 800, 1000]  # rows 0, 2000 and 4000 of 5001, then all
+    assert [done for done, _ in progress] == sorted(done for done, _ in progress)
+    assert progress[-1] == (3000, 3000)
+
+
+def test_a_wrong_pin_for_an_unsubscribe_list_is_refused_before_the_file_is_read(
+    shop, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(safety, "SCRYPT", {"n": 2**10, "r": 8, "p": 1})
+    safety.set_pin(shop, "246810")
+    file = tmp_path / "abmeldungen.csv"
+    file.write_text("E-Mail\nanna@example.com\n", encoding="utf-8")
+    read: list[str] = []
+    real = unsubscribes.read_table
+    monkeypatch.setattr(
+        unsubscribes, "read_table", lambda path: read.append(path.name) or real(path)
+    )
+    with pytest.raises(Refused, match="Wrong PIN"):
+        imports.run(shop, file, pin="111111")
+    assert read == [] and ImportRun.select().count() == 0
+    assert imports.run(shop, file, pin="246810").written == 1 and read == ["abmeldungen.csv"]
 
 
 def test_a_list_without_a_good_row_writes_nothing_and_asks_no_pin(shop, tmp_path, monkeypatch):

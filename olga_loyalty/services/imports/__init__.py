@@ -388,6 +388,27 @@ def import_rows(
     return report.imported
 
 
+#: Steps of the whole work `_share_of` counts in.
+PROGRESS_STEPS = 3000
+
+
+def _share_of(
+    progress: Callable[[int, int], None] | None, first: int, parts: int
+) -> Callable[[int, int], None] | None:
+    """A step's progress as part of the whole work, which is counted in thirds: this step
+    goes from third `first` to third `first + parts`."""
+    if progress is None:
+        return None
+    whole = progress
+
+    def part(done: int, total: int) -> None:
+        third = PROGRESS_STEPS // 3
+        share = min(done, total) / max(total, 1)
+        whole(first * third + round(parts * third * share), PROGRESS_STEPS)
+
+    return part
+
+
 def _contact_payload(contact: tuple[str, str]) -> str:
     kind, value = contact
     return json.dumps({"kind": kind, "value": value})
@@ -402,9 +423,12 @@ def import_unsubscribes(
     progress: Callable[[int, int], None] | None = None,
 ) -> UnsubscribeReport:
     """Every email or phone found anywhere in the file: marketing consent withdrawn (method
-    digital, the file noted as source) and the contact put on the suppression list. Read
-    outside the transaction, then staged, decided and written like a customer import."""
-    emails, phones = read_contacts(shop, path)
+    digital, the file noted as source) and the contact put on the suppression list. The
+    owner PIN is checked first; the file is read outside the transaction, then staged,
+    decided and written like a customer import. `progress` counts the reading as the first
+    third of the work (each address gets the registration form's check)."""
+    pin = safety.authorise(shop, "import", pin, by=staff)  # before the file is read
+    emails, phones = read_contacts(shop, path, _share_of(progress, 0, 1))
     report = UnsubscribeReport(file_label(path), contacts=len(emails) + len(phones))
     if not report.contacts:
         raise InvalidInput(
@@ -420,7 +444,7 @@ def import_unsubscribes(
         pin=pin,
         staff=staff,
         detail=f"unsubscribes from {path.name}: {report.contacts} contacts",  # shown visible()
-        progress=progress,
+        progress=_share_of(progress, 1, 2),
         completed=report.completed,
     )
     report.matched = counts.get("matched", 0)
@@ -464,7 +488,8 @@ def run(
     """Import a checked customer list (`source` is what `check_file` returned) or an
     unsubscribe list (`source` is its path): the one way the command line and the import
     screen write an import. In this order: the owner PIN is checked (a wrong one counts
-    towards the lock-out, before any other work); imports a crash left behind are finished;
+    towards the lock-out, before any other work, an unsubscribe list's reading too); imports a
+    crash left behind are finished;
     the rows are staged out of sight while the backup is copied; the import is decided in
     one transaction with the audit entry (by `staff`); the rows are written in short batches.
 

@@ -4,6 +4,7 @@ its marketing consent withdrawn and is put on the suppression list."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -57,12 +58,21 @@ class UnsubscribeReport:
         )
 
 
-def read_contacts(shop: Shop, path: Path) -> tuple[set[str], set[str]]:
+#: Rows of an unsubscribe file between two calls of the reading's progress.
+PROGRESS_ROWS = 2000
+
+
+def read_contacts(
+    shop: Shop, path: Path, progress: Callable[[int, int], None] | None = None
+) -> tuple[set[str], set[str]]:
     """Every email and phone found anywhere in an unsubscribe file (read and checked outside
-    any transaction)."""
+    any transaction). `progress(rows done, rows)` as the rows are checked: every address
+    gets the registration form's check, which takes seconds for 100,000 of them."""
     table = read_table(path)
     emails, phones = set(), set()
-    for row in table:
+    for number, row in enumerate(table):
+        if progress and number % PROGRESS_ROWS == 0:
+            progress(number, len(table))
         for value in row:
             if isinstance(value, (date, float)) or isinstance(value, bool):
                 continue  # dates and amounts are not contacts
@@ -79,6 +89,8 @@ def read_contacts(shop: Shop, path: Path) -> tuple[set[str], set[str]]:
                     phones.add(normalize_phone(text, shop.region))
                 except InvalidInput:
                     pass
+    if progress:
+        progress(len(table), len(table))
     return emails, phones
 
 
