@@ -173,3 +173,23 @@ def test_ctrl_c_after_the_decision_says_the_rest_will_be_written(run, tmp_path, 
         "Ein früher unterbrochener Import (kunden.csv) wurde abgeschlossen: 4 Kundinnen jetzt "
         "importiert, insgesamt 10."
     )
+
+
+def test_ctrl_c_in_demo_says_how_many_customers_stay(run, monkeypatch):
+    from olga_loyalty.services import demo
+
+    written, batches = demo._write, []
+
+    def write(rows):
+        if batches:
+            raise KeyboardInterrupt
+        batches.append(1)
+        written(rows)
+
+    monkeypatch.setattr(demo, "_write", write)
+    code, out, err = run("--lang", "de", "demo", "--customers", "5000")
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: Abgebrochen: 2.000 Kundinnen von 5.000 wurden angelegt und bleiben, mit ihren "
+        "Einkäufen. Für einen neuen Anfang bitte --db mit einer neuen Datei angeben.\n"
+    )

@@ -281,4 +281,4 @@ def test_progress_is_shown_only_on_a_terminal(user_home, monkeypatch, capsys):
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["--db", str(user_home / "b.db"), "demo", "--customers", "3"]) == 0
-    assert terminal.getvalue() == "\r3/3\n"
+    assert terminal.getvalue() == "\rMaking customers: 0%\rMaking customers: 100%\n"

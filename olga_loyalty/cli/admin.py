@@ -15,7 +15,7 @@ from olga_loyalty.cli.context import (
     Parser,
     Where,
     given_pin,
-    progress,
+    progress_line,
     protected,
     shows_progress,
     whole_number,
@@ -23,7 +23,7 @@ from olga_loyalty.cli.context import (
 from olga_loyalty.cli.output import emit_json, fields_of
 from olga_loyalty.domain.errors import Refused
 from olga_loyalty.domain.text import visible
-from olga_loyalty.i18n import Translator
+from olga_loyalty.i18n import N_, Translator
 from olga_loyalty.services import demo, move, safety, wording
 from olga_loyalty.services import settings as settings_service
 from olga_loyalty.services.labels import PURPOSE_LABELS
@@ -232,8 +232,8 @@ def _table_progress(table: str, done: int) -> None:
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     count = whole_number(args.customers, "customers", 1, 1_000_000)
     seed = whole_number(args.seed, "seed", 0, 2**31)
-    counting = progress if shows_progress(args) else None
-    result = demo.generate(ctx.shop, count, seed=seed, progress=counting)
+    with progress_line(ctx, args, N_("Making customers")) as shown:
+        result = demo.generate(ctx.shop, count, seed=seed, progress=shown)
     if args.json:
         emit_json(result)
     else:

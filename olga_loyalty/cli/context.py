@@ -181,10 +181,6 @@ def shows_progress(args: argparse.Namespace) -> bool:
     return not args.json and sys.stderr.isatty()
 
 
-def progress(done: int, total: int) -> None:
-    print(f"\r{done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-
-
 @contextmanager
 def progress_line(
     ctx: Context, args: argparse.Namespace, label: str, *, at_once: bool = True

@@ -226,24 +226,49 @@ def generate(
     ids = _Ids()
     phones: set[str] = set()
     totals: dict[str, float] = {"customers": 0, "purchases": 0, "entries": 0, "refunds": 0}
-    for start in range(1, count + 1, batch_size):
-        rows = _Rows()
-        for n in range(start, min(start + batch_size, count + 1)):
-            _simulate_customer(n, rng, programme, now, today, texts, ids, rows, phones)
-        _write(rows)
-        # after each batch, not only at the end: an interrupted demo leaves no sequence
-        # behind its table (PostgreSQL; later registrations would fail on a taken id)
-        sync_sequences(Customer, Consent, Purchase, Refund, Lot, LedgerEntry)
-        totals["customers"] += len(rows.customers)
-        totals["purchases"] += len(rows.purchases)
-        totals["entries"] += len(rows.entries)
-        totals["refunds"] += len(rows.refunds)
-        if progress:
-            progress(int(totals["customers"]), count)
+    try:
+        for start in range(1, count + 1, batch_size):
+            rows = _Rows()
+            for n in range(start, min(start + batch_size, count + 1)):
+                _simulate_customer(n, rng, programme, now, today, texts, ids, rows, phones)
+            _write(rows)
+            # after each batch, not only at the end: an interrupted demo leaves no sequence
+            # behind its table (PostgreSQL; later registrations would fail on a taken id)
+            sync_sequences(Customer, Consent, Purchase, Refund, Lot, LedgerEntry)
+            totals["customers"] += len(rows.customers)
+            totals["purchases"] += len(rows.purchases)
+            totals["entries"] += len(rows.entries)
+            totals["refunds"] += len(rows.refunds)
+            if progress:
+                progress(int(totals["customers"]), count)
+    except KeyboardInterrupt:
+        raise _interrupted(count) from None
     write_setting("daily_last_run", today.isoformat())
     totals["seconds"] = round(time.perf_counter() - started, 1)
     logs.action("demo.generate", **{k: v for k, v in totals.items() if k != "seconds"})
     return totals
+
+
+class DemoInterrupted(Refused):
+    """Ctrl+C (or SIGTERM on the command line) while the demo fills the database: the
+    batches written stay (each is one transaction), and demo only fills an empty database."""
+
+
+def _interrupted(total: int) -> DemoInterrupted:
+    """What an interrupted demo says: how many customers it made, which stay."""
+    sync_sequences(Customer, Consent, Purchase, Refund, Lot, LedgerEntry)  # as after a batch
+    made = Customer.select().count()
+    return DemoInterrupted(
+        Plural(
+            "Interrupted: {count} customer of {total} was made and stays, with her purchases. "
+            "To start again, use --db with a new file.",
+            "Interrupted: {count} customers of {total} were made and stay, with their "
+            "purchases. To start again, use --db with a new file.",
+            made,
+        ),
+        count=Count(made),
+        total=Count(total),
+    )
 
 
 def _simulate_customer(n, rng, programme, now, today, texts, ids, rows, phones) -> None:

@@ -6,6 +6,7 @@ from olga_loyalty.domain.errors import Refused
 from olga_loyalty.services import customers, demo, points
 from olga_loyalty.storage import ledger
 from olga_loyalty.storage.models import Consent, Customer, LedgerEntry, Lot, Purchase
+from tests.conftest import register
 
 
 @pytest.fixture
@@ -60,3 +61,27 @@ def test_demo_never_mixes_with_real_data(shop, filled):
         Refused, match="demo only fills an empty database; this one already has 300"
     ):
         demo.generate(shop, 10)
+
+
+def test_an_interrupted_demo_says_how_many_customers_it_made_and_keeps_them(shop, monkeypatch):
+    """It said "interrupted; nothing more was saved." while the batches before stayed, and a
+    second demo on that file is refused (a tester)."""
+    written = demo._write
+    batches: list[int] = []
+
+    def write(rows):
+        if len(batches) == 2:
+            raise KeyboardInterrupt
+        batches.append(len(rows.customers))
+        written(rows)
+
+    monkeypatch.setattr(demo, "_write", write)
+    with pytest.raises(demo.DemoInterrupted) as caught:
+        demo.generate(shop, 50, seed=3, batch_size=20)
+    assert str(caught.value) == (
+        "Interrupted: 40 customers of 50 were made and stay, with their purchases. "
+        "To start again, use --db with a new file."
+    )
+    assert Customer.select().count() == 40 and batches == [20, 20]
+    # the next registration gets the next number (PostgreSQL: the sequences were set)
+    assert register(shop, "Neu", "Kundin", phone="0152 99999999").id == 41
