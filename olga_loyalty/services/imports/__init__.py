@@ -62,6 +62,7 @@ from olga_loyalty.services.imports.unsubscribes import (
     UnsubscribeReport,
     is_suppressed,
     read_contacts,
+    share_of,
     write_unsubscribes,
 )
 from olga_loyalty.services.shop import Shop
@@ -388,27 +389,6 @@ def import_rows(
     return report.imported
 
 
-#: Steps of the whole work `_share_of` counts in.
-PROGRESS_STEPS = 3000
-
-
-def _share_of(
-    progress: Callable[[int, int], None] | None, first: int, parts: int
-) -> Callable[[int, int], None] | None:
-    """A step's progress as part of the whole work, which is counted in thirds: this step
-    goes from third `first` to third `first + parts`."""
-    if progress is None:
-        return None
-    whole = progress
-
-    def part(done: int, total: int) -> None:
-        third = PROGRESS_STEPS // 3
-        share = min(done, total) / max(total, 1)
-        whole(first * third + round(parts * third * share), PROGRESS_STEPS)
-
-    return part
-
-
 def _contact_payload(contact: tuple[str, str]) -> str:
     kind, value = contact
     return json.dumps({"kind": kind, "value": value})
@@ -428,7 +408,7 @@ def import_unsubscribes(
     decided and written like a customer import. `progress` counts the reading as the first
     third of the work (each address gets the registration form's check)."""
     pin = safety.authorise(shop, "import", pin, by=staff)  # before the file is read
-    emails, phones = read_contacts(shop, path, _share_of(progress, 0, 1))
+    emails, phones = read_contacts(shop, path, share_of(progress, 0, 1))
     report = UnsubscribeReport(file_label(path), contacts=len(emails) + len(phones))
     if not report.contacts:
         raise InvalidInput(
@@ -444,7 +424,7 @@ def import_unsubscribes(
         pin=pin,
         staff=staff,
         detail=f"unsubscribes from {path.name}: {report.contacts} contacts",  # shown visible()
-        progress=_share_of(progress, 1, 2),
+        progress=share_of(progress, 1, 2),
         completed=report.completed,
     )
     report.matched = counts.get("matched", 0)

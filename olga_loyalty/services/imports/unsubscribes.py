@@ -62,6 +62,27 @@ class UnsubscribeReport:
 PROGRESS_ROWS = 2000
 
 
+#: Steps of the whole work `share_of` counts in.
+PROGRESS_STEPS = 3000
+
+
+def share_of(
+    progress: Callable[[int, int], None] | None, first: int, parts: int
+) -> Callable[[int, int], None] | None:
+    """A step's progress as part of the whole work, which is counted in thirds: this step
+    goes from third `first` to third `first + parts`."""
+    if progress is None:
+        return None
+    whole = progress
+
+    def part(done: int, total: int) -> None:
+        third = PROGRESS_STEPS // 3
+        share = min(done, total) / max(total, 1)
+        whole(first * third + round(parts * third * share), PROGRESS_STEPS)
+
+    return part
+
+
 def read_contacts(
     shop: Shop, path: Path, progress: Callable[[int, int], None] | None = None
 ) -> tuple[set[str], set[str]]:
