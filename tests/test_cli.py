@@ -904,3 +904,25 @@ def test_customer_edit_names_the_changed_fields_in_words(run):
     assert as_json(run("customer", "edit", "1", "--notes", "Gr. 40", "--json")) == {
         "changed": ["notes"]
     }
+
+
+def test_a_consent_s_method_is_said_with_the_record_it_makes(run):
+    """A tester: `customer add --consent-email` recorded "signed on paper" without a word of
+    it, in the output or the help; a consent record is the shop's proof (SPEC §4)."""
+    code, out, _ = run(
+        "customer", "add", "--first-name", "Gina", "--last-name", "Neu",
+        "--phone", "0151 1111 0007", "--email", "gina@example.de",
+        "--consent-data", "--consent-email",
+    )  # fmt: skip
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "Registered Gina Neu as customer #1 (01511 1110007).",
+        "Consents recorded (Signed on paper): Data processing, Email newsletter.",
+    ]
+    code, out, _ = run("--lang", "de", "consent", "give", "1", "sms", "--method", "verbal")
+    assert (code, out) == (
+        0,
+        "Einwilligung „SMS / Messenger“ erfasst (Mündlich an der Kasse, Textversion 1).\n",
+    )
+    _, out, _ = run("customer", "add", "--help")
+    assert "(default: paper_signed, she signed the paper form;" in " ".join(out.split())

@@ -21,6 +21,7 @@ from olga_loyalty.domain.text import shorten
 from olga_loyalty.services import customers
 from olga_loyalty.services.labels import (
     FIELD_LABELS,
+    METHOD_LABELS,
     PURPOSE_LABELS,
 )
 
@@ -48,7 +49,13 @@ def add_customer(sub: Any) -> None:
     )
     add.add_argument("--consent-email", action="store_true", help="consent to newsletters by email")
     add.add_argument("--consent-sms", action="store_true", help="consent to SMS and messengers")
-    add.add_argument("--consent-method", default="paper_signed", choices=CONSENT_METHODS)
+    add.add_argument(
+        "--consent-method",
+        default="paper_signed",
+        choices=CONSENT_METHODS,
+        help="how the customer gave her consents (default: paper_signed, she signed the "
+        "paper form; verbal: said at the till; digital)",
+    )
     add.add_argument(
         "--language", choices=["de", "en"], help="the customer's language for newsletters"
     )
@@ -76,7 +83,11 @@ def add_consent(sub: Any) -> None:
     consent.add_argument("action", choices=["give", "withdraw"])
     consent.add_argument("customer", metavar="PHONE_OR_ID")
     consent.add_argument("purpose", choices=PURPOSES)
-    consent.add_argument("--method", choices=CONSENT_METHODS)
+    consent.add_argument(
+        "--method",
+        choices=CONSENT_METHODS,
+        help="how it was given or withdrawn (default: paper_signed to give, verbal to withdraw)",
+    )
     consent.add_argument("--staff", default="")
     consent.add_argument(
         "--yes",
@@ -139,6 +150,13 @@ def cmd_customer_add(ctx: Context, args: argparse.Namespace) -> int:
                 name=f"{c.first_name} {c.last_name}",
                 id=c.id,
                 phone=phone_for_display(c.phone or "", ctx.shop.region),
+            )
+        )
+        print(  # the record's method, which --consent-method gives (paper_signed if not)
+            t(
+                "Consents recorded ({method}): {purposes}.",
+                method=t(METHOD_LABELS[args.consent_method]),
+                purposes=", ".join(t(PURPOSE_LABELS[p]) for p in PURPOSES if p in consents),
             )
         )
         if result.welcome_points:
@@ -249,8 +267,9 @@ def cmd_consent(ctx: Context, args: argparse.Namespace) -> int:
     elif args.action == "give":
         print(
             ctx.t(
-                "Consent {purpose} recorded (text version {version}).",
+                "Consent {purpose} recorded ({method}, text version {version}).",
                 purpose=ctx.t(PURPOSE_LABELS[args.purpose]),
+                method=ctx.t(METHOD_LABELS[record.method]),
                 version=record.text_version,
             )
         )
