@@ -926,3 +926,12 @@ def test_a_consent_s_method_is_said_with_the_record_it_makes(run):
     )
     _, out, _ = run("customer", "add", "--help")
     assert "(default: paper_signed, she signed the paper form;" in " ".join(out.split())
+
+
+def test_settings_set_confirms_the_shop_name_as_saved(run):
+    """A tester: a line break in the name was echoed on two lines (`name set to Boutique` /
+    `Bcc: …`), though the name is kept on one line."""
+    code, out, _ = run("settings", "set", "name", "Boutique\nBcc: \tevil@example.com")
+    assert (code, out) == (0, "name set to Boutique Bcc: evil@example.com.\n")
+    code, out, _ = run("--lang", "en", "settings", "set", "region", " at ")
+    assert (code, out) == (0, "region set to AT.\n")

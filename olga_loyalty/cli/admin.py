@@ -160,7 +160,11 @@ def cmd_settings_set(ctx: Context, args: argparse.Namespace) -> int:
         # a new language is confirmed in that language, as every command after it speaks
         # (`--lang` still decides for this command: docs/rules.md, "Language")
         t = Translator(ctx.shop.settings.language, ctx.shop.settings.currency)
-    print(t("{key} set to {value}.", key=args.key, value=args.value))
+    key = args.key.strip().removeprefix("shop.")
+    # a shop setting as it was saved (`Boutique  Olga` with a line break: one line, one
+    # space), not as typed
+    value = getattr(ctx.shop.settings, key) if key in settings_service.SHOP_KEYS else args.value
+    print(t("{key} set to {value}.", key=args.key, value=value))
     return 0
 
 
