@@ -533,7 +533,14 @@ def test_export_and_import_commands(run, tmp_path, monkeypatch, user_home):
     code, _, err = run("import", "customers", str(tmp_path / "nope.xlsx"))
     assert (code, err.strip()) == (2, f"error: The file {tmp_path / 'nope.xlsx'} does not exist.")
     code, _, err = run("export", "newsletter", "--channel", "email", "--segment", "top:0")
-    assert code == 2 and "top needs a whole number from 1 to 100" in err
+    assert code == 2 and "top needs a whole number from 1 to 100, like top:20." in err
+    # the example can be typed as it stands (it was `expiring:3.650` in German, refused itself)
+    code, _, err = run("--lang", "de", "export", "newsletter", "--channel", "email",
+                       "--segment", "expiring:0")  # fmt: skip
+    assert (code, err) == (
+        2,
+        "error: Die Auswahl expiring braucht eine ganze Zahl von 1 bis 3.650, z. B. expiring:30.\n",
+    )
     before = sorted(p.name for p in exports.iterdir())
     code, _, err = run(
         "export", "newsletter", "--channel", "email", "--preset", "mailchimp", "--format", "xlsx"

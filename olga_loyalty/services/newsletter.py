@@ -60,16 +60,24 @@ def parse_segment(text: str, shop: Shop) -> Segment:
     kind, value = kind.strip().lower(), value.strip()
     if kind == "all" and not value:
         return Segment("all")
-    limits = {"birthday": (1, 12), "expiring": (1, 3650), "lapsed": (1, 3650), "top": (1, 100)}
+    # each with the example its refusal gives: typed as it stands (not `expiring:3.650`,
+    # the highest number as a German screen writes it, which is refused itself)
+    limits = {
+        "birthday": (1, 12, 5),
+        "expiring": (1, 3650, 30),
+        "lapsed": (1, 3650, 90),
+        "top": (1, 100, 20),
+    }
     if kind in limits:
-        low, high = limits[kind]
+        low, high, example = limits[kind]
         if not is_digits(value) or not low <= int(value) <= high:
             raise InvalidInput(
-                "The segment {kind} needs a whole number from {low} to {high}, like {kind}:{high}.",
+                "The segment {kind} needs a whole number from {low} to {high}, like {example}.",
                 field="segment",
                 kind=kind,
                 low=Count(low),
                 high=Count(high),
+                example=f"{kind}:{example}",
             )
         return Segment(kind, str(int(value)))
     if kind == "tier":
