@@ -75,6 +75,13 @@ def new_output_file(path: Path, *, field: str = "out") -> Path:
             field=field,
             path=str(path),
         )
+    if path.is_dir():
+        raise InvalidInput(
+            "{path} is a folder; give the new file's name, like {example}.",
+            field=field,
+            path=str(path),
+            example=str(path / "export.xlsx"),
+        )
     if path.exists():
         raise InvalidInput(
             "{path} exists already; an export never overwrites a file.", field=field, path=str(path)

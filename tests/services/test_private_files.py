@@ -70,6 +70,14 @@ def test_out_refuses_a_link_even_to_nowhere_and_an_existing_file(shop, clara, tm
         newsletter.export(shop, "email", file_format="csv", out=existing)
     assert str(caught.value) == f"{existing} exists already; an export never overwrites a file."
     assert existing.read_text() == "keep me"
+    folder = tmp_path / "out"  # a tester: "exists already; never overwrites" for a folder
+    folder.mkdir()
+    with pytest.raises(InvalidInput) as caught:
+        newsletter.export(shop, "email", file_format="csv", out=folder)
+    assert str(caught.value) == (
+        f"{folder} is a folder; give the new file's name, like {folder / 'export.xlsx'}."
+    )
+    assert list(folder.iterdir()) == []
     fresh = tmp_path / "new.csv"
     result = newsletter.export(shop, "email", file_format="csv", out=fresh)
     assert (result.path, result.written, mode(fresh)) == (fresh, 1, "0o600")
