@@ -942,3 +942,24 @@ def test_settings_set_confirms_the_shop_name_as_saved(run):
     assert (code, out) == (0, "name set to Boutique Bcc: evil@example.com.\n")
     code, out, _ = run("--lang", "en", "settings", "set", "region", " at ")
     assert (code, out) == (0, "region set to AT.\n")
+
+
+def test_the_text_report_s_months_add_up_to_the_open_points(run):
+    """A tester: issued less redeemed and expired did not give the open points, because the
+    printed table had no column for the points a refund took back (the screen and --json
+    have it); and a German label ran into its value."""
+    add_anna(run)  # welcome 100
+    run("purchase", "1", "100,00")  # earns 100
+    run("refund", "1")  # takes those 100 back
+    code, out, _ = run("--lang", "de", "report", "--months", "1")
+    lines = out.replace("\xa0", " ").splitlines()
+    assert code == 0
+    assert "  Offene Punkte                 100 Punkte = 5,00 €" in lines
+    assert "  Umsatzanteil der besten 20 %  0,0 %" in lines
+    assert "  Besuche pro Käuferin          1,0" in lines
+    assert lines[-2:] == [
+        "  Monat    Mitglieder    Neu Besuche          Umsatz  Vergeben Eingelöst Verfallen"
+        " Zurückgenommen",
+        "  2026-01           1      1       1          0,00 €       200         0         0"
+        "            100",
+    ]

@@ -32,31 +32,35 @@ def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
     n = t.number
     print(t("Report {start} to {end}", start=t.date(report.start), end=t.date(report.end)))
     days = report.days_between_visits
-    for label, value in (
+    lines = (
         (t("Members"), n(report.members)),
         (t("New members"), n(report.new_members)),
         (t("Buyers"), n(report.buyers)),
         (t("Purchases"), n(report.purchases)),
         (t("Revenue from members"), t.money(report.revenue)),
         (t("Repeat-purchase rate"), t.percent(report.repeat_rate)),
-        (t("Visits per buyer"), t.decimal(report.visits_per_buyer, 2)),
+        (t("Visits per buyer"), t.decimal(report.visits_per_buyer)),  # as the screen: 2.0
         (t("Days between visits"), t.decimal(days) if days is not None else "-"),
         (t("Revenue from the top 20 %"), t.percent(report.top_share)),
         (t("Open points"), f"{t.points(report.open_points)} = {t.money(report.open_value)}"),
         (t("Expiring in 30 days"), t.points(report.expiring_points)),
         (t("No purchase for 90+ days"), t.customers(report.lapsed)),
         (t("Birthdays this month"), n(report.birthdays)),
-    ):
-        print(f"  {label:<28}{value}")
+    )
+    width = max(len(label) for label, _ in lines) + 2  # German labels are longer
+    for label, value in lines:
+        print(f"  {label:<{width}}{value}")
     print()
+    # every column of the screen's points table, so that the months add up: issued less
+    # redeemed, expired and taken back is what stays open
     print(
         f"  {t('Month'):<9}{t('Members'):>10}{t('New'):>7}{t('Visits'):>8}{t('Revenue'):>16}"
-        f"{t('Issued'):>10}{t('Redeemed'):>10}{t('Expired'):>10}"
+        f"{t('Issued'):>10}{t('Redeemed'):>10}{t('Expired'):>10}{t('Taken back'):>15}"
     )
     for m in report.months:
         print(
             f"  {m.month:<9}{n(m.members):>10}{n(m.new_members):>7}{n(m.purchases):>8}"
             f"{t.money(m.revenue):>16}{n(m.points_issued):>10}{n(m.points_redeemed):>10}"
-            f"{n(m.points_expired):>10}"
+            f"{n(m.points_expired):>10}{n(m.points_taken_back):>15}"
         )
     return 0
