@@ -871,3 +871,26 @@ async def test_the_german_programme_tab_shows_decimal_commas_and_saves_them_back
         before.max_redeem_share,
         before.tiers,
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("en", "Birthday today: {names} and 2 more"),
+        ("de", "Heute Geburtstag: {names} und 2 weitere"),
+    ],
+)
+async def test_the_birthday_line_says_how_many_it_leaves_out(app_factory, ui_shop, language, line):
+    """A tester: with five birthdays today the line named three and said nothing of the other
+    two (they are in the list below it)."""
+    from tests.conftest import register
+
+    for n, first in enumerate(("Clara", "Dora", "Eva", "Fiona")):
+        register(ui_shop, first, "Geburtstag", phone=f"0152 3333 000{n}", birthday="1990-11-23")
+    app = app_factory(language)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        status = text_of(app.screen.query_one("#status", Label))
+        shown = status.split(": ", 1)[1].rsplit(" ", 3)[0]
+        assert shown.count(", ") == 2  # three names
+        assert status == line.format(names=shown)

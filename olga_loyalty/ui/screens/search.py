@@ -181,7 +181,12 @@ class SearchScreen(BaseScreen):
             )
         elif context.birthdays:
             names = ", ".join(f"{h.first_name} {h.last_name}" for h in context.birthdays[:3])
-            status = t("Birthday today: {names}", names=names)
+            more = len(context.birthdays) - 3
+            status = (
+                t("Birthday today: {names}", names=names)
+                if more <= 0  # the others are in the list below; the line says how many
+                else t("Birthday today: {names} and {count} more", names=names, count=more)
+            )
         elif context.recent:
             status = t("Recently served")
         else:
