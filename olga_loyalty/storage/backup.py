@@ -246,6 +246,31 @@ def _must_be_a_file(path: Path) -> None:
         raise InvalidInput("The file {path} does not exist.", field="file", path=str(path))
 
 
+#: The first bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _unreadable(path: Path, name: str) -> InvalidInput:
+    """The refusal of a file SQLite cannot read: a database file that is damaged or cut
+    short (a copy that stopped half-way: another copy of the backup may be whole), or a file
+    that is no database at all."""
+    try:
+        with path.open("rb") as file:
+            database = file.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        database = False
+    if database:
+        return InvalidInput(
+            "{name} is a database file, but damaged or incomplete (a copy cut short?); "
+            "nothing was restored. Try another copy of this backup.",
+            field="file",
+            name=name,
+        )
+    return InvalidInput(
+        "{name} is not an Olga Loyalty backup; nothing was restored.", field="file", name=name
+    )
+
+
 def check_backup_file(path: Path, latest_schema: int, name: str = "") -> int:
     """Refuse a file that is not a sound Olga Loyalty database. Returns its schema version.
     `name` is the file's name in messages (a working copy is checked under the original's)."""
@@ -266,11 +291,7 @@ def check_backup_file(path: Path, latest_schema: int, name: str = "") -> int:
         finally:
             conn.close()
     except sqlite3.DatabaseError:
-        raise InvalidInput(
-            "{name} is not an Olga Loyalty backup; nothing was restored.",
-            field="file",
-            name=name,
-        ) from None
+        raise _unreadable(path, name) from None
     if version is None or int(version) > latest_schema:
         raise InvalidInput(
             "{name} was written by a newer version of Olga Loyalty; nothing was restored.",
@@ -360,11 +381,7 @@ def working_copy(source: Path, folder: Path) -> Path:
             reader.close()
     except sqlite3.DatabaseError:
         target.unlink(missing_ok=True)
-        raise InvalidInput(
-            "{name} is not an Olga Loyalty backup; nothing was restored.",
-            field="file",
-            name=source.name,
-        ) from None
+        raise _unreadable(source, source.name) from None
     except OSError as exc:
         target.unlink(missing_ok=True)
         raise StorageError("The backup could not be read: {reason}", reason=str(exc)) from None

@@ -141,8 +141,23 @@ def test_restore_checks_the_file_backs_up_and_replaces(shop, clock, db_path, tmp
     points.record_purchase(shop, anna.id, "50")
     broken = tmp_path / "broken.db"
     broken.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
-    with pytest.raises(InvalidInput, match="is not an Olga Loyalty backup|is damaged"):
+    with pytest.raises(InvalidInput, match="is a database file, but damaged|is damaged"):
         safety.restore(shop, broken)
+    # a real backup cut short (a tester: it said "not a backup", which invites throwing away
+    # a backup that another copy could replace) and a file that is no database at all
+    cut = tmp_path / "cut.db"
+    cut.write_bytes(good.read_bytes()[:100_000])
+    with pytest.raises(InvalidInput) as caught:
+        safety.restore(shop, cut)
+    assert str(caught.value) == (
+        "cut.db is a database file, but damaged or incomplete (a copy cut short?); nothing "
+        "was restored. Try another copy of this backup."
+    )
+    text = tmp_path / "text.db"
+    text.write_text("Name;Telefon\n" * 400)
+    with pytest.raises(InvalidInput) as caught:
+        safety.restore(shop, text)
+    assert str(caught.value) == "text.db is not an Olga Loyalty backup; nothing was restored."
     with pytest.raises(InvalidInput, match="does not exist"):
         safety.restore(shop, tmp_path / "missing.db")
     assert Customer.select().count() == 2
