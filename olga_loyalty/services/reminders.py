@@ -41,11 +41,10 @@ from olga_loyalty.services.reminders_outbox import (
     counts,
     history,
     pending_count,
-    preview,
     queue_due,
     status_of,
 )
-from olga_loyalty.services.reminders_send import SendReport, send, send_test
+from olga_loyalty.services.reminders_send import SendReport, preview, send, send_test
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import write_action
 from olga_loyalty.storage.models import OutboxMail

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import cast
 
 from peewee import fn
 
 from olga_loyalty.domain.errors import LoyaltyError
-from olga_loyalty.domain.reminders import MailSettings, ReminderSettings, render
+from olga_loyalty.domain.reminders import MailSettings, ReminderSettings, Rendered, render
 from olga_loyalty.services.reminders_due import (
     is_suppressed,
     mail_language,
@@ -23,7 +23,8 @@ from olga_loyalty.services.reminders_due import (
     suppressed_digests,
     tier_names,
 )
-from olga_loyalty.services.reminders_outbox import MailItem, counts, preview, queue_due
+from olga_loyalty.services.reminders_outbox import MailItem, counts, queue_due
+from olga_loyalty.services.reminders_outbox import preview as outbox_preview
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.db import fetch_rows, write_action
 from olga_loyalty.storage.models import BirthdayBonus, Customer, Lot, OutboxMail
@@ -103,6 +104,60 @@ def _facts(row: OutboxMail, today: date) -> tuple[int, date] | str:
     return (lot.points, lot.expires_on) if lot.expires_on >= today else "too_late"
 
 
+def _as_sent(
+    shop: Shop,
+    row: OutboxMail,
+    account: MailSettings,
+    settings: ReminderSettings,
+    suppressed: set[str],
+) -> tuple[Customer, str, str, Rendered] | str:
+    """A waiting mail as it would be sent now: to whom (her, her address), in which language, with the text
+    written from today's facts (her points and name, the shop's name and texts as they are
+    now), or why it would be cancelled (consent gone, too late, switched off...)."""
+    customer = Customer.get_or_none(Customer.id == row.customer_id)
+    reason = _blocked(customer, suppressed)
+    if not reason and not settings.enabled(row.kind):
+        reason = "switched_off"
+    facts = reason or _facts(row, shop.today())  # the points and date, or why not
+    if isinstance(facts, str) or customer is None or not customer.email:
+        # (not blocked means she is there with an address: the last two only narrow types)
+        return facts if isinstance(facts, str) else "erased"
+    points, expires_on = facts
+    language = mail_language(customer.language, shop)
+    tier = tier_names(shop, [customer.id]).get(customer.id, "")
+    text = render(
+        settings,
+        row.kind,
+        language,
+        mail_values(shop, account, language, customer.first_name, points, expires_on, tier),
+    )
+    return customer, customer.email, language, text
+
+
+def preview(shop: Shop) -> list[MailItem]:
+    """What the next send would send (`reminders preview`, the reminder screen, a dry run):
+    the waiting mails as they would be written now, then what is due today and not queued
+    yet. A waiting mail's text is written again when it is sent (the shop's name or her
+    points may have changed since it was queued), so the preview writes it again too; one
+    that would be cancelled is shown as it was queued."""
+    account, settings = mail_settings(), reminder_settings()
+    suppressed = suppressed_digests()
+    items = outbox_preview(shop)
+    for index, item in enumerate(items):
+        row = OutboxMail.get_or_none(OutboxMail.id == item.id) if item.id is not None else None
+        as_sent = None if row is None else _as_sent(shop, row, account, settings, suppressed)
+        if as_sent is not None and not isinstance(as_sent, str):
+            _, address, language, text = as_sent
+            items[index] = replace(
+                item,
+                language=language,
+                address=address,
+                subject=text.subject,
+                body=text.body,
+            )
+    return items
+
+
 @write_action
 def _claim(shop: Shop, row_id: int, account: MailSettings, settings: ReminderSettings):
     """Commit `sending` for one pending row (re-checking consent and facts first), or cancel
@@ -113,30 +168,16 @@ def _claim(shop: Shop, row_id: int, account: MailSettings, settings: ReminderSet
     row = OutboxMail.get_or_none((OutboxMail.id == row_id) & (OutboxMail.status == "pending"))
     if row is None:
         return None
-    customer = Customer.get_or_none(Customer.id == row.customer_id)
-    reason = _blocked(customer, suppressed_digests())
-    if not reason and not settings.enabled(row.kind):
-        reason = "switched_off"
-    facts = reason or _facts(row, shop.today())  # the points and date, or why not
     guard = (OutboxMail.id == row_id) & (OutboxMail.status == "pending")
-    if isinstance(facts, str) or customer is None or not customer.email:
-        # (not blocked means she is there with an address: the last two only narrow types)
-        why = facts if isinstance(facts, str) else "erased"
-        OutboxMail.update(status="cancelled", reason=why).where(guard).execute()
+    as_sent = _as_sent(shop, row, account, settings, suppressed_digests())
+    if isinstance(as_sent, str):
+        OutboxMail.update(status="cancelled", reason=as_sent).where(guard).execute()
         return "cancelled"
-    points, expires_on = facts
-    language = mail_language(customer.language, shop)
-    tier = tier_names(shop, [customer.id]).get(customer.id, "")
-    text = render(
-        settings,
-        row.kind,
-        language,
-        mail_values(shop, account, language, customer.first_name, points, expires_on, tier),
-    )
+    customer, address, language, text = as_sent
     now = shop.now()
     message = mail.build_message(
         account,
-        to_address=customer.email,
+        to_address=address,
         to_name=f"{customer.first_name} {customer.last_name}".strip(),
         subject=text.subject,
         body=text.body,
@@ -149,7 +190,7 @@ def _claim(shop: Shop, row_id: int, account: MailSettings, settings: ReminderSet
             attempts=OutboxMail.attempts + 1,
             attempted_at=now,
             language=language,
-            address=customer.email,
+            address=address,
             subject=text.subject,
             body=text.body,
             message_id=str(message["Message-ID"]),

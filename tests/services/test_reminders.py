@@ -321,6 +321,26 @@ def test_a_consent_withdrawn_between_queue_and_send_cancels_the_mail(shop, smtp)
     assert statuses() == [(anna.id, "welcome", "cancelled", "no_consent")]
 
 
+def test_the_preview_shows_a_waiting_mail_as_the_send_will_write_it(shop, smtp):
+    """A tester: after the shop's name changed, the preview (and the reminder screen) showed
+    the queued mail with the old name, while the mail sent had the new one."""
+    add(shop, "Anna", "Adler", "anna@example.de")
+    set_up_mail(shop, smtp.port)
+    reminders.queue_due(shop)
+    settings_service.set_value(shop, "name", "Boutique Neu")
+    [waiting] = reminders.preview(shop)
+    assert waiting.status == "pending" and "Boutique Neu" in waiting.subject
+    assert "Boutique Olga" not in waiting.subject + waiting.body
+    dry = reminders.send(shop, dry_run=True)
+    assert [item.subject for item in dry.would_send] == [waiting.subject]
+    assert reminders.send(shop).sent == 1
+    [sent] = received(smtp)["anna@example.de"]
+    assert (sent["Subject"], sent.get_content().rstrip("\n")) == (
+        waiting.subject,
+        waiting.body.rstrip("\n"),
+    )
+
+
 def test_erasure_blanks_her_mails_and_the_access_export_lists_them(shop, smtp, tmp_path):
     from openpyxl import load_workbook
 
