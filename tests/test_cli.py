@@ -963,3 +963,21 @@ def test_the_text_report_s_months_add_up_to_the_open_points(run):
         "  2026-01           1      1       1          0,00 €       200         0         0"
         "            100",
     ]
+
+
+def test_the_audit_log_names_every_action_in_the_language(run, monkeypatch):
+    """A tester: `settings audit` in German showed `pin-locked` and `backup` as codes beside
+    the translated names of the protected actions (and the screen showed only codes)."""
+    from olga_loyalty.services import safety
+
+    monkeypatch.setattr(safety, "SCRYPT", {"n": 2**10, "r": 8, "p": 1})
+    add_anna(run)
+    assert run("settings", "pin", "246810")[0] == 0
+    for _ in range(safety.PIN_TRIES):
+        assert run("--pin", "111111", "adjust", "1", "5", "--reason", "x")[0] != 0
+    code, out, _ = run("--lang", "de", "settings", "audit", now="2026-01-10T11:00:00+01:00")
+    assert code == 0
+    rows = [
+        [part.strip() for part in line.split("  ") if part.strip()] for line in out.splitlines()
+    ]
+    assert ["Nach falschen PINs gesperrt", "adjust"] in [row[-2:] for row in rows]

@@ -111,7 +111,7 @@ def cmd_settings_audit(ctx: Context, args: argparse.Namespace) -> int:
     else:
         for e in entries:  # entries saved before the hygiene rules may hold anything
             staff, detail = visible(e.staff), visible(e.detail)
-            name = safety.PROTECTED_ACTION_NAMES.get(e.action)
+            name = safety.AUDIT_ACTION_NAMES.get(e.action)
             action = ctx.t(name) if name else visible(e.action)
             print(f"{ctx.t.datetime(e.at):<17} {staff:<10} {action:<28} {detail}")
     return 0

@@ -339,7 +339,7 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
             for b in found:
                 print(
                     f"{ctx.t.datetime(b.taken_at):<17} {ctx.t(BACKUP_REASON_NAMES.get(b.reason, b.reason)):<14}"
-                    f" {ctx.t.number(b.size):>12}  {b.path}"
+                    f" {ctx.t.size(b.size):>10}  {b.path}"
                 )
         return 0
     path = safety.backup(ctx.shop, "manual")

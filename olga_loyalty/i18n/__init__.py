@@ -132,6 +132,20 @@ class Translator:
 
         return format_decimal(value, locale=self.locale)
 
+    def size(self, size: int) -> str:
+        """A file's size for a person: `312 kB`, `1,5 MB`, `380 MB` (babel's units; 1 kB is
+        1,024 bytes, as file managers count; a started kilobyte counts whole)."""
+        from babel.units import format_unit
+
+        kilobytes = -(-size // 1024)
+        if kilobytes < 1024:
+            return format_unit(kilobytes, "digital-kilobyte", length="short", locale=self.locale)
+        megabytes = Decimal(size) / (1024 * 1024)
+        pattern = "#,##0.0" if megabytes < 100 else "#,##0"
+        return format_unit(
+            megabytes, "digital-megabyte", length="short", format=pattern, locale=self.locale
+        )
+
     def decimal(self, value: Decimal, places: int = 1) -> str:
         """A measured value with fixed decimals: `1,5` in German, `1.5` in English."""
         from babel.numbers import format_decimal

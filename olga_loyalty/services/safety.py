@@ -47,6 +47,14 @@ PROTECTED_ACTION_NAMES = {
     "move-to": "Move the shop to a server",
 }
 PROTECTED = tuple(PROTECTED_ACTION_NAMES)
+#: The audit log's entries that are not a protected action.
+OTHER_AUDIT_NAMES = {
+    "pin-locked": "Locked after wrong PINs",
+    "backup": "Back up the database",
+}
+#: Every action of the audit log by its name (translated where it is shown); an action
+#: stored under another code (an older release's) is shown as its code.
+AUDIT_ACTION_NAMES = PROTECTED_ACTION_NAMES | OTHER_AUDIT_NAMES
 #: Actions whose work is a file, not rows: the file is written between the PIN check and the
 #: audit entry, and removed again when the entry cannot be written.
 FILE_ACTIONS = ("export",)

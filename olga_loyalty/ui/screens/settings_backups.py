@@ -57,15 +57,15 @@ class BackupsTab(ScreenMixin):
         """The tables of the backups and audit tabs, and their rows."""
         t = self.t
         table = self.query_one("#backups", DataTable)
-        table.add_column(t("Taken"), width=19)
+        table.add_column(t("Taken"), width=16)
         table.add_column(t("Why"), width=10)
         table.add_column(t("Size"), width=12)
         table.add_column(t("File"), width=30)
         audit = self.query_one("#audit", DataTable)
         audit.add_column(t("When"), width=16)
         audit.add_column(t("Staff"), width=10)
-        audit.add_column(t("Action"), width=10)
-        audit.add_column(t("Detail"), width=36)
+        audit.add_column(t("Action"), width=22)
+        audit.add_column(t("Detail"), width=24)
         self.load_backups()
         self.db(AuditLoadedResult, safety.audit_log)
 
@@ -79,9 +79,9 @@ class BackupsTab(ScreenMixin):
         table.clear()
         for b in found:
             table.add_row(
-                plain(f"{b.taken_at:%Y-%m-%d %H:%M:%S}"),
+                plain(self.t.datetime(b.taken_at)),  # as every screen writes a time
                 plain(self.t(BACKUP_REASON_NAMES.get(b.reason, b.reason))),
-                plain(self.t.number(b.size)),
+                plain(self.t.size(b.size)),
                 plain(b.path.name),
             )
 
@@ -90,8 +90,10 @@ class BackupsTab(ScreenMixin):
         table = self.query_one("#audit", DataTable)
         table.clear()
         for e in entries:
+            name = safety.AUDIT_ACTION_NAMES.get(e.action)  # as the command line names it
+            action = self.t(name) if name else e.action
             table.add_row(
-                plain(self.t.datetime(e.at)), plain(e.staff), plain(e.action), plain(e.detail[:60])
+                plain(self.t.datetime(e.at)), plain(e.staff), plain(action), plain(e.detail[:60])
             )
 
     def action_backup_now(self) -> None:
