@@ -981,3 +981,30 @@ def test_the_audit_log_names_every_action_in_the_language(run, monkeypatch):
         [part.strip() for part in line.split("  ") if part.strip()] for line in out.splitlines()
     ]
     assert ["Nach falschen PINs gesperrt", "adjust"] in [row[-2:] for row in rows]
+
+
+def test_a_locked_pin_is_said_before_the_prompt(run, monkeypatch):
+    """A tester: after three wrong PINs the terminal still asked `Owner PIN:`, and said the
+    actions were locked only after the PIN was typed."""
+    import getpass
+    import sys
+
+    from olga_loyalty.services import safety
+
+    monkeypatch.setattr(safety, "SCRYPT", {"n": 2**10, "r": 8, "p": 1})
+    add_anna(run)
+    assert run("settings", "pin", "246810")[0] == 0
+    asked: list[str] = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: asked.append(prompt) or "111111")
+    for left in ("2 tries left", "1 try left", "locked for a minute"):
+        code, _, err = run("adjust", "1", "5", "--reason", "x")
+        assert code == 1 and left in err
+    assert asked == ["Owner PIN: "] * 3
+    code, _, err = run("adjust", "1", "5", "--reason", "x")
+    assert (code, asked) == (1, ["Owner PIN: "] * 3)  # not asked a fourth time
+    assert err.startswith("error: Too many wrong PINs: protected actions are locked until ")
+    later = safety.real_time() + safety.PIN_LOCK_SECONDS  # the lock is a minute of real time
+    monkeypatch.setattr(safety, "real_time", lambda: later)
+    run("adjust", "1", "5", "--reason", "x")
+    assert len(asked) == 4  # a minute later it asks again

@@ -93,6 +93,7 @@ def given_pin(ctx: Context) -> safety.Pin:
 
     pin = ctx.pin
     if pin is None and safety.pin_is_set() and sys.stdin.isatty():
+        safety.refuse_if_locked()  # not a prompt whose answer cannot be taken
         try:
             pin = getpass.getpass(ctx.t("Owner PIN: "))
         except KeyboardInterrupt:

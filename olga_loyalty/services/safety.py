@@ -183,6 +183,25 @@ def _lock_pin_row() -> dict | None:
     return json.loads(row.value) if row else None
 
 
+def _locked(locked_at: float) -> Refused:
+    until = datetime.fromtimestamp(locked_at + PIN_LOCK_SECONDS).astimezone()
+    return Refused(
+        "Too many wrong PINs: protected actions are locked until {time}.",
+        field="pin",
+        time=until.strftime("%H:%M:%S"),
+    )
+
+
+def refuse_if_locked() -> None:
+    """Before the PIN is asked for (the command line's prompt): refused at once while the
+    protected actions are locked after wrong PINs, not after the PIN was typed in vain. Only
+    a look: the action's own check (`_verify`) decides, in its transaction."""
+    failures = read_setting("pin_failures") or {}
+    locked_at = failures.get("locked_at")
+    if locked_at is not None and locked_at <= real_time() < locked_at + PIN_LOCK_SECONDS:
+        raise _locked(locked_at)
+
+
 def _verify(shop: Shop, action: str, pin: Pin, staff: str) -> LoyaltyError | None:
     """Inside the action's transaction: None when the action may go on, else why not (a wrong
     PIN is counted here, in the same transaction that read the count)."""
@@ -199,12 +218,7 @@ def _verify(shop: Shop, action: str, pin: Pin, staff: str) -> LoyaltyError | Non
             locked_at = now
             write_setting("pin_failures", {"count": 0, "locked_at": now})
         if now < locked_at + PIN_LOCK_SECONDS:
-            until = datetime.fromtimestamp(locked_at + PIN_LOCK_SECONDS).astimezone()
-            return Refused(
-                "Too many wrong PINs: protected actions are locked until {time}.",
-                field="pin",
-                time=until.strftime("%H:%M:%S"),
-            )
+            return _locked(locked_at)
     if not pin.typed:
         return InvalidInput("This needs the owner PIN.", field="pin")
     if pin.salt != stored["salt"]:
