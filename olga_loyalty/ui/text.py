@@ -50,6 +50,16 @@ def marked(template: str, **values: object) -> Content:
     )
 
 
+def wrapped(value: object, width: int) -> Content:
+    """Data (see `plain`) broken into lines at spaces to fit `width` columns: a table cell
+    whose row is as high as it needs (`DataTable.add_row(..., height=None)` counts lines, it
+    does not wrap)."""
+    import textwrap
+
+    text = visible("" if value is None else str(value))
+    return lines(*(textwrap.wrap(text, width, break_on_hyphens=False) or [""]))
+
+
 def lines(*parts: object) -> Content:
     """Several texts, one per line; a str among them is data (see `plain`)."""
     return Content("\n").join(plain(part) for part in parts)

@@ -233,6 +233,15 @@ def settings_tab(tab: str):
             from olga_loyalty.services import safety
 
             safety.backup(pilot.app.shop, "manual")
+        if tab == "tab-audit":  # a name and a detail too long for one line each wrap
+            from olga_loyalty.services import safety
+
+            shop = pilot.app.shop
+            safety.audit(
+                shop, "adjust", "customer #1: +50 (Kulanz nach Reklamation der Naht)", "Eva"
+            )
+            safety.audit(shop, "pin-locked", "adjust", "Eva")
+            safety.audit(shop, "backup", "daily: ui-20261123-100000-daily.db", "")
         await pilot.press("f9")
         await settle(pilot)
         pilot.app.screen.query_one(TabbedContent).active = tab

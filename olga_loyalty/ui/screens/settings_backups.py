@@ -12,7 +12,7 @@ from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.services import safety
 from olga_loyalty.ui.base import ScreenMixin
 from olga_loyalty.ui.screens.confirm import TypedConfirm
-from olga_loyalty.ui.text import lines, plain
+from olga_loyalty.ui.text import lines, plain, wrapped
 from olga_loyalty.ui.workers import DbResult, failure_of, result_of
 
 if TYPE_CHECKING:
@@ -25,6 +25,10 @@ BACKUP_REASON_NAMES = {
     "restore": "restore",
     "migration": "update",
 }
+
+
+#: The audit table's two columns that wrap (the others are short): 80 columns in all.
+AUDIT_WIDTHS = {"action": 14, "detail": 32}
 
 
 class AuditLoadedResult(DbResult[Any]):
@@ -64,8 +68,8 @@ class BackupsTab(ScreenMixin):
         audit = self.query_one("#audit", DataTable)
         audit.add_column(t("When"), width=16)
         audit.add_column(t("Staff"), width=10)
-        audit.add_column(t("Action"), width=22)
-        audit.add_column(t("Detail"), width=24)
+        audit.add_column(t("Action"), width=AUDIT_WIDTHS["action"])
+        audit.add_column(t("Detail"), width=AUDIT_WIDTHS["detail"])
         self.load_backups()
         self.db(AuditLoadedResult, safety.audit_log)
 
@@ -92,8 +96,12 @@ class BackupsTab(ScreenMixin):
         for e in entries:
             name = safety.AUDIT_ACTION_NAMES.get(e.action)  # as the command line names it
             action = self.t(name) if name else e.action
-            table.add_row(
-                plain(self.t.datetime(e.at)), plain(e.staff), plain(action), plain(e.detail[:60])
+            table.add_row(  # as high as the action's name or the detail needs: both whole
+                plain(self.t.datetime(e.at)),
+                plain(e.staff),
+                wrapped(action, AUDIT_WIDTHS["action"]),
+                wrapped(e.detail[:96], AUDIT_WIDTHS["detail"]),  # three lines at most
+                height=None,
             )
 
     def action_backup_now(self) -> None:
