@@ -174,12 +174,18 @@ class LoyaltyApp(Navigation, DailyRun):
             logs.LOGGER.debug("key %s dropped: the screen had just changed", event.key)
             return
         if isinstance(event, events.Key) and not event.is_forwarded:
-            from olga_loyalty.ui.typed_keys import enter_submitted_in_order, tab_moved_the_focus
+            from olga_loyalty.ui.typed_keys import (
+                enter_submitted_in_order,
+                field_key_in_order,
+                tab_moved_the_focus,
+            )
 
             if tab_moved_the_focus(self, event):
                 return  # the keys after it go to the next field (docs/ui.md)
             if enter_submitted_in_order(self, event):
                 return  # the field is submitted with the keys before it only
+            if field_key_in_order(self, event):
+                return  # Backspace takes the character before it, not one typed after
         await super().on_event(event)
 
     def _typing(self, event: events.Key) -> bool:

@@ -101,3 +101,48 @@ def enter_submitted_in_order(app: Any, event: Any) -> bool:
             return False  # the dialog's Enter comes first (after_typed_keys)
     field.call_later(field.action_submit)
     return True
+
+
+#: A text field's actions that edit its text or move its cursor: these never pass their key
+#: on (a copy with nothing chosen does, to the app's ctrl+c; a field's inherited scrolling
+#: does, to the search list's ↓).
+EDITING_ACTIONS = frozenset(
+    {
+        "cursor_left",
+        "cursor_right",
+        "cursor_left_word",
+        "cursor_right_word",
+        "delete_left",
+        "delete_right",
+        "delete_left_word",
+        "delete_right_word",
+        "delete_left_all",
+        "delete_right_all",
+        "home",
+        "end",
+        "select_all",
+    }
+)
+
+
+def field_key_in_order(app: Any, event: Any) -> bool:
+    """A text field's own editing key (`Backspace`, `Delete`, the arrows, `Home`, `End`,
+    `ctrl+k` ...) read for it runs in the field's queue, in its place among the keys typed
+    around it. Textual puts a printable key into the field when the field reads it, but runs
+    the field's binding for Backspace when the key has come back up to the app, after the
+    keys read meanwhile: `89,99` Backspace `0` Enter saved 89,99 € (the Backspace took the
+    `0`), `Wagnet` Backspace `r` stayed `Wagnet`. Not for a key a dialog or the app holds
+    as a priority key, and not passed on (it would act twice)."""
+    from textual.widgets import Input
+
+    field = app.focused
+    if not isinstance(field, Input) or event.is_printable:
+        return False
+    own = field._bindings.key_to_bindings.get(event.key, ())
+    if len(own) != 1 or own[0].action.partition("(")[0] not in EDITING_ACTIONS:
+        return False  # not an edit of the text (F4, Esc, ↓ to the list: the screen's keys)
+    for _, bindings in app.screen._binding_chain:
+        if any(binding.priority for binding in bindings.key_to_bindings.get(event.key, ())):
+            return False
+    field.call_later(field.run_action, own[0].action)
+    return True

@@ -414,3 +414,49 @@ async def test_enter_in_a_dialog_s_field_still_confirms(app_factory):
         from textual import events
 
         assert not tab_moved_the_focus(app, events.Key("enter", None))  # the search box
+
+
+async def keys_in_one_burst(pilot, *keys: str) -> None:
+    """Each of `keys` (a key name, or text of printable characters) in the app's queue
+    before the first is handled, in this order (see `in_one_burst`)."""
+    from textual import events
+
+    from tests.ui.test_typed_in_one_burst import KEY_NAMES
+
+    app = pilot.app
+    for key in keys:
+        named = key in ("backspace", "delete", "left", "right", "home", "end", "enter")
+        for name, character in [(key, None)] if named else [(KEY_NAMES.get(c, c), c) for c in key]:
+            event = events.Key(name, character)
+            event.set_sender(app)
+            app._driver.send_message(event)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize(
+    ("keys", "amount"),
+    [
+        (("89,99", "backspace", "0", "enter"), Decimal("89.90")),
+        (("98", "left", "left", "1", "end", ",5", "enter"), Decimal("198.50")),
+        (("45", "home", "delete", "7", "enter"), Decimal("75")),
+    ],
+)
+async def test_a_correction_in_the_same_burst_is_made_where_it_was_typed(app_factory, keys, amount):
+    """A tester: `"89,99" BSpace "0" Enter` saved 89,99 €: Textual puts a printable key into
+    the field when it reads it, but runs Backspace (the field's binding) once the key has come
+    back up to the app, so the Backspace deleted the `0` typed after it (`Wagnet` Backspace
+    `r` stayed `Wagnet` in the search box too)."""
+    app = app_factory("de")
+    async with app.run_test(size=SIZE) as pilot:
+        await on_her_card(pilot, "p")
+        await keys_in_one_burst(pilot, *keys)
+        assert isinstance(app.screen, PurchaseScreen) and app.screen.result is not None
+    assert [row[0] for row in purchases_after_the_shops()] == [amount]
+
+
+async def test_a_correction_in_the_search_box_in_the_same_burst(app_factory):
+    app = app_factory("de")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await keys_in_one_burst(pilot, "Wagnet", "backspace", "r")
+        assert app.screen.query_one("#search", Input).value == "Wagner"
