@@ -300,7 +300,8 @@ def test_counts_read_as_words_in_both_languages(run):
         (["purchase", "1", "-5"], 2, "error: The amount cannot be negative."),
         (["purchase", "1", "1e9"], 2, "error: '1e9' is not an amount of money."),
         (["purchase", "1", "10000000"], 2, "error: The amount 10000000 is larger than"),
-        (["purchase", "1", "12.505"], 2, "error: An amount has at most two decimal places"),
+        (["purchase", "1", "12.5055"], 2, "error: An amount has at most two decimal places"),
+        (["purchase", "1", "2.500"], 2, "error: '2.500' is unclear: a thousands separator"),
         (["purchase", "42", "10"], 1, "error: No customer found for '42'."),
         (["purchase", "Anna", "10"], 2, "error: 'Anna' is neither a customer number"),
         (

@@ -21,6 +21,10 @@ MAX_AMOUNT = Decimal("100000.00")
 MAX_POINTS = 10_000_000
 
 _AMOUNT_SHAPE = re.compile(r"^[+-]?[0-9][0-9.,]*$")
+#: One separator and three digits after it: `2.500` is two thousand five hundred as a German
+#: shop writes it, and 2.50 with a third decimal as a calculator writes it; `1,250` the same
+#: the other way round. Refused as unclear, not guessed.
+_UNCLEAR = re.compile(r"^[+-]?[0-9]+[.,][0-9]{3}$")
 
 
 def quantize(value: Decimal) -> Decimal:
@@ -50,6 +54,14 @@ def parse_amount(
         if not _AMOUNT_SHAPE.match(cleaned):
             raise InvalidInput(
                 "'{text}' is not an amount of money. Type it like 12.50 or 12,50.",
+                field=field,
+                text=shorten(text),
+            )
+        if _UNCLEAR.match(cleaned):
+            raise InvalidInput(
+                "'{text}' is unclear: a thousands separator, or a third decimal place? Type "
+                "the amount without a thousands separator and the cents with two digits, "
+                "like 2500 or 2.50.",
                 field=field,
                 text=shorten(text),
             )

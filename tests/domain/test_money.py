@@ -32,8 +32,19 @@ def test_amounts_typed_both_ways_are_the_same_decimal(text, expected):
         ("-5", "The amount cannot be negative."),
         ("0", "The amount must be more than zero."),
         ("", "Please enter an amount."),
-        ("12.505", "An amount has at most two decimal places (cents): '12.505'."),
-        ("1.234", "An amount has at most two decimal places (cents): '1.234'."),
+        ("12.5055", "An amount has at most two decimal places (cents): '12.5055'."),
+        ("1.234,567", "An amount has at most two decimal places (cents): '1.234,567'."),
+        # a tester: `2.500` was saved as 2.50 € (a German cashier means 2,500 €), `1,250` as
+        # 1.25 (an English one means 1,250): one separator and three digits is unclear
+        *(
+            (
+                unclear,
+                f"'{unclear}' is unclear: a thousands separator, or a third decimal place? "
+                "Type the amount without a thousands separator and the cents with two digits, "
+                "like 2500 or 2.50.",
+            )
+            for unclear in ("2.500", "1,250", "12,500", "1.234", "12.505", "0,500")
+        ),
         ("100000.01", "The amount 100000.01 is larger than the most allowed (100000.00)."),
         ("12.5.5", "'12.5.5' is not an amount of money. Type it like 12.50 or 12,50."),
         ("٣", "'٣' is not an amount of money. Type it like 12.50 or 12,50."),
