@@ -196,6 +196,27 @@ def is_lock_error(exc: Exception) -> bool:
     return "locked" in text or "busy" in text or "could not serialize" in text or "deadlock" in text
 
 
+#: What psycopg2 (libpq) says when the server cannot be reached or went away.
+_UNREACHABLE = (
+    "connection refused",
+    "could not connect",
+    "could not translate host name",
+    "server closed the connection",
+    "connection already closed",
+    "no route to host",
+    "timeout expired",
+    "terminating connection",
+    "connection to server",
+)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether a driver's error says the database server cannot be reached (or went away
+    in the middle): the shop's network or server, not the action."""
+    text = str(exc).lower()
+    return any(sign in text for sign in _UNREACHABLE)
+
+
 def failure_reason(exc: BaseException) -> str:
     """What a driver's error means, in words a shop owner can act on."""
     text = str(exc)
@@ -204,6 +225,8 @@ def failure_reason(exc: BaseException) -> str:
         return failure_reason(exc.__context__)
     # Each reason is a sentence of the catalogue: the message it ends is translated with
     # it (a German message ended in the driver's English "database is locked").
+    if is_unreachable(exc):
+        return N_("the database server does not answer (is it running, and the network up?)")
     if "not a database" in text or "malformed" in text:
         return N_("the file is not an Olga Loyalty database or is damaged")
     if "readonly" in text or "read-only" in text:

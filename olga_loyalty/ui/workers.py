@@ -13,13 +13,15 @@ import itertools
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, TypeVar
 
+import peewee
 from textual import on
 from textual.dom import DOMNode
 from textual.message import Message
 
 from olga_loyalty import logs
-from olga_loyalty.domain.errors import LoyaltyError
+from olga_loyalty.domain.errors import LoyaltyError, StorageError
 from olga_loyalty.storage.models import database
+from olga_loyalty.storage.sql import failure_reason, is_unreachable
 from olga_loyalty.ui.i18n import translator
 
 T = TypeVar("T")
@@ -60,8 +62,20 @@ def failure_of(kind: type[DbResult[Any]]) -> Callable[[F], F]:
 
 
 def _in_connection(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    with database.connection_context():
-        return func(*args, **kwargs)
+    """`func` on this thread's connection (PostgreSQL: taken from the pool and given back).
+    A server that cannot be reached, or went away meanwhile, is said in words (it was an
+    "Unexpected error"): the till's network or the shop's server, nothing of the action."""
+    try:
+        with database.connection_context():
+            return func(*args, **kwargs)
+    except (peewee.OperationalError, peewee.InterfaceError) as exc:
+        if not is_unreachable(exc):
+            raise
+        raise StorageError(
+            "The database cannot be reached: {reason}. Nothing was saved; please try again "
+            "in a moment.",
+            reason=failure_reason(exc),
+        ) from None
 
 
 class DbMixin(DOMNode):
@@ -123,23 +137,32 @@ class DbMixin(DOMNode):
         shown = app.screen
         if message.error is not None:
             handler = self._failures.get(kind)
-            if handler is not None and isinstance(message.error, LoyaltyError):
-                getattr(self, handler)(message.error)
+            error = message.error
+            if handler is not None and not isinstance(error, LoyaltyError):
+                # The screen hears of its failure all the same (a form waiting for its save
+                # takes Enter again; it ignored every key after an unexpected error), with
+                # the one line that names the log.
+                error = self.unexpected(error)
+            if handler is not None:
+                getattr(self, handler)(error)
             else:
-                self.show_error(message.error)
+                self.show_error(error)
         else:
             getattr(self, self._results[kind])(message.value)
         guard_keys = getattr(app, "guard_keys", None)
         if app.screen is not shown and guard_keys is not None:
             guard_keys()  # a result closed or opened a screen: see LoyaltyApp.guard_keys
 
-    def show_error(self, error: Exception) -> None:
+    def unexpected(self, error: Exception) -> LoyaltyError:
+        """An error nobody expected, written to the log, as the one line a person reads."""
         t = translator()
-        if isinstance(error, LoyaltyError):
-            text = error.render(t.gettext)
-        else:
-            logs.unexpected(error, f"{type(self).__name__} ({type(error).__name__})")
-            text = logs.unexpected_message(t) or t(
-                "An unexpected problem occurred: {problem}", problem=str(error)
-            )
-        self.app.notify(text, severity="error", timeout=8)
+        logs.unexpected(error, f"{type(self).__name__} ({type(error).__name__})")
+        line = logs.unexpected_message(t) or t(
+            "An unexpected problem occurred: {problem}", problem=str(error)
+        )
+        return StorageError("{problem}", problem=line)
+
+    def show_error(self, error: Exception) -> None:
+        if not isinstance(error, LoyaltyError):
+            error = self.unexpected(error)
+        self.app.notify(error.render(translator().gettext), severity="error", timeout=8)

@@ -36,6 +36,19 @@ from olga_loyalty.storage.sql import failure_reason
             "the file is not an Olga Loyalty database or is damaged",
             "die Datei ist keine Olga-Loyalty-Datenbank oder ist beschädigt",
         ),
+        # a tester: the German message ended in libpq's English, with ␊␉ for its line breaks
+        (
+            'connection to server at "127.0.0.1", port 49531 failed: Connection refused\n'
+            "\tIs the server running on that host and accepting TCP/IP connections?",
+            "the database server does not answer (is it running, and the network up?)",
+            "der Datenbankserver antwortet nicht (läuft er, und ist das Netzwerk verbunden?)",
+        ),
+        (
+            "server closed the connection unexpectedly\n\tThis probably means the server "
+            "terminated abnormally",
+            "the database server does not answer (is it running, and the network up?)",
+            "der Datenbankserver antwortet nicht (läuft er, und ist das Netzwerk verbunden?)",
+        ),
     ],
 )
 def test_a_drivers_error_in_words_of_each_language(driver, english, german):

@@ -1,9 +1,12 @@
 """Worker results are typed messages (ui/workers.py): each kind reaches its own handler, an
-unexpected error becomes one notice on any screen, and a kind no handler takes fails at once."""
+unexpected error becomes one line on any screen (its failure handler's place, else a notice),
+and a kind no handler takes fails at once."""
 
 from __future__ import annotations
 
+import peewee
 import pytest
+from textual.widgets import Label
 
 from olga_loyalty import logs
 from olga_loyalty.ui.screens.reports import ReportsScreen
@@ -43,7 +46,11 @@ async def test_an_unexpected_error_on_the_reports_screen_is_a_notice(
         app.push_screen(ReportsScreen())
         await settle(pilot)
         assert isinstance(app.screen, ReportsScreen)
-    assert notices == [f"Unexpected error; details in {log}"]
+        # said where the report would be (it said "Calculating…" there for good, beside a
+        # notice): the screen's own failure handler hears of every error of its worker
+        period = app.screen.query_one("#period", Label)
+        assert str(period.render()) == f"Unexpected error; details in {log}"
+    assert notices == []
     assert "RuntimeError: the ledger is gone" in log.read_text(encoding="utf-8")
 
 
@@ -67,3 +74,50 @@ def test_a_handler_named_like_textuals_own_is_refused():
             @result_of(Unhandled)
             def on_unhandled(self, value: int) -> None:
                 pass
+
+
+async def test_a_server_gone_during_a_save_is_said_in_words_and_enter_tries_again(
+    app_factory, user_home, monkeypatch
+):
+    """A tester (two tills on PostgreSQL, the server stopped): Enter on the purchase said
+    "Unexpected error; details in …", and after the server was back every Enter was ignored
+    without a word: the form still waited for its first save."""
+    from decimal import Decimal
+
+    from olga_loyalty.storage.models import Purchase, database
+    from olga_loyalty.ui.screens.purchase import PurchaseScreen
+
+    logs.setup(user_home / "logs")
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_card(1)
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press(*"33.30")
+        gone = peewee.OperationalError(
+            'connection to server at "127.0.0.1", port 49531 failed: Connection refused\n'
+            "\tIs the server running on that host and accepting TCP/IP connections?"
+        )
+        real = type(database).connection_context
+
+        def refused(self):
+            raise gone
+
+        monkeypatch.setattr(type(database), "connection_context", refused)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PurchaseScreen) and screen.result is None
+        errors = [str(e.render()) for e in screen.query("FieldError") if str(e.render())]
+        assert errors == [
+            "The database cannot be reached: the database server does not answer (is it "
+            "running, and the network up?). Nothing was saved; please try again in a moment."
+        ]
+        monkeypatch.setattr(type(database), "connection_context", real)  # back again
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.result is not None  # saved
+    saved = Purchase.select().order_by(Purchase.id.desc()).first()
+    assert saved.amount == Decimal("33.30")
