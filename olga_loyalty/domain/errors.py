@@ -109,6 +109,11 @@ class NotFound(Refused):
     """No such customer, purchase or file."""
 
 
+class CustomerErased(NotFound):
+    """The customer asked for by her number was erased (perhaps a moment ago, at another
+    till): her personal data is gone, and nothing more is recorded for her."""
+
+
 class DatabaseBusy(Refused):
     """Another till kept the database locked for longer than we wait."""
 

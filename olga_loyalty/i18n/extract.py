@@ -24,6 +24,7 @@ ERROR_CLASSES = {
     "InvalidInput",
     "Refused",
     "NotFound",
+    "CustomerErased",
     "StorageError",
     "DatabaseBusy",
     "LoyaltyError",

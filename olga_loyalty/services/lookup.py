@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from olga_loyalty.domain.customers import normalize_phone, phone_start
-from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
+from olga_loyalty.domain.errors import CustomerErased, InvalidInput, NotFound, Refused
 from olga_loyalty.services.shop import Shop
 from olga_loyalty.storage.models import Customer
 from olga_loyalty.storage.search import prefix_range
@@ -21,11 +21,18 @@ def resolve(shop: Shop, ref: str | int) -> Customer:
     number (4 digits or more) when it is one customer's only. A customer number wins: `1234`
     is customer #1234 when there is one (also when she was erased: then nobody is found),
     else the customer whose phone ends in 1234. Digits with a leading zero (`0815`) are never
-    a customer number. Erased customers are not found."""
+    a customer number. Erased customers are not found: by her number, that is said
+    (`CustomerErased`); her phone and email are gone with her."""
     text = str(ref).strip()
     match = ID_REF.fullmatch(text)
     if match and (text.startswith("#") or not text.startswith("0")):
         customer = Customer.get_or_none(Customer.id == int(match.group(1)))
+        if customer is not None and customer.erased_at is not None:
+            raise CustomerErased(
+                "Customer #{id} has been erased: her personal data is gone.",
+                field="customer",
+                id=customer.id,
+            )
         if customer is not None or text.startswith("#"):
             return _found(customer, text)
     if not PHONE_CHARS.fullmatch(text):

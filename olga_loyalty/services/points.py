@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 from olga_loyalty import logs
 from olga_loyalty.domain.adjustments import adjustment_expiry, clean_reason, clean_staff
-from olga_loyalty.domain.errors import Count, InvalidInput, NotFound, Plural, Refused
+from olga_loyalty.domain.errors import (
+    Count,
+    CustomerErased,
+    InvalidInput,
+    NotFound,
+    Plural,
+    Refused,
+)
 from olga_loyalty.domain.money import parse_amount
 from olga_loyalty.domain.points import (
     Programme,
@@ -175,7 +182,13 @@ def _lock_buyer(shop: Shop, ref: str | int) -> Customer:
         customer = ledger.lock_customer(ref)
     except Customer.DoesNotExist:  # type: ignore[attr-defined]  # peewee makes it per model
         customer = None
-    if customer is None or customer.erased_at is not None:
+    if customer is not None and customer.erased_at is not None:
+        # at another till, perhaps while this purchase was typed (it said "No customer
+        # found for '1417'", a number nobody had typed)
+        raise CustomerErased(
+            "Customer #{id} has been erased; nothing was saved.", field="customer", id=ref
+        )
+    if customer is None:
         raise NotFound("No customer found for '{ref}'.", field="customer", ref=str(ref))
     return customer
 

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from peewee import JOIN, fn
 
-from olga_loyalty.domain.errors import Refused
+from olga_loyalty.domain.errors import CustomerErased, Refused
 from olga_loyalty.domain.money import ZERO, from_cents
 from olga_loyalty.domain.points import OpenLot, Programme, Tier, take_fifo
 from olga_loyalty.storage.db import (
@@ -51,7 +51,7 @@ def lock_active_customer(customer_id: int) -> Customer:
     another till)."""
     customer = lock_customer(customer_id)
     if customer.erased_at is not None:
-        raise Refused(
+        raise CustomerErased(
             "Customer #{id} has been erased; nothing was saved.", field="customer", id=customer_id
         )
     return customer

@@ -333,3 +333,35 @@ async def test_erasure_by_withdrawal_ends_on_an_empty_search_with_one_message(ap
         assert [n.message for n in app._notifications] == ["Die Kundin wurde gelöscht."]
         assert "5678" not in text_of(app.screen.query_one("#status", Label))
     assert Customer.select().where(Customer.last_name == "Müller").count() == 0
+
+
+async def test_a_customer_erased_at_another_till_leaves_this_till_s_screen(app_factory, ui_shop):
+    """A tester (two tills): her purchase form open here, she was erased there; Enter said
+    "No customer found for '1'", a number nobody had typed, and after Esc her card still
+    showed her name, phone, email and birthday, and `e` opened them for editing."""
+    from olga_loyalty.services import customers
+
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        her = anna()
+        await settle(pilot)
+        app.open_card(her.id)
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await type_text(pilot, "45.50")
+        customers.erase(ui_shop, her.id)  # at the other till
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PurchaseScreen) and app.screen.result is None
+        said = [text_of(e) for e in app.screen.query("FieldError") if text_of(e)]
+        assert said == [f"Customer #{her.id} has been erased; nothing was saved."]
+        await pilot.press("escape")  # Discard? the amount typed
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)  # her card closed on its own
+        status = text_of(app.screen.query_one("#status", Label))
+        assert status == f"Customer #{her.id} has been erased: her personal data is gone."
+        assert "Müller" not in "\n".join(str(w.render()) for w in app.screen.query(Static))
+    assert Purchase.select().count() == 3

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
 from olga_loyalty.domain.customers import phone_for_display
+from olga_loyalty.domain.errors import LoyaltyError, NotFound
 from olga_loyalty.domain.text import visible
 from olga_loyalty.services import customers, gdpr
 from olga_loyalty.services.gdpr import program_text
@@ -26,7 +27,7 @@ from olga_loyalty.ui.screens.refund import RefundScreen
 from olga_loyalty.ui.screens.register import EditScreen
 from olga_loyalty.ui.tables import RoomyTable
 from olga_loyalty.ui.text import cell, fit, lines, marked, plain
-from olga_loyalty.ui.workers import DbResult, result_of
+from olga_loyalty.ui.workers import DbResult, failure_of, result_of
 
 
 class CardResult(DbResult[Any]):
@@ -100,6 +101,16 @@ class CardScreen(BaseScreen):
         # not when the card was passed on the way home (erased by a withdrawal, say)
         if self.is_mounted and self.card is not None and self.is_current:
             self.reload()
+
+    @failure_of(CardResult)
+    def on_card_error(self, error: LoyaltyError) -> None:
+        """Her card cannot be read: erased at another till, say, while this one showed her
+        (or a dialog of hers was open). Her data leaves the screen with the reason; every
+        other failure is said here and the card stays."""
+        if isinstance(error, NotFound):
+            self.loyalty.go_home(error.render(self.t.gettext))
+        else:
+            self.show_error(error)
 
     @result_of(CardResult)
     def on_card(self, card: customers.CustomerCard) -> None:
