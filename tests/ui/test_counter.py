@@ -365,3 +365,35 @@ async def test_a_customer_erased_at_another_till_leaves_this_till_s_screen(app_f
         assert status == f"Customer #{her.id} has been erased: her personal data is gone."
         assert "Müller" not in "\n".join(str(w.render()) for w in app.screen.query(Static))
     assert Purchase.select().count() == 3
+
+
+async def test_points_spent_at_another_till_meanwhile_update_the_form_s_f4(app_factory, ui_shop):
+    """A tester (two tills): both opened her purchase with F4; the other till saved first.
+    Here Enter was refused ("535 asked, the balance is 146") but F4 still offered 535 and
+    the form still said balance 535, so every Enter was refused again."""
+    from olga_loyalty.services import points
+
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        her = anna()
+        await settle(pilot)
+        app.open_card(her.id)
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await type_text(pilot, "100")
+        await pilot.press("f4")
+        await settle(pilot)
+        assert app.screen.query_one("#redeem", Input).value == "570"
+        points.record_purchase(ui_shop, her.id, "100", redeem=500, staff="Eva")  # the other
+        await pilot.press("enter")
+        await settle(pilot)
+        said = [text_of(e) for e in app.screen.query("FieldError") if text_of(e)]
+        assert said == ["Not enough points: 570 asked, the balance is 182."]
+        assert "(balance 182 points)" in text_of(app.screen.query_one("#redeem-label", Label))
+        await pilot.press("f4")
+        await settle(pilot)
+        assert app.screen.query_one("#redeem", Input).value == "182"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.result is not None and app.screen.result.plan.redeemed_points == 182

@@ -19,7 +19,7 @@ from textual.widgets import Digits, Footer, Input, Label, Static
 from olga_loyalty.domain.errors import LoyaltyError
 from olga_loyalty.domain.money import parse_amount, parse_points
 from olga_loyalty.domain.points import Programme, PurchasePlan, max_redeemable, plan_purchase
-from olga_loyalty.services import points
+from olga_loyalty.services import customers, points
 from olga_loyalty.services.customers import CustomerCard
 from olga_loyalty.ui.base import BaseModal
 from olga_loyalty.ui.forms import FieldError, show_field_errors
@@ -36,6 +36,10 @@ class RefreshedResult(DbResult[Any]):
 
 class SavedResult(DbResult[Any]):
     """What the worker of `saved` found or did."""
+
+
+class CardAgainResult(DbResult[Any]):
+    """Her card read again after a save was refused for her points (another till used them)."""
 
 
 FIELDS = ["amount", "redeem", "follow_up"]
@@ -263,6 +267,20 @@ class PurchaseScreen(DiscardGuard, BaseModal):
         self.update_preview()  # with the programme as the service found it
         field = error.field if error.field in FIELDS else "redeem"
         show_field_errors(self, {field: error}, FIELDS)
+        if field == "redeem":
+            # her balance may have changed at another till since the card was read: F4 and
+            # the preview take it as it is now (they kept offering the points she no longer
+            # had, and Enter was refused again)
+            self.db(CardAgainResult, customers.card, self.shop, self.card.customer.id, 0)
+
+    @result_of(CardAgainResult)
+    def on_card_again(self, card: CustomerCard) -> None:
+        self.card = card
+        self.update_preview()
+
+    @failure_of(CardAgainResult)
+    def on_card_again_error(self, error: LoyaltyError) -> None:
+        pass  # the refusal is shown; the card behind reads her again when it is back
 
     def action_next_customer(self) -> None:
         """Back to an empty search box; what to charge stands above it until she is typed."""
