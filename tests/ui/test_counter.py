@@ -335,6 +335,17 @@ async def test_erasure_by_withdrawal_ends_on_an_empty_search_with_one_message(ap
     assert Customer.select().where(Customer.last_name == "Müller").count() == 0
 
 
+async def her_purchase_form(pilot) -> Customer:
+    """Anna's card, then `p`: her purchase form, as a till opens it."""
+    her = anna()
+    await settle(pilot)
+    pilot.app.open_card(her.id)
+    await settle(pilot)
+    await pilot.press("p")
+    await settle(pilot)
+    return her
+
+
 async def test_a_customer_erased_at_another_till_leaves_this_till_s_screen(app_factory, ui_shop):
     """A tester (two tills): her purchase form open here, she was erased there; Enter said
     "No customer found for '1'", a number nobody had typed, and after Esc her card still
@@ -343,12 +354,7 @@ async def test_a_customer_erased_at_another_till_leaves_this_till_s_screen(app_f
 
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
-        her = anna()
-        await settle(pilot)
-        app.open_card(her.id)
-        await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
+        her = await her_purchase_form(pilot)
         await type_text(pilot, "45.50")
         customers.erase(ui_shop, her.id)  # at the other till
         await pilot.press("enter")
@@ -375,12 +381,7 @@ async def test_points_spent_at_another_till_meanwhile_update_the_form_s_f4(app_f
 
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
-        her = anna()
-        await settle(pilot)
-        app.open_card(her.id)
-        await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
+        her = await her_purchase_form(pilot)
         await type_text(pilot, "100")
         await pilot.press("f4")
         await settle(pilot)
