@@ -265,7 +265,7 @@ def test_counts_read_as_words_in_both_languages(run):
                 "--consent-data",
             ],
             2,
-            "error: The phone number +4915112345678 is already registered to Anna Müller (#1).",
+            "error: The phone number 01511 2345678 is already registered to Anna Müller (#1).",
         ),
         (
             [

@@ -20,6 +20,7 @@ from olga_loyalty.domain.customers import (
     normalize_phone,
     normalize_salutation,
     parse_birthday,
+    phone_for_display,
     validate_customer,
 )
 from olga_loyalty.domain.errors import InvalidInput, NotFound, Refused
@@ -81,14 +82,16 @@ __all__ = [
 ]
 
 
-def _check_unique(phone: str | None, email: str | None, exclude_id: int | None = None) -> None:
+def _check_unique(
+    shop: Shop, phone: str | None, email: str | None, exclude_id: int | None = None
+) -> None:
     if phone:
         other = Customer.get_or_none(Customer.phone == phone)
         if other is not None and other.id != exclude_id:
             raise InvalidInput(
                 "The phone number {phone} is already registered to {name} (#{id}).",
                 field="phone",
-                phone=phone,
+                phone=phone_for_display(phone, shop.region),  # as the lists show it
                 name=f"{other.first_name} {other.last_name}",
                 id=other.id,
             )
@@ -160,7 +163,7 @@ def register(
                 field="referred_by",
                 ref=str(referred_by)[:40],
             ) from None
-    _check_unique(values.phone, values.email)
+    _check_unique(shop, values.phone, values.email)
     staff = clean_staff(staff)
     now, today, programme = shop.now(), shop.today(), shop.programme
     try:
@@ -182,7 +185,7 @@ def register(
                 **search_columns(values),
             )
     except IntegrityError:  # another till registered the same phone a moment ago
-        _check_unique(values.phone, values.email)
+        _check_unique(shop, values.phone, values.email)
         raise
     for purpose in PURPOSES:
         if purpose in consents:
@@ -234,6 +237,7 @@ def edit(shop: Shop, ref: str | int, changes: CustomerInput, *, staff: str = "")
         return []
     _check_contacts_for_consents(shop, customer.id, merged, changed)
     _check_unique(
+        shop,
         merged["phone"] if "phone" in changed else None,
         merged["email"] if "email" in changed else None,
         exclude_id=customer.id,

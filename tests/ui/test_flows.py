@@ -192,7 +192,7 @@ async def test_bad_and_duplicate_phone_show_messages_and_write_nothing(app_facto
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert text_of(app.screen.query_one("#phone-error", Label)) == (
-            "The phone number +4915112345678 is already registered to Anna Müller (#1)."
+            "The phone number 01511 2345678 is already registered to Anna Müller (#1)."
         )
         button = app.screen.query_one("#open-existing")
         assert not button.has_class("hidden")
