@@ -147,3 +147,18 @@ def test_one_is_singular_and_every_other_count_plural(n):
     assert de.points(n) == f"{de.number(n)} {'Punkt' if singular else 'Punkte'}"
     assert en.points(n) == f"{en.number(n)} {'point' if singular else 'points'}"
     assert de.customers(n) == f"{de.number(n)} {'Kundin' if singular else 'Kundinnen'}"
+
+
+def test_a_file_size_is_written_with_its_unit():
+    """`backup --list` and the backups tab wrote `319.488` with no unit (a tester)."""
+    de, en = Translator("de"), Translator("en")
+    sizes = (0, 1, 319_488, 1_048_576, 1_572_864, 400 * 1_048_576)
+    assert [en.size(n) for n in sizes] == ["0 kB", "1 kB", "312 kB", "1.0 MB", "1.5 MB", "400 MB"]
+    assert [de.size(n).replace("\xa0", " ") for n in sizes] == [
+        "0 kB",
+        "1 kB",
+        "312 kB",
+        "1,0 MB",
+        "1,5 MB",
+        "400 MB",
+    ]
