@@ -111,9 +111,10 @@ def _as_sent(
     settings: ReminderSettings,
     suppressed: set[str],
 ) -> tuple[Customer, str, str, Rendered] | str:
-    """A waiting mail as it would be sent now: to whom (her, her address), in which language, with the text
-    written from today's facts (her points and name, the shop's name and texts as they are
-    now), or why it would be cancelled (consent gone, too late, switched off...)."""
+    """A waiting mail as it would be sent now: to whom (her, her address), in which
+    language, with the text written from today's facts (her points and name, the shop's
+    name and texts as they are now), or why it would be cancelled (consent gone, too late,
+    switched off...)."""
     customer = Customer.get_or_none(Customer.id == row.customer_id)
     reason = _blocked(customer, suppressed)
     if not reason and not settings.enabled(row.kind):

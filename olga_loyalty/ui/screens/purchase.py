@@ -267,7 +267,7 @@ class PurchaseScreen(DiscardGuard, BaseModal):
         self.update_preview()  # with the programme as the service found it
         field = error.field if error.field in FIELDS else "redeem"
         show_field_errors(self, {field: error}, FIELDS)
-        if field == "redeem":
+        if error.field == "redeem":
             # her balance may have changed at another till since the card was read: F4 and
             # the preview take it as it is now (they kept offering the points she no longer
             # had, and Enter was refused again)

@@ -100,7 +100,7 @@ class BackupsTab(ScreenMixin):
                 plain(self.t.datetime(e.at)),
                 plain(e.staff),
                 wrapped(action, AUDIT_WIDTHS["action"]),
-                wrapped(e.detail[:96], AUDIT_WIDTHS["detail"]),  # three lines at most
+                wrapped(e.detail[:96], AUDIT_WIDTHS["detail"]),  # three lines or so
                 height=None,
             )
 
